@@ -1,0 +1,238 @@
+"""The command line. The only module that prints or exits."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ManifestError, ReconcilerError
+
+
+class _Group(click.Group):
+    """Turns the user's and the tenant's errors into a message and exit 1, no traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except ManifestError as err:
+            click.echo(f"Error: the manifests are invalid ({len(err.problems)} problem"
+                       f"{'s' if len(err.problems) != 1 else ''}):", err=True)
+            for problem in err.problems:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except ReconcilerError as err:
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+def cli() -> None:
+    """Configuration as code for the OMICall call center."""
+
+
+# --- validate / schema (manifest) ------------------------------------------------------
+
+
+# --- connection ---------------------------------------------------------------------------
+
+
+def tenant_options(func: Callable) -> Callable:
+    """--url and --concurrency, taken by every command that talks to the tenant."""
+
+    @click.option("--url", envvar="OMICALL_URL", metavar="URL",
+                  help="Tenant API base URL (or OMICALL_URL). Credentials: OMICALL_API_KEY or OMICALL_TOKEN.")
+    @click.option("--concurrency", type=click.IntRange(1, 32), default=None, metavar="N",
+                  help="Requests in flight at most (default 8).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _client(url: str | None, concurrency: int | None) -> Any:
+    from reconciler.api import OmicallClient
+
+    options = {"concurrency": concurrency} if concurrency else {}
+    return OmicallClient.from_env(url, **options)
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def _load(directory: str) -> Any:
+    from reconciler.manifest import load_manifests
+
+    return load_manifests(directory)
+
+
+def _style_for(stream: Any) -> Callable[..., str]:
+    """Colour only on a terminal, and never when NO_COLOR is set."""
+    if os.environ.get("NO_COLOR") or not stream.isatty():
+        return lambda text, **_: text
+    return click.style
+
+
+FORMATS = click.Choice(["text", "json", "markdown"])
+
+
+# --- plan / apply ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@tenant_options
+def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url: str | None,
+         concurrency: int | None) -> None:
+    """Show what apply would change in the tenant."""
+    from reconciler.engine.planfile import save_plan
+    from reconciler.engine.render import render_json, render_markdown, render_text
+    from reconciler.engine.session import plan_tenant
+
+    manifests = _load(directory)
+    client = _client(url, concurrency)
+
+    async def go() -> Any:
+        async with client:
+            return await plan_tenant(client, manifests)
+
+    the_plan, _ = _run(go())
+    if fmt == "json":
+        click.echo(render_json(the_plan), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(the_plan), nl=False)
+    else:
+        click.echo(render_text(the_plan, _style_for(sys.stdout)), nl=False)
+    if out:
+        save_plan(the_plan, out, url=client.url)
+        click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
+    if detailed_exitcode and the_plan.has_changes:
+        sys.exit(2)
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
+              help="Apply this saved plan (refused if the tenant changed since).")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
+@tenant_options
+def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, url: str | None,
+          concurrency: int | None) -> None:
+    """Plan, then make the tenant match the manifests."""
+    from reconciler.engine.planfile import load_plan
+    from reconciler.engine.render import render_text
+    from reconciler.engine.session import apply_to_tenant, plan_tenant
+
+    client = _client(url, concurrency)
+    style = _style_for(sys.stdout)
+    if plan_file:
+        the_plan = load_plan(plan_file, url=client.url)
+    else:
+        manifests = _load(directory)
+
+        async def make() -> Any:
+            async with client:
+                return await plan_tenant(client, manifests)
+
+        the_plan, _ = _run(make())
+        client = _client(url, concurrency)  # one client per event loop
+    click.echo(render_text(the_plan, style), nl=False)
+    if not the_plan.has_changes:
+        return
+    if the_plan.unsafe and not force:
+        for line in the_plan.unsafe:
+            click.echo(f"Refused: {line}", err=True)
+        sys.exit(1)
+    if not auto_approve and sys.stdin.isatty():
+        if not click.confirm("Apply these changes to the tenant?", default=False):
+            click.echo("Nothing applied.", err=True)
+            sys.exit(1)
+
+    def progress(result: Any) -> None:
+        colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
+        line = f"{result.status:>8}  {result.step} {result.address}"
+        if result.message:
+            line += f": {result.message}"
+        click.echo(style(line, fg=colour))
+
+    async def go() -> Any:
+        async with client:
+            return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
+
+    report = _run(go())
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    done, failed = report.by_status("done"), report.by_status("failed") + report.by_status("conflict")
+    skipped = report.by_status("skipped")
+    click.echo(style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} failed, "
+                     f"{len(skipped)} skipped.", bold=True))
+    if not report.ok:
+        click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
+        sys.exit(1)
+
+
+# --- simulator and demo --------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--api-key", default=None, help="API key the simulator accepts (random if not given).")
+@click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Tenant to load (JSON or YAML).")
+@click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
+def sim(port: int, api_key: str | None, seed: str | None, latency: float) -> None:
+    """Run the built-in OMICall simulator on loopback (first line: its URL)."""
+    from reconciler.simulator.server import serve
+
+    serve(port=port, api_key=api_key, seed=seed, latency=latency)
+
+
+@cli.command()
+@click.argument("directory", default="examples", type=click.Path(exists=True, file_okay=False))
+def demo(directory: str) -> None:
+    """Plan and apply DIRECTORY against the built-in simulator, then plan again (no credentials)."""
+    from reconciler.simulator import Simulator
+
+    with Simulator(api_key="demo-key") as simulator:
+        url = simulator.start()
+        env = {"OMICALL_URL": url, "OMICALL_API_KEY": "demo-key", "OMICALL_TOKEN": ""}
+        click.echo(f"Simulator running at {url} (demo tenant)\n")
+        steps = [
+            ("plan", ["plan", directory]),
+            ("apply", ["apply", directory, "--auto-approve"]),
+            ("plan again (expect no changes)", ["plan", directory, "--detailed-exitcode"]),
+        ]
+        for title, args in steps:
+            click.echo(click.style(f"$ reconciler {' '.join(args)}", bold=True))
+            old = {k: os.environ.get(k) for k in env}
+            os.environ.update(env)
+            try:
+                cli.main(args=args, prog_name="reconciler", standalone_mode=False)
+            except SystemExit as exit_:
+                if exit_.code not in (0, None):
+                    click.echo(f"demo: `{title}` exited {exit_.code}", err=True)
+                    sys.exit(1)
+            finally:
+                for k, v in old.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            click.echo("")
+    click.echo("Demo complete: the simulator now matches the manifests.")
+
+
+def main() -> None:
+    cli(prog_name="reconciler")

@@ -1,0 +1,321 @@
+"""The applier: runs a plan's changes against the tenant in dependency order.
+
+Operations with no dependency between them run concurrently (the client bounds requests
+in flight). A failed operation stops what depends on it and nothing else. Before anything
+is sent, every object the plan updates or deletes is checked against a fresh read of the
+tenant: one changed since the plan is a conflict and is not overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import graphlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from reconciler.engine.ledger import LEDGER_NAME, Ledger, fingerprint
+from reconciler.engine.live import LiveState
+from reconciler.engine.plan import Change, Plan, live_version
+from reconciler.errors import PlanError, ReconcilerError
+from reconciler.kinds import KINDS
+
+Node = tuple[str, str, str]  # (step, kind, name); step: create | update | finish | delete
+
+
+@dataclass
+class OpResult:
+    step: str
+    kind: str
+    name: str
+    status: str  # done | failed | skipped | conflict
+    message: str = ""
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass
+class ApplyReport:
+    results: list[OpResult] = field(default_factory=list)
+    ledger_written: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[OpResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "done" for r in self.results)
+
+    def to_json(self) -> dict:
+        return {
+            "format_version": 1,
+            "ok": self.ok,
+            "results": [r.__dict__ for r in self.results],
+        }
+
+
+@dataclass
+class _Op:
+    node: Node
+    change: Change
+    data: dict | None  # what to send (phase 1 of a cycle sends less)
+
+
+class _Ids:
+    """Names to ids for request bodies: objects created in this run first, then live ones."""
+
+    def __init__(self, live: LiveState):
+        self.created: dict[tuple[str, str], str] = {}
+        self.live: dict[str, dict[str, list[str]]] = {}
+        for k, kind in KINDS.items():
+            names: dict[str, list[str]] = {}
+            for item in live.items.get(k, []):
+                names.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
+            self.live[k] = names
+        self.agents = {str(i.get("sip_user")): i.get("agent_id") for i in live.items.get("extensions", [])}
+        self.renamed: dict[tuple[str, str], str] = {}
+
+    def id_of(self, kind_key: str, name: str) -> str:
+        if (kind_key, name) in self.created:
+            return self.created[(kind_key, name)]
+        if (kind_key, name) in self.renamed:
+            return self.renamed[(kind_key, name)]
+        found = self.live.get(kind_key, {}).get(name, [])
+        if len(found) == 1:
+            return found[0]
+        what = "no" if not found else f"{len(found)}"
+        raise ReconcilerError(f"{what} live {KINDS[kind_key].label} named '{name}'")
+
+    def agent_of(self, sip_user: str) -> str:
+        agent = self.agents.get(sip_user)
+        if not agent:
+            raise ReconcilerError(f"extension {sip_user} has no agent in the tenant")
+        return agent
+
+
+def check_current(plan: Plan, fresh: LiveState) -> list[str]:
+    """Changes whose live object is no longer what the plan saw: edited, deleted or, for a
+    create, made by someone else since."""
+    stale: list[str] = []
+    items = {
+        (k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])
+    }
+    names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
+    for change in plan.changes:
+        label = f"{KINDS[change.kind].label} '{change.name}'"
+        if change.action == "create":
+            if (change.kind, change.name) in names and change.kind != "greetings":
+                stale.append(f"{label} was created in the tenant since the plan was made")
+            continue
+        item = items.get((change.kind, change.id or ""))
+        if item is None:
+            stale.append(f"{label} was deleted in the tenant since the plan was made")
+        elif change.live_version and live_version(item) != change.live_version:
+            stale.append(f"{label} was changed in the tenant since the plan was made")
+    return stale
+
+
+async def apply_plan(
+    client: Any,
+    plan: Plan,
+    fresh: LiveState,
+    *,
+    saved: bool = False,
+    on_result: Callable[[OpResult], None] | None = None,
+) -> ApplyReport:
+    """Execute `plan` against the tenant whose current state is `fresh`.
+
+    With `saved` (a plan file made earlier), any object changed since the plan refuses the
+    whole plan (PlanError). Otherwise each conflicting change fails alone, with what depends
+    on it skipped."""
+    stale = check_current(plan, fresh)
+    if stale and saved:
+        raise PlanError(["the saved plan is stale; make a new plan:"] + [f"  {m}" for m in stale])
+    report = ApplyReport()
+    ops, graph = _build_graph(plan)
+    ids = _Ids(fresh)
+    for change in plan.changes:
+        if change.action == "rename" and change.id:
+            ids.renamed[(change.kind, change.name)] = change.id
+    fresh_items = {(k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])}
+    conflicted = {
+        (c.kind, c.name) for c in plan.changes if c.action != "create" and _is_conflict(c, fresh_items)
+    }
+    ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item)
+
+    def emit(result: OpResult) -> None:
+        report.results.append(result)
+        if on_result:
+            on_result(result)
+
+    async def run(op: _Op) -> None:
+        step, k, name = op.node
+        kind = KINDS[k]
+        change = op.change
+        if (k, name) in conflicted and step in ("update", "delete"):
+            raise _Conflict(f"changed in the tenant since the plan was made; not overwritten")
+        if step == "create":
+            new_id = await kind.create(client, op.data or {}, ids)
+            ids.created[(k, name)] = new_id
+            _record(ledger, kind.key, new_id, op.data or {})
+        elif step in ("update", "finish"):
+            object_id = ids.created.get((k, name)) or change.id or ""
+            live = fresh_items.get((k, object_id), {})
+            changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
+            await kind.update(client, object_id, op.data or {}, live, changed, ids)
+            _record(ledger, kind.key, object_id, op.data or {})
+        elif step == "delete":
+            await kind.delete(client, change.id or "")
+            ledger.forget(kind.key, change.id or "")
+
+    sorter = graphlib.TopologicalSorter(graph)
+    sorter.prepare()
+    running: dict[asyncio.Task, _Op] = {}
+    finished: set[Node] = set()
+    while True:
+        for node in sorter.get_ready():
+            task = asyncio.ensure_future(run(ops[node]))
+            running[task] = ops[node]
+        if not running:
+            break
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            op = running.pop(task)
+            step, k, name = op.node
+            error = task.exception()
+            if error is None:
+                finished.add(op.node)
+                sorter.done(op.node)
+                emit(OpResult(step, k, name, "done", _describe(op)))
+            else:
+                status = "conflict" if isinstance(error, _Conflict) else "failed"
+                emit(OpResult(step, k, name, status, _error_text(error)))
+                finished.add(op.node)  # not done(): what depends on it never becomes ready
+    for node, op in ops.items():
+        if node not in finished:
+            emit(OpResult(node[0], node[1], node[2], "skipped", "a change it depends on did not succeed"))
+    try:
+        report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
+    except ReconcilerError as err:
+        # Losing the ledger costs one re-send next time, never a wrong result.
+        report.warnings.append(f"the state note could not be saved ({err}); the next plan re-sends write-only fields")
+    return report
+
+
+class _Conflict(ReconcilerError):
+    pass
+
+
+def _is_conflict(change: Change, fresh_items: dict) -> bool:
+    item = fresh_items.get((change.kind, change.id or ""))
+    return item is None or (change.live_version is not None and live_version(item) != change.live_version)
+
+
+def _describe(op: _Op) -> str:
+    step, _, _ = op.node
+    if step == "finish":
+        return "second phase: references of a cycle set"
+    if op.change.action == "replace":
+        return "new one created" if step == "create" else "old one deleted"
+    return op.change.reason or ""
+
+
+def _error_text(error: BaseException) -> str:
+    if isinstance(error, ReconcilerError):
+        return str(error)
+    # Never a traceback for the user; keep the type for a bug report.
+    return f"{type(error).__name__}: {error}"
+
+
+def _record(ledger: Ledger, kind_key: str, object_id: str, data: dict) -> None:
+    kind = KINDS[kind_key]
+    for f in kind.write_only:
+        if f in data and data[f] is not None:
+            ledger.put(kind_key, object_id, f, fingerprint(kind_key, object_id, f, data[f], f in kind.secret))
+
+
+def _build_graph(plan: Plan) -> tuple[dict[Node, _Op], dict[Node, set[Node]]]:
+    ops: dict[Node, _Op] = {}
+    for change in plan.changes:
+        k, name = change.kind, change.name
+        if change.action == "create":
+            ops[("create", k, name)] = _Op(("create", k, name), change, change.data)
+        elif change.action in ("update", "rename"):
+            ops[("update", k, name)] = _Op(("update", k, name), change, change.data)
+        elif change.action == "replace":
+            ops[("create", k, name)] = _Op(("create", k, name), change, change.data)
+            ops[("delete", k, name)] = _Op(("delete", k, name), change, None)
+        elif change.action == "delete":
+            ops[("delete", k, name)] = _Op(("delete", k, name), change, None)
+
+    def deps_of(op: _Op) -> set[Node]:
+        step, k, name = op.node
+        deps: set[Node] = set()
+        if step in ("create", "update", "finish") and op.data is not None:
+            for target in KINDS[k].references(op.data):
+                if ("create", *target) in ops and ("create", *target) != op.node:
+                    deps.add(("create", *target))
+        if step == "finish":
+            deps.add(("create", k, name))
+        if step == "delete":
+            for other in ops.values():
+                if other.node == op.node or other.node[0] == "create":
+                    continue
+                if [k, name] in other.change.live_references:
+                    deps.add(other.node)
+            if op.change.action == "replace":
+                deps.add(("create", k, name))
+        return deps
+
+    while True:
+        graph = {node: deps_of(op) for node, op in ops.items()}
+        try:
+            graphlib.TopologicalSorter(graph).prepare()
+            return ops, graph
+        except graphlib.CycleError as err:
+            _break_cycle(ops, list(err.args[1]))
+
+
+def _break_cycle(ops: dict[Node, _Op], cycle: list[Node]) -> None:
+    """Two phases for references that form a cycle (IVR menus that lead to each other,
+    groups that overflow into each other): create one member without its references into
+    the cycle, then set them once the others exist."""
+    targets = {(k, name) for step, k, name in cycle if step == "create"}
+    for node in cycle:
+        op = ops[node]
+        step, k, name = node
+        if step != "create" or op.data is None:
+            continue
+        reduced = KINDS[k].optional_references(op.data, targets - {(k, name)})
+        if reduced is None:
+            continue
+        ops[node] = _Op(node, op.change, reduced)
+        ops[("finish", k, name)] = _Op(("finish", k, name), op.change, op.change.data)
+        return
+    raise PlanError([f"references form a cycle that cannot be broken: {' -> '.join('/'.join(n[1:]) for n in cycle)}"])
+
+
+async def _write_ledger(client: Any, ledger: Ledger, fresh: LiveState, ids: _Ids) -> bool:
+    """Store the fingerprints of what was applied, dropping objects that no longer exist.
+    Written only when it changed, so an apply with nothing to do sends nothing."""
+    live_ids = {f"{k}:{KINDS[k].live_id(i)}" for k in KINDS for i in fresh.items.get(k, [])}
+    live_ids |= {f"{k}:{object_id}" for (k, _), object_id in ids.created.items()}
+    ledger.entries = {key: v for key, v in ledger.entries.items() if key in live_ids and v}
+    before = fresh.ledger.entries
+    if ledger.entries == before or (not ledger.entries and ledger.item is None):
+        return False
+    body = {"note": ledger.note(), "scripts": [], "criterias": []}
+    path = "/api/call_center/call_script"
+    if ledger.item is not None:
+        await client.send("PUT", f"{path}/update/{ledger.item['_id']}", json={"name": LEDGER_NAME, **body},
+                          subject="the reconciler's state note")
+    else:
+        async def find_existing() -> Any:
+            items = await client.list_all(f"{path}/list", page_size=50)
+            return next((i for i in items if i.get("script_name") == LEDGER_NAME), None)
+
+        await client.create("POST", f"{path}/add", json={"script_name": LEDGER_NAME, **body},
+                            subject="the reconciler's state note", find_existing=find_existing)
+    return True

@@ -1,0 +1,117 @@
+"""The plan: a small, ordered, serialisable list of changes. What `plan` shows is the very
+object `apply` executes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+ACTIONS = ("create", "rename", "update", "replace", "delete")
+NOT_RETURNED = "(not returned by the API)"
+
+
+@dataclass
+class FieldChange:
+    """One field of one object: old (live) and new (manifest) values."""
+
+    field: str
+    old: Any
+    new: Any
+    verifiable: bool = True  # False: the API never returns it; old is unknown
+
+
+@dataclass
+class Change:
+    action: str  # one of ACTIONS
+    kind: str
+    name: str  # identity in the manifests (name, number or sip_user)
+    id: str | None = None  # live id (None for a create)
+    fields: list[FieldChange] = field(default_factory=list)
+    data: dict | None = None  # desired object in manifest terms (None for a delete)
+    rename_from: str | None = None
+    reason: str | None = None  # why, when not obvious (prune, repoint, replace ...)
+    live_version: str | None = None  # digest of the live item the plan saw
+    live_references: list[list[str]] = field(default_factory=list)  # (kind, name) the live object points to
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Change":
+        fields = [FieldChange(**f) for f in data.get("fields", [])]
+        return cls(**{**data, "fields": fields})
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: dict[str, int] = field(default_factory=dict)  # kind -> count
+    unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
+    unverified: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> name -> fields
+    protected: list[str] = field(default_factory=list)  # addresses left alone by policy
+    external: list[str] = field(default_factory=list)  # live objects referenced, not declared
+    warnings: list[str] = field(default_factory=list)
+    unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
+    live_counts: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        out = {a: 0 for a in ACTIONS}
+        for c in self.changes:
+            out[c.action] += 1
+        return out
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def to_json(self) -> dict:
+        """The stable JSON form (`format_version` 1)."""
+        counts = self.counts()
+        return {
+            "format_version": FORMAT_VERSION,
+            "summary": {**counts, "unchanged": sum(self.unchanged.values()),
+                        "unmanaged": sum(len(v) for v in self.unmanaged.values())},
+            "changes": [c.to_json() for c in self.changes],
+            "unchanged": dict(sorted(self.unchanged.items())),
+            "unmanaged": {k: v for k, v in self.unmanaged.items() if v},
+            "unverified": self.unverified,
+            "protected": self.protected,
+            "external": self.external,
+            "warnings": self.warnings,
+            "unsafe": self.unsafe,
+            "live_counts": self.live_counts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Plan":
+        return cls(
+            changes=[Change.from_json(c) for c in data.get("changes", [])],
+            unchanged=data.get("unchanged", {}),
+            unmanaged=data.get("unmanaged", {}),
+            unverified=data.get("unverified", {}),
+            protected=data.get("protected", []),
+            external=data.get("external", []),
+            warnings=data.get("warnings", []),
+            unsafe=data.get("unsafe", []),
+            live_counts=data.get("live_counts", {}),
+        )
+
+    def checksum(self) -> str:
+        """Pins an applied plan to the reviewed one."""
+        text = json.dumps([c.to_json() for c in self.changes], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def live_version(raw: dict) -> str:
+    """Digest of a live item as the API returned it, secrets left out: if it differs later,
+    someone changed the object."""
+    clean = {k: v for k, v in raw.items() if k not in ("password",)}
+    text = json.dumps(clean, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]

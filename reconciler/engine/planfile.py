@@ -1,0 +1,69 @@
+"""Saved plans (`plan --out FILE`, `apply --plan FILE`).
+
+The file holds the plan exactly as reviewed, with what apply needs to check it is still
+current: each object's live version, a checksum of the changes, and the digest of every
+mp3 it uploads. Secrets are never in it: secret values stay `${env:NAME}` references.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from reconciler.engine.plan import FORMAT_VERSION, Plan
+from reconciler.errors import PlanError, ReconcilerError
+
+FILE_KIND = "reconciler-plan"
+
+
+def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
+    for change in plan.changes:
+        if change.data and change.data.get("_path"):
+            change.data["_path"] = portable_path(change.data["_path"])
+    data = {
+        "kind": FILE_KIND,
+        "format_version": FORMAT_VERSION,
+        "url": url,
+        "checksum": plan.checksum(),
+        "plan": plan.to_json(),
+    }
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def load_plan(path: str | Path, *, url: str) -> Plan:
+    """The saved plan, refused if it was edited, made for another tenant, or uploads an
+    mp3 that changed since."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ReconcilerError(f"{path}: not a readable plan file ({err.__class__.__name__})") from None
+    if not isinstance(data, dict) or data.get("kind") != FILE_KIND:
+        raise ReconcilerError(f"{path}: not a plan file made by `reconciler plan --out`")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ReconcilerError(f"{path}: plan format {data.get('format_version')} is not supported")
+    plan = Plan.from_json(data["plan"])
+    if plan.checksum() != data.get("checksum"):
+        raise PlanError([f"{path}: the plan was modified after it was made (checksum mismatch)"])
+    if data.get("url") != url:
+        raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
+    for change in plan.changes:
+        mp3 = (change.data or {}).get("_path")
+        if mp3:
+            try:
+                digest = hashlib.sha256(Path(mp3).read_bytes()).hexdigest()
+            except OSError:
+                raise PlanError([f"{path}: {change.address} uploads {mp3}, which is missing"]) from None
+            if digest != change.data.get("file_sha256"):
+                raise PlanError([f"{path}: {mp3} changed since the plan was made; make a new plan"])
+    return plan
+
+
+def portable_path(path: str) -> str:
+    """A saved plan may be applied from another checkout of the same repository (plan in
+    one CI job, apply in another): paths under the working directory are kept relative."""
+    p = Path(path)
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

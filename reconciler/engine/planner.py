@@ -1,0 +1,401 @@
+"""The planner: a pure function of (desired manifests, live tenant) -> Plan.
+
+Identity is kept apart from content: objects are matched by identity (name, number or
+sip_user; previous names for renames), then compared field by field in manifest terms.
+No HTTP here: the live tenant arrives as the raw lists the API returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
+
+from reconciler.engine.ledger import fingerprint
+from reconciler.engine.live import LiveState
+from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
+from reconciler.errors import Location, PlanError
+from reconciler.kinds import KINDS, Kind, Policy
+from reconciler.kinds.base import KIND_REF_WORD, nfc
+
+
+class DesiredLike(Protocol):
+    """What the planner needs of a manifest object (reconciler.manifest.DesiredObject)."""
+
+    kind: str
+    key: str
+    model: Any
+    location: Location
+
+    def location_of(self, path: str) -> Location: ...
+
+
+class ManifestsLike(Protocol):
+    objects: dict[str, dict[str, DesiredLike]]
+    policy: Policy
+
+
+@dataclass
+class _LiveIndex:
+    """Names of live objects by id, as references read in manifest terms."""
+
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> name
+    ids: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> name -> id
+    agents: dict[str, str] = field(default_factory=dict)  # agent_id -> sip_user
+
+    def name_of(self, kind_key: str, object_id: str) -> str:
+        return self.names.get(kind_key, {}).get(object_id) or f"(unknown id {object_id})"
+
+    def sip_user_of_agent(self, agent_id: str) -> str:
+        return self.agents.get(agent_id) or f"(unknown agent {agent_id})"
+
+
+def make_plan(manifests: ManifestsLike, live: LiveState) -> Plan:
+    """The changes that make the live tenant match the manifests. Raises PlanError for
+    ambiguous live names, references that resolve nowhere, and objects that must exist but
+    do not; nothing has been sent to the tenant then."""
+    return _Planner(manifests, live).run()
+
+
+class _Planner:
+    def __init__(self, manifests: ManifestsLike, live: LiveState):
+        self.objects = manifests.objects
+        self.policy = manifests.policy
+        self.live = live
+        self.protect = {nfc(p) for p in self.policy.protect}
+        self.errors: list[str] = []
+        self.plan = Plan()
+        self.want: dict[str, dict[str, dict]] = {
+            k: {key: KINDS[k].desired(obj.model) for key, obj in self.objects.get(k, {}).items()} for k in KINDS
+        }
+        self.by_name: dict[str, dict[str, list[dict]]] = {}
+        for k, kind in KINDS.items():
+            index: dict[str, list[dict]] = {}
+            for item in live.items.get(k, []):
+                index.setdefault(kind.live_identity(item), []).append(item)
+            self.by_name[k] = index
+        self.match: dict[str, dict[str, dict]] = {k: {} for k in KINDS}  # kind -> key -> raw
+        self.renamed_from: dict[tuple[str, str], str] = {}
+        self.stale: dict[str, list[dict]] = {k: [] for k in KINDS}  # leftovers of a replace
+
+    # ------------------------------------------------------------------ steps
+    def run(self) -> Plan:
+        self._match_all()
+        self.index = self._build_index()
+        self.live_data = {
+            k: {KINDS[k].live_id(i): KINDS[k].from_live(i, self.index) for i in self.live.items.get(k, [])}
+            for k in KINDS
+        }
+        self._check_references()
+        if self.errors:
+            raise PlanError(self.errors)
+        for k in KINDS:
+            self._plan_kind(k)
+        self._apply_protection()
+        self._check_deletes_and_repoint()
+        if self.errors:
+            raise PlanError(self.errors)
+        self._check_threshold()
+        order = {a: i for i, a in enumerate(ACTIONS)}
+        kinds = list(KINDS)
+        self.plan.changes.sort(key=lambda c: (kinds.index(c.kind), order[c.action], c.name))
+        self.plan.live_counts = {k: len(self.live.items.get(k, [])) for k in KINDS}
+        return self.plan
+
+    def _match_all(self) -> None:
+        for k, kind in KINDS.items():
+            for key, obj in self.objects.get(k, {}).items():
+                candidates = self.by_name[k].get(key, [])
+                if not candidates:
+                    for old in getattr(obj.model, "previous_names", []) or []:
+                        if self.by_name[k].get(old):
+                            candidates = self.by_name[k][old]
+                            self.renamed_from[(k, key)] = old
+                            break
+                if len(candidates) > 1 and k == "greetings":
+                    candidates = self._pick_greeting(key, candidates)
+                if len(candidates) > 1:
+                    ids = ", ".join(kind.live_id(c) for c in candidates)
+                    self.errors.append(
+                        f"{obj.location}: {len(candidates)} live {kind.label}s are named "
+                        f"'{self.renamed_from.get((k, key), key)}' (ids {ids}); the reconciler never guesses: "
+                        "rename or delete all but one in the console"
+                    )
+                elif candidates:
+                    self.match[k][key] = candidates[0]
+
+    def _pick_greeting(self, key: str, candidates: list[dict]) -> list[dict]:
+        """Greetings are immutable, so their content is part of what they are: of several
+        live greetings with one name (left by an interrupted replace), the one with the
+        wanted content is the match and the others are cleaned up."""
+        kind = KINDS["greetings"]
+        want = self.want["greetings"][key]
+        same = [c for c in candidates if self._greeting_equal(kind, want, c)]
+        if len(same) == 1:
+            self.stale["greetings"] += [c for c in candidates if c is not same[0]]
+            return same
+        return candidates
+
+    def _greeting_equal(self, kind: Kind, want: dict, item: dict) -> bool:
+        live = kind.from_live(item, _LiveIndex())
+        for f, value in want.items():
+            if f in kind.local_only or f.startswith("_") or f == "name":
+                continue
+            same = kind.compare(f, value, live)
+            if same is None:
+                same = self.live.ledger.get("greetings", kind.live_id(item), f) == fingerprint(
+                    "greetings", kind.live_id(item), f, value, f in kind.secret
+                )
+            if not same:
+                return False
+        return True
+
+    def _build_index(self) -> _LiveIndex:
+        index = _LiveIndex()
+        for item in self.live.items.get("extensions", []):
+            if item.get("agent_id"):
+                index.agents[item["agent_id"]] = str(item.get("sip_user"))
+        for k, kind in KINDS.items():
+            matched = {kind.live_id(raw): key for key, raw in self.match[k].items()}
+            names: dict[str, str] = {}
+            for item in self.live.items.get(k, []):
+                object_id = kind.live_id(item)
+                name = kind.live_identity(item)
+                if object_id in matched:
+                    names[object_id] = matched[object_id]
+                elif len(self.by_name[k].get(name, [])) > 1 or name in self.match[k]:
+                    names[object_id] = f"{name} (id {object_id})"
+                else:
+                    names[object_id] = name
+            index.names[k] = names
+            index.ids[k] = {v: i for i, v in names.items()}
+        return index
+
+    def _check_references(self) -> None:
+        for k, kind in KINDS.items():
+            for key, obj in self.objects.get(k, {}).items():
+                data = self.want[k][key]
+                for ref_kind, ref_name in kind.references(data):
+                    self._resolve(obj, data, ref_kind, ref_name)
+
+    def _resolve(self, obj: DesiredLike, data: dict, ref_kind: str, ref_name: str) -> None:
+        if ref_name in self.want.get(ref_kind, {}):
+            return
+        label = KINDS[ref_kind].label
+        where = obj.location_of(_path_of(data, ref_kind, ref_name) or "")
+        found = self.by_name[ref_kind].get(ref_name, [])
+        if len(found) == 1:
+            if ref_kind in self.policy.prune and ref_name not in self.protect:
+                self.errors.append(
+                    f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is not in the "
+                    f"manifests and would be pruned ({ref_kind} is in policy.prune): declare it in the manifests"
+                )
+            elif ref_kind != "extensions":
+                address = f"{ref_kind}/{ref_name}"
+                if address not in self.plan.external:
+                    self.plan.external.append(address)
+        elif len(found) > 1:
+            ids = ", ".join(KINDS[ref_kind].live_id(i) for i in found)
+            self.errors.append(
+                f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', but {len(found)} live "
+                f"{label}s have that name (ids {ids}); declare it in the manifests or make the name unique"
+            )
+        else:
+            hint = " (extensions are never created: it must exist in the tenant)" if ref_kind == "extensions" else ""
+            self.errors.append(
+                f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is neither in the "
+                f"manifests nor in the tenant{hint}"
+            )
+
+    def _plan_kind(self, k: str) -> None:
+        kind = KINDS[k]
+        unchanged = 0
+        for key, obj in self.objects.get(k, {}).items():
+            want = self.want[k][key]
+            raw = self.match[k].get(key)
+            if raw is None:
+                if not kind.creatable:
+                    self.errors.append(
+                        f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
+                        f"{kind.label}s are never created by the reconciler"
+                    )
+                    continue
+                self.plan.changes.append(Change("create", k, key, data=want))
+                continue
+            object_id = kind.live_id(raw)
+            live = self.live_data[k][object_id]
+            fields, unverified = self._diff(kind, object_id, want, live)
+            if unverified:
+                self.plan.unverified.setdefault(k, {})[key] = unverified
+            old_name = self.renamed_from.get((k, key))
+            if old_name is not None:
+                fields.insert(0, FieldChange(kind.identity, old_name, key))
+            if not fields:
+                unchanged += 1
+                continue
+            if not kind.updatable:
+                action = "replace"
+                reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
+            else:
+                action, reason = ("rename", None) if old_name is not None else ("update", None)
+            self.plan.changes.append(
+                Change(
+                    action, k, key, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
+                    live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
+                )
+            )
+        self.plan.unchanged[k] = unchanged
+        self._plan_leftovers(k)
+
+    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict) -> tuple[list[FieldChange], list[str]]:
+        fields: list[FieldChange] = []
+        unverified: list[str] = []
+        for f, value in want.items():
+            if f == kind.identity or f in kind.local_only or f.startswith("_"):
+                continue
+            same = kind.compare(f, value, live)
+            if same is None:
+                unverified.append(f)
+                digest = fingerprint(kind.key, object_id, f, value, f in kind.secret)
+                if self.live.ledger.get(kind.key, object_id, f) != digest:
+                    fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
+            elif not same:
+                fields.append(FieldChange(f, live.get(f), value))
+        return fields, unverified
+
+    def _plan_leftovers(self, k: str) -> None:
+        kind = KINDS[k]
+        matched = {id(raw) for raw in self.match[k].values()}
+        stale = {id(raw) for raw in self.stale[k]}
+        unmanaged: list[str] = []
+        for item in self.live.items.get(k, []):
+            if id(item) in matched:
+                continue
+            object_id = kind.live_id(item)
+            name = self.index.name_of(k, object_id)
+            live = self.live_data[k][object_id]
+            refs = [list(r) for r in kind.references(live)]
+            if id(item) in stale:
+                self.plan.changes.append(
+                    Change("delete", k, name, id=object_id, reason="left over from an interrupted replace",
+                           live_version=live_version(item), live_references=refs)
+                )
+            elif k in self.policy.prune and kind.deletable:
+                self.plan.changes.append(
+                    Change("delete", k, name, id=object_id, reason="not in the manifests (policy.prune)",
+                           live_version=live_version(item), live_references=refs)
+                )
+            elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
+                unmanaged.append(name)
+        self.plan.unmanaged[k] = sorted(unmanaged)
+
+    def _apply_protection(self) -> None:
+        kept = []
+        for change in self.plan.changes:
+            names = {change.name, change.rename_from, _plain_name(change.name)}
+            if self.protect & names and change.action != "create":
+                self.plan.protected.append(f"{change.address} ({change.action} skipped: protected by policy)")
+                if change.action == "delete":
+                    self.plan.unmanaged.setdefault(change.kind, []).append(change.name)
+                continue
+            kept.append(change)
+        self.plan.changes = kept
+
+    def _check_deletes_and_repoint(self) -> None:
+        """Every object that goes away must first lose its referrers: those in the plan are
+        repointed (a replaced greeting keeps its name but not its id); any other is an error."""
+        going: dict[tuple[str, str], Change] = {}
+        for change in self.plan.changes:
+            if change.action in ("delete", "replace"):
+                going[(change.kind, change.name)] = change
+        if not going:
+            return
+        by_id = {(c.kind, c.id): c for c in self.plan.changes if c.id}
+        for k, kind in KINDS.items():
+            for item in self.live.items.get(k, []):
+                object_id = kind.live_id(item)
+                refs = kind.references(self.live_data[k][object_id])
+                for target in refs:
+                    gone = going.get(target)
+                    if gone is None:
+                        continue
+                    mine = by_id.get((k, object_id))
+                    referrer = f"{kind.label} '{self.index.name_of(k, object_id)}'"
+                    if mine is not None and mine.action == "delete":
+                        continue
+                    key = next((key for key, raw in self.match[k].items() if raw is item), None)
+                    if gone.action == "replace" and key is not None and key not in self.protect:
+                        if mine is None:
+                            mine = Change(
+                                "update", k, key, id=object_id, data=self.want[k][key],
+                                reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
+                                live_version=live_version(item), live_references=[list(r) for r in refs],
+                            )
+                            self.plan.changes.append(mine)
+                            by_id[(k, object_id)] = mine
+                            self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
+                        continue
+                    if gone.action == "delete" and key is not None and target not in set(
+                        kind.references(self.want[k][key])
+                    ):
+                        continue  # the update in the plan stops pointing at it
+                    what = "replace" if gone.action == "replace" else "delete"
+                    self.errors.append(
+                        f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
+                        f"is not managed here (declare it in the manifests, or change it in the console first)"
+                    )
+
+    def _check_threshold(self) -> None:
+        for k in KINDS:
+            deletes = sum(1 for c in self.plan.changes if c.kind == k and c.action == "delete")
+            total = len(self.live.items.get(k, []))
+            if not deletes or total < self.policy.threshold_min_objects:
+                continue
+            if deletes * 100 > self.policy.max_delete_percent * total:
+                self.plan.unsafe.append(
+                    f"{k}: {deletes} of {total} live {KINDS[k].label}s would be deleted "
+                    f"(more than {self.policy.max_delete_percent}%); run with --force if that is intended"
+                )
+
+
+def _plain_name(name: str) -> str:
+    # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
+    return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
+
+
+def _path_of(data: Any, ref_kind: str, ref_name: str, prefix: str = "") -> str | None:
+    """Dotted path of the first value in `data` that refers to (ref_kind, ref_name)."""
+    word = KIND_REF_WORD.get(ref_kind)
+    items: Iterable[tuple[str, Any]]
+    if isinstance(data, dict):
+        if len(data) == 1 and data.get(word) == ref_name:
+            return prefix.rstrip(".")
+        items = ((str(k), v) for k, v in data.items())
+    elif isinstance(data, list):
+        items = ((str(i), v) for i, v in enumerate(data))
+    else:
+        return None
+    for k, v in items:
+        if v == ref_name and isinstance(v, str) and prefix.count(".") < 2:
+            if k not in ("name", "number", "sip_user"):
+                return f"{prefix}{k}"
+        found = _path_of(v, ref_kind, ref_name, f"{prefix}{k}.")
+        if found:
+            return found
+    return None
+
+
+@dataclass
+class _NoManifests:
+    objects: dict = field(default_factory=dict)
+    policy: Policy = field(default_factory=Policy)
+
+
+def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
+    """Every live object in manifest terms, by kind, as (id, data): references by name,
+    write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
+    planner = _Planner(_NoManifests(), live)
+    planner.index = planner._build_index()
+    return {
+        k: [(kind.live_id(i), kind.from_live(i, planner.index)) for i in live.items.get(k, [])]
+        for k, kind in KINDS.items()
+    }

@@ -1,0 +1,91 @@
+"""The few error types the reconciler raises, each carrying where and why.
+
+Messages are written for the user: they never contain an API key, a token or a SIP
+password, and the CLI prints them without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReconcilerError(Exception):
+    """Base of every error that is the user's or the tenant's, not a bug of ours."""
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a manifest value sits: file, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the manifests."""
+
+    location: Location | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class ManifestError(ReconcilerError):
+    """The manifest set is invalid; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def _problem_order(p: Problem) -> tuple:
+    loc = p.location
+    return (loc.file, loc.line, loc.column, p.message) if loc else ("", 0, 0, p.message)
+
+
+class ApiError(ReconcilerError):
+    """The API refused or failed a request. Keeps the status and the server's message."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        endpoint: str = "",
+        status: int | None = None,
+        server_message: str | None = None,
+        subject: str | None = None,
+    ):
+        self.method = method
+        self.endpoint = endpoint
+        self.status = status
+        self.server_message = server_message
+        self.subject = subject
+        parts = [message]
+        if subject:
+            parts.insert(0, f"{subject}:")
+        where = " ".join(x for x in (method, endpoint) if x)
+        if where:
+            parts.append(f"({where}" + (f", HTTP {status}" if status else "") + ")")
+        if server_message and server_message not in message:
+            parts.append(f"server said: {server_message}")
+        super().__init__(" ".join(parts))
+
+
+class AuthError(ApiError):
+    """Credentials missing, invalid or expired beyond renewal."""
+
+
+class PlanError(ReconcilerError):
+    """The plan cannot be made or must not run: ambiguous names, dangling references,
+    an unsafe number of deletes, a stale saved plan."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))

@@ -1,0 +1,263 @@
+"""The small vocabulary every kind is declared with.
+
+A kind says, in one module: its manifest model, its identity, its references, its API
+endpoints and verbs, how a live item reads in manifest terms, how a desired object becomes
+a request body, which fields the API never returns and which are secret. The engine only
+ever talks to a kind through `Kind`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from typing import Annotated, Any, ClassVar, Protocol
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+
+# The word used in a manifest reference ({group: CSKH}) -> the kind's manifest key.
+REF_WORDS: dict[str, str] = {
+    "group": "groups",
+    "ivr": "ivr_menus",
+    "greeting": "greetings",
+    "call_script": "call_scripts",
+    "extension": "extensions",
+}
+KIND_REF_WORD: dict[str, str] = {v: k for k, v in REF_WORDS.items()}
+
+# The API's type word in reference fields (target_timeout_type, action_type) -> kind key.
+API_TYPES: dict[str, str] = {
+    "Ring_group": "groups",
+    "Ivr_menu": "ivr_menus",
+    "Recording": "greetings",
+    "Extension": "extensions",
+}
+KIND_API_TYPE: dict[str, str] = {v: k for k, v in API_TYPES.items()}
+
+# A whole string value `${env:NAME}` is read from the environment when it is used, so the
+# manifest, the plan and its output only ever hold the reference.
+ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def env_name(value: Any) -> str | None:
+    """NAME of a `${env:NAME}` value, else None."""
+    if isinstance(value, str):
+        m = ENV_REF.match(value)
+        if m:
+            return m.group(1)
+    return None
+
+
+def expand_env(value: Any) -> Any:
+    """`value` with every `${env:NAME}` replaced by the variable's value (recursively)."""
+    if isinstance(value, dict):
+        return {k: expand_env(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v) for v in value]
+    name = env_name(value)
+    if name is not None:
+        if name not in os.environ:
+            raise KeyError(f"environment variable {name} is not set")
+        return os.environ[name]
+    return value
+
+
+def nfc(text: str) -> str:
+    """Names are compared as Unicode NFC: Vietnamese typed on different keyboards matches."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _nfc_name(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_nfc_name)]
+
+
+def _digits_as_text(value: Any) -> Any:
+    # YAML reads 101 and 842871002283 as numbers; extensions and hotlines are text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+SipUser = Annotated[str, BeforeValidator(_digits_as_text)]
+
+
+def _make_ref_validator(words: tuple[str, ...]):
+    def check(value: Any) -> dict[str, str]:
+        expected = " or ".join(f"{{{w}: NAME}}" for w in words)
+        if not isinstance(value, dict) or len(value) != 1:
+            raise ValueError(f"expected a reference: {expected}")
+        ((word, target),) = value.items()
+        if word not in words:
+            raise ValueError(f"a reference here must be {expected}, not {{{word}: ...}}")
+        if isinstance(target, int) and not isinstance(target, bool) and word == "extension":
+            target = str(target)
+        if not isinstance(target, str) or not target.strip():
+            raise ValueError(f"the {word} reference needs a name (text)")
+        return {word: nfc(target)}
+
+    return check
+
+
+def ref_type(*words: str):
+    """A reference to one of `words` kinds, written {word: name}; kept in that form."""
+    schema = {
+        "oneOf": [
+            {
+                "type": "object",
+                "properties": {w: {"type": "string"}},
+                "required": [w],
+                "additionalProperties": False,
+            }
+            for w in words
+        ]
+    }
+    return Annotated[
+        dict[str, str],
+        BeforeValidator(_make_ref_validator(words)),
+        WithJsonSchema(schema),
+    ]
+
+
+def ref_target(ref: dict[str, str]) -> tuple[str, str]:
+    """(kind key, name) of a reference in manifest form."""
+    ((word, name),) = ref.items()
+    return REF_WORDS[word], name
+
+
+def make_ref(kind_key: str, name: str) -> dict[str, str]:
+    return {KIND_REF_WORD[kind_key]: name}
+
+
+def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str, str] | None:
+    """A live (type word, id) pair in manifest form; None when unset ("" or null)."""
+    if not api_type or not object_id:
+        return None
+    kind_key = API_TYPES.get(api_type)
+    if kind_key is None:
+        # A target our manifests cannot express (e.g. Voice_mail): shown as it is.
+        return {"unsupported": f"{api_type} {object_id}"}
+    if kind_key == "extensions":
+        return {"extension": index.sip_user_of_agent(object_id)}
+    return make_ref(kind_key, index.name_of(kind_key, object_id))
+
+
+def ref_to_api(ids: "IdResolver", ref: dict[str, str] | None) -> tuple[str, str]:
+    """(type word, id) of a reference for a request body; ("", "") when unset."""
+    if not ref:
+        return "", ""
+    kind_key, name = ref_target(ref)
+    if kind_key == "extensions":
+        return KIND_API_TYPE[kind_key], ids.agent_of(name)
+    return KIND_API_TYPE[kind_key], ids.id_of(kind_key, name)
+
+
+class ManifestModel(BaseModel):
+    """Base of every manifest object: unknown keys are errors, values are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, validate_default=True)
+
+
+class LiveIndex(Protocol):
+    """What a kind needs to read live items in manifest terms."""
+
+    def name_of(self, kind_key: str, object_id: str) -> str:
+        """The manifest name of a live object, by its id (a marked id if unknown)."""
+        ...
+
+    def sip_user_of_agent(self, agent_id: str) -> str:
+        """The extension (sip_user) of an agent id."""
+        ...
+
+
+class IdResolver(Protocol):
+    """What a kind needs to turn names into ids when it builds a request body."""
+
+    def id_of(self, kind_key: str, name: str) -> str:
+        ...
+
+    def agent_of(self, sip_user: str) -> str:
+        ...
+
+
+class Kind:
+    """One kind of tenant object. Subclasses fill the class attributes and hooks."""
+
+    key: ClassVar[str]  # manifest key: "ivr_menus"
+    label: ClassVar[str]  # for messages: "IVR menu"
+    model: ClassVar[type[ManifestModel]]
+    identity: ClassVar[str]  # "name" | "number" | "sip_user"
+    api_type: ClassVar[str | None] = None  # the API's reference word: "Ivr_menu"
+    list_path: ClassVar[str]
+    page_size: ClassVar[int] = 50
+
+    creatable: ClassVar[bool] = True  # hotlines and extensions are not
+    deletable: ClassVar[bool] = True
+    updatable: ClassVar[bool] = True  # greetings are replaced instead
+    renamable: ClassVar[bool] = True
+
+    # Fields the API never returns: verified by fingerprint only.
+    write_only: ClassVar[frozenset[str]] = frozenset()
+    # Fields never printed or stored in clear.
+    secret: ClassVar[frozenset[str]] = frozenset()
+    # Fields that describe the manifest side only and are never compared with the tenant.
+    local_only: ClassVar[frozenset[str]] = frozenset()
+    # Fields where an omitted value means "leave the live value alone", not "default".
+    keep_when_omitted: ClassVar[frozenset[str]] = frozenset()
+
+    # --- reading -------------------------------------------------------------
+    def live_identity(self, item: dict) -> str:
+        raise NotImplementedError
+
+    def live_id(self, item: dict) -> str:
+        return item["_id"]
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        """A live item in manifest terms (identity included, write-only fields absent)."""
+        raise NotImplementedError
+
+    # --- desired -------------------------------------------------------------
+    def desired(self, obj: ManifestModel) -> dict:
+        """A manifest object in the same terms as `from_live`; fields the user left out
+        that mean "leave alone" are absent."""
+        data = obj.model_dump(exclude={"previous_names"})
+        for field in self.keep_when_omitted:
+            if field not in obj.model_fields_set or data.get(field) is None:
+                data.pop(field, None)
+        return data
+
+    def compare(self, field: str, want: Any, live: dict) -> bool | None:
+        """Whether the live object has `want` in `field`: True or False, or None when the
+        tenant does not tell (a write-only field, or one this item does not carry)."""
+        if field in self.write_only or field not in live:
+            return None
+        return expand_env(want) == live[field]
+
+    def references(self, data: dict) -> list[tuple[str, str]]:
+        """(kind key, name) of every object this one points to."""
+        return []
+
+    def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:
+        """`data` without the references to `drop`, for the first phase of a cycle; None
+        when a required reference would have to go."""
+        return None
+
+    # --- writing -------------------------------------------------------------
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        raise NotImplementedError
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        raise NotImplementedError
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        raise NotImplementedError
+
+    def to_manifest(self, data: dict) -> dict:
+        """Normalized data back to manifest form (for export)."""
+        return data

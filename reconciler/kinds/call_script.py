@@ -1,0 +1,128 @@
+"""Call scripts: the inbound routing flow a hotline runs (steps in order, plus routing
+criteria that send a caller to a known agent first)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from reconciler.kinds.base import (
+    IdResolver,
+    Kind,
+    LiveIndex,
+    ManifestModel,
+    Name,
+    expand_env,
+    nfc,
+    ref_from_api,
+    ref_target,
+    ref_to_api,
+    ref_type,
+)
+
+CRITERIA = {"account_manager": "2", "previous_agent": "3", "missed_call_agent": "4"}  # API: criterias[].type
+CRITERIA_OF_API = {v: k for k, v in CRITERIA.items()}
+
+
+class RoutingCriterion(ManifestModel):
+    """Route to an agent who knows the caller before running the steps."""
+
+    type: Literal["account_manager", "previous_agent", "missed_call_agent"]
+    agent_timeout: Annotated[int, Field(ge=0, le=600)] = 10  # API: timeout_time
+    offline_wait: Annotated[int, Field(ge=0, le=600)] = 10  # API: wait_time
+
+
+class CallScript(ManifestModel):
+    """An inbound routing flow."""
+
+    name: Name = Field(min_length=1)
+    note: str = ""
+    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(min_length=1)  # type: ignore[valid-type]
+    routing_criteria: list[RoutingCriterion] = Field(default_factory=list)
+    previous_names: list[Name] = Field(default_factory=list)
+
+
+def _int(value: Any) -> Any:
+    # criterias carry numbers as strings ("10").
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+class CallScriptKind(Kind):
+    key = "call_scripts"
+    label = "call script"
+    model = CallScript
+    identity = "name"
+    list_path = "/api/call_center/call_script/list"
+
+    def live_identity(self, item: dict) -> str:
+        return nfc(item.get("script_name") or "")
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        steps = sorted(item.get("scripts") or [], key=lambda s: s.get("order") or 0)
+        return {
+            "name": self.live_identity(item),
+            "note": item.get("note") or "",
+            "steps": [ref_from_api(index, s.get("action_type"), s.get("action_id")) for s in steps],
+            "routing_criteria": [
+                {
+                    "type": CRITERIA_OF_API.get(str(c.get("type")), str(c.get("type"))),
+                    "agent_timeout": _int(c.get("timeout_time")),
+                    "offline_wait": _int(c.get("wait_time")),
+                }
+                for c in (item.get("criterias") or [])
+            ],
+        }
+
+    def references(self, data: dict) -> list[tuple[str, str]]:
+        return [ref_target(s) for s in data.get("steps", [])]
+
+    def _body(self, data: dict, ids: IdResolver, name_field: str) -> dict:
+        data = expand_env(data)
+        scripts = []
+        for step in data["steps"]:
+            action_type, action_id = ref_to_api(ids, step)
+            scripts.append({"action_id": action_id, "action_type": action_type})
+        return {
+            name_field: data["name"],
+            "note": data.get("note", ""),
+            "scripts": scripts,
+            "criterias": [
+                {"type": CRITERIA[c["type"]], "timeout_time": str(c["agent_timeout"]), "wait_time": str(c["offline_wait"])}
+                for c in data.get("routing_criteria", [])
+            ],
+        }
+
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        name = data["name"]
+
+        async def find_existing() -> dict | None:
+            # No keyword filter on this list: read it whole.
+            items = await client.list_all(self.list_path, page_size=self.page_size)
+            found = [i for i in items if self.live_identity(i) == name]
+            return found[-1] if found else None
+
+        payload = await client.create(
+            "POST",
+            "/api/call_center/call_script/add",
+            json=self._body(data, ids, "script_name"),  # create takes script_name ...
+            subject=f"call script '{name}'",
+            find_existing=find_existing,
+        )
+        return payload["_id"]
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        await client.send(
+            "PUT",  # ... and update takes name, with PUT
+            f"/api/call_center/call_script/update/{object_id}",
+            json=self._body(data, ids, "name"),
+            subject=f"call script '{data['name']}'",
+        )
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        await client.send("DELETE", f"/api/call_center/call_script/delete/{object_id}", subject=f"call script {object_id}")

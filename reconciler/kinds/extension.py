@@ -1,0 +1,73 @@
+"""Extensions (SIP users). They belong to agents and are never created or deleted here;
+the manifest manages whether one is enabled, its ring timeout and its SIP password. The
+API returns none of these, so all three are verified by fingerprint."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, SipUser, env_name, expand_env
+
+
+class Extension(ManifestModel):
+    sip_user: SipUser = Field(pattern=r"^[0-9]{1,10}$")
+    enabled: bool | None = None
+    call_timeout: Annotated[int, Field(ge=1, le=600)] | None = None
+    password: str | None = Field(default=None, description="SIP password, as ${env:NAME} only")
+
+    @field_validator("password")
+    @classmethod
+    def _password_from_env(cls, value: str | None) -> str | None:
+        if value is not None and env_name(value) is None:
+            raise ValueError("a SIP password must not sit in a manifest in clear: write ${env:NAME}")
+        return value
+
+
+class ExtensionKind(Kind):
+    key = "extensions"
+    label = "extension"
+    model = Extension
+    identity = "sip_user"
+    list_path = "/api/call_center/internal_phone/list"
+    creatable = False
+    deletable = False
+    renamable = False
+    write_only = frozenset({"enabled", "call_timeout", "password"})
+    secret = frozenset({"password"})
+    keep_when_omitted = frozenset({"enabled", "call_timeout", "password"})
+
+    def live_identity(self, item: dict) -> str:
+        return str(item.get("sip_user") or "")
+
+    def live_id(self, item: dict) -> str:
+        return str(item.get("sip_user"))
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        return {"sip_user": self.live_identity(item)}
+
+    def desired(self, obj: Extension) -> dict:  # type: ignore[override]
+        return {"sip_user": obj.sip_user, **obj.model_dump(exclude_unset=True, exclude={"sip_user"})}
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        sip_user = data["sip_user"]
+        subject = f"extension {sip_user}"
+        if "enabled" in changed and data.get("enabled") is not None:
+            await client.send(
+                "PUT",
+                "/api/call_center/internal_phone/status",
+                params={"enabled": "true" if data["enabled"] else "false", "sip_user": sip_user},
+                subject=subject,
+            )
+        body: dict[str, Any] = {}
+        if "call_timeout" in changed and data.get("call_timeout") is not None:
+            body["call_timeout"] = str(data["call_timeout"])
+        if "password" in changed and data.get("password") is not None:
+            body["password"] = expand_env(data["password"])
+        if body:
+            await client.send(
+                "POST", "/api/call_center/internal_phone/update", json={"sip_user": sip_user, **body}, subject=subject
+            )

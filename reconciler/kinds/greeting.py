@@ -1,0 +1,162 @@
+"""Greetings: text-to-speech or uploaded mp3 recordings. The API cannot update them: a
+changed greeting is replaced (created anew, referrers repointed, the old one deleted)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Name, nfc
+
+VOICES = (
+    "northern_female_ngocanh",
+    "southern_male_tienhuy",
+    "northern_male_anhkiet",
+    "southern_female_khangan",
+)
+# Voices of older tenants that the API still returns (the vendor's own examples use
+# "banmai"); accepted so that an exported tenant validates, never suggested.
+LEGACY_VOICES = ("banmai", "lannhi", "leminh", "myan", "thuminh", "giahuy", "linhsan", "minhquang")
+Voice = Literal[VOICES + LEGACY_VOICES]  # type: ignore[valid-type]
+
+TTS_FORMALITY = "Robot đọc"
+MAX_TTS_CHARS = 299  # the API wants "< 300 characters"
+
+
+class Greeting(ManifestModel):
+    """A greeting: exactly one of `text` (spoken by TTS), `file` (an mp3 next to the
+    manifest) or `recording` (audio already uploaded to the tenant, left as it is)."""
+
+    name: Name = Field(min_length=1)
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TTS_CHARS)] | None = None
+    voice: Voice = "northern_female_ngocanh"  # type: ignore[valid-type]
+    speed: Annotated[int, Field(ge=-3, le=3)] = 0
+    file: str | None = Field(default=None, min_length=1, description="mp3 file, relative to the manifest file")
+    recording: str | None = Field(
+        default=None,
+        description="the tenant's recording file name of an uploaded mp3 (written by export)",
+    )
+    previous_names: list[Name] = Field(default_factory=list)
+    # Set by the manifest loader: the directory of the file this greeting was read from.
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    def file_path(self) -> Path | None:
+        """The mp3's path on disk, or None for a greeting without `file`."""
+        if self.file is None:
+            return None
+        return (self._base_dir or Path(".")) / self.file
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Greeting":
+        given = [k for k in ("text", "file", "recording") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a greeting needs exactly one of `text` (text-to-speech), `file` (an mp3) "
+                f"or `recording`; found {', '.join(given) if given else 'none'}"
+            )
+        if self.text is None and ("voice" in self.model_fields_set or "speed" in self.model_fields_set):
+            raise ValueError("`voice` and `speed` apply only to a text-to-speech greeting (`text`)")
+        return self
+
+
+class GreetingKind(Kind):
+    key = "greetings"
+    label = "greeting"
+    model = Greeting
+    identity = "name"
+    api_type = "Recording"
+    list_path = "/api/call_center/greeting/list"
+    updatable = False
+    renamable = False
+    # An mp3's bytes never come back; its fingerprint is compared instead.
+    write_only = frozenset({"file_sha256"})
+    # `file` names the mp3 on the manifest side only; the tenant knows it by a server name.
+    local_only = frozenset({"file"})
+
+    def live_identity(self, item: dict) -> str:
+        return nfc(item.get("greeting_name") or "")
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        data: dict[str, Any] = {"name": self.live_identity(item)}
+        if item.get("formality") == TTS_FORMALITY:
+            data["text"] = item.get("content") or ""
+            data["voice"] = item.get("voice") or VOICES[0]
+            data["speed"] = int(item.get("speed") or 0)
+        else:
+            data["recording"] = item.get("recording_file") or ""
+        return data
+
+    def desired(self, obj: Greeting) -> dict:  # type: ignore[override]
+        data: dict[str, Any] = {"name": obj.name}
+        if obj.text is not None:
+            data.update(text=obj.text, voice=obj.voice, speed=obj.speed)
+        elif obj.recording is not None:
+            data["recording"] = obj.recording
+        else:
+            path = obj.file_path()
+            assert path is not None
+            data["file"] = obj.file
+            data["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+            data["_path"] = str(path.resolve())
+        return data
+
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        name = data["name"]
+        subject = f"greeting '{name}'"
+
+        async def find_existing() -> dict | None:
+            return _find_same(await client.list_all(self.list_path, page_size=self.page_size), data)
+
+        if "text" in data:
+            payload = await client.create(
+                "POST",
+                "/api/call_center/greeting/upload-text-to-speech",
+                params={"greeting_name": name},
+                json={"text": data["text"], "speed": str(data["speed"]), "voice": data["voice"]},
+                subject=subject,
+                find_existing=find_existing,
+            )
+        elif "file" in data:
+            path = Path(data["_path"])
+            content = path.read_bytes()
+            payload = await client.create(
+                "POST",
+                "/api/call_center/greeting/upload",
+                params={"greeting_name": name},
+                files={"file": (path.name, content, "audio/mpeg")},
+                subject=subject,
+                find_existing=find_existing,
+            )
+        else:
+            raise ValueError(f"{subject}: an uploaded recording cannot be re-created from its name alone")
+        return _greeting_id(payload)
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        await client.send("DELETE", f"/api/call_center/greeting/delete/{object_id}", subject=f"greeting {object_id}")
+
+
+def _greeting_id(payload: Any) -> str:
+    # upload-text-to-speech answers {"file": {...}}; be lenient with a bare object.
+    if isinstance(payload, dict):
+        item = payload.get("file") if isinstance(payload.get("file"), dict) else payload
+        if isinstance(item, dict) and item.get("_id"):
+            return item["_id"]
+    raise ValueError("the API did not return the new greeting's id")
+
+
+def _find_same(items: list[dict], data: dict) -> dict | None:
+    """A greeting created by an attempt whose answer was lost: same name and content,
+    newest first (greetings are immutable, so content is part of what they are)."""
+    matches = [
+        i
+        for i in items
+        if nfc(i.get("greeting_name") or "") == data["name"]
+        and ("text" not in data or (i.get("content") == data["text"] and i.get("formality") == TTS_FORMALITY))
+    ]
+    if "file" in data:
+        matches = [i for i in matches if i.get("formality") != TTS_FORMALITY]
+    matches.sort(key=lambda i: i.get("created_date") or 0, reverse=True)
+    return {"file": matches[0]} if matches else None

@@ -1,0 +1,151 @@
+"""Ring groups ("internal groups" in the API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from reconciler.kinds.base import (
+    IdResolver,
+    Kind,
+    LiveIndex,
+    ManifestModel,
+    Name,
+    SipUser,
+    expand_env,
+    nfc,
+    ref_from_api,
+    ref_target,
+    ref_to_api,
+    ref_type,
+)
+
+PRIORITIES = {"none": 0, "most_idle": 1, "fewest_answered": 4}  # API: ring_group_type
+PRIORITY_OF_API = {v: k for k, v in PRIORITIES.items()}
+
+
+class Queue(ManifestModel):
+    """Call queue settings (API: call_queue_config). The API never returns them."""
+
+    enabled: bool = True  # API: enable
+    when_busy: bool = True  # API: is_in_call
+    when_offline: bool = True  # API: is_offline
+    waiting_time: Annotated[int, Field(ge=0, le=3600)] = 90
+
+
+class Group(ManifestModel):
+    """A ring group: extensions that ring together, in order or at random."""
+
+    name: Name = Field(min_length=1)
+    strategy: Literal["enterprise", "rollover", "random"] = "enterprise"
+    members: list[SipUser] = Field(default_factory=list, description="extensions, in ring order")
+    member_timeout: Annotated[int, Field(ge=1, le=600)] = 30
+    priority: Literal["none", "most_idle", "fewest_answered"] = "none"
+    on_timeout: ref_type("group", "ivr", "greeting") | None = None  # type: ignore[valid-type]
+    queue: Queue | None = None
+    previous_names: list[Name] = Field(default_factory=list)
+
+    @field_validator("members")
+    @classmethod
+    def _unique_members(cls, members: list[str]) -> list[str]:
+        seen = [m for i, m in enumerate(members) if m in members[:i]]
+        if seen:
+            raise ValueError(f"extension {seen[0]!r} is listed twice")
+        return members
+
+
+class GroupKind(Kind):
+    key = "groups"
+    label = "group"
+    model = Group
+    identity = "name"
+    api_type = "Ring_group"
+    list_path = "/api/call_center/internal_group/list"
+    write_only = frozenset({"queue"})
+    keep_when_omitted = frozenset({"queue"})
+
+    def live_identity(self, item: dict) -> str:
+        return nfc(item.get("group_name") or "")
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        members = item.get("members") or []
+        data: dict[str, Any] = {
+            "name": self.live_identity(item),
+            "strategy": item.get("strategy"),
+            "members": [index.sip_user_of_agent(m.get("agent_id")) for m in members],
+            "priority": PRIORITY_OF_API.get(item.get("ring_group_type") or 0, str(item.get("ring_group_type"))),
+            "on_timeout": ref_from_api(index, item.get("target_timeout_type"), item.get("target_timeout")),
+        }
+        # The list has no group timeout; each member carries it. An empty group hides it.
+        if members and members[0].get("timeout") is not None:
+            data["member_timeout"] = int(members[0]["timeout"])
+        return data
+
+    def compare(self, field: str, want: Any, live: dict) -> bool | None:
+        if field == "member_timeout" and not live.get("members"):
+            return True  # an empty group hides it, and with no member it rings no one
+        return super().compare(field, want, live)
+
+    def references(self, data: dict) -> list[tuple[str, str]]:
+        refs = [("extensions", m) for m in data.get("members", [])]
+        if data.get("on_timeout"):
+            refs.append(ref_target(data["on_timeout"]))
+        return refs
+
+    def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:
+        if data.get("on_timeout") and ref_target(data["on_timeout"]) in drop:
+            return {**data, "on_timeout": None}
+        return data
+
+    def _body(self, data: dict, ids: IdResolver) -> dict:
+        data = expand_env(data)
+        target_type, target = ref_to_api(ids, data.get("on_timeout"))
+        body: dict[str, Any] = {
+            "group_name": data["name"],
+            "strategy": data["strategy"],
+            "sip_members": list(data["members"]),
+            "timeout": data["member_timeout"],
+            "ring_group_type": PRIORITIES[data["priority"]],
+            "target_timeout_type": target_type,
+            "target_timeout": target,
+        }
+        queue = data.get("queue")
+        if queue is not None:
+            body["call_queue_config"] = {
+                "enable": queue["enabled"],
+                "is_in_call": queue["when_busy"],
+                "is_offline": queue["when_offline"],
+                "waiting_time": queue["waiting_time"],
+            }
+        return body
+
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        name = data["name"]
+
+        async def find_existing() -> dict | None:
+            items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
+            found = [i for i in items if self.live_identity(i) == name]
+            return found[-1] if found else None
+
+        payload = await client.create(
+            "POST",
+            "/api/call_center/internal_group/add",
+            json=self._body(data, ids),
+            subject=f"group '{name}'",
+            find_existing=find_existing,
+        )
+        return payload["_id"]
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        await client.send(
+            "POST",
+            f"/api/call_center/internal_group/update/{object_id}",
+            json=self._body(data, ids),
+            subject=f"group '{data['name']}'",
+        )
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        await client.send("DELETE", f"/api/call_center/internal_group/delete/{object_id}", subject=f"group {object_id}")

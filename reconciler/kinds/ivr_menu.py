@@ -1,0 +1,168 @@
+"""IVR menus ("key-press scripts", key-interaction in the API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field
+
+from reconciler.kinds.base import (
+    IdResolver,
+    Kind,
+    LiveIndex,
+    ManifestModel,
+    Name,
+    expand_env,
+    make_ref,
+    nfc,
+    ref_from_api,
+    ref_target,
+    ref_to_api,
+    ref_type,
+)
+
+KEYS = tuple("0123456789") + ("*", "#")
+
+
+def _key_names(value: Any) -> Any:
+    # YAML reads `1:` as the number 1; keys are the text a caller presses.
+    if isinstance(value, dict):
+        return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in value.items()}
+    return value
+
+
+KeyRef = ref_type("group", "ivr")
+KeyMap = Annotated[
+    dict[Annotated[str, Field(pattern=r"^[0-9*#]$")], KeyRef],  # type: ignore[valid-type]
+    BeforeValidator(_key_names),
+]
+
+
+class IvrMenu(ManifestModel):
+    """A menu a caller answers with keys: a greeting, then a destination per key."""
+
+    name: Name = Field(min_length=1)
+    greeting: Name = Field(min_length=1, description="greeting played first (API: greeting_id)")
+    return_greeting: Name | None = Field(default=None, description="API: greeting_short_id")
+    invalid_greeting: Name | None = Field(default=None, description="API: invalid_sound_id")
+    input_timeout: Annotated[int, Field(ge=1, le=60)] = 3
+    max_failures: Annotated[int, Field(ge=1, le=10)] = 1
+    keys: KeyMap = Field(default_factory=dict)
+    fallback: ref_type("group", "ivr", "greeting") | None = None  # type: ignore[valid-type]
+    previous_names: list[Name] = Field(default_factory=list)
+
+
+class IvrMenuKind(Kind):
+    key = "ivr_menus"
+    label = "IVR menu"
+    model = IvrMenu
+    identity = "name"
+    api_type = "Ivr_menu"
+    list_path = "/api/call_center/key-interaction/list"
+
+    def live_identity(self, item: dict) -> str:
+        return nfc(item.get("script_name") or "")
+
+    def from_live(self, item: dict, index: LiveIndex) -> dict:
+        def greeting(object_id: Any) -> str | None:
+            return index.name_of("greetings", object_id) if object_id else None
+
+        keys: dict[str, Any] = {}
+        for entry in item.get("scripts") or []:
+            # The list pads unset keys with empty action_type/action: empty means unset.
+            ref = ref_from_api(index, entry.get("action_type"), entry.get("action"))
+            if ref is not None:
+                keys[str(entry.get("ivr"))] = ref
+        return {
+            "name": self.live_identity(item),
+            "greeting": greeting(item.get("greeting_id")),
+            "return_greeting": greeting(item.get("greeting_short_id")),
+            "invalid_greeting": greeting(item.get("invalid_sound_id")),
+            "input_timeout": item.get("time_out"),
+            "max_failures": item.get("max_failure"),
+            "keys": dict(sorted(keys.items(), key=lambda kv: KEYS.index(kv[0]) if kv[0] in KEYS else 99)),
+            "fallback": ref_from_api(index, item.get("action_type"), item.get("action")),
+        }
+
+    def desired(self, obj: IvrMenu) -> dict:  # type: ignore[override]
+        data = super().desired(obj)
+        data["keys"] = dict(sorted(data["keys"].items(), key=lambda kv: KEYS.index(kv[0])))
+        return data
+
+    def references(self, data: dict) -> list[tuple[str, str]]:
+        refs = [
+            ("greetings", data[f])
+            for f in ("greeting", "return_greeting", "invalid_greeting")
+            if data.get(f)
+        ]
+        refs += [ref_target(r) for r in data.get("keys", {}).values()]
+        if data.get("fallback"):
+            refs.append(ref_target(data["fallback"]))
+        return refs
+
+    def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:
+        if ("greetings", data.get("greeting")) in drop:
+            return None
+        out = dict(data)
+        out["keys"] = {k: r for k, r in data.get("keys", {}).items() if ref_target(r) not in drop}
+        if data.get("fallback") and ref_target(data["fallback"]) in drop:
+            out["fallback"] = None
+        for f in ("return_greeting", "invalid_greeting"):
+            if data.get(f) and ("greetings", data[f]) in drop:
+                out[f] = None
+        return out
+
+    def _body(self, data: dict, ids: IdResolver) -> dict:
+        data = expand_env(data)
+
+        def greeting(name: str | None) -> str:
+            return ids.id_of("greetings", name) if name else ""
+
+        scripts = []
+        for key, ref in data.get("keys", {}).items():
+            action_type, action = ref_to_api(ids, ref)
+            scripts.append({"ivr": key, "action": action, "action_type": action_type})
+        fallback_type, fallback = ref_to_api(ids, data.get("fallback"))
+        return {
+            "script_name": data["name"],
+            "greeting_id": greeting(data["greeting"]),
+            "greeting_short_id": greeting(data.get("return_greeting")),
+            "invalid_sound_id": greeting(data.get("invalid_greeting")),
+            "time_out": data["input_timeout"],
+            "max_failure": data["max_failures"],
+            "scripts": scripts,
+            "action_type": fallback_type,
+            "action": fallback,
+        }
+
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        name = data["name"]
+
+        async def find_existing() -> dict | None:
+            items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
+            return next((i for i in items if self.live_identity(i) == name), None)
+
+        payload = await client.create(
+            "POST",
+            "/api/call_center/key-interaction/add",
+            json=self._body(data, ids),
+            subject=f"IVR menu '{name}'",
+            find_existing=find_existing,
+        )
+        return payload["_id"]
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        await client.send(
+            "POST",
+            f"/api/call_center/key-interaction/update/{object_id}",
+            json=self._body(data, ids),
+            subject=f"IVR menu '{data['name']}'",
+        )
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        await client.send("DELETE", f"/api/call_center/key-interaction/delete/{object_id}", subject=f"IVR menu {object_id}")
+
+
+__all__ = ["IvrMenu", "IvrMenuKind", "KEYS", "make_ref"]
