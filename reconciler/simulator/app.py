@@ -1,0 +1,223 @@
+"""The simulator: one tenant behind the vendor's HTTP API, callable in-process
+(:meth:`Simulator.handle`, :meth:`Simulator.transport`) or over loopback HTTP
+(:meth:`Simulator.start`)."""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from . import envelope, routes
+from .auth import TokenIssuer, exchange_api_key
+from .errors import ApiError
+from .faults import Faults
+from .records import RequestRecord, redact
+from .request import Request
+from .seed import SeedSource, populate, read_seed, snapshot
+from .demo import demo_seed
+from .tenant import Tenant
+
+Response = tuple[int, dict[str, str], bytes]
+_GATEWAY_PAGE = b"<html><head><title>{code}</title></head><body><center><h1>{code}</h1></center></body></html>"
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """The server closed the connection without answering (a "reset" fault).
+    Over HTTP the socket is closed; in-process callers see this exception."""
+
+
+def _json_response(status: int, body: dict[str, Any], extra: Mapping[str, str] | None = None) -> Response:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json; charset=utf-8", **(extra or {})}
+    return status, headers, data
+
+
+def _gateway_response(status: int) -> Response:
+    # A proxy in front of the app answers these, as HTML: clients must not assume JSON.
+    code = f"{status} {_REASONS.get(status, 'Server Error')}"
+    return status, {"Content-Type": "text/html"}, _GATEWAY_PAGE.replace(b"{code}", code.encode())
+
+
+class Simulator:
+    """A simulated OMICall tenant.
+
+    ``seed``: None for the built-in demo tenant, a path to a JSON/YAML seed, or a
+    seed dict (``{}`` is an empty tenant). ``rate_limit`` is requests per second
+    (None: unlimited), ``latency`` seconds added to every request, ``token_ttl``
+    seconds an access token lives.
+    """
+
+    def __init__(
+        self,
+        seed: SeedSource = None,
+        *,
+        api_key: str = "sim-key",
+        token_ttl: float = 86400.0,
+        latency: float = 0.0,
+        rate_limit: float | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.api_key = api_key
+        self.token_ttl = token_ttl
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.port = port
+        self.host = host
+        self.faults = Faults()
+        self.requests: list[RequestRecord] = []
+        self.tenant = Tenant()
+        if seed is None:
+            data: Mapping[str, Any] = demo_seed()
+        elif isinstance(seed, (str, Path)):
+            data = read_seed(seed)
+        else:
+            data = seed
+        populate(self.tenant, data)
+        self._tokens = TokenIssuer(self.tenant.tenant_id)
+        self._recent: collections.deque[float] = collections.deque()
+        self._meter = threading.Lock()
+        self._server: Any = None
+        self.url: str | None = None
+
+    # -- running over HTTP -------------------------------------------------------
+
+    def start(self) -> str:
+        """Serve on ``host:port`` (port 0 picks a free one) in a background thread;
+        returns the base URL, e.g. ``"http://127.0.0.1:54321"``."""
+        from .server import SimulatorServer
+
+        if self._server is None:
+            self._server = SimulatorServer(self, self.host, self.port)
+            self.url = self._server.start()
+        return str(self.url)
+
+    def stop(self) -> None:
+        """Stop serving and close open connections (no-op when not started)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> "Simulator":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- in-process ----------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """An httpx transport (sync and async) that calls :meth:`handle` directly."""
+        from .transport import SimulatorTransport
+
+        return SimulatorTransport(self)
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
+        """Answer one request: ``target`` is the path with its query string.
+        Returns ``(status, headers, body)``; raises :class:`ConnectionDropped` for a
+        "reset" fault."""
+        if self.latency:
+            time.sleep(self.latency)
+        return self.dispatch(method, target, headers, body)
+
+    def dispatch(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
+        """:meth:`handle` without the latency (for callers that wait themselves)."""
+        split = urlsplit(target)
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(split.query, keep_blank_values=True):
+            query.setdefault(key, value)
+        req = Request(
+            method=method.upper(),
+            path=split.path,
+            query=query,
+            headers={k.lower(): v for k, v in headers.items()},
+            body=body or b"",
+        )
+        record = RequestRecord(req.method, req.path, redact(query), redact(req.json_or_none()))
+        self.requests.append(record)
+        try:
+            response = self._respond(req, record)
+        except ConnectionDropped:
+            record.status = None
+            raise
+        record.status = response[0]
+        return response
+
+    def _respond(self, req: Request, record: RequestRecord) -> Response:
+        wait = self._over_rate_limit()
+        if wait is not None:
+            record.fault = "rate_limit"
+            return _json_response(429, envelope.failure("too_many_requests"), {"Retry-After": _seconds(wait)})
+        fault = self.faults.pick(req.method, req.path)
+        if fault is not None:
+            record.fault = fault.kind
+            if fault.kind == "5xx":
+                return _gateway_response(fault.status)
+            if fault.kind == "429":
+                return _json_response(429, envelope.failure("too_many_requests"), {"Retry-After": _seconds(fault.retry_after)})
+            if fault.kind == "reset":
+                raise ConnectionDropped("server closed the connection without a response")
+        response = self._answer(req)
+        if fault is not None and fault.kind == "lost_response":
+            if fault.then == "reset":
+                raise ConnectionDropped("server closed the connection after applying the request")
+            return _gateway_response(502)
+        return response
+
+    def _answer(self, req: Request) -> Response:
+        try:
+            if req.path.rstrip("/") == routes.AUTH_PATH:
+                if req.method != "GET":
+                    raise ApiError(f"method {req.method} not allowed on {routes.AUTH_PATH} (use GET)", 405)
+                payload = exchange_api_key(req.query, self.api_key, self._tokens, self.token_ttl)
+            else:
+                handler, req.params = routes.resolve(req.method, req.path)
+                self._tokens.verify(req.headers)
+                with self.tenant.lock:
+                    payload = handler(self.tenant, req)
+        except ApiError as error:
+            return _json_response(error.http_status, envelope.failure(error.message))
+        except Exception as error:  # a simulator bug must still answer like a server
+            return _json_response(500, envelope.failure(f"internal_error: {type(error).__name__}: {error}"))
+        return _json_response(200, envelope.success(payload))
+
+    def _over_rate_limit(self) -> float | None:
+        """Seconds to wait when this request exceeds ``rate_limit``, else None."""
+        if not self.rate_limit:
+            return None
+        with self._meter:
+            now = time.monotonic()
+            while self._recent and now - self._recent[0] >= 1.0:
+                self._recent.popleft()
+            if len(self._recent) >= self.rate_limit:
+                return max(1.0 - (now - self._recent[0]), 0.001)
+            self._recent.append(now)
+            return None
+
+    # -- test helpers ---------------------------------------------------------------
+
+    def mutations(self) -> list[RequestRecord]:
+        """Logged requests that could change the tenant (not GET, not /api/auth)."""
+        return [r for r in list(self.requests) if r.method != "GET" and r.path.rstrip("/") != routes.AUTH_PATH]
+
+    def console_edit(self, kind: str, name: str, **fields: Any) -> dict[str, Any]:
+        """Edit an object directly, as someone in the vendor's web console would
+        (see :meth:`Tenant.console_edit`)."""
+        return self.tenant.console_edit(kind, name, **fields)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The tenant in seed format (``Simulator(seed=sim.snapshot())`` clones it)."""
+        return snapshot(self.tenant)
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".") or "0"
