@@ -1,0 +1,151 @@
+"""Checks that a single model cannot make: files on disk, environment variables, names
+that clash across objects, the policy's lists, references against the live tenant."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from reconciler.errors import Location, Problem
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, nfc
+from reconciler.manifest.desired import DesiredObject, ManifestSet
+from reconciler.manifest.yaml_source import Pos, SourceFile
+
+_ENV_MARK = "${env:"
+
+
+def check_env(raw: Any, source: SourceFile, subject: str, start: Pos) -> list[Problem]:
+    """Every `${env:NAME}` must be a whole value and name a variable that is set."""
+    problems = []
+    for path, value, pos in _strings(raw, source, "", start):
+        if _ENV_MARK not in value:
+            continue
+        where = f"{subject}: {path}: " if path else f"{subject}: "
+        match = ENV_REF.match(value)
+        if match is None:
+            problems.append(Problem(source.loc(pos), where + "write an environment reference as the whole "
+                                                             "value, ${env:NAME} (NAME: letters, digits, _)"))
+        elif match.group(1) not in os.environ:
+            problems.append(Problem(source.loc(pos), where + f"environment variable {match.group(1)} is not set"))
+    return problems
+
+
+def _strings(value: Any, source: SourceFile, path: str, pos: Pos) -> Iterator[tuple[str, str, Pos]]:
+    if isinstance(value, str):
+        yield path, value, pos
+    elif isinstance(value, (dict, list)):
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            sub = f"{path}.{key}" if path else str(key)
+            yield from _strings(item, source, sub, source.value_pos(value, key) or pos)
+
+
+
+def is_mp3(head: bytes) -> bool:
+    """An ID3 tag, or an MPEG audio frame sync (11 bits set) at the very start."""
+    return head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
+def check_greeting_file(obj: DesiredObject, root_dir: Path) -> list[Problem]:
+    """A greeting's mp3 exists, is an mp3 and stays inside the manifest directory."""
+    path = obj.model.file_path()  # type: ignore[attr-defined]
+    if path is None:
+        return []
+    at = obj.location_of("file")
+    where = f"{obj.subject}: file: "
+    try:
+        resolved = path.resolve()  # symlinks and `..` followed: the real file must be inside
+    except (OSError, ValueError) as err:  # a symlink loop, a NUL in the name
+        return [Problem(at, where + f"not a usable file name ({err})")]
+    if not resolved.is_relative_to(root_dir.resolve()):
+        return [Problem(at, where + f"'{obj.model.file}' is outside the manifest directory; "  # type: ignore[attr-defined]
+                                    "keep mp3 files inside it")]
+    if not resolved.is_file():
+        return [Problem(at, where + f"no such file: '{obj.model.file}' (relative to the manifest file)")]  # type: ignore[attr-defined]
+    try:
+        with resolved.open("rb") as handle:
+            head = handle.read(4)
+    except OSError as err:
+        return [Problem(at, where + f"cannot read '{obj.model.file}': {err.strerror or err}")]  # type: ignore[attr-defined]
+    if not is_mp3(head):
+        return [Problem(at, where + f"'{obj.model.file}' is not an mp3 file "  # type: ignore[attr-defined]
+                                    "(it starts with neither an ID3 tag nor an MPEG audio frame)")]
+    return []
+
+
+def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
+    """Previous names of one kind must be unambiguous: not the object's own name, not
+    another object's name, not another object's previous name, not listed twice."""
+    problems = []
+    claimed: dict[str, tuple[DesiredObject, Location]] = {}
+    for obj in objects.values():
+        for i, old in enumerate(getattr(obj.model, "previous_names", None) or []):
+            at = obj.location_of(f"previous_names.{i}")
+            where = f"{obj.subject}: previous_names.{i}: "
+            if old == obj.key:
+                problems.append(Problem(at, where + f"'{old}' is this object's own name"))
+            elif old in objects:
+                other = objects[old]
+                problems.append(Problem(at, where + f"'{old}' is the name of another {KINDS[obj.kind].label} "
+                                                    f"(declared at {other.location})"))
+            elif old in claimed:
+                first, first_at = claimed[old]
+                whose = "this object" if first is obj else first.subject
+                problems.append(Problem(at, where + f"'{old}' is already a previous name of {whose} (at {first_at})"))
+            else:
+                claimed[old] = (obj, at)
+    return problems
+
+
+def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:
+    """No kind or protected name listed twice in the policy (names compared as NFC)."""
+    problems = []
+    if not isinstance(raw, dict):
+        return problems
+    for field in ("prune", "protect"):
+        entries = raw.get(field)
+        if not isinstance(entries, list):
+            continue
+        seen: dict[Any, Pos] = {}
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                continue
+            norm = nfc(entry)
+            pos = source.value_pos(entries, i) or (1, 1)
+            if norm in seen:
+                first = seen[norm]
+                problems.append(Problem(source.loc(pos), f"policy: {field}.{i}: '{entry}' is listed twice "
+                                                         f"(first at line {first[0]}, column {first[1]})"))
+            else:
+                seen[norm] = pos
+    return problems
+
+
+def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) -> list[Problem]:
+    """References declared neither in the manifests nor in the live tenant, each at the
+    field that makes it. `live_names`: kind key -> identities of the live objects."""
+    live = {k: {nfc(n) for n in names} for k, names in live_names.items()}
+    problems = []
+    for obj, path, (kind_key, name) in mset.unresolved_references():
+        if name in live.get(kind_key, set()):
+            continue
+        label = KINDS[kind_key].label
+        known = set(mset.objects.get(kind_key, {})) | live.get(kind_key, set())
+        # Near names help for text names; for numbers ('109' vs '104') they are noise.
+        hint = _suggest_name(name, known) if KINDS[kind_key].identity == "name" else ""
+        if not hint:
+            other = next((k for k, objs in mset.objects.items() if k != kind_key and name in objs), None)
+            if other and other in KIND_REF_WORD:
+                hint = f"; there is a {KINDS[other].label} '{name}': did you mean {{{KIND_REF_WORD[other]}: {name}}}?"
+        field = f"{path}: " if path else ""
+        problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is neither in "
+                                                       f"the manifests nor in the tenant{hint}"))
+    return problems
+
+
+def _suggest_name(name: str, known: set[str]) -> str:
+    match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""

@@ -1,0 +1,65 @@
+"""The validated manifest set the engine plans from: objects by kind and identity, each
+with the position of every one of its values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.errors import Location
+from reconciler.kinds import KINDS, Policy
+from reconciler.kinds.base import ManifestModel
+from reconciler.manifest.references import references_with_paths
+
+
+@dataclass
+class DesiredObject:
+    """One object of the manifests."""
+
+    kind: str  # kind key, e.g. "groups"
+    key: str  # identity value, NFC-normalized
+    model: ManifestModel  # the validated pydantic object
+    location: Location  # where the object's mapping starts
+    # dotted field path ("keys.1", "on_timeout", "members.0", "steps.2") -> that value's location
+    field_locations: dict[str, Location] = field(default_factory=dict)
+
+    def location_of(self, path: str) -> Location:
+        """The location of the value at `path`, else of its nearest parent, else of the object."""
+        while path:
+            found = self.field_locations.get(path)
+            if found is not None:
+                return found
+            path = path.rpartition(".")[0]
+        return self.location
+
+    @property
+    def subject(self) -> str:
+        """How messages name the object: "group 'CSKH'"."""
+        return f"{KINDS[self.kind].label} '{self.key}'"
+
+
+@dataclass
+class ManifestSet:
+    """Every object of a manifest directory, validated, plus the policy."""
+
+    root: Path
+    objects: dict[str, dict[str, DesiredObject]]  # kind key -> identity -> object, in file order
+    policy: Policy = field(default_factory=Policy)
+    policy_location: Location | None = None
+    files: list[Path] = field(default_factory=list)  # the files read, in order
+
+    def __len__(self) -> int:
+        return sum(len(objs) for objs in self.objects.values())
+
+    def unresolved_references(self) -> list[tuple[DesiredObject, str, tuple[str, str]]]:
+        """(referrer, field path, (kind, name)) of every reference the manifests do not
+        declare. Extensions are always live objects, so every extension reference is here."""
+        out: list[tuple[DesiredObject, str, tuple[str, str]]] = []
+        for kind_key, objs in self.objects.items():
+            kind = KINDS[kind_key]
+            for obj in objs.values():
+                for path, target in references_with_paths(kind, obj.model):
+                    ref_kind, name = target
+                    if ref_kind == "extensions" or name not in self.objects.get(ref_kind, {}):
+                        out.append((obj, path, target))
+        return out

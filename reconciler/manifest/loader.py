@@ -1,0 +1,190 @@
+"""A manifest directory -> a validated ManifestSet, or a ManifestError with every problem.
+
+Files are read in sorted path order and every problem of every file is collected before
+anything is raised: a user fixes a whole CI run's worth of mistakes at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.errors import Location, ManifestError, Problem
+from reconciler.kinds import KINDS, Kind, Policy
+from reconciler.kinds.base import nfc
+from reconciler.manifest.checks import check_env, check_greeting_file, check_policy_lists, check_previous_names
+from reconciler.manifest.desired import DesiredObject, ManifestSet
+from reconciler.manifest.messages import describe, suggest, translate
+from reconciler.manifest.yaml_source import Pos, SourceFile, YamlFileError, read_yaml
+
+TOP_LEVEL_KEYS = (*KINDS, "policy")
+SUFFIXES = (".yaml", ".yml")
+
+
+def find_files(root: Path) -> list[Path]:
+    """Every *.yaml / *.yml under `root` in sorted path order; hidden files and
+    directories (.git, .github) are skipped. A file path is returned as it is."""
+    if root.is_file():
+        return [root]
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(SUFFIXES) and not name.startswith("."):
+                found.append(Path(dirpath) / name)
+    return sorted(found, key=lambda p: p.relative_to(root).parts)
+
+
+def load_manifests(root: str | Path) -> ManifestSet:
+    """Read and validate a manifest directory (or one file). Raises ManifestError listing
+    every problem found in every file."""
+    root = Path(root)
+    if not root.exists():
+        raise ManifestError([Problem(None, f"{root}: no such file or directory")])
+    files = find_files(root)
+    if not files:
+        raise ManifestError([Problem(None, f"{root}: no manifest files (*.yaml, *.yml) found")])
+    return _Loader(root, files).run()
+
+
+class _Loader:
+    def __init__(self, root: Path, files: list[Path]):
+        self.root = root
+        self.root_dir = root if root.is_dir() else root.parent
+        self.files = files
+        self.problems: list[Problem] = []
+        self.objects: dict[str, dict[str, DesiredObject]] = {key: {} for key in KINDS}
+        # kind -> identity -> where it is written; kept for invalid objects too, so that
+        # a duplicate is reported even when one of the two has other mistakes
+        self.claims: dict[str, dict[str, Location]] = {key: {} for key in KINDS}
+        self.policy = Policy()
+        self.policy_location: Location | None = None
+
+    def run(self) -> ManifestSet:
+        for path in self.files:
+            try:
+                source = read_yaml(path, str(path))
+            except YamlFileError as err:
+                self.problems.extend(err.problems)
+                continue
+            self._file(source)
+        for key, objs in self.objects.items():
+            if key == "greetings":
+                for obj in objs.values():
+                    self.problems.extend(check_greeting_file(obj, self.root_dir))
+            self.problems.extend(check_previous_names(objs))
+        if self.problems:
+            raise ManifestError(self.problems)
+        return ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
+
+    def _file(self, source: SourceFile) -> None:
+        data = source.data
+        if data is None:
+            return  # an empty file (or only comments) is fine
+        if not isinstance(data, dict):
+            self._problem(source, source.start(data) or (1, 1),
+                          f"expected a mapping at the top of the file (keys: {', '.join(TOP_LEVEL_KEYS)}), "
+                          f"got {describe(data)}")
+            return
+        for key, value in data.items():
+            key_pos = source.key_pos(data, key) or (1, 1)
+            value_pos = source.value_pos(data, key) or key_pos
+            if key == "policy":
+                self._policy(source, value, key_pos, value_pos)
+            elif key in KINDS:
+                self._kind(source, KINDS[key], value, value_pos)
+            else:
+                self._problem(source, key_pos, f"unknown top-level key '{key}'{suggest(key, TOP_LEVEL_KEYS)} "
+                                               f"(expected one of {', '.join(TOP_LEVEL_KEYS)})")
+
+    def _problem(self, source: SourceFile, pos: Pos, message: str) -> None:
+        self.problems.append(Problem(source.loc(pos), message))
+
+    def _kind(self, source: SourceFile, kind: Kind, items: Any, pos: Pos) -> None:
+        if items is None:
+            return  # `groups:` with nothing under it
+        if not isinstance(items, list):
+            self._problem(source, pos, f"{kind.key}: expected a list of {kind.label}s (`- {kind.identity}: ...`), "
+                                       f"got {describe(items)}")
+            return
+        for index, item in enumerate(items):
+            self._object(source, kind, item, source.value_pos(items, index) or pos, index)
+
+    def _object(self, source: SourceFile, kind: Kind, item: Any, start: Pos, index: int) -> None:
+        subject = _subject(kind, item, index)
+        if not isinstance(item, dict):
+            self._problem(source, start, f"{subject}: expected a mapping (`{kind.identity}: ...` and its fields), "
+                                         f"got {describe(item)}")
+            return
+        if source.has_env:
+            self.problems.extend(check_env(item, source, subject, start))
+        if not self._claim(source, kind, item, subject):
+            return
+        try:
+            model = kind.model.model_validate(item, strict=True)
+        except ValidationError as err:
+            self.problems.extend(translate(err, item, source, subject, kind.model, start))
+            return
+        if kind.key == "greetings":
+            model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]
+        key = nfc(str(getattr(model, kind.identity)))
+        self.objects[kind.key][key] = DesiredObject(kind.key, key, model, source.loc(start),
+                                                    _field_locations(item, source))
+
+    def _claim(self, source: SourceFile, kind: Kind, item: dict, subject: str) -> bool:
+        """Record the object's identity; False (and a problem) when another object has it."""
+        ident = item.get(kind.identity)
+        if isinstance(ident, bool) or not isinstance(ident, (str, int)):
+            return True  # missing or of the wrong type: validation says so
+        key = nfc(str(ident))
+        at = source.loc(source.value_pos(item, kind.identity) or (1, 1))
+        first = self.claims[kind.key].get(key)
+        if first is not None:
+            self.problems.append(Problem(at, f"{subject} is declared twice (first at {first})"))
+            return False
+        self.claims[kind.key][key] = at
+        return True
+
+    def _policy(self, source: SourceFile, raw: Any, key_pos: Pos, value_pos: Pos) -> None:
+        if self.policy_location is not None:
+            self._problem(source, key_pos, f"policy is declared twice (first at {self.policy_location}); "
+                                           "keep it in one file")
+            return
+        self.policy_location = source.loc(key_pos)
+        if raw is None:
+            return
+        if source.has_env:
+            self.problems.extend(check_env(raw, source, "policy", value_pos))
+        self.problems.extend(check_policy_lists(raw, source))
+        try:
+            self.policy = Policy.model_validate(raw, strict=True)
+        except ValidationError as err:
+            self.problems.extend(translate(err, raw, source, "policy", Policy, value_pos))
+
+
+def _subject(kind: Kind, item: Any, index: int) -> str:
+    """"group 'CSKH'" or, when the identity is missing or unusable, "group #3"."""
+    ident = item.get(kind.identity) if isinstance(item, dict) else None
+    if isinstance(ident, bool) or not isinstance(ident, (str, int)) or ident == "":
+        return f"{kind.label} #{index + 1}"
+    return f"{kind.label} '{nfc(str(ident))}'"
+
+
+def _field_locations(item: dict, source: SourceFile) -> dict[str, Location]:
+    """Dotted path -> location of every value in one object."""
+    out: dict[str, Location] = {}
+    stack: list[tuple[str, Any]] = [("", item)]
+    while stack:
+        prefix, container = stack.pop()
+        pairs = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in pairs:
+            path = f"{prefix}{key}"
+            pos = source.value_pos(container, key)
+            if pos is not None:
+                out[path] = source.loc(pos)
+            if isinstance(value, (dict, list)) and value:
+                stack.append((path + ".", value))
+    return out
