@@ -41,6 +41,63 @@ def cli() -> None:
 # --- validate / schema (manifest) ------------------------------------------------------
 
 
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.option("--live", is_flag=True,
+              help="Also resolve references the manifests do not declare against the tenant.")
+@click.option("--url", envvar="OMICALL_URL", metavar="URL",
+              help="Tenant API base URL (or OMICALL_URL), for --live. Credentials: OMICALL_API_KEY or OMICALL_TOKEN.")
+@click.option("--concurrency", type=click.IntRange(1, 32), default=None, metavar="N",
+              help="Requests in flight at most, for --live (default 8).")
+def validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> None:
+    """Check the manifests in DIRECTORY (default: the current one) without changing anything.
+
+    Exit 0 when valid, 1 with every problem listed (file:line:column) when not."""
+    from reconciler.manifest import check_live_references, load_manifests
+
+    manifests = load_manifests(directory)
+    summary = f"{len(manifests)} objects in {len(manifests.files)} file{'s' if len(manifests.files) != 1 else ''}"
+    if live:
+        unresolved = manifests.unresolved_references()
+        live_names = _run(_live_names(_client(url, concurrency), {kind for _, _, (kind, _) in unresolved}))
+        problems = check_live_references(manifests, live_names)
+        if problems:
+            raise ManifestError(problems)
+        external = len({target for _, _, target in unresolved})
+        summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
+    click.echo(f"{summary}: valid")
+
+
+async def _live_names(client: Any, kinds: set[str]) -> dict[str, set[str]]:
+    """Identities of the live objects of `kinds`, read concurrently."""
+    from reconciler.kinds import KINDS
+
+    wanted = sorted(kinds)
+    async with client:
+        lists = await asyncio.gather(
+            *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
+        )
+    return {k: {KINDS[k].live_identity(item) for item in items} for k, items in zip(wanted, lists)}
+
+
+@cli.command()
+def schema() -> None:
+    """Print the manifests' JSON Schema (also in schemas/manifest.schema.json).
+
+    For editors: put `# yaml-language-server: $schema=PATH/manifest.schema.json` at the
+    top of a manifest file."""
+    from reconciler.manifest import manifest_json_schema
+
+    click.echo(schema_text(manifest_json_schema()), nl=False)
+
+
+def schema_text(schema_dict: dict) -> str:
+    """The schema as committed: indent 2, UTF-8 text, keys sorted, trailing newline."""
+    import json
+
+    return json.dumps(schema_dict, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
 # --- connection ---------------------------------------------------------------------------
 
 

@@ -231,7 +231,7 @@ def _error_text(error: BaseException) -> str:
 
 def _record(ledger: Ledger, kind_key: str, object_id: str, data: dict) -> None:
     kind = KINDS[kind_key]
-    for f in kind.write_only:
+    for f in kind.fingerprinted:
         if f in data and data[f] is not None:
             ledger.put(kind_key, object_id, f, fingerprint(kind_key, object_id, f, data[f], f in kind.secret))
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 # The word used in a manifest reference ({group: CSKH}) -> the kind's manifest key.
 REF_WORDS: dict[str, str] = {
@@ -83,7 +83,19 @@ def _digits_as_text(value: Any) -> Any:
     return value
 
 
-SipUser = Annotated[str, BeforeValidator(_digits_as_text)]
+class _AlsoInteger:
+    """In the JSON Schema, a digits-only text may also be written as a YAML integer."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+        schema = handler(core_schema)
+        if schema.get("type") == "string":
+            schema["type"] = ["string", "integer"]
+        return schema
+
+
+SipUser = Annotated[str, BeforeValidator(_digits_as_text), _AlsoInteger()]
+# An extension as another object names it (a group's members, a hotline's outbound access).
+ExtensionNumber = Annotated[SipUser, Field(pattern=r"^[0-9]{1,10}$")]
 
 
 def _make_ref_validator(words: tuple[str, ...]):
@@ -109,7 +121,7 @@ def ref_type(*words: str):
         "oneOf": [
             {
                 "type": "object",
-                "properties": {w: {"type": "string"}},
+                "properties": {w: {"type": ["string", "integer"] if w == "extension" else "string", "minLength": 1}},
                 "required": [w],
                 "additionalProperties": False,
             }
@@ -202,6 +214,12 @@ class Kind:
 
     # Fields the API never returns: verified by fingerprint only.
     write_only: ClassVar[frozenset[str]] = frozenset()
+    # Fields whose fingerprint is kept after an apply: the write-only ones, plus any the
+    # API returns only in part (compare() may answer None for them).
+    @property
+    def fingerprinted(self) -> frozenset[str]:
+        return self.write_only
+
     # Fields never printed or stored in clear.
     secret: ClassVar[frozenset[str]] = frozenset()
     # Fields that describe the manifest side only and are never compared with the tenant.

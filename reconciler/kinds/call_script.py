@@ -36,11 +36,17 @@ class RoutingCriterion(ManifestModel):
 class CallScript(ManifestModel):
     """An inbound routing flow."""
 
-    name: Name = Field(min_length=1)
+    name: Name = Field(min_length=1, description="the call script's name (its identity)")
     note: str = ""
-    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(min_length=1)  # type: ignore[valid-type]
-    routing_criteria: list[RoutingCriterion] = Field(default_factory=list)
-    previous_names: list[Name] = Field(default_factory=list)
+    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(  # type: ignore[valid-type]
+        min_length=1, description="in order: {greeting: ...}, {ivr: ...}, {group: ...} or {extension: ...}"
+    )
+    routing_criteria: list[RoutingCriterion] = Field(
+        default_factory=list, description="send a caller to an agent who knows them first (API: criterias)"
+    )
+    previous_names: list[Name] = Field(
+        default_factory=list, description="old names: a live object under one of them is renamed in place"
+    )
 
 
 def _int(value: Any) -> Any:

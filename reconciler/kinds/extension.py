@@ -12,9 +12,11 @@ from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Si
 
 
 class Extension(ManifestModel):
-    sip_user: SipUser = Field(pattern=r"^[0-9]{1,10}$")
-    enabled: bool | None = None
-    call_timeout: Annotated[int, Field(ge=1, le=600)] | None = None
+    """An extension's settings. A field left out is left as it is."""
+
+    sip_user: SipUser = Field(pattern=r"^[0-9]{1,10}$", description="the extension number (its identity)")
+    enabled: bool | None = Field(default=None, description="whether the extension may make and take calls")
+    call_timeout: Annotated[int, Field(ge=1, le=600)] | None = Field(default=None, description="seconds it rings")
     password: str | None = Field(default=None, description="SIP password, as ${env:NAME} only")
 
     @field_validator("password")

@@ -30,10 +30,12 @@ class Greeting(ManifestModel):
     """A greeting: exactly one of `text` (spoken by TTS), `file` (an mp3 next to the
     manifest) or `recording` (audio already uploaded to the tenant, left as it is)."""
 
-    name: Name = Field(min_length=1)
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TTS_CHARS)] | None = None
-    voice: Voice = "northern_female_ngocanh"  # type: ignore[valid-type]
-    speed: Annotated[int, Field(ge=-3, le=3)] = 0
+    name: Name = Field(min_length=1, description="the greeting's name (its identity)")
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TTS_CHARS)] | None = Field(
+        default=None, description="text-to-speech, under 300 characters"
+    )
+    voice: Voice = Field(default="northern_female_ngocanh", description="text-to-speech voice")  # type: ignore[valid-type]
+    speed: Annotated[int, Field(ge=-3, le=3)] = Field(default=0, description="text-to-speech speed, -3 .. 3")
     file: str | None = Field(default=None, min_length=1, description="mp3 file, relative to the manifest file")
     recording: str | None = Field(
         default=None,

@@ -12,7 +12,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
-    SipUser,
+    ExtensionNumber,
     expand_env,
     nfc,
     ref_from_api,
@@ -37,14 +37,24 @@ class Queue(ManifestModel):
 class Group(ManifestModel):
     """A ring group: extensions that ring together, in order or at random."""
 
-    name: Name = Field(min_length=1)
-    strategy: Literal["enterprise", "rollover", "random"] = "enterprise"
-    members: list[SipUser] = Field(default_factory=list, description="extensions, in ring order")
-    member_timeout: Annotated[int, Field(ge=1, le=600)] = 30
-    priority: Literal["none", "most_idle", "fewest_answered"] = "none"
-    on_timeout: ref_type("group", "ivr", "greeting") | None = None  # type: ignore[valid-type]
-    queue: Queue | None = None
-    previous_names: list[Name] = Field(default_factory=list)
+    name: Name = Field(min_length=1, description="the group's name (its identity)")
+    strategy: Literal["enterprise", "rollover", "random"] = Field(
+        default="enterprise", description="enterprise: ring all; rollover: in order; random"
+    )
+    members: list[ExtensionNumber] = Field(default_factory=list, description="extensions, in ring order")
+    member_timeout: Annotated[int, Field(ge=1, le=600)] = Field(
+        default=30, description="seconds each member rings (API: timeout)"
+    )
+    priority: Literal["none", "most_idle", "fewest_answered"] = Field(
+        default="none", description="API: ring_group_type 0 | 1 | 4"
+    )
+    on_timeout: ref_type("group", "ivr", "greeting") | None = Field(  # type: ignore[valid-type]
+        default=None, description="where an unanswered call goes: {group: ...}, {ivr: ...} or {greeting: ...}"
+    )
+    queue: Queue | None = Field(default=None, description="call queue settings (API: call_queue_config)")
+    previous_names: list[Name] = Field(
+        default_factory=list, description="old names: a live object under one of them is renamed in place"
+    )
 
     @field_validator("members")
     @classmethod

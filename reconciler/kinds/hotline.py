@@ -4,11 +4,20 @@ left out of the manifest is left as it is in the tenant."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Name, SipUser, expand_env
+from reconciler.kinds.base import (
+    ExtensionNumber,
+    IdResolver,
+    Kind,
+    LiveIndex,
+    ManifestModel,
+    Name,
+    SipUser,
+    expand_env,
+)
 
 ALL = "applies_to_all_employees"
 RESTRICTED = "applies_according_to_employee_criteria"
@@ -17,8 +26,10 @@ RESTRICTED = "applies_according_to_employee_criteria"
 class OutboundAccess(ManifestModel):
     """Only these extensions and groups may call out on the number."""
 
-    extensions: list[SipUser] = Field(default_factory=list)
-    groups: list[Name] = Field(default_factory=list)
+    extensions: list[ExtensionNumber] = Field(default_factory=list, description="extensions that may call out")
+    groups: list[Annotated[Name, Field(min_length=1)]] = Field(
+        default_factory=list, description="groups whose members may call out"
+    )
 
 
 class DedicatedTo(ManifestModel):
@@ -36,12 +47,16 @@ class DedicatedTo(ManifestModel):
 
 
 class Hotline(ManifestModel):
-    number: SipUser = Field(pattern=r"^\+?[0-9]{4,15}$")
+    """A hotline number's routing and permissions. A field left out is left as it is."""
+
+    number: SipUser = Field(pattern=r"^\+?[0-9]{4,15}$", description="the phone number (its identity)")
     call_script: Name | None = Field(default=None, description="inbound routing (API: call_script)")
     inbound: bool | None = Field(default=None, description="API: allow_call_in")
     outbound: bool | None = Field(default=None, description="API: allow_call_out")
-    outbound_access: Literal["all"] | OutboundAccess | None = None
-    dedicated_to: DedicatedTo | None = None
+    outbound_access: Literal["all"] | OutboundAccess | None = Field(
+        default=None, description="who may call out: all, or {extensions: [...], groups: [...]}"
+    )
+    dedicated_to: DedicatedTo | None = Field(default=None, description="the number is used by one extension only")
 
 
 class HotlineKind(Kind):
@@ -57,6 +72,10 @@ class HotlineKind(Kind):
     # returns the dedicated extension: both are verified by fingerprint.
     write_only = frozenset({"dedicated_to"})
     keep_when_omitted = frozenset({"call_script", "inbound", "outbound", "outbound_access", "dedicated_to"})
+
+    @property
+    def fingerprinted(self) -> frozenset[str]:
+        return self.write_only | {"outbound_access"}
 
     def live_identity(self, item: dict) -> str:
         return str(item.get("number") or "")

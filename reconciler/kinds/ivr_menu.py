@@ -45,11 +45,19 @@ class IvrMenu(ManifestModel):
     greeting: Name = Field(min_length=1, description="greeting played first (API: greeting_id)")
     return_greeting: Name | None = Field(default=None, description="API: greeting_short_id")
     invalid_greeting: Name | None = Field(default=None, description="API: invalid_sound_id")
-    input_timeout: Annotated[int, Field(ge=1, le=60)] = 3
-    max_failures: Annotated[int, Field(ge=1, le=10)] = 1
-    keys: KeyMap = Field(default_factory=dict)
-    fallback: ref_type("group", "ivr", "greeting") | None = None  # type: ignore[valid-type]
-    previous_names: list[Name] = Field(default_factory=list)
+    input_timeout: Annotated[int, Field(ge=1, le=60)] = Field(default=3, description="seconds to wait for a key (API: time_out)")
+    max_failures: Annotated[int, Field(ge=1, le=10)] = Field(default=1, description="API: max_failure")
+    keys: KeyMap = Field(
+        default_factory=dict,
+        description='"0"-"9", "*", "#": a {group: ...} or an {ivr: ...}',
+        json_schema_extra={"additionalProperties": False},
+    )
+    fallback: ref_type("group", "ivr", "greeting") | None = Field(  # type: ignore[valid-type]
+        default=None, description="no key or too many failures: {group: ...}, {ivr: ...} or {greeting: ...}"
+    )
+    previous_names: list[Name] = Field(
+        default_factory=list, description="old names: a live object under one of them is renamed in place"
+    )
 
 
 class IvrMenuKind(Kind):
