@@ -281,7 +281,7 @@ class _Planner:
                 )
             elif k in self.policy.prune and kind.deletable:
                 self.plan.changes.append(
-                    Change("delete", k, name, id=object_id, reason="not in the manifests (policy.prune)",
+                    Change("delete", k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
                            live_version=live_version(item), live_references=refs)
                 )
             elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):

@@ -66,8 +66,7 @@ def _change_lines(change: Change) -> list[str]:
             continue
         old = masked(change.kind, fc.field, fc.old)
         new = masked(change.kind, fc.field, fc.new)
-        note = "  (cannot be verified: the API never returns it)" if not fc.verifiable else ""
-        lines.append(f"{fc.field}: {value_text(old)} -> {value_text(new)}{note}")
+        lines.append(f"{fc.field}: {value_text(old)} -> {value_text(new)}")
     if change.reason:
         lines.append(f"({change.reason})")
     return lines

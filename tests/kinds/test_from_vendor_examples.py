@@ -1,0 +1,70 @@
+"""Each kind reads the vendor's own JSON examples (copied from call-center.md) in
+manifest terms: ids to names, agent ids to extensions, padded keys dropped, strings to
+numbers and booleans."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reconciler.engine.planner import _LiveIndex
+from reconciler.kinds import KINDS
+
+FIXTURES = Path(__file__).resolve().parents[1] / "simulator" / "fixtures"
+
+
+def items(name: str) -> list[dict]:
+    payload = json.loads((FIXTURES / name).read_text(encoding="utf-8"))["payload"]
+    return payload["items"] if isinstance(payload, dict) and "items" in payload else [payload]
+
+
+def index() -> _LiveIndex:
+    ix = _LiveIndex()
+    ix.names = {
+        "groups": {"62ff119508d4bf3ea694a44a": "Nhóm CSKH"},
+        "greetings": {"6209c99b067f745da47367f3": "Lời chào", "62da34652a310904dfbbf13b": "Khác"},
+        "call_scripts": {"677d6052f762e43be043ac35": "Giờ hành chính"},
+        "ivr_menus": {"6391fa5f44b0fb4429b580c0": "Menu phụ"},
+    }
+    ix.agents = {"62d563113127de2eac6b8cbf": "101", "6209c98561c1cb163ded25fa": "100"}
+    return ix
+
+
+def test_group_list_members_are_extensions_in_order():
+    tech = KINDS["groups"].from_live(items("internal_group_list.json")[0], index())
+    assert tech == {"name": "Nhóm Tech", "strategy": "enterprise", "members": ["101", "100"],
+                    "member_timeout": 30, "priority": "none", "on_timeout": None}
+
+
+def test_group_with_unsupported_timeout_target_is_shown_as_it_is():
+    default = KINDS["groups"].from_live(items("internal_group_list.json")[3], index())
+    assert default["on_timeout"] == {"unsupported": "Voice_mail 62da34652a310904dfbbf13b"}
+
+
+def test_ivr_padding_means_unset_and_greeting_ids_become_names():
+    menu = KINDS["ivr_menus"].from_live(items("key_interaction_list.json")[0], index())
+    assert menu["keys"] == {"1": {"group": "Nhóm CSKH"}, "2": {"group": "Nhóm CSKH"}}
+    assert (menu["greeting"], menu["return_greeting"], menu["fallback"]) == ("Lời chào", None, None)
+    assert (menu["input_timeout"], menu["max_failures"]) == (3, 1)
+
+
+def test_call_script_criteria_strings_become_numbers():
+    script = KINDS["call_scripts"].from_live(items("call_script_list.json")[0], index())
+    assert script["steps"] == [{"group": "Nhóm CSKH"}]
+    assert script["routing_criteria"] == [{"type": "account_manager", "agent_timeout": 10, "offline_wait": 10}]
+
+
+def test_hotline_config_reads_script_by_name_and_booleans():
+    hotline = KINDS["hotlines"].from_live(items("hotline_search.json")[0], index())
+    assert hotline == {"number": "842871002283", "call_script": "Giờ hành chính", "inbound": True,
+                       "outbound": True, "outbound_access": "all"}
+
+
+def test_tts_greeting_reads_text_voice_speed():
+    greeting = KINDS["greetings"].from_live(items("greeting_list.json")[0], index())
+    assert greeting == {"name": "Name 1", "text": "Name 1", "voice": "banmai", "speed": 0}
+
+
+def test_extension_reads_only_its_identity_never_the_password():
+    ext = KINDS["extensions"].from_live(items("internal_phone_list.json")[1], index())
+    assert ext == {"sip_user": "145"}
