@@ -1,0 +1,407 @@
+"""The OMICall HTTP client: auth, envelope, pages, retries and concurrency. It knows no kind.
+
+Every request goes through one function, `OmicallClient._request` (python-gitlab's
+`http_request` is the model): it adds the token, bounds the requests in flight, unwraps
+the envelope, retries what is safe to retry, and turns every failure into an `ApiError`
+that names the endpoint (never a URL with its query) and never carries a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from reconciler.api.auth import AUTH_PATH, TOKEN_ONLY_REJECTED, TokenManager
+from reconciler.api.envelope import Where, server_message, unwrap
+from reconciler.api.redact import Redactor, install_httpx_log_filter, secret_values
+from reconciler.api.retry import NOT_SENT_ERRORS, backoff_delay, is_retryable_status, retry_after
+from reconciler.api.urls import base_url, check_path, endpoint
+from reconciler.errors import ApiError, AuthError, ReconcilerError
+
+log = logging.getLogger(__name__)
+
+# Chosen with benchmarks/bench_concurrency.py (simulator in its own process, 10 ms
+# latency, 600 objects): reading at page size 10 takes 1.06 s at 1 in flight, 0.36 s at 4,
+# 0.30 s at 8 (3.6x), 0.34 s at 16 and 0.57 s at 32; client CPU per request grows past 8.
+# Below Terraform's 10 and well below httpx's ~32-connection knee, and kind to rate limits.
+DEFAULT_CONCURRENCY = 8
+# Past this many pages a list is assumed to be misreported rather than that large.
+MAX_PAGES = 10_000
+# 401s one request tolerates while other requests keep renewing the token.
+MAX_REJECTIONS = 3
+# A request paced by 429 + Retry-After gives up after this many waits or this long waiting.
+MAX_THROTTLED = 50
+MAX_THROTTLED_WAIT = 300.0
+
+_URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*", re.IGNORECASE)
+
+
+@dataclass
+class _Tally:
+    """What one logical request has been through so far."""
+
+    attempts: int = 0
+    retries: int = 0  # counted against max_retries
+    throttled: int = 0  # 429s with Retry-After, which have their own budget
+    throttled_wait: float = 0.0
+    rejections: int = 0  # 401s
+    renewed_by_us: str | None = None  # the token this request obtained after its last 401
+
+
+@dataclass
+class _Failure:
+    """One attempt that did not produce an answer worth returning."""
+
+    reason: str
+    maybe_processed: bool  # the server may have acted on the request
+    status: int | None = None
+    server_message: str | None = None
+    retry_after: float | None = None
+
+
+class OmicallClient:
+    """An async client for the OMICall API. Use as `async with OmicallClient(...) as api:`.
+
+    `concurrency` bounds the requests in flight. `max_retries` bounds the retries of one
+    request after 5xx, timeouts, connection errors and 429s without `Retry-After`, with
+    exponential backoff (base `backoff` seconds) and full jitter. A 429 with `Retry-After`
+    is the server pacing us: the client waits as told (capped at 60 s), holds back every
+    other request for that long too, and does not count it against `max_retries` (under a
+    shared rate limit one request can lose the race many times); such waits have their
+    own budget (MAX_THROTTLED, MAX_THROTTLED_WAIT). A 401 renews the token and retries once.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        backoff: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        self._base = base_url(url)
+        if not api_key and not token:
+            raise ReconcilerError("no OMICall credentials: set OMICALL_API_KEY (or OMICALL_TOKEN)")
+        if concurrency < 1:
+            raise ReconcilerError("concurrency must be at least 1")
+        if max_retries < 0 or backoff < 0 or timeout <= 0:
+            raise ReconcilerError("max_retries and backoff must be >= 0, and timeout > 0")
+        self.concurrency = concurrency
+        self._max_retries = max_retries
+        self._backoff = backoff
+        self._tokens = TokenManager(api_key=api_key, token=token, fetch=self._authenticate)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._http = httpx.AsyncClient(
+            base_url=self._base,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=transport,
+            headers={"Accept": "application/json"},
+        )
+        self._not_before = 0.0  # monotonic time before which no request leaves (after a 429)
+        self._rng = random.Random()
+        # Tests replace these two to record the waits without waiting.
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self._clock: Callable[[], float] = time.monotonic
+        self.request_count = 0
+        install_httpx_log_filter()
+
+    @classmethod
+    def from_env(cls, url: str | None = None, **kw: Any) -> OmicallClient:
+        """A client from `url` (else OMICALL_URL) and OMICALL_API_KEY (preferred) or OMICALL_TOKEN."""
+        url = url or os.environ.get("OMICALL_URL")
+        if not url:
+            raise ReconcilerError("no API URL: pass --url or set OMICALL_URL (e.g. https://public-v1-stg.omicall.com)")
+        if not kw.get("api_key") and not kw.get("token"):
+            api_key = os.environ.get("OMICALL_API_KEY")
+            token = os.environ.get("OMICALL_TOKEN")
+            if api_key:
+                kw["api_key"] = api_key
+            elif token:
+                kw["token"] = token
+            else:
+                raise ReconcilerError(
+                    "no OMICall credentials: set OMICALL_API_KEY (renewed automatically) or OMICALL_TOKEN"
+                )
+        return cls(url, **kw)
+
+    @property
+    def url(self) -> str:
+        """The base URL (never carries credentials or a query)."""
+        return self._base
+
+    def __repr__(self) -> str:
+        mode = "api_key" if self._tokens.can_renew else "token"
+        return f"OmicallClient(url={self._base!r}, auth={mode}, concurrency={self.concurrency})"
+
+    async def __aenter__(self) -> OmicallClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    # -- public requests ---------------------------------------------------------------
+
+    async def get(self, path: str, params: dict | None = None) -> Any:
+        """GET `path`; the envelope's payload."""
+        return await self._request("GET", path, params=params)
+
+    async def list_all(self, path: str, params: dict | None = None, page_size: int = 50) -> list[dict]:
+        """Every item of a paginated list, in page order.
+
+        Page 1 says how many pages there are; the rest are read concurrently (bounded by
+        `concurrency`). If the last page still says `has_next` (the list grew while we
+        read, or the server does not report `total_pages`), the following pages are read
+        one by one. An endpoint that answers with a bare list is returned as is.
+        """
+        base = {k: v for k, v in (params or {}).items() if k not in ("page", "size")}
+        first = await self._request("GET", path, params={**base, "page": 1, "size": page_size})
+        if isinstance(first, list):
+            return first
+        if first is None:
+            return []
+        first = self._page_payload(first, path)
+        pages: list[list] = [first["items"]]
+        last, number = first, 1
+        total = first.get("total_pages")
+        if isinstance(total, int) and total > 1:
+            total = min(total, MAX_PAGES)
+            rest = await self._gather([self._page(path, base, n, page_size) for n in range(2, total + 1)])
+            pages.extend(p["items"] for p in rest)
+            last, number = rest[-1], total
+        while last.get("has_next") is True and last["items"] and number < MAX_PAGES:
+            number += 1
+            last = await self._page(path, base, number, page_size)
+            pages.append(last["items"])
+        return [item for page in pages for item in page]
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        files: dict | None = None,
+        subject: str | None = None,
+    ) -> Any:
+        """A request whose repetition is harmless (update, delete, status); retried on 429, 5xx, timeouts and resets.
+
+        `files` (multipart) should hold bytes or seekable files, so a retry can send them again.
+        """
+        return await self._request(method, path, params=params, json=json, files=files, subject=subject)
+
+    async def create(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        files: dict | None = None,
+        subject: str | None = None,
+        find_existing: Callable[[], Awaitable[Any | None]],
+    ) -> Any:
+        """A request that must not be repeated blindly (a create).
+
+        Retried at once only when the server certainly did not act on it (no connection,
+        HTTP 429). After an unknown outcome (5xx, timeout, reset, lost response) it awaits
+        `find_existing()`: an object found there is the result, and nothing is sent again;
+        None means the create did not happen, and it is retried.
+        """
+        return await self._request(
+            method, path, params=params, json=json, files=files, subject=subject, find_existing=find_existing
+        )
+
+    # -- the one request function ------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict | None = None,
+        json: Any = None,
+        files: dict | None = None,
+        subject: str | None = None,
+        find_existing: Callable[[], Awaitable[Any | None]] | None = None,
+        authenticated: bool = True,
+    ) -> Any:
+        method = method.upper()
+        check_path(path)
+        if json is not None and files is not None:
+            raise ValueError("a request carries either a JSON body or files, not both")
+        body_secrets = secret_values(json)
+        tally = _Tally()
+        while True:
+            token = await self._tokens.token() if authenticated else None
+            tally.attempts += 1
+            outcome = await self._attempt(method, path, params, json, files, token, body_secrets, subject)
+            where = self._where(method, path, subject, body_secrets, token)
+            if isinstance(outcome, httpx.Response):
+                if outcome.status_code == 401 and authenticated:
+                    await self._reauthenticate(outcome, token, tally, where)
+                    continue  # the retry after re-authenticating is not one of max_retries
+                if not is_retryable_status(outcome.status_code):
+                    return unwrap(outcome, where)
+                failure = self._failure_of(outcome, where)
+            else:
+                failure = outcome
+            tally.renewed_by_us = None
+
+            if failure.maybe_processed and find_existing is not None:
+                existing = await find_existing()
+                if existing is not None:
+                    log.info("%s %s: outcome unknown (%s), found the object created", method, where.endpoint,
+                             failure.reason)
+                    return existing
+            delay = self._next_delay(failure, tally, where)
+            await self._sleep(delay)
+
+    async def _attempt(
+        self, method: str, path: str, params: dict | None, json: Any, files: dict | None, token: str | None,
+        body_secrets: list[str], subject: str | None,
+    ) -> httpx.Response | _Failure:
+        """One HTTP exchange: the response, or the network failure it met."""
+        # httpx's exceptions may carry the URL (and the auth URL carries the key): they are
+        # described, redacted, and never chained to our errors.
+        broken: str | None = None
+        try:
+            return await self._send_once(method, path, params, json, files, token)
+        except NOT_SENT_ERRORS as exc:
+            return _Failure(f"could not connect ({self._describe(exc, body_secrets)})", maybe_processed=False)
+        except httpx.TransportError as exc:
+            return _Failure(self._describe(exc, body_secrets), maybe_processed=True)
+        except httpx.HTTPError as exc:
+            broken = self._describe(exc, body_secrets)  # not a network condition: no retry
+        raise ApiError(f"the request failed: {broken}", method=method, endpoint=endpoint(path), subject=subject)
+
+    async def _reauthenticate(self, response: httpx.Response, token: str | None, tally: _Tally, where: Where) -> None:
+        """After a 401: renew the token (once for all requests that saw it rejected), or raise AuthError."""
+        tally.rejections += 1
+        fields = dict(method=where.method, endpoint=where.endpoint, status=401,
+                      server_message=server_message(response, where.redact), subject=where.subject)
+        if not self._tokens.can_renew:
+            raise AuthError(TOKEN_ONLY_REJECTED, **fields)
+        if token == tally.renewed_by_us or tally.rejections > MAX_REJECTIONS:
+            raise AuthError("the API rejected a freshly issued token", **fields)
+        assert token is not None
+        new, renewed = await self._tokens.rejected(token)
+        tally.renewed_by_us = new if renewed else None
+        log.info("%s %s: token rejected, re-authenticated", where.method, where.endpoint)
+
+    @staticmethod
+    def _failure_of(response: httpx.Response, where: Where) -> _Failure:
+        status = response.status_code
+        return _Failure(
+            f"HTTP {status}", maybe_processed=status != 429, status=status,
+            server_message=server_message(response, where.redact),
+            retry_after=retry_after(response.headers.get("Retry-After")) if status == 429 else None,
+        )
+
+    def _next_delay(self, failure: _Failure, tally: _Tally, where: Where) -> float:
+        """Seconds to wait before the next attempt; ApiError when the request has had enough."""
+        fields = dict(method=where.method, endpoint=where.endpoint, status=failure.status,
+                      server_message=failure.server_message, subject=where.subject)
+        attempts = f"{tally.attempts} attempt{'s' if tally.attempts > 1 else ''}"
+        if failure.retry_after is not None:
+            # A 429 that says when to come back is the server pacing us, not a failure: it does
+            # not use up max_retries (under a shared rate limit an unlucky request could lose
+            # the race several times in a row), but it has a budget of its own.
+            if tally.throttled >= MAX_THROTTLED or tally.throttled_wait >= MAX_THROTTLED_WAIT:
+                raise ApiError(f"still rate-limited after {attempts} ({tally.throttled_wait:.0f} s spent waiting)",
+                               **fields)
+            tally.throttled += 1
+            delay = self._delay(tally.throttled, failure)
+            tally.throttled_wait += delay
+            log.info("%s %s: rate-limited; next attempt in %.2fs", where.method, where.endpoint, delay)
+            return delay
+        if tally.retries >= self._max_retries:
+            raise ApiError(f"gave up after {attempts}: {failure.reason}", **fields)
+        tally.retries += 1
+        delay = self._delay(tally.retries, failure)
+        log.info("%s %s: %s; retry %d of %d in %.2fs", where.method, where.endpoint, failure.reason, tally.retries,
+                 self._max_retries, delay)
+        return delay
+
+    async def _send_once(
+        self, method: str, path: str, params: dict | None, json: Any, files: dict | None, token: str | None
+    ) -> httpx.Response:
+        wait = self._not_before - self._clock()
+        if wait > 0:  # the server asked everyone to slow down, not only the request it answered
+            await self._sleep(wait)
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if files is None:
+            headers["Content-Type"] = "application/json"  # the vendor lists it as required, GETs included
+        async with self._slots:
+            self.request_count += 1
+            return await self._http.request(method, path, params=params, json=json, files=files, headers=headers)
+
+    def _delay(self, retry: int, failure: _Failure) -> float:
+        if failure.retry_after is not None:
+            self._not_before = max(self._not_before, self._clock() + failure.retry_after)
+            # A little jitter on top, so requests told the same time do not return together.
+            return failure.retry_after + self._rng.uniform(0.0, self._backoff)
+        return backoff_delay(retry, self._backoff, rng=self._rng)
+
+    async def _authenticate(self, api_key: str) -> Any:
+        return await self._request("GET", AUTH_PATH, params={"apiKey": api_key}, authenticated=False)
+
+    async def _page(self, path: str, base: dict, number: int, size: int) -> dict:
+        payload = await self._request("GET", path, params={**base, "page": number, "size": size})
+        return self._page_payload(payload, path, number)
+
+    @staticmethod
+    def _page_payload(payload: Any, path: str, number: int = 1) -> dict:
+        if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
+            raise ApiError("expected a page of items (payload.items)", method="GET", endpoint=endpoint(path))
+        got = payload.get("page_number")
+        if isinstance(got, int) and got != number:
+            # A server that ignores `page` would otherwise hand us page 1 over and over.
+            raise ApiError(f"asked for page {number}, the API answered page {got}", method="GET",
+                           endpoint=endpoint(path))
+        return payload
+
+    @staticmethod
+    async def _gather(coros: list[Awaitable[dict]]) -> list[dict]:
+        """Results in order; on the first failure the other requests are cancelled."""
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+
+    def _redactor(self, body_secrets: list[str], token: str | None) -> Redactor:
+        return Redactor([self._tokens.api_key, self._tokens.current, token, *body_secrets])
+
+    def _where(self, method: str, path: str, subject: str | None, body_secrets: list[str], token: str | None) -> Where:
+        return Where(method, endpoint(path), subject, self._redactor(body_secrets, token))
+
+    def _describe(self, exc: Exception, body_secrets: list[str]) -> str:
+        """A transport error as text: its type and message, without URLs' queries or secrets."""
+        text = _URL_QUERY.sub(r"\1", str(exc))
+        text = self._redactor(body_secrets, None)(text) or ""
+        name = type(exc).__name__
+        return f"{name}: {text}" if text else name

@@ -1,0 +1,136 @@
+"""list_all: every page, in order, the rest read concurrently within the bound."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import httpx
+import pytest
+
+from reconciler.api import ApiError
+
+from .fakes import FakeApi, ok, refused, sequence
+
+PATH = "/api/call_center/internal_group/list"
+
+
+class PagedList:
+    """A paginated list whose later pages answer faster, so answers arrive out of order."""
+
+    def __init__(self, api: FakeApi, total: int, *, report_total: bool = True, delay: float = 0.02):
+        self.items = [{"_id": f"{n:024x}", "name": f"Nhóm {n}"} for n in range(total)]
+        self.report_total = report_total
+        self.delay = delay
+        self.in_flight = 0
+        self.peak = 0
+        self.pages_asked: list[int] = []
+        api.route("GET", PATH, self.handle)
+
+    async def handle(self, request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        size = int(request.url.params["size"])
+        self.pages_asked.append(page)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            pages = max(1, math.ceil(len(self.items) / size))
+            await asyncio.sleep(self.delay / page)
+            chunk = self.items[(page - 1) * size: page * size]
+            payload = {"items": chunk, "page_number": page, "page_size": size, "has_next": page < pages,
+                       "next_page": page + 1 if page < pages else 1}
+            if self.report_total:
+                payload.update(total_items=len(self.items), total_pages=pages)
+            return ok(payload)
+        finally:
+            self.in_flight -= 1
+
+
+async def _list(api: FakeApi, page_size: int = 10, **kw):
+    async with api.client(**kw) as client:
+        return await client.list_all(PATH, {"keyword": "Nhóm"}, page_size=page_size)
+
+
+def test_every_page_is_read_in_order_and_concurrently():
+    api = FakeApi()
+    paged = PagedList(api, 95)
+    items = asyncio.run(_list(api, concurrency=4))
+    assert items == paged.items
+    assert sorted(paged.pages_asked) == list(range(1, 11))
+    assert paged.peak == 4  # concurrent, and never more than the bound
+    assert all(r.url.params["keyword"] == "Nhóm" and r.url.params["size"] == "10" for r in api.calls("GET", PATH))
+
+
+def test_concurrency_one_reads_one_page_at_a_time():
+    api = FakeApi()
+    paged = PagedList(api, 35, delay=0.005)
+    assert asyncio.run(_list(api, concurrency=1)) == paged.items
+    assert paged.peak == 1
+
+
+def test_a_list_without_total_pages_is_followed_through_has_next():
+    api = FakeApi()
+    paged = PagedList(api, 25, report_total=False, delay=0.0)
+    assert asyncio.run(_list(api)) == paged.items
+    assert paged.pages_asked == [1, 2, 3]
+
+
+def test_a_list_that_grew_while_read_is_read_to_its_end():
+    api = FakeApi()
+    paged = PagedList(api, 20, delay=0.0)
+    original = paged.handle
+
+    async def grow_after_first_page(request):
+        response = await original(request)
+        if request.url.params["page"] == "1":
+            paged.items.extend({"_id": f"new{n}", "name": f"Mới {n}"} for n in range(5))
+            # page 1 still says 2 pages; page 2 is full and says has_next
+        return response
+
+    api.route("GET", PATH, grow_after_first_page)
+    items = asyncio.run(_list(api))
+    assert items == paged.items and len(items) == 25
+
+
+def test_an_empty_list_and_a_bare_list():
+    api = FakeApi()
+    PagedList(api, 0)
+    assert asyncio.run(_list(api)) == []
+    api.route("GET", PATH, lambda r: ok(["0241234567", "0287654321"]))
+    assert asyncio.run(_list(api)) == ["0241234567", "0287654321"]
+
+
+def test_a_server_that_ignores_the_page_parameter_is_caught():
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok({"items": [{"_id": "a"}], "page_number": 1, "total_pages": 3,
+                                          "has_next": True}))
+    with pytest.raises(ApiError, match="asked for page 2, the API answered page 1"):
+        asyncio.run(_list(api))
+
+
+def test_a_failing_page_fails_the_list_and_stops_the_others():
+    api = FakeApi()
+    paged = PagedList(api, 200, delay=0.01)
+
+    async def fail_page_3(request):
+        if request.url.params["page"] == "3":
+            return refused("boom", 400)
+        return await paged.handle(request)
+
+    api.route("GET", PATH, fail_page_3)
+    with pytest.raises(ApiError, match="boom"):
+        asyncio.run(_list(api, concurrency=2))
+    assert len(api.calls("GET", PATH)) < 20
+
+
+def test_retries_inside_a_list():
+    api = FakeApi()
+    api.route("GET", PATH, sequence(httpx.Response(503), ok({"items": [1, 2], "total_pages": 1, "has_next": False})))
+    assert asyncio.run(_list(api)) == [1, 2]
+
+
+def test_a_payload_that_is_not_a_page_is_an_error():
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok({"rows": []}))
+    with pytest.raises(ApiError, match="payload.items"):
+        asyncio.run(_list(api))
