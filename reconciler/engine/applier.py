@@ -19,7 +19,9 @@ from reconciler.engine.plan import Change, Plan, live_version
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 
-Node = tuple[str, str, str]  # (step, kind, name); step: create | update | finish | delete
+# (step, kind, name); step: create | update | finish (second phase of a cycle) |
+# unlink (drop references before deleting objects that point at each other) | delete
+Node = tuple[str, str, str]
 
 
 @dataclass
@@ -64,16 +66,27 @@ class _Op:
 
 
 class _Ids:
-    """Names to ids for request bodies: objects created in this run first, then live ones."""
+    """Names to ids for request bodies: objects created in this run first, then live ones
+    (those the plan deletes left out, so a leftover of an interrupted replace never
+    makes its name ambiguous)."""
 
-    def __init__(self, live: LiveState):
+    def __init__(self, live: LiveState, plan: Plan):
         self.created: dict[tuple[str, str], str] = {}
         self.live: dict[str, dict[str, list[str]]] = {}
+        self.known: dict[str, set[str]] = {}
+        self.all_live: dict[str, dict[str, list[str]]] = {}
+        deleted = {(c.kind, c.id) for c in plan.changes if c.action == "delete"}
         for k, kind in KINDS.items():
             names: dict[str, list[str]] = {}
             for item in live.items.get(k, []):
-                names.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
+                if (k, kind.live_id(item)) not in deleted:
+                    names.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
             self.live[k] = names
+            everything: dict[str, list[str]] = {}
+            for item in live.items.get(k, []):
+                everything.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
+            self.all_live[k] = everything
+            self.known[k] = {kind.live_id(i) for i in live.items.get(k, [])}
         self.agents = {str(i.get("sip_user")): i.get("agent_id") for i in live.items.get("extensions", [])}
         self.renamed: dict[tuple[str, str], str] = {}
 
@@ -82,7 +95,7 @@ class _Ids:
             return self.created[(kind_key, name)]
         if (kind_key, name) in self.renamed:
             return self.renamed[(kind_key, name)]
-        found = self.live.get(kind_key, {}).get(name, [])
+        found = self.live.get(kind_key, {}).get(name, []) or self.all_live.get(kind_key, {}).get(name, [])
         if len(found) == 1:
             return found[0]
         what = "no" if not found else f"{len(found)}"
@@ -93,6 +106,9 @@ class _Ids:
         if not agent:
             raise ReconcilerError(f"extension {sip_user} has no agent in the tenant")
         return agent
+
+    def known_ids(self, kind_key: str) -> set[str]:
+        return self.known.get(kind_key, set())
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
@@ -135,13 +151,17 @@ async def apply_plan(
         raise PlanError(["the saved plan is stale; make a new plan:"] + [f"  {m}" for m in stale])
     report = ApplyReport()
     ops, graph = _build_graph(plan)
-    ids = _Ids(fresh)
+    ids = _Ids(fresh, plan)
     for change in plan.changes:
         if change.action == "rename" and change.id:
             ids.renamed[(change.kind, change.name)] = change.id
     fresh_items = {(k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])}
+    fresh_names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
     conflicted = {
-        (c.kind, c.name) for c in plan.changes if c.action != "create" and _is_conflict(c, fresh_items)
+        (c.kind, c.name)
+        for c in plan.changes
+        if (c.action != "create" and _is_conflict(c, fresh_items))
+        or (c.action == "create" and c.kind != "greetings" and (c.kind, c.name) in fresh_names)
     }
     ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item)
 
@@ -154,18 +174,20 @@ async def apply_plan(
         step, k, name = op.node
         kind = KINDS[k]
         change = op.change
-        if (k, name) in conflicted and step in ("update", "delete"):
-            raise _Conflict(f"changed in the tenant since the plan was made; not overwritten")
+        if (k, name) in conflicted and step in ("create", "update", "delete", "unlink"):
+            what = "created" if change.action == "create" else "changed"
+            raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == "create":
             new_id = await kind.create(client, op.data or {}, ids)
             ids.created[(k, name)] = new_id
             _record(ledger, kind.key, new_id, op.data or {})
-        elif step in ("update", "finish"):
+        elif step in ("update", "finish", "unlink"):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
             changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
             await kind.update(client, object_id, op.data or {}, live, changed, ids)
-            _record(ledger, kind.key, object_id, op.data or {})
+            if step != "unlink":
+                _record(ledger, kind.key, object_id, op.data or {})
         elif step == "delete":
             await kind.delete(client, change.id or "")
             ledger.forget(kind.key, change.id or "")
@@ -217,6 +239,8 @@ def _describe(op: _Op) -> str:
     step, _, _ = op.node
     if step == "finish":
         return "second phase: references of a cycle set"
+    if step == "unlink":
+        return "references into a cycle removed, so the objects can be deleted"
     if op.change.action == "replace":
         return "new one created" if step == "create" else "old one deleted"
     return op.change.reason or ""
@@ -250,6 +274,12 @@ def _build_graph(plan: Plan) -> tuple[dict[Node, _Op], dict[Node, set[Node]]]:
         elif change.action == "delete":
             ops[("delete", k, name)] = _Op(("delete", k, name), change, None)
 
+    for node, op in list(ops.items()):
+        # An object that points at itself ("press 9 to hear the menu again") is created
+        # without that reference, then completed: its id does not exist before.
+        if node[0] == "create" and op.data is not None and (node[1], node[2]) in KINDS[node[1]].references(op.data):
+            _split(ops, node, {(node[1], node[2])})
+
     def deps_of(op: _Op) -> set[Node]:
         step, k, name = op.node
         deps: set[Node] = set()
@@ -261,8 +291,10 @@ def _build_graph(plan: Plan) -> tuple[dict[Node, _Op], dict[Node, set[Node]]]:
             deps.add(("create", k, name))
         if step == "delete":
             for other in ops.values():
-                if other.node == op.node or other.node[0] == "create":
+                if other.node == op.node or other.node[0] in ("create", "finish"):
                     continue
+                if other.node[0] == "delete" and ("unlink", other.node[1], other.node[2]) in ops:
+                    continue  # that referrer lets go of its references first
                 if [k, name] in other.change.live_references:
                     deps.add(other.node)
             if op.change.action == "replace":
@@ -278,21 +310,40 @@ def _build_graph(plan: Plan) -> tuple[dict[Node, _Op], dict[Node, set[Node]]]:
             _break_cycle(ops, list(err.args[1]))
 
 
+def _split(ops: dict[Node, _Op], node: Node, drop: set[tuple[str, str]]) -> bool:
+    """Create `node` without its references to `drop`, and set them in a second phase."""
+    op = ops[node]
+    _, k, name = node
+    reduced = KINDS[k].optional_references(op.data or {}, drop)
+    if reduced is None:
+        return False
+    ops[node] = _Op(node, op.change, reduced)
+    ops[("finish", k, name)] = _Op(("finish", k, name), op.change, op.change.data)
+    return True
+
+
 def _break_cycle(ops: dict[Node, _Op], cycle: list[Node]) -> None:
     """Two phases for references that form a cycle (IVR menus that lead to each other,
     groups that overflow into each other): create one member without its references into
-    the cycle, then set them once the others exist."""
+    the cycle, then set them once the others exist. Objects that point at each other and
+    all go away: one first lets go of its references into the cycle (unlink), so the API
+    lets the others be deleted."""
     targets = {(k, name) for step, k, name in cycle if step == "create"}
     for node in cycle:
-        op = ops[node]
         step, k, name = node
-        if step != "create" or op.data is None:
+        if step == "create" and ops[node].data is not None and _split(ops, node, targets - {(k, name)}):
+            return
+    doomed = {(k, name) for step, k, name in cycle if step == "delete"}
+    for node in cycle:
+        step, k, name = node
+        op = ops[node]
+        live = op.change.data
+        if step != "delete" or live is None or ("unlink", k, name) in ops:
             continue
-        reduced = KINDS[k].optional_references(op.data, targets - {(k, name)})
-        if reduced is None:
+        reduced = KINDS[k].optional_references(live, doomed - {(k, name)})
+        if reduced is None or reduced == live:
             continue
-        ops[node] = _Op(node, op.change, reduced)
-        ops[("finish", k, name)] = _Op(("finish", k, name), op.change, op.change.data)
+        ops[("unlink", k, name)] = _Op(("unlink", k, name), op.change, reduced)
         return
     raise PlanError([f"references form a cycle that cannot be broken: {' -> '.join('/'.join(n[1:]) for n in cycle)}"])
 

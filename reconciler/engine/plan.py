@@ -59,6 +59,7 @@ class Plan:
     external: list[str] = field(default_factory=list)  # live objects referenced, not declared
     warnings: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
+    blocked: list[str] = field(default_factory=list)  # changes apply cannot make, even forced
     live_counts: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -86,6 +87,7 @@ class Plan:
             "external": self.external,
             "warnings": self.warnings,
             "unsafe": self.unsafe,
+            "blocked": self.blocked,
             "live_counts": self.live_counts,
         }
 
@@ -100,12 +102,13 @@ class Plan:
             external=data.get("external", []),
             warnings=data.get("warnings", []),
             unsafe=data.get("unsafe", []),
+            blocked=data.get("blocked", []),
             live_counts=data.get("live_counts", {}),
         )
 
     def checksum(self) -> str:
         """Pins an applied plan to the reviewed one."""
-        text = json.dumps([c.to_json() for c in self.changes], sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

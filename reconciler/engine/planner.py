@@ -213,6 +213,11 @@ class _Planner:
             want = self.want[k][key]
             raw = self.match[k].get(key)
             if raw is None:
+                if k == "greetings" and "recording" in want:
+                    self.plan.blocked.append(
+                        f"{obj.location}: greeting '{key}' is not in the tenant, and a `recording` greeting "
+                        "cannot be uploaded from its name: give it `text` or `file`"
+                    )
                 if not kind.creatable:
                     self.errors.append(
                         f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
@@ -232,6 +237,12 @@ class _Planner:
             if not fields:
                 unchanged += 1
                 continue
+            if not kind.updatable and "recording" in want:
+                # Shown (drift reports it), but apply refuses it: there is nothing to upload.
+                self.plan.blocked.append(
+                    f"{obj.location}: {kind.label} '{key}' differs from the tenant's, but a `recording` greeting "
+                    "cannot be made again from its name: give it `text` or `file`"
+                )
             if not kind.updatable:
                 action = "replace"
                 reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
@@ -277,12 +288,12 @@ class _Planner:
             if id(item) in stale:
                 self.plan.changes.append(
                     Change("delete", k, name, id=object_id, reason="left over from an interrupted replace",
-                           live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item), live_references=refs)
                 )
             elif k in self.policy.prune and kind.deletable:
                 self.plan.changes.append(
                     Change("delete", k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
-                           live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item), live_references=refs)
                 )
             elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
                 unmanaged.append(name)
@@ -334,10 +345,12 @@ class _Planner:
                             by_id[(k, object_id)] = mine
                             self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
-                    if gone.action == "delete" and key is not None and target not in set(
-                        kind.references(self.want[k][key])
-                    ):
-                        continue  # the update in the plan stops pointing at it
+                    if gone.action == "delete" and mine is not None and key is not None:
+                        # What the referrer will point at after the plan: the manifest's
+                        # values over the live ones it leaves alone.
+                        after = {**self.live_data[k][object_id], **self.want[k][key]}
+                        if target not in set(kind.references(after)):
+                            continue
                     what = "replace" if gone.action == "replace" else "delete"
                     self.errors.append(
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "

@@ -112,6 +112,8 @@ def _notes_text(plan: Plan) -> list[str]:
         out.append(f"Warning: {w}")
     for u in plan.unsafe:
         out.append(f"Unsafe: {u}")
+    for b in plan.blocked:
+        out.append(f"Cannot apply: {b}")
     if out:
         out.append("")
     return out
@@ -130,7 +132,10 @@ def render_json(plan: Plan) -> str:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text safe in a Markdown table cell: no column break, no line break, no HTML (a name
+    like "<details>" must not fold the rest of the comment away)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def render_markdown(plan: Plan, command_hint: str = "reconciler apply") -> str:

@@ -135,6 +135,13 @@ def ref_type(*words: str):
     ]
 
 
+def is_known_ref(ref: dict[str, str] | None) -> bool:
+    """Whether a reference in manifest form points to a kind manifests know: not unset, and
+    not a live target read as {"unsupported": ...} (e.g. a group that overflows to voicemail),
+    which is no object of ours and must not be looked up as one."""
+    return bool(ref) and next(iter(ref)) in REF_WORDS  # type: ignore[arg-type]
+
+
 def ref_target(ref: dict[str, str]) -> tuple[str, str]:
     """(kind key, name) of a reference in manifest form."""
     ((word, name),) = ref.items()
@@ -194,6 +201,17 @@ class IdResolver(Protocol):
 
     def agent_of(self, sip_user: str) -> str:
         ...
+
+    def known_ids(self, kind_key: str) -> set[str]:
+        """Ids that existed before this apply: an object "found" after a create whose
+        answer was lost must not be one of them."""
+        ...
+
+
+def made_by_us(items: list[dict], ids: IdResolver, kind_key: str) -> list[dict]:
+    """Live items that did not exist before this apply began."""
+    known = ids.known_ids(kind_key)
+    return [i for i in items if i.get("_id") not in known]
 
 
 class Kind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from reconciler.kinds.base import (
     IdResolver,
@@ -14,6 +14,8 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     expand_env,
+    is_known_ref,
+    made_by_us,
     nfc,
     ref_from_api,
     ref_target,
@@ -47,6 +49,15 @@ class CallScript(ManifestModel):
     previous_names: list[Name] = Field(
         default_factory=list, description="old names: a live object under one of them is renamed in place"
     )
+
+    @field_validator("routing_criteria")
+    @classmethod
+    def _one_of_each_type(cls, criteria: list[RoutingCriterion]) -> list[RoutingCriterion]:
+        types = [c.type for c in criteria]
+        repeated = next((t for i, t in enumerate(types) if t in types[:i]), None)
+        if repeated:
+            raise ValueError(f"criterion type {repeated!r} is listed twice")
+        return criteria
 
 
 def _int(value: Any) -> Any:
@@ -84,7 +95,7 @@ class CallScriptKind(Kind):
         }
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        return [ref_target(s) for s in data.get("steps", [])]
+        return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
 
     def _body(self, data: dict, ids: IdResolver, name_field: str) -> dict:
         data = expand_env(data)
@@ -108,8 +119,7 @@ class CallScriptKind(Kind):
         async def find_existing() -> dict | None:
             # No keyword filter on this list: read it whole.
             items = await client.list_all(self.list_path, page_size=self.page_size)
-            found = [i for i in items if self.live_identity(i) == name]
-            return found[-1] if found else None
+            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
 
         payload = await client.create(
             "POST",

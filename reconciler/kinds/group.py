@@ -14,6 +14,8 @@ from reconciler.kinds.base import (
     Name,
     ExtensionNumber,
     expand_env,
+    is_known_ref,
+    made_by_us,
     nfc,
     ref_from_api,
     ref_target,
@@ -99,7 +101,7 @@ class GroupKind(Kind):
 
     def references(self, data: dict) -> list[tuple[str, str]]:
         refs = [("extensions", m) for m in data.get("members", [])]
-        if data.get("on_timeout"):
+        if is_known_ref(data.get("on_timeout")):
             refs.append(ref_target(data["on_timeout"]))
         return refs
 
@@ -135,8 +137,7 @@ class GroupKind(Kind):
 
         async def find_existing() -> dict | None:
             items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
-            found = [i for i in items if self.live_identity(i) == name]
-            return found[-1] if found else None
+            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
 
         payload = await client.create(
             "POST",

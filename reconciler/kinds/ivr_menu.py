@@ -13,6 +13,8 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     expand_env,
+    is_known_ref,
+    made_by_us,
     make_ref,
     nfc,
     ref_from_api,
@@ -103,8 +105,8 @@ class IvrMenuKind(Kind):
             for f in ("greeting", "return_greeting", "invalid_greeting")
             if data.get(f)
         ]
-        refs += [ref_target(r) for r in data.get("keys", {}).values()]
-        if data.get("fallback"):
+        refs += [ref_target(r) for r in data.get("keys", {}).values() if is_known_ref(r)]
+        if is_known_ref(data.get("fallback")):
             refs.append(ref_target(data["fallback"]))
         return refs
 
@@ -148,7 +150,7 @@ class IvrMenuKind(Kind):
 
         async def find_existing() -> dict | None:
             items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
-            return next((i for i in items if self.live_identity(i) == name), None)
+            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
 
         payload = await client.create(
             "POST",
