@@ -175,6 +175,9 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
     if out:
         save_plan(the_plan, out, url=client.url)
         click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
+    if the_plan.blocked:
+        click.echo("Error: this plan cannot be applied (see 'Cannot apply' above).", err=True)
+        sys.exit(1)
     if detailed_exitcode and the_plan.has_changes:
         sys.exit(2)
 
@@ -209,6 +212,10 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     click.echo(render_text(the_plan, style), nl=False)
     if not the_plan.has_changes:
         return
+    if the_plan.blocked:
+        for line in the_plan.blocked:
+            click.echo(f"Refused: {line}", err=True)
+        sys.exit(1)
     if the_plan.unsafe and not force:
         for line in the_plan.unsafe:
             click.echo(f"Refused: {line}", err=True)
@@ -239,6 +246,102 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
+
+
+# --- drift / export ---
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for programs (stable, format_version), markdown for an issue or PR comment.")
+@tenant_options
+def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) -> None:
+    """Compare the tenant with the manifests in DIRECTORY (default: the current one).
+
+    Lists, per kind: managed objects whose live fields differ (live vs manifest values),
+    managed objects missing from the tenant, live objects the manifests do not declare
+    (drift in kinds policy.prune owns; listed as unmanaged, not drift, in the others), and
+    the fields the API never returns, with whether they match the last apply. Changes
+    nothing; `reconciler apply` puts the tenant back.
+
+    Exit 0 in sync, 2 drift, 1 error. Drift is exactly what `plan` would change: the
+    same plan, read as "live vs manifest"."""
+    from reconciler.engine.drift import drift_of_tenant
+    from reconciler.engine.render_drift import render_json, render_markdown, render_text
+
+    manifests = _load(directory)
+    client = _client(url, concurrency)
+
+    async def go() -> Any:
+        async with client:
+            return await drift_of_tenant(client, manifests)
+
+    report, _ = _run(go())
+    if fmt == "json":
+        click.echo(render_json(report), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(report), nl=False)
+    else:
+        click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
+    if not report.in_sync:
+        sys.exit(2)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="exported", show_default=True, metavar="DIR",
+              type=click.Path(file_okay=False),
+              help="Directory to write the manifests into (created if needed).")
+@tenant_options
+def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
+    """Write the live tenant as manifests into DIR, so that `reconciler plan DIR` shows no changes.
+
+    One file per kind (greetings.yaml, groups.yaml, ivr_menus.yaml, call_scripts.yaml,
+    hotlines.yaml, extensions.yaml), objects sorted by name or number, references by name.
+    The kinds' files are replaced on every export; exporting again into the same directory
+    gives identical files when the tenant has not changed. Each file starts with the editor
+    line `# yaml-language-server: $schema=../schemas/manifest.schema.json` (`reconciler schema`).
+
+    Left out, with a comment saying why (a field left out is left as it is): fields the API
+    never returns (a group's queue, an extension's enabled flag, timeout and password, a
+    hotline's dedicated extension) and a hotline's outbound access restricted to lists the
+    API does not return. An uploaded mp3 is written as `recording: <the tenant's file>`.
+    Secrets are never written.
+
+    policy.yaml is written once, with nothing pruned and nothing protected: ownership is
+    yours to decide, and an existing policy.yaml is never changed.
+
+    Refused (exit 1, nothing written) when a manifest could not name or express a live
+    object: two objects of a kind sharing one name (their ids are listed; rename them in
+    the console), a reference to something manifests cannot state, or other manifest files
+    in DIR. The written files are then planned against the same live state; exit 1 if that
+    plan is not empty."""
+    from reconciler.engine.export import export_manifests, write_export
+    from reconciler.engine.live import read_live
+    from reconciler.engine.planner import make_plan
+    from reconciler.engine.render import render_text
+
+    client = _client(url, concurrency)
+
+    async def go() -> Any:
+        async with client:
+            return await read_live(client)
+
+    live = _run(go())
+    result = export_manifests(live)
+    written = write_export(result, out_dir)
+    for path, what in written:
+        count = result.counts.get(path.stem)
+        detail = f"{count} object{'s' if count != 1 else ''}" if count is not None else "policy"
+        click.echo(f"{what:>8}  {path} ({detail})")
+    # `export` then `plan` shows no changes: checked here, on the files as written.
+    check = make_plan(_load(out_dir), live)
+    if check.has_changes:
+        click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
+                   "report it with this output):", err=True)
+        click.echo(render_text(check), err=True, nl=False)
+        sys.exit(1)
+    click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
 
 
 # --- simulator and demo --------------------------------------------------------------------

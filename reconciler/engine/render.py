@@ -164,7 +164,7 @@ def render_markdown(plan: Plan, command_hint: str = "reconciler apply") -> str:
                 name = _md(_title(c)) if i == 0 else ""
                 out.append(f"| {head} | {name} | {_md(f)} | {_md(old)} | {_md(new)} |")
         out += ["", "</details>", ""]
-    notes = _notes_text(plan)
+    notes = [line for line in _notes_text(plan) if line]  # no blank line inside the block
     if notes:
         out += ["<details><summary>Notes</summary>", "", "```", *notes, "```", "", "</details>", ""]
     if plan.changes:

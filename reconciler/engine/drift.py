@@ -1,0 +1,222 @@
+"""Drift: the plan, read the other way round.
+
+`reconciler drift` answers "does the tenant still match the manifests?". It is the very
+plan `plan` and `apply` use (one diff engine), shown in "live vs manifest" terms: a create
+is a managed object missing from the tenant, an update, rename or replace is an object
+whose live fields differ, a delete is a live object the manifests do not declare in a kind
+that `policy.prune` owns. Live objects of kinds that are not pruned are listed as
+unmanaged but are not drift. Fields the API never returns are listed with whether the
+manifest value still matches the fingerprint of the last apply.
+
+So `drift` exits 2 exactly when `plan --detailed-exitcode` would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.engine.ledger import Ledger
+from reconciler.engine.live import read_live
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.planner import ManifestsLike, make_plan
+from reconciler.kinds import KINDS
+
+FORMAT_VERSION = 1
+FIX_COMMAND = "reconciler apply"
+
+# What a drifted object's state is, from a plan change's action.
+MISSING = "missing"  # in the manifests, not in the tenant
+DIFFERS = "differs"  # in both, some field differs
+EXTRA = "extra"  # in the tenant, not in the manifests, in a kind the manifests own (prune)
+STATES = (DIFFERS, MISSING, EXTRA)
+_STATE_OF_ACTION = {"create": MISSING, "update": DIFFERS, "rename": DIFFERS, "replace": DIFFERS, "delete": EXTRA}
+
+# Whether a write-only field's manifest value matches what the last apply sent.
+FP_MATCHES = "matches"  # the fingerprint kept in the tenant matches: in sync as far as anyone can tell
+FP_DIFFERS = "differs"  # the manifest changed since the last apply: apply sends it again
+FP_MISSING = "missing"  # no fingerprint (never applied by the reconciler, or the ledger was deleted)
+
+
+@dataclass
+class DriftField:
+    """One field of a drifted object: its live and manifest values."""
+
+    field: str
+    live: Any
+    manifest: Any
+    verifiable: bool = True  # False: the API never returns it (live is NOT_RETURNED)
+
+
+@dataclass
+class DriftItem:
+    """One object that does not match: what it is, how, and what apply would do."""
+
+    kind: str
+    name: str
+    state: str  # one of STATES
+    id: str | None = None
+    fields: list[DriftField] = field(default_factory=list)
+    renamed_from: str | None = None  # live name of an object the manifests rename
+    note: str | None = None  # why, when not obvious (prune, replace ...)
+    apply_action: str = ""  # what `reconciler apply` does about it
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass
+class UnverifiedField:
+    """A field the API never returns, compared with the fingerprint of the last apply."""
+
+    field: str
+    fingerprint: str  # FP_MATCHES | FP_DIFFERS | FP_MISSING
+
+
+@dataclass
+class DriftReport:
+    """The tenant compared to the manifests. `in_sync` is False exactly when `items` is
+    not empty, i.e. when the plan has changes."""
+
+    items: list[DriftItem] = field(default_factory=list)
+    in_sync_count: int = 0  # managed objects that match
+    unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> names (not drift)
+    unverified: dict[str, dict[str, list[UnverifiedField]]] = field(default_factory=dict)  # kind -> name -> fields
+    protected: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.items
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in STATES}
+        for item in self.items:
+            out[item.state] += 1
+        return out
+
+    def to_json(self) -> dict:
+        """The stable JSON form (`format_version` 1); secret values are masked by the
+        renderer, not here."""
+        counts = self.counts()
+        return {
+            "format_version": FORMAT_VERSION,
+            "in_sync": self.in_sync,
+            "summary": {
+                **counts,
+                "in_sync": self.in_sync_count,
+                "unmanaged": sum(len(v) for v in self.unmanaged.values()),
+                "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
+            },
+            "drift": [
+                {
+                    "kind": i.kind,
+                    "name": i.name,
+                    "id": i.id,
+                    "state": i.state,
+                    "renamed_from": i.renamed_from,
+                    "fields": [
+                        {"field": f.field, "live": f.live, "manifest": f.manifest, "verifiable": f.verifiable}
+                        for f in i.fields
+                    ],
+                    "note": i.note,
+                    "apply_action": i.apply_action,
+                }
+                for i in self.items
+            ],
+            "unmanaged": {k: v for k, v in self.unmanaged.items() if v},
+            "unverified": {
+                k: {name: [{"field": f.field, "fingerprint": f.fingerprint} for f in fields]
+                    for name, fields in objs.items()}
+                for k, objs in self.unverified.items() if objs
+            },
+            "protected": self.protected,
+            "external": self.external,
+            "warnings": self.warnings,
+            "blocked": self.blocked,
+            "fix_command": FIX_COMMAND,
+        }
+
+
+def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
+    """The plan as a drift report. `ledger` tells an unverified field whose fingerprint
+    differs from one that has none; without it, both read "differs"."""
+    report = DriftReport(
+        unmanaged={k: sorted(v) for k, v in plan.unmanaged.items() if v},
+        protected=list(plan.protected),
+        external=list(plan.external),
+        warnings=list(plan.warnings),
+        blocked=list(getattr(plan, "blocked", [])),
+    )
+    in_sync = sum(plan.unchanged.values())
+    for change in plan.changes:
+        if change.action == "update" and not change.fields:
+            # Only repointed to a replaced greeting: its own fields match.
+            in_sync += 1
+            continue
+        report.items.append(_item(change))
+    report.in_sync_count = in_sync
+
+    changed = {(c.kind, c.name): c for c in plan.changes}
+    for k in KINDS:
+        objs = plan.unverified.get(k) or {}
+        for name, fields in sorted(objs.items()):
+            change = changed.get((k, name))
+            sent_again = {f.field for f in change.fields if not f.verifiable} if change else set()
+            entries = []
+            for f in fields:
+                if f not in sent_again:
+                    status = FP_MATCHES
+                elif ledger is not None and change is not None and change.id is not None and \
+                        ledger.get(k, change.id, f) is None:
+                    status = FP_MISSING
+                else:
+                    status = FP_DIFFERS
+                entries.append(UnverifiedField(f, status))
+            report.unverified.setdefault(k, {})[name] = entries
+    return report
+
+
+def _item(change: Change) -> DriftItem:
+    kind = KINDS[change.kind]
+    state = _STATE_OF_ACTION[change.action]
+    fields = [
+        DriftField(f.field, f.old, f.new, f.verifiable)
+        for f in change.fields
+        if f.field != kind.identity  # a rename shows as renamed_from
+    ]
+    if state == MISSING:
+        note = None
+        action = f"create the {kind.label}"
+    elif state == EXTRA:
+        note = change.reason
+        action = f"delete the {kind.label}"
+    elif change.action == "replace":
+        note = change.reason
+        action = f"replace the {kind.label} (create a new one, repoint its users, delete the old one)"
+    elif change.action == "rename":
+        note = None
+        action = f"rename the {kind.label} and update it" if fields else f"rename the {kind.label}"
+    else:
+        note = change.reason
+        action = f"update the {kind.label}"
+    return DriftItem(
+        kind=change.kind, name=change.name, state=state, id=change.id, fields=fields,
+        renamed_from=change.rename_from, note=note, apply_action=action,
+    )
+
+
+async def drift_of_tenant(client: Any, manifests: ManifestsLike) -> tuple[DriftReport, Plan]:
+    """Read every list once, plan (pure), and read the plan as drift."""
+    live = await read_live(client)
+    plan = make_plan(manifests, live)
+    return drift_report(plan, live.ledger), plan
+
+
+__all__ = [
+    "DIFFERS", "EXTRA", "FIX_COMMAND", "FORMAT_VERSION", "FP_DIFFERS", "FP_MATCHES", "FP_MISSING", "MISSING",
+    "DriftField", "DriftItem", "DriftReport", "UnverifiedField", "drift_of_tenant", "drift_report",
+]

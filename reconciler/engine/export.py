@@ -1,0 +1,321 @@
+"""Export: the live tenant as manifests, so that `export` then `plan` shows no changes.
+
+One file per kind (`greetings.yaml`, `groups.yaml`, ...), objects sorted by identity,
+references by name, every readable field written explicitly, in the order of the kind's
+manifest model. What a manifest cannot state is left out, with a comment saying why, and
+leaving a field out of a manifest means "leave it as it is", so the plan stays empty:
+fields the API never returns (a group's queue, an extension's settings, a hotline's
+dedicated extension), secrets (never written), and a hotline's outbound access when it is
+restricted to lists the API does not return. An uploaded mp3, whose audio cannot be
+downloaded, is kept as `recording: <the tenant's file>`.
+
+Live objects a manifest could not name or express (two groups with one name, a reference
+to a kind manifests do not have) stop the export with every problem listed, before a
+file is written: an export that silently dropped them would make the next apply change
+the tenant.
+
+Pure functions of the live state, plus `write_export`; no HTTP here.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.representer import RoundTripRepresenter
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from reconciler.engine.live import LiveState
+from reconciler.engine.planner import live_in_manifest_terms
+from reconciler.errors import ReconcilerError
+from reconciler.kinds import KINDS, Kind
+
+# Export directories usually sit at the top of a repository beside `schemas/`, as
+# `examples/` does; the comment under it says how to get the file elsewhere.
+SCHEMA_LINE = "# yaml-language-server: $schema=../schemas/manifest.schema.json"
+SCHEMA_HINT = ("# (the JSON Schema for editors: `reconciler schema > ../schemas/manifest.schema.json`, "
+               "or change the path above)")
+POLICY_FILE = "policy.yaml"
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+# Why a written field is not the object's full content (end-of-line comments).
+FIELD_NOTES: dict[tuple[str, str], str] = {
+    ("greetings", "recording"): "uploaded mp3: the API never returns its audio, so the tenant's file is "
+                                "kept as it is (write `file: path.mp3` instead to manage the audio)",
+}
+# Why a field read from the tenant is not written (kind.to_manifest left it out).
+DROPPED_NOTE = ("{field} left out: the API does not return its full value ({value}), and a manifest "
+                "that leaves it out leaves it as it is")
+
+POLICY_TEXT = f"""{SCHEMA_LINE}
+# Ownership is yours to decide: `reconciler export` writes this file only when it does not
+# exist, and never changes it afterwards.
+#
+# Kinds listed in `prune` are owned whole by the manifests: `apply` deletes their live
+# objects that the manifests do not declare. With nothing listed, such objects are left
+# alone and reported as unmanaged by `plan` and `drift`.
+# `protect` lists names (or numbers) that are never changed or deleted.
+policy:
+  prune: []        # e.g. [greetings, groups, ivr_menus, call_scripts]
+  protect: []      # e.g. ["Nhóm nhân viên mặc định"]
+"""
+
+
+class ExportError(ReconcilerError):
+    """The tenant cannot be written as manifests (as it is), or not into that directory."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("cannot export the tenant:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass
+class Export:
+    """The manifest files of a tenant: file name -> text, in kind order."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # kind -> objects written
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def file_name(kind_key: str) -> str:
+    return f"{kind_key}.yaml"
+
+
+def export_manifests(live: LiveState) -> Export:
+    """Every live object in manifest form, one YAML text per kind. Raises ExportError
+    listing every object a manifest could not name or express."""
+    problems = _ambiguous_names(live)
+    ambiguous = {(k, name) for k, name, _ in _duplicates(live)}
+    identities = {k: {kind.live_identity(i) for i in live.items.get(k, [])} for k, kind in KINDS.items()}
+    terms = live_in_manifest_terms(live)
+    out = Export()
+    documents: dict[str, CommentedSeq] = {}
+    for k, kind in KINDS.items():
+        objects: list[tuple[Any, CommentedMap]] = []
+        for object_id, data in terms[k]:
+            identity = str(data[kind.identity])
+            if (k, identity) in ambiguous:
+                continue  # already reported
+            subject = f"{kind.label} '{identity}' (id {object_id})"
+            found = _inexpressible(kind, data, identities, ambiguous)
+            manifest = _clean(kind, kind.to_manifest(data))
+            if not found:
+                found = _invalid(kind, manifest)
+            if found:
+                problems += [f"{subject}: {p}" for p in found]
+                continue
+            dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret]
+            objects.append((_sort_key(identity), _node(k, kind, manifest, data, dropped)))
+        objects.sort(key=lambda pair: pair[0])
+        seq = CommentedSeq(node for _, node in objects)
+        if any(len(node) > 1 for node in seq):
+            for index in range(1, len(seq)):
+                seq.yaml_set_comment_before_after_key(index, before="\n")  # a blank line between objects
+        documents[k] = seq
+        out.counts[k] = len(seq)
+    if problems:
+        raise ExportError(problems)
+    for k, kind in KINDS.items():
+        out.files[file_name(k)] = _header(kind) + _dump({k: documents[k]})
+    return out
+
+
+def _duplicates(live: LiveState) -> list[tuple[str, str, list[str]]]:
+    """(kind, name, ids) of every identity shared by several live objects."""
+    found = []
+    for k, kind in KINDS.items():
+        by_name: dict[str, list[str]] = defaultdict(list)
+        for item in live.items.get(k, []):
+            by_name[kind.live_identity(item)].append(kind.live_id(item))
+        found += [(k, name, ids) for name, ids in sorted(by_name.items()) if len(ids) > 1]
+    return found
+
+
+def _ambiguous_names(live: LiveState) -> list[str]:
+    return [
+        f"{len(ids)} live {KINDS[k].label}s are named '{name}' (ids {', '.join(ids)}): a manifest names each "
+        f"object once; rename or delete all but one in the console, then export again"
+        for k, name, ids in _duplicates(live)
+    ]
+
+
+def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],
+                   ambiguous: set[tuple[str, str]]) -> list[str]:
+    """References a manifest cannot write: to a kind manifests do not have, or to an
+    object that does not exist (or is not readable) in the tenant."""
+    problems = [f"points to {target}, which manifests cannot express" for target in _unsupported(data)]
+    for ref_kind, name in kind.references(data):
+        plain = name.rsplit(" (id ", 1)[0]
+        if (ref_kind, plain) in ambiguous:
+            continue  # reported with the duplicate names
+        if name not in identities.get(ref_kind, set()):
+            problems.append(f"uses {KINDS[ref_kind].label} '{name}', which the tenant's lists do not contain")
+    return problems
+
+
+def _unsupported(value: Any) -> list[str]:
+    # ref_from_api reads a target of an unknown type word as {"unsupported": "Type id"}.
+    if isinstance(value, dict):
+        if set(value) == {"unsupported"}:
+            return [str(value["unsupported"])]
+        return [t for v in value.values() for t in _unsupported(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _unsupported(v)]
+    return []
+
+
+def _clean(kind: Kind, data: dict) -> dict:
+    """Fields in the model's order; no secret; None only where leaving a field out would
+    mean "leave it alone" rather than "none" (an explicit `call_script: null`)."""
+    order = [f for f in kind.model.model_fields if f != "previous_names"]
+    out = {}
+    for f in order:
+        if f not in data or f in kind.secret or f.startswith("_"):
+            continue
+        if data[f] is None and f not in kind.keep_when_omitted:
+            continue
+        out[f] = data[f]
+    return out
+
+
+def _invalid(kind: Kind, manifest: dict) -> list[str]:
+    """What the manifest loader would say about this object (it validates strictly)."""
+    try:
+        kind.model.model_validate(manifest, strict=True)
+    except ValidationError as err:
+        return [
+            f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']} (live value cannot be written as a manifest)"
+            for e in err.errors()
+        ]
+    return []
+
+
+def _sort_key(identity: str) -> tuple:
+    # Numbers in numeric order (99 before 100), names in text order regardless of case.
+    return (0, int(identity), "", identity) if identity.isdigit() else (1, 0, identity.casefold(), identity)
+
+
+def _node(k: str, kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> CommentedMap:
+    node = CommentedMap()
+    for f, value in manifest.items():
+        node[f] = _yaml_value(value)
+    for f in manifest:
+        if (k, f) in FIELD_NOTES:
+            node.yaml_add_eol_comment(FIELD_NOTES[(k, f)], f)
+    if dropped:
+        notes = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
+        node.yaml_add_eol_comment(notes, kind.identity)
+    return node
+
+
+def _yaml_value(value: Any, flow: bool = False) -> Any:
+    """Block style for objects; flow style for references ({group: CSKH}), for lists of
+    plain values (["101", "102"]) and for the small mappings a list holds, one per line
+    (`- {type: account_manager, agent_timeout: 10, offline_wait: 10}`)."""
+    if isinstance(value, dict):
+        node = CommentedMap((_yaml_value(k), _yaml_value(v, flow=True)) for k, v in value.items())
+        if flow or _is_reference(value):
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list):
+        node = CommentedSeq(_yaml_value(v, flow=True) for v in value)
+        if not any(isinstance(v, (dict, list)) for v in value):
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, str) and value.isdigit():
+        return DoubleQuotedScalarString(value)  # "101": an extension is text, not a number
+    return value
+
+
+def _is_reference(value: dict) -> bool:
+    return len(value) == 1 and not isinstance(next(iter(value.values())), (dict, list))
+
+
+def _header(kind: Kind) -> str:
+    lines = [SCHEMA_LINE, SCHEMA_HINT, f"# Exported from the live tenant by `reconciler export`: every {kind.label} "
+             f"it has, sorted by {kind.identity}."]
+    hidden = sorted(f for f in kind.write_only if f in kind.model.model_fields and f in kind.keep_when_omitted)
+    if hidden:
+        lines.append(f"# Not exported: {', '.join(hidden)} (the API never returns {'it' if len(hidden) == 1 else 'them'}; "
+                     "a manifest that leaves a field out leaves it as it is in the tenant).")
+    return "\n".join(lines) + "\n"
+
+
+class _Representer(RoundTripRepresenter):
+    """Writes None as `null` (round-trip YAML writes nothing, which reads the same but
+    looks like a value was forgotten)."""
+
+
+_Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.Representer = _Representer
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 1 << 16  # one line per value: no folding of long Vietnamese texts
+    yaml.allow_unicode = True
+    return yaml
+
+
+def _dump(document: dict) -> str:
+    stream = io.StringIO()
+    _yaml().dump(CommentedMap(document), stream)
+    return stream.getvalue()
+
+
+def write_export(export: Export, out_dir: str | Path) -> list[tuple[Path, str]]:
+    """Write the files into `out_dir` (created if needed): the kinds' files are replaced,
+    `policy.yaml` is written only when absent. Refuses, before writing anything, a
+    directory that holds other manifest files (they would be merged with the export).
+    Returns (path, "written" | "kept") per file."""
+    root = Path(out_dir)
+    if root.exists() and not root.is_dir():
+        raise ExportError([f"{root}: not a directory"])
+    ours = set(export.files) | {POLICY_FILE}
+    foreign = sorted(str(p.relative_to(root)) for p in _manifest_files(root) if str(p.relative_to(root)) not in ours)
+    if foreign:
+        raise ExportError([
+            f"{root} holds manifest files export does not write ({', '.join(foreign)}); they would be read with the "
+            "exported ones and declare objects twice: export into an empty directory, or one written by export"
+        ])
+    root.mkdir(parents=True, exist_ok=True)
+    done: list[tuple[Path, str]] = []
+    for name, text in export.files.items():
+        _write(root / name, text)
+        done.append((root / name, "written"))
+    policy = root / POLICY_FILE
+    if policy.exists():
+        done.append((policy, "kept"))
+    else:
+        _write(policy, POLICY_TEXT)
+        done.append((policy, "written"))
+    return done
+
+
+def _manifest_files(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found += [Path(dirpath) / n for n in filenames if n.endswith(MANIFEST_SUFFIXES) and not n.startswith(".")]
+    return found
+
+
+def _write(path: Path, text: str) -> None:
+    # Replace atomically: an interrupted export never leaves half a file.
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(tmp, path)
