@@ -43,7 +43,7 @@ class Tenant:
 def tenant(tmp_path: Path):
     """The demo tenant and a private copy of examples/."""
     manifests = tmp_path / "manifests"
-    shutil.copytree(EXAMPLES, manifests, ignore=shutil.ignore_patterns("ci"))
+    shutil.copytree(EXAMPLES, manifests)
     sim = Simulator(api_key=API_KEY)
     url = sim.start()
     try:
