@@ -6,7 +6,6 @@ import asyncio
 import functools
 import os
 import sys
-from pathlib import Path
 from typing import Any, Callable
 
 import click

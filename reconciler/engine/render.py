@@ -140,7 +140,7 @@ def _md(text: str) -> str:
 
 def render_markdown(plan: Plan, command_hint: str = "reconciler apply") -> str:
     """For a pull-request comment: a summary line, then a collapsible section per kind."""
-    out = [f"### reconciler plan", "", f"**{summary_line(plan)}**", ""]
+    out = ["### reconciler plan", "", f"**{summary_line(plan)}**", ""]
     for kind in KINDS:
         changes = [c for c in plan.changes if c.kind == kind]
         if not changes:

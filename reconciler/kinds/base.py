@@ -225,6 +225,13 @@ class Kind:
     list_path: ClassVar[str]
     page_size: ClassVar[int] = 50
 
+    # Endpoints, for kinds the API treats as plain resources ("{id}" is the live id).
+    create_path: ClassVar[str | None] = None
+    update_path: ClassVar[str | None] = None
+    update_method: ClassVar[str] = "POST"
+    delete_path: ClassVar[str | None] = None
+    list_takes_keyword: ClassVar[bool] = False  # the list filters by ?keyword=NAME
+
     creatable: ClassVar[bool] = True  # hotlines and extensions are not
     deletable: ClassVar[bool] = True
     updatable: ClassVar[bool] = True  # greetings are replaced instead
@@ -283,16 +290,49 @@ class Kind:
         return None
 
     # --- writing -------------------------------------------------------------
-    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+    def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
+        """The request body of a create (or an update) of `data`."""
         raise NotImplementedError
+
+    def subject(self, name: str) -> str:
+        """How errors name the object: "group 'CSKH'"."""
+        return f"{self.label} '{name}'"
+
+    async def find_new(self, client: Any, name: str, ids: IdResolver) -> dict | None:
+        """The object a create made, when its answer was lost: same name, made during
+        this apply."""
+        params = {"keyword": name} if self.list_takes_keyword else None
+        items = await client.list_all(self.list_path, params=params, page_size=self.page_size)
+        return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
+
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        """Create `data`; its new id. Never a duplicate: see `find_new`."""
+        assert self.create_path, f"{self.key} declares no create_path"
+        name = data[self.identity]
+        payload = await client.create(
+            "POST",
+            self.create_path,
+            json=self.body(expand_env(data), ids, update=False),
+            subject=self.subject(name),
+            find_existing=lambda: self.find_new(client, name, ids),
+        )
+        return self.live_id(payload)
 
     async def update(
         self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
     ) -> None:
-        raise NotImplementedError
+        """Make the live object `object_id` match `data` (`changed`: the fields that differ)."""
+        assert self.update_path, f"{self.key} declares no update_path"
+        await client.send(
+            self.update_method,
+            self.update_path.format(id=object_id),
+            json=self.body(expand_env(data), ids, update=True),
+            subject=self.subject(data[self.identity]),
+        )
 
     async def delete(self, client: Any, object_id: str) -> None:
-        raise NotImplementedError
+        assert self.delete_path, f"{self.key} declares no delete_path"
+        await client.send("DELETE", self.delete_path.format(id=object_id), subject=f"{self.label} {object_id}")
 
     def to_manifest(self, data: dict) -> dict:
         """Normalized data back to manifest form (for export)."""

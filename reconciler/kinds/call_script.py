@@ -13,9 +13,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
-    expand_env,
     is_known_ref,
-    made_by_us,
     nfc,
     ref_from_api,
     ref_target,
@@ -73,7 +71,11 @@ class CallScriptKind(Kind):
     label = "call script"
     model = CallScript
     identity = "name"
-    list_path = "/api/call_center/call_script/list"
+    list_path = "/api/call_center/call_script/list"  # no keyword filter
+    create_path = "/api/call_center/call_script/add"
+    update_path = "/api/call_center/call_script/update/{id}"
+    update_method = "PUT"  # unlike groups and IVR menus
+    delete_path = "/api/call_center/call_script/delete/{id}"
 
     def live_identity(self, item: dict) -> str:
         return nfc(item.get("script_name") or "")
@@ -97,14 +99,13 @@ class CallScriptKind(Kind):
     def references(self, data: dict) -> list[tuple[str, str]]:
         return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
 
-    def _body(self, data: dict, ids: IdResolver, name_field: str) -> dict:
-        data = expand_env(data)
+    def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
         scripts = []
         for step in data["steps"]:
             action_type, action_id = ref_to_api(ids, step)
             scripts.append({"action_id": action_id, "action_type": action_type})
         return {
-            name_field: data["name"],
+            "name" if update else "script_name": data["name"],  # create takes script_name, update name
             "note": data.get("note", ""),
             "scripts": scripts,
             "criterias": [
@@ -112,33 +113,3 @@ class CallScriptKind(Kind):
                 for c in data.get("routing_criteria", [])
             ],
         }
-
-    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
-        name = data["name"]
-
-        async def find_existing() -> dict | None:
-            # No keyword filter on this list: read it whole.
-            items = await client.list_all(self.list_path, page_size=self.page_size)
-            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
-
-        payload = await client.create(
-            "POST",
-            "/api/call_center/call_script/add",
-            json=self._body(data, ids, "script_name"),  # create takes script_name ...
-            subject=f"call script '{name}'",
-            find_existing=find_existing,
-        )
-        return payload["_id"]
-
-    async def update(
-        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
-    ) -> None:
-        await client.send(
-            "PUT",  # ... and update takes name, with PUT
-            f"/api/call_center/call_script/update/{object_id}",
-            json=self._body(data, ids, "name"),
-            subject=f"call script '{data['name']}'",
-        )
-
-    async def delete(self, client: Any, object_id: str) -> None:
-        await client.send("DELETE", f"/api/call_center/call_script/delete/{object_id}", subject=f"call script {object_id}")

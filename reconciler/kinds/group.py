@@ -13,9 +13,7 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     ExtensionNumber,
-    expand_env,
     is_known_ref,
-    made_by_us,
     nfc,
     ref_from_api,
     ref_target,
@@ -74,6 +72,10 @@ class GroupKind(Kind):
     identity = "name"
     api_type = "Ring_group"
     list_path = "/api/call_center/internal_group/list"
+    list_takes_keyword = True
+    create_path = "/api/call_center/internal_group/add"
+    update_path = "/api/call_center/internal_group/update/{id}"  # POST
+    delete_path = "/api/call_center/internal_group/delete/{id}"
     write_only = frozenset({"queue"})
     keep_when_omitted = frozenset({"queue"})
 
@@ -110,8 +112,7 @@ class GroupKind(Kind):
             return {**data, "on_timeout": None}
         return data
 
-    def _body(self, data: dict, ids: IdResolver) -> dict:
-        data = expand_env(data)
+    def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
         target_type, target = ref_to_api(ids, data.get("on_timeout"))
         body: dict[str, Any] = {
             "group_name": data["name"],
@@ -131,32 +132,3 @@ class GroupKind(Kind):
                 "waiting_time": queue["waiting_time"],
             }
         return body
-
-    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
-        name = data["name"]
-
-        async def find_existing() -> dict | None:
-            items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
-            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
-
-        payload = await client.create(
-            "POST",
-            "/api/call_center/internal_group/add",
-            json=self._body(data, ids),
-            subject=f"group '{name}'",
-            find_existing=find_existing,
-        )
-        return payload["_id"]
-
-    async def update(
-        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
-    ) -> None:
-        await client.send(
-            "POST",
-            f"/api/call_center/internal_group/update/{object_id}",
-            json=self._body(data, ids),
-            subject=f"group '{data['name']}'",
-        )
-
-    async def delete(self, client: Any, object_id: str) -> None:
-        await client.send("DELETE", f"/api/call_center/internal_group/delete/{object_id}", subject=f"group {object_id}")

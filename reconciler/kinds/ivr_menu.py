@@ -12,9 +12,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
-    expand_env,
     is_known_ref,
-    made_by_us,
     make_ref,
     nfc,
     ref_from_api,
@@ -69,6 +67,10 @@ class IvrMenuKind(Kind):
     identity = "name"
     api_type = "Ivr_menu"
     list_path = "/api/call_center/key-interaction/list"
+    list_takes_keyword = True
+    create_path = "/api/call_center/key-interaction/add"
+    update_path = "/api/call_center/key-interaction/update/{id}"  # POST
+    delete_path = "/api/call_center/key-interaction/delete/{id}"
 
     def live_identity(self, item: dict) -> str:
         return nfc(item.get("script_name") or "")
@@ -122,9 +124,7 @@ class IvrMenuKind(Kind):
                 out[f] = None
         return out
 
-    def _body(self, data: dict, ids: IdResolver) -> dict:
-        data = expand_env(data)
-
+    def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
         def greeting(name: str | None) -> str:
             return ids.id_of("greetings", name) if name else ""
 
@@ -144,35 +144,6 @@ class IvrMenuKind(Kind):
             "action_type": fallback_type,
             "action": fallback,
         }
-
-    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
-        name = data["name"]
-
-        async def find_existing() -> dict | None:
-            items = await client.list_all(self.list_path, params={"keyword": name}, page_size=self.page_size)
-            return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
-
-        payload = await client.create(
-            "POST",
-            "/api/call_center/key-interaction/add",
-            json=self._body(data, ids),
-            subject=f"IVR menu '{name}'",
-            find_existing=find_existing,
-        )
-        return payload["_id"]
-
-    async def update(
-        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
-    ) -> None:
-        await client.send(
-            "POST",
-            f"/api/call_center/key-interaction/update/{object_id}",
-            json=self._body(data, ids),
-            subject=f"IVR menu '{data['name']}'",
-        )
-
-    async def delete(self, client: Any, object_id: str) -> None:
-        await client.send("DELETE", f"/api/call_center/key-interaction/delete/{object_id}", subject=f"IVR menu {object_id}")
 
 
 __all__ = ["IvrMenu", "IvrMenuKind", "KEYS", "make_ref"]

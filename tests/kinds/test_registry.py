@@ -24,12 +24,17 @@ def test_kind_is_complete(kind: Kind):
         assert declared <= fields | {"file_sha256"}, declared - fields
     assert kind.secret <= kind.write_only  # a secret is never read back, so never compared in clear
     assert overrides(kind, "live_identity") and overrides(kind, "from_live")
+    # Each verb the kind allows is either declared (an endpoint, plus `body`) or coded.
     if kind.creatable:
-        assert overrides(kind, "create")
+        assert kind.create_path or overrides(kind, "create")
     if kind.deletable:
-        assert overrides(kind, "delete")
+        assert kind.delete_path or overrides(kind, "delete")
     if kind.updatable:
-        assert overrides(kind, "update")
+        assert kind.update_path or overrides(kind, "update")
+    if kind.create_path or kind.update_path:
+        assert overrides(kind, "body")
+    for path in (kind.update_path, kind.delete_path):
+        assert path is None or path.endswith("{id}")
     if kind.api_type:
         assert API_TYPES[kind.api_type] == kind.key
     assert kind.key in KIND_REF_WORD or not kind.creatable or kind.key == "call_scripts"
