@@ -226,7 +226,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     def progress(result: Any) -> None:
         colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
-        line = f"{result.status:>8}  {result.step} {result.address}"
+        line = f"[{result.position}/{result.total}] {result.status:>8}  {result.step} {result.address}"
         if result.message:
             line += f": {result.message}"
         click.echo(style(line, fg=colour))

@@ -31,6 +31,8 @@ class OpResult:
     name: str
     status: str  # done | failed | skipped | conflict
     message: str = ""
+    position: int = 0  # this result's number, of `total`, for progress lines
+    total: int = 0
 
     @property
     def address(self) -> str:
@@ -167,6 +169,7 @@ async def apply_plan(
 
     def emit(result: OpResult) -> None:
         report.results.append(result)
+        result.position, result.total = len(report.results), len(ops)
         if on_result:
             on_result(result)
 
