@@ -6,29 +6,74 @@ import asyncio
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
 
 from reconciler import __version__
-from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.errors import ManifestError, PlanError, ReconcilerError
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class _Group(click.Group):
-    """Turns the user's and the tenant's errors into a message and exit 1, no traceback."""
+    """Turns the user's and the tenant's errors into a message and exit 1, no traceback.
+
+    Exit codes are the SPEC's: 0, 1 for any error (a usage error included: click's own 2
+    would read as "changes" or "drift" in CI), 2 only for changes or drift."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:  # type: ignore[override]
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("\nAborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except ManifestError as err:
-            click.echo(f"Error: the manifests are invalid ({len(err.problems)} problem"
-                       f"{'s' if len(err.problems) != 1 else ''}):", err=True)
+            click.echo(f"Error: the manifests are invalid ({_count(len(err.problems), 'problem')}):", err=True)
             for problem in err.problems:
                 click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except PlanError as err:
+            problems = list(dict.fromkeys(err.problems))  # one line per problem, once
+            if len(problems) == 1:
+                click.echo(f"Error: {problems[0]}", err=True)
+            else:
+                click.echo(f"Error: the plan cannot be made ({_count(len(problems), 'problem')}):", err=True)
+                for problem in problems:
+                    click.echo(f"  {problem.strip()}", err=True)
             sys.exit(1)
         except ReconcilerError as err:
             click.echo(f"Error: {err}", err=True)
             sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except Exception as err:  # a bug of ours: say so, without a wall of traceback
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            click.echo(f"Error: internal error ({type(err).__name__}: {_redacted(str(err))}). This is a bug in "
+                       "reconciler; run again with RECONCILER_DEBUG=1 for the traceback and report it.", err=True)
+            sys.exit(1)
+
+
+def _redacted(text: str) -> str:
+    for name in ("OMICALL_API_KEY", "OMICALL_TOKEN"):
+        value = os.environ.get(name)
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text[:300]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,6 +186,20 @@ def _style_for(stream: Any) -> Callable[..., str]:
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
+def _error_report(fmt: str, command: str, problems: list[str]) -> None:
+    """Machine-read formats still get a document on stdout when the run cannot proceed,
+    so CI that saves or posts the report does not post an empty one."""
+    problems = list(dict.fromkeys(problems))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps({"format_version": 1, "error": True, "problems": problems},
+                              ensure_ascii=False, indent=2))
+    elif fmt == "markdown":
+        lines = [f"### reconciler {command}", "", f"**Error: the {command} cannot be made.**", ""]
+        click.echo("\n".join(lines + [f"- {p.strip()}" for p in problems]))
+
+
 # --- plan / apply ----------------------------------------------------------------------------
 
 
@@ -164,7 +223,11 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
         async with client:
             return await plan_tenant(client, manifests)
 
-    the_plan, _ = _run(go())
+    try:
+        the_plan, _ = _run(go())
+    except PlanError as err:
+        _error_report(fmt, "plan", err.problems)
+        raise
     if fmt == "json":
         click.echo(render_json(the_plan), nl=False)
     elif fmt == "markdown":
@@ -182,7 +245,7 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
 
 
 @cli.command()
-@click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=True))
 @click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False),
               help="Apply this saved plan (refused if the tenant changed since).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
@@ -195,12 +258,14 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     from reconciler.engine.render import render_text
     from reconciler.engine.session import apply_to_tenant, plan_tenant
 
+    if plan_file and directory:
+        raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
     client = _client(url, concurrency)
     style = _style_for(sys.stdout)
     if plan_file:
         the_plan = load_plan(plan_file, url=client.url)
     else:
-        manifests = _load(directory)
+        manifests = _load(directory or ".")
 
         async def make() -> Any:
             async with client:
@@ -219,7 +284,11 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         for line in the_plan.unsafe:
             click.echo(f"Refused: {line}", err=True)
         sys.exit(1)
-    if not auto_approve and sys.stdin.isatty():
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            # As Terraform does: nobody can answer, so nothing is applied unasked.
+            raise ReconcilerError("apply asks for confirmation on a terminal, and there is none here: "
+                                  "review the plan above and run again with --auto-approve")
         if not click.confirm("Apply these changes to the tenant?", default=False):
             click.echo("Nothing applied.", err=True)
             sys.exit(1)
@@ -235,7 +304,12 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         async with client:
             return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
 
-    report = _run(go())
+    try:
+        report = _run(go())
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
+                   "(nothing is duplicated).", err=True)
+        sys.exit(1)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status("done"), report.by_status("failed") + report.by_status("conflict")
@@ -276,7 +350,11 @@ def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) ->
         async with client:
             return await drift_of_tenant(client, manifests)
 
-    report, _ = _run(go())
+    try:
+        report, _ = _run(go())
+    except PlanError as err:
+        _error_report(fmt, "drift", err.problems)
+        raise
     if fmt == "json":
         click.echo(render_json(report), nl=False)
     elif fmt == "markdown":
@@ -320,6 +398,12 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
     from reconciler.engine.planner import make_plan
     from reconciler.engine.render import render_text
 
+    here = [p.name for p in sorted(Path(".").glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
+    if out_dir == "exported" and here:
+        # Run from inside a manifest directory, the default ./exported would be read by the
+        # next `plan .` together with the manifests (every object declared twice).
+        raise click.UsageError(f"this directory holds YAML files ({', '.join(here[:3])}): if it is a manifest "
+                               "directory, ./exported inside it would be read with it; pass --out DIR elsewhere")
     client = _client(url, concurrency)
 
     async def go() -> Any:
@@ -347,15 +431,20 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
 @click.option("--api-key", default=None, help="API key the simulator accepts (random if not given).")
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Tenant to load (JSON or YAML).")
-@click.option("--latency", type=float, default=0.0, help="Seconds added to every request.")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
 def sim(port: int, api_key: str | None, seed: str | None, latency: float) -> None:
     """Run the built-in OMICall simulator on loopback (first line: its URL)."""
     from reconciler.simulator.server import serve
 
-    serve(port=port, api_key=api_key, seed=seed, latency=latency)
+    try:
+        serve(port=port, api_key=api_key, seed=seed, latency=latency)
+    except OSError as err:
+        raise ReconcilerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
+    except ValueError as err:  # a seed that is not a tenant (SeedError), or not JSON/YAML
+        raise ReconcilerError(f"--seed {seed}: {err}") from None
 
 
 @cli.command()

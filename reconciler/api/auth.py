@@ -42,6 +42,27 @@ def jwt_lifetime(token: str, *, just_issued: bool = False, now: float | None = N
     return by_clock
 
 
+def credential_problem(value: str) -> str | None:
+    """Why `value` cannot be a credential (it goes into a header or a query string), or None.
+
+    Tokens and keys are printable ASCII without spaces; a non-ASCII character (a typographic
+    ellipsis pasted from a chat), a space or a line break is a copying mistake. The message
+    gives the position, never the value.
+    """
+    for position, char in enumerate(value, 1):
+        if not ("\x21" <= char <= "\x7e"):
+            what = "a space" if char == " " else "a control character (a line break?)" if char.isascii() \
+                else "a non-ASCII character"
+            return f"contains {what} at position {position} of {len(value)}"
+    return None
+
+
+def _check_credential(value: str | None, what: str) -> None:
+    problem = credential_problem(value) if value else None
+    if problem:
+        raise AuthError(f"{what} {problem}: copy it again (only printable ASCII, no spaces)")
+
+
 def _margin(lifetime: float) -> float:
     # Renew a little early so a request does not leave with a token that dies in flight,
     # but not so early that a short-lived token is renewed on every request.
@@ -61,6 +82,8 @@ class TokenManager:
     ):
         if not api_key and not token:
             raise ValueError("an API key or a token is required")
+        _check_credential(api_key, "the API key (OMICALL_API_KEY)")
+        _check_credential(token, "the token (OMICALL_TOKEN)")
         self._api_key = api_key
         self._fetch = fetch
         self._clock = clock
@@ -127,6 +150,10 @@ class TokenManager:
         token = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise AuthError("the authentication answer carried no access_token", method="GET", endpoint=AUTH_PATH)
+        problem = credential_problem(token)
+        if problem:
+            raise AuthError(f"the access_token the API issued {problem}, so it cannot be sent back",
+                            method="GET", endpoint=AUTH_PATH)
         self.renewals += 1
         self._set(token, just_issued=True)
 

@@ -169,24 +169,26 @@ class OmicallClient:
         Page 1 says how many pages there are; the rest are read concurrently (bounded by
         `concurrency`). If the last page still says `has_next` (the list grew while we
         read, or the server does not report `total_pages`), the following pages are read
-        one by one. An endpoint that answers with a bare list is returned as is.
+        one by one.
+
+        Every page must be `{items: [object, ...], ...}` (the vendor's documented shape):
+        anything else (`payload: null`, a bare list) is an ApiError, never "no objects" -
+        an apply that took a list it could not read for an empty one would create
+        duplicates. So is a page count far beyond what `total_items` implies.
         """
         base = {k: v for k, v in (params or {}).items() if k not in ("page", "size")}
-        first = await self._request("GET", path, params={**base, "page": 1, "size": page_size})
-        if isinstance(first, list):
-            return first
-        if first is None:
-            return []
-        first = self._page_payload(first, path)
+        first = await self._page(path, base, 1, page_size)
         pages: list[list] = [first["items"]]
         last, number = first, 1
-        total = first.get("total_pages")
-        if isinstance(total, int) and total > 1:
-            total = min(total, MAX_PAGES)
+        total = self._total_pages(first, path)
+        if total > 1:
             rest = await self._gather([self._page(path, base, n, page_size) for n in range(2, total + 1)])
             pages.extend(p["items"] for p in rest)
             last, number = rest[-1], total
-        while last.get("has_next") is True and last["items"] and number < MAX_PAGES:
+        while last.get("has_next") is True and last["items"]:
+            if number >= MAX_PAGES:
+                raise ApiError(f"the list still says it has more after {MAX_PAGES} pages; refusing to read on",
+                               method="GET", endpoint=endpoint(path))
             number += 1
             last = await self._page(path, base, number, page_size)
             pages.append(last["items"])
@@ -285,6 +287,10 @@ class OmicallClient:
         broken: str | None = None
         try:
             return await self._send_once(method, path, params, json, files, token)
+        except (httpx.LocalProtocolError, UnicodeError) as exc:
+            # The request could not even be written (an illegal header, say): not a network
+            # condition, so no retry. The text is left out: it may quote the header's value.
+            broken = f"it cannot be sent as HTTP ({type(exc).__name__})"
         except NOT_SENT_ERRORS as exc:
             return _Failure(f"could not connect ({self._describe(exc, body_secrets)})", maybe_processed=False)
         except httpx.TransportError as exc:
@@ -372,14 +378,41 @@ class OmicallClient:
 
     @staticmethod
     def _page_payload(payload: Any, path: str, number: int = 1) -> dict:
+        where = dict(method="GET", endpoint=endpoint(path))
         if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
-            raise ApiError("expected a page of items (payload.items)", method="GET", endpoint=endpoint(path))
+            got = f"payload.items is {_shape(payload['items'])}" if isinstance(payload, dict) and "items" in payload \
+                else f"the payload is {_shape(payload)}"
+            raise ApiError(f"expected a page of items (payload.items) for page {number}; {got}", **where)
+        for position, item in enumerate(payload["items"], 1):
+            if not isinstance(item, dict):
+                raise ApiError(f"item {position} of page {number} is {_shape(item)}, not an object", **where)
         got = payload.get("page_number")
-        if isinstance(got, int) and got != number:
+        if _is_int(got) and got != number:
             # A server that ignores `page` would otherwise hand us page 1 over and over.
-            raise ApiError(f"asked for page {number}, the API answered page {got}", method="GET",
-                           endpoint=endpoint(path))
+            raise ApiError(f"asked for page {number}, the API answered page {got}", **where)
         return payload
+
+    @staticmethod
+    def _total_pages(first: dict, path: str) -> int:
+        """The page count page 1 reports, checked against its `total_items` (1 if it reports none).
+
+        A count far beyond what the items imply would have us fetch thousands of pages.
+        """
+        total = first.get("total_pages")
+        if not _is_int(total) or total <= 1:
+            return 1
+        where = dict(method="GET", endpoint=endpoint(path))
+        items = first.get("total_items")
+        if _is_int(items) and items >= 0:
+            # Page 1 of a list with more pages is full: its length is the server's real page size.
+            per_page = max(len(first["items"]), 1)
+            implied = max(1, -(-items // per_page))
+            if total > implied + 1:
+                raise ApiError(f"the list reports {total} pages for {items} items ({per_page} per page); "
+                               "refusing to read a page count the items do not support", **where)
+        if total > MAX_PAGES:
+            raise ApiError(f"the list reports {total} pages, more than the {MAX_PAGES} this tool will read", **where)
+        return total
 
     @staticmethod
     async def _gather(coros: list[Awaitable[dict]]) -> list[dict]:
@@ -405,3 +438,25 @@ class OmicallClient:
         text = self._redactor(body_secrets, None)(text) or ""
         name = type(exc).__name__
         return f"{name}: {text}" if text else name
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shape(value: Any) -> str:
+    """What a JSON value is, for an error message (never its content: it may be anything)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        keys = ", ".join(sorted(str(k)[:40] for k in value)[:8])
+        return f"an object with keys {keys}" if keys else "an empty object"
+    return type(value).__name__

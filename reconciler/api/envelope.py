@@ -45,14 +45,28 @@ def _decode(response: httpx.Response) -> tuple[bool, Any]:
         return False, raw.decode(response.encoding or "utf-8", errors="replace")
 
 
+def _text(value: Any, redact: Redactor) -> str:
+    """A JSON value (a message, a body) as redacted text: strings as they are, the rest as JSON.
+
+    Redaction comes before any excerpt, so a cut never leaves half a secret behind.
+    """
+    if isinstance(value, str):
+        return redact(value) or ""
+    return redact.dump(value)
+
+
+def _message(value: dict, redact: Redactor) -> str | None:
+    message = value.get("message")
+    return _text(message, redact) if message not in (None, "") else None
+
+
 def server_message(response: httpx.Response, redact: Redactor) -> str | None:
     """The envelope's `message`, or an excerpt of a body that is not an envelope."""
     is_json, value = _decode(response)
     if is_json and isinstance(value, dict):
-        message = value.get("message")
-        return redact(str(message)) if message not in (None, "") else None
+        return _message(value, redact)
     if not is_json and value.strip():
-        return redact(excerpt(value))
+        return excerpt(redact(value) or "")
     return None
 
 
@@ -68,16 +82,15 @@ def unwrap(response: httpx.Response, where: Where) -> Any:
     fields = dict(method=where.method, endpoint=where.endpoint, status=status, subject=where.subject)
     if not is_json:
         raise ApiError(
-            f"the API answered with a body that is not JSON: {where.redact(excerpt(value)) or '(empty)'}", **fields
+            f"the API answered with a body that is not JSON: {excerpt(where.redact(value) or '') or '(empty)'}",
+            **fields,
         )
     if ok_http and (value is None or value == {}):
         return None
     if not isinstance(value, dict) or "status_code" not in value:
         detail = "a JSON body that is not an OMICall envelope" if ok_http else f"HTTP {status}"
-        body = where.redact(excerpt(json.dumps(value, ensure_ascii=False)))
-        raise ApiError(f"the API answered with {detail}: {body}", **fields)
-    message = value.get("message")
-    message = where.redact(str(message)) if message not in (None, "") else None
+        raise ApiError(f"the API answered with {detail}: {excerpt(where.redact.dump(value))}", **fields)
+    message = _message(value, where.redact)
     if ok_http and str(value.get("status_code")) == str(SUCCESS):
         return value.get("payload")
     error = AuthError if (message in AUTH_MESSAGES or status in (401, 403)) else ApiError

@@ -8,8 +8,11 @@ reaches an exception.
 
 from __future__ import annotations
 
+import html
+import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,7 +22,9 @@ _SECRET_KEY = re.compile(r"password|secret|token|api_?key", re.IGNORECASE)
 _PATTERNS = (
     re.compile(r"(apiKey=)[^&\s\"']+", re.IGNORECASE),
     re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
-    re.compile(r"(\"[^\"]*(?:password|secret|token|api_?key)[^\"]*\"\s*:\s*\")[^\"]*", re.IGNORECASE),
+    re.compile(r"(\"[^\"]*(?:password|secret|token|api_?key)[^\"]*\"\s*:\s*\")(?:[^\"\\]|\\.)*", re.IGNORECASE),
+    # A form-encoded echo: password=...&
+    re.compile(r"(\b[a-z_]*(?:password|secret|token)[a-z_]*=)[^&\s\"'<]+", re.IGNORECASE),
 )
 
 
@@ -38,16 +43,52 @@ def secret_values(body: Any) -> list[str]:
     return found
 
 
+def escaped_forms(secret: str) -> set[str]:
+    """`secret` as a server may echo it: raw, JSON-escaped (ASCII or not), HTML-escaped,
+    URL-encoded (quote, quote_plus), and HTML-escaped JSON (a framework's debug page
+    quoting the request body)."""
+    forms = {secret}
+    for text in (json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+        forms.add(text)
+    for text in list(forms):
+        forms.update((html.escape(text), html.escape(text, quote=False)))
+    for text in list(forms):
+        forms.update((urllib.parse.quote(text, safe=""), urllib.parse.quote(text), urllib.parse.quote_plus(text)))
+    return {f for f in forms if f}
+
+
 class Redactor:
-    """Replaces known secret values and secret-shaped text with `***`."""
+    """Replaces known secret values (in any escaped form) and secret-shaped text with `***`."""
 
     def __init__(self, secrets: Iterable[str | None] = ()):
+        self._given = {s for s in secrets if s}
+        forms = {form for secret in self._given for form in escaped_forms(secret)}
         # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     def with_(self, more: Iterable[str | None]) -> Redactor:
         """A redactor that also masks `more`."""
-        return Redactor([*self._secrets, *more])
+        return Redactor([*self._given, *more])
+
+    def json(self, value: Any) -> Any:
+        """A decoded JSON value with every string redacted, and every value under a
+        secret-looking key masked whole: done before dumping, since the dump escapes a
+        secret's quotes and backslashes into text the raw secret no longer matches."""
+        if isinstance(value, dict):
+            return {
+                self(str(k)): MASK if isinstance(k, str) and _SECRET_KEY.search(k) and v not in (None, "")
+                else self.json(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self.json(v) for v in value]
+        if isinstance(value, str):
+            return self(value)
+        return value
+
+    def dump(self, value: Any) -> str:
+        """A JSON value as one line of redacted text."""
+        return self(json.dumps(self.json(value), ensure_ascii=False)) or ""
 
     def __call__(self, text: str | None) -> str | None:
         if text is None:
@@ -59,7 +100,7 @@ class Redactor:
         return text
 
     def __repr__(self) -> str:
-        return f"Redactor({len(self._secrets)} secrets)"
+        return f"Redactor({len(self._given)} secrets)"
 
 
 class _HttpxLogFilter(logging.Filter):

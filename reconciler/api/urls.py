@@ -9,9 +9,12 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
+import httpx
+
 from reconciler.errors import ReconcilerError
 
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+_LOOKS_LIKE = "it must look like https://host[:port] (e.g. https://public-v1-stg.omicall.com)"
 
 
 def is_loopback(host: str) -> bool:
@@ -32,13 +35,16 @@ def base_url(url: str) -> str:
     must not carry credentials, a query or a fragment. Messages never echo the URL, in
     case it carries something secret.
     """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise ReconcilerError("the API URL must look like https://host[:port] (e.g. https://public-v1-stg.omicall.com)")
+    try:
+        parts = urlsplit(url.strip())
+        scheme, hostname = parts.scheme.lower(), parts.hostname
+    except ValueError:  # e.g. "http://[::1": an unclosed or invalid IPv6 literal
+        raise ReconcilerError(f"the API URL is malformed; {_LOOKS_LIKE}") from None
+    if scheme not in ("http", "https") or not hostname:
+        raise ReconcilerError(f"the API URL {_LOOKS_LIKE.removeprefix('it ')}")
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
         raise ReconcilerError("the API URL must not carry credentials, a query string or a fragment")
-    if scheme == "http" and not is_loopback(parts.hostname):
+    if scheme == "http" and not is_loopback(hostname):
         raise ReconcilerError(
             "plain http:// is only accepted for loopback addresses (127.0.0.0/8, ::1, localhost); "
             "use https:// for a remote API"
@@ -47,7 +53,14 @@ def base_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
         raise ReconcilerError("the API URL has an invalid port") from None
-    return f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    if any(c.isspace() or not c.isprintable() for c in url.strip()):
+        raise ReconcilerError("the API URL must not contain spaces or control characters")
+    result = f"{scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    try:
+        httpx.URL(result)  # what the client will do with it: IDNA, IPv6 literals, ports
+    except (httpx.InvalidURL, ValueError):
+        raise ReconcilerError(f"the API URL has an invalid host name or address; {_LOOKS_LIKE}") from None
+    return result
 
 
 def endpoint(path: str) -> str:

@@ -13,7 +13,7 @@ import graphlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reconciler.engine.ledger import LEDGER_NAME, Ledger, fingerprint
+from reconciler.engine.ledger import LEDGER_NAME, Ledger
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Change, Plan, live_version
 from reconciler.errors import PlanError, ReconcilerError
@@ -165,7 +165,8 @@ async def apply_plan(
         if (c.action != "create" and _is_conflict(c, fresh_items))
         or (c.action == "create" and c.kind != "greetings" and (c.kind, c.name) in fresh_names)
     }
-    ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item)
+    ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item,
+                    key=fresh.ledger.key)
 
     def emit(result: OpResult) -> None:
         report.results.append(result)
@@ -192,13 +193,41 @@ async def apply_plan(
             if step != "unlink":
                 _record(ledger, kind.key, object_id, op.data or {})
         elif step == "delete":
-            await kind.delete(client, change.id or "")
+            try:
+                await kind.delete(client, change.id or "")
+            except ReconcilerError:
+                # A retry after a lost answer meets "not found": gone is what was asked.
+                items = await client.list_all(kind.list_path, page_size=kind.page_size)
+                if any(kind.live_id(i) == change.id for i in items):
+                    raise
             ledger.forget(kind.key, change.id or "")
 
     sorter = graphlib.TopologicalSorter(graph)
     sorter.prepare()
     running: dict[asyncio.Task, _Op] = {}
     finished: set[Node] = set()
+    try:
+        await _drive(sorter, ops, running, finished, run, emit)
+    except asyncio.CancelledError:
+        # Ctrl-C: stop what is in flight before the client closes under it.
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+    for node, op in ops.items():
+        if node not in finished:
+            emit(OpResult(node[0], node[1], node[2], "skipped", "a change it depends on did not succeed"))
+    try:
+        report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
+    except ReconcilerError as err:
+        # Losing the ledger costs one re-send next time, never a wrong result.
+        report.warnings.append(f"the state note could not be saved ({err}); the next plan re-sends write-only fields")
+    return report
+
+
+async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, finished: set,
+                 run: Callable, emit: Callable) -> None:
+    """Run every ready operation concurrently; a failed one never releases its dependents."""
     while True:
         for node in sorter.get_ready():
             task = asyncio.ensure_future(run(ops[node]))
@@ -218,15 +247,6 @@ async def apply_plan(
                 status = "conflict" if isinstance(error, _Conflict) else "failed"
                 emit(OpResult(step, k, name, status, _error_text(error)))
                 finished.add(op.node)  # not done(): what depends on it never becomes ready
-    for node, op in ops.items():
-        if node not in finished:
-            emit(OpResult(node[0], node[1], node[2], "skipped", "a change it depends on did not succeed"))
-    try:
-        report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
-    except ReconcilerError as err:
-        # Losing the ledger costs one re-send next time, never a wrong result.
-        report.warnings.append(f"the state note could not be saved ({err}); the next plan re-sends write-only fields")
-    return report
 
 
 class _Conflict(ReconcilerError):
@@ -260,7 +280,9 @@ def _record(ledger: Ledger, kind_key: str, object_id: str, data: dict) -> None:
     kind = KINDS[kind_key]
     for f in kind.fingerprinted:
         if f in data and data[f] is not None:
-            ledger.put(kind_key, object_id, f, fingerprint(kind_key, object_id, f, data[f], f in kind.secret))
+            digest = ledger.fingerprint(kind_key, object_id, f, data[f], f in kind.secret)
+            if digest is not None:
+                ledger.put(kind_key, object_id, f, digest)
 
 
 def _build_graph(plan: Plan) -> tuple[dict[Node, _Op], dict[Node, set[Node]]]:

@@ -5,14 +5,18 @@ timeout, a SIP password, an mp3's bytes). To keep "apply, then plan shows no cha
 without a state file, the fingerprints of the values last applied are kept in the tenant
 itself, in the `note` of one call script with a visible name. Losing it is safe: every
 write-only field then counts as unverified-and-changed once, is sent again, and the
-fingerprints are written back. Only fingerprints are stored, never a value; secrets are
-stretched with PBKDF2 so a weak password cannot be read back from the note.
+fingerprints are written back. Only fingerprints are stored, never a value. A secret's
+fingerprint is an HMAC keyed by something the tenant does not hold (RECONCILER_LEDGER_KEY,
+else the API key): anyone who can read call scripts could otherwise try every short PIN
+against it. Without such a key a secret cannot be verified, and is sent on every apply.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +24,12 @@ from reconciler.kinds.base import expand_env, nfc
 
 LEDGER_NAME = "reconciler state (safe to delete)"
 LEDGER_NOTE_PREFIX = "reconciler-ledger v1 "
-SECRET_ROUNDS = 20_000
+
+
+def ledger_key() -> bytes | None:
+    """The key of secrets' fingerprints, from the environment (never stored anywhere)."""
+    key = os.environ.get("RECONCILER_LEDGER_KEY") or os.environ.get("OMICALL_API_KEY")
+    return key.encode() if key else None
 
 
 def is_ledger(item: dict) -> bool:
@@ -28,12 +37,15 @@ def is_ledger(item: dict) -> bool:
     return nfc(item.get("script_name") or "") == LEDGER_NAME
 
 
-def fingerprint(kind: str, object_id: str, field_name: str, value: Any, secret: bool) -> str:
-    """A short, salted digest of a field's value as applied."""
+def fingerprint(kind: str, object_id: str, field_name: str, value: Any, secret: bool,
+                key: bytes | None = None) -> str | None:
+    """A short, salted digest of a field's value as applied; None for a secret without a key."""
     text = json.dumps(expand_env(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     salt = f"{kind}:{object_id}:{field_name}".encode()
     if secret:
-        digest = hashlib.pbkdf2_hmac("sha256", text.encode(), salt, SECRET_ROUNDS)
+        if not key:
+            return None
+        digest = hmac.new(key, salt + b"\0" + text.encode(), hashlib.sha256).digest()
     else:
         digest = hashlib.sha256(salt + b"\0" + text.encode()).digest()
     return digest.hex()[:24]
@@ -45,6 +57,7 @@ class Ledger:
 
     entries: dict[str, dict[str, str]] = field(default_factory=dict)
     item: dict | None = None
+    key: bytes | None = field(default=None, repr=False)  # for secrets' fingerprints
 
     @classmethod
     def from_items(cls, call_scripts: list[dict]) -> "Ledger":
@@ -64,6 +77,9 @@ class Ledger:
             except ValueError:
                 entries = {}
         return cls(entries=entries, item=item)
+
+    def fingerprint(self, kind: str, object_id: str, field_name: str, value: Any, secret: bool) -> str | None:
+        return fingerprint(kind, object_id, field_name, value, secret, self.key)
 
     def get(self, kind: str, object_id: str, field_name: str) -> str | None:
         return self.entries.get(f"{kind}:{object_id}", {}).get(field_name)

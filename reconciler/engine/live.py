@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.engine.ledger import Ledger, is_ledger
+from reconciler.engine.ledger import Ledger, is_ledger, ledger_key
 from reconciler.kinds import KINDS
 
 
@@ -40,4 +40,6 @@ async def read_live(client: Any, kinds: list[str] | None = None) -> LiveState:
     results = await asyncio.gather(
         *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
     )
-    return LiveState.from_raw(dict(zip(wanted, results)))
+    state = LiveState.from_raw(dict(zip(wanted, results)))
+    state.ledger.key = ledger_key()
+    return state

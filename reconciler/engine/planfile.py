@@ -28,7 +28,10 @@ def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
         "checksum": plan.checksum(),
         "plan": plan.to_json(),
     }
-    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    try:
+        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise ReconcilerError(f"cannot write the plan to {path}: {err.strerror or err}") from None
 
 
 def load_plan(path: str | Path, *, url: str) -> Plan:
@@ -42,7 +45,10 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
         raise ReconcilerError(f"{path}: not a plan file made by `reconciler plan --out`")
     if data.get("format_version") != FORMAT_VERSION:
         raise ReconcilerError(f"{path}: plan format {data.get('format_version')} is not supported")
-    plan = Plan.from_json(data["plan"])
+    try:
+        plan = Plan.from_json(data["plan"])
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise ReconcilerError(f"{path}: not a complete plan file (truncated or edited?); make a new plan") from None
     if plan.checksum() != data.get("checksum"):
         raise PlanError([f"{path}: the plan was modified after it was made (checksum mismatch)"])
     if data.get("url") != url:

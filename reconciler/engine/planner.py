@@ -7,10 +7,10 @@ No HTTP here: the live tenant arrives as the raw lists the API returned.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
 
-from reconciler.engine.ledger import fingerprint
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
@@ -82,7 +82,7 @@ class _Planner:
         self._match_all()
         self.index = self._build_index()
         self.live_data = {
-            k: {KINDS[k].live_id(i): KINDS[k].from_live(i, self.index) for i in self.live.items.get(k, [])}
+            k: {KINDS[k].live_id(i): _read(KINDS[k], i, self.index) for i in self.live.items.get(k, [])}
             for k in KINDS
         }
         self._check_references()
@@ -142,9 +142,8 @@ class _Planner:
                 continue
             same = kind.compare(f, value, live)
             if same is None:
-                same = self.live.ledger.get("greetings", kind.live_id(item), f) == fingerprint(
-                    "greetings", kind.live_id(item), f, value, f in kind.secret
-                )
+                digest = self.live.ledger.fingerprint("greetings", kind.live_id(item), f, value, f in kind.secret)
+                same = digest is not None and self.live.ledger.get("greetings", kind.live_id(item), f) == digest
             if not same:
                 return False
         return True
@@ -201,6 +200,9 @@ class _Planner:
             )
         else:
             hint = " (extensions are never created: it must exist in the tenant)" if ref_kind == "extensions" else ""
+            close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + list(self.by_name[ref_kind]), 1)
+            if close:
+                hint += f"; did you mean '{close[0]}'?"
             self.errors.append(
                 f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is neither in the "
                 f"manifests nor in the tenant{hint}"
@@ -266,8 +268,8 @@ class _Planner:
             same = kind.compare(f, value, live)
             if same is None:
                 unverified.append(f)
-                digest = fingerprint(kind.key, object_id, f, value, f in kind.secret)
-                if self.live.ledger.get(kind.key, object_id, f) != digest:
+                digest = self.live.ledger.fingerprint(kind.key, object_id, f, value, f in kind.secret)
+                if digest is None or self.live.ledger.get(kind.key, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
@@ -368,6 +370,18 @@ class _Planner:
                     f"{k}: {deletes} of {total} live {KINDS[k].label}s would be deleted "
                     f"(more than {self.policy.max_delete_percent}%); run with --force if that is intended"
                 )
+
+
+def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
+    """A live item in manifest terms; an item the API returned malformed is the tenant's
+    error, named, not a traceback."""
+    try:
+        return kind.from_live(item, index)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        raise PlanError(
+            [f"the tenant returned a malformed {kind.label} ({kind.label} id {item.get('_id') or item.get(kind.identity, '?')}): "
+             f"{type(err).__name__} reading it from {kind.list_path}"]
+        ) from None
 
 
 def _plain_name(name: str) -> str:

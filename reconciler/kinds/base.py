@@ -69,6 +69,9 @@ def nfc(text: str) -> str:
 
 def _nfc_name(value: Any) -> Any:
     if isinstance(value, str):
+        if env_name(value) is not None:
+            # Identity must be the same text on every run and in every reference.
+            raise ValueError("a name cannot come from ${env:...}: write it in the manifest")
         return nfc(value)
     return value
 
@@ -110,6 +113,8 @@ def _make_ref_validator(words: tuple[str, ...]):
             target = str(target)
         if not isinstance(target, str) or not target.strip():
             raise ValueError(f"the {word} reference needs a name (text)")
+        if env_name(target) is not None:
+            raise ValueError("a reference cannot come from ${env:...}: write the name in the manifest")
         return {word: nfc(target)}
 
     return check

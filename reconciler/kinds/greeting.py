@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Name, made_by_us, nfc
+from reconciler.errors import ReconcilerError
+from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Name, expand_env, made_by_us, nfc
 
 VOICES = (
     "northern_female_ngocanh",
@@ -114,6 +115,7 @@ class GreetingKind(Kind):
         return super().compare(field, want, live)
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        data = expand_env(data)  # the text may come from ${env:NAME}
         name = data["name"]
         subject = f"greeting '{name}'"
 
@@ -142,20 +144,28 @@ class GreetingKind(Kind):
                 find_existing=find_existing,
             )
         else:
-            raise ValueError(f"{subject}: an uploaded recording cannot be re-created from its name alone")
-        return _greeting_id(payload)
+            raise ReconcilerError(f"{subject}: an uploaded recording cannot be re-created from its name alone")
+        new_id = _greeting_id(payload)
+        if new_id is None:
+            # The doc shows no answer for an mp3 upload: find what it made rather than
+            # upload again (which would leave two greetings of one name).
+            found = await find_existing()
+            new_id = _greeting_id(found)
+        if new_id is None:
+            raise ReconcilerError(f"{subject}: uploaded, but the API did not say its id and it is not in the list")
+        return new_id
 
     async def delete(self, client: Any, object_id: str) -> None:
         await client.send("DELETE", f"/api/call_center/greeting/delete/{object_id}", subject=f"greeting {object_id}")
 
 
-def _greeting_id(payload: Any) -> str:
+def _greeting_id(payload: Any) -> str | None:
     # upload-text-to-speech answers {"file": {...}}; be lenient with a bare object.
     if isinstance(payload, dict):
         item = payload.get("file") if isinstance(payload.get("file"), dict) else payload
         if isinstance(item, dict) and item.get("_id"):
             return item["_id"]
-    raise ValueError("the API did not return the new greeting's id")
+    return None
 
 
 def _find_same(items: list[dict], data: dict) -> dict | None:

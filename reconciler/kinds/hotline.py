@@ -122,16 +122,23 @@ class HotlineKind(Kind):
         data = expand_env(data)
         number = data["number"]
         subject = f"hotline {number}"
-        # No field of hotline/update is marked required: send only what the manifest
-        # manages, so nothing the user left out is overwritten.
+        # The doc does not say what the server does with a field left out of an update, so
+        # every field the API returns is sent: the manifest's value, or the live one it
+        # leaves alone. Only the outbound lists, which the API does not return in a
+        # documented form, are sent just when the manifest states them.
+        configs = live.get("configs") if isinstance(live.get("configs"), dict) else {}
         body: dict[str, Any] = {"hotline": number}
         if "call_script" in data:
             body["call_script"] = ids.id_of("call_scripts", data["call_script"]) if data["call_script"] else ""
-        if "inbound" in data:
-            body["allow_call_in"] = "true" if data["inbound"] else "false"
-        if "outbound" in data:
-            body["allow_call_out"] = "true" if data["outbound"] else "false"
+        elif configs.get("default_script") is not None:
+            body["call_script"] = configs["default_script"]
+        for field, api in (("inbound", "allow_call_in"), ("outbound", "allow_call_out")):
+            value = data[field] if field in data else _bool(configs.get(api))
+            if value is not None:
+                body[api] = "true" if value else "false"
         access = data.get("outbound_access")
+        if access is None and live.get("access_type") == ALL:
+            body["access_type"] = ALL
         if access == "all":
             body["access_type"] = ALL
         elif isinstance(access, dict):

@@ -37,10 +37,17 @@ def read_seed(source: str | Path) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() in (".yaml", ".yml"):
         from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
 
-        data = YAML(typ="safe").load(text)
+        try:
+            data = YAML(typ="safe").load(text)
+        except YAMLError as err:
+            raise SeedError(f"{path}: not valid YAML: {err}") from None
     else:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise SeedError(f"{path}: not valid JSON: {err}") from None
     if not isinstance(data, dict):
         raise SeedError(f"{path}: a seed is a mapping of kind -> list of objects")
     return data
