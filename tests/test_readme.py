@@ -1,0 +1,55 @@
+"""The README is the user's manual: its Quick start is exactly the two commands that set
+everything up, `.ci/run` runs the second, and every command it shows exists with the
+options it shows."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from reconciler.cli import cli
+from tests.test_ci_recipes import invocations_in, parse
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1]
+    block = re.search(r"```[a-z]*\n(.*?)```", section, re.S)
+    assert block, "Quick start has no code block"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_quick_start_is_two_commands_demo_then_tests():
+    demo, tests = quick_start_commands()
+    assert demo.endswith("reconciler demo examples") and "pip install" in demo
+    assert "pytest" in tests and "'.[test]'" in tests and "pip install" in tests
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert quick_start_commands()[1] in ci.splitlines()
+
+
+def test_every_command_the_readme_shows_exists_with_its_options():
+    blocks = re.findall(r"```[a-z]*\n(.*?)```", README, re.S)
+    spans = re.findall(r"`(reconciler [^`]*)`", README)
+    found = [inv for text in blocks for inv in invocations_in(text, "README")]
+    # Two spans name things, not commands: the state note's call script, a pip requirement.
+    spans = [s for s in spans if not s.startswith(("reconciler state (safe", "reconciler @ "))]
+    found += [inv for span in spans for inv in invocations_in(span, "README")]
+    assert len(found) > 15
+    problems = []
+    for inv in found:
+        argv = [a for a in inv.argv if not re.fullmatch(r"[A-Z]+|\[.*|.*\]|\|", a)]  # placeholders
+        if "..." in inv.shell or "[" in " ".join(inv.argv) or "|" in inv.argv:
+            argv = argv[:1] + [a for a in argv[1:] if a.startswith("--")]
+            for option in argv[1:]:
+                if option not in {o for p in cli.commands.get(argv[0], cli).params for o in getattr(p, "opts", [])}:
+                    problems.append(f"{inv}: no option {option}")
+            if argv[0] not in cli.commands:
+                problems.append(f"{inv}: no command {argv[0]}")
+            continue
+        problems += [f"{inv}: {p}" for p in parse(argv, cli.commands).problems]
+    assert not problems, "\n".join(problems)
