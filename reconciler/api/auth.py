@@ -51,8 +51,8 @@ def credential_problem(value: str) -> str | None:
     """
     for position, char in enumerate(value, 1):
         if not ("\x21" <= char <= "\x7e"):
-            what = "a space" if char == " " else "a control character (a line break?)" if char.isascii() \
-                else "a non-ASCII character"
+            what = ("a space" if char == " " else "a line break" if char in "\r\n"
+                    else "a control character" if char.isascii() else "a non-ASCII character")
             return f"contains {what} at position {position} of {len(value)}"
     return None
 

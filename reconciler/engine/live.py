@@ -7,7 +7,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.engine.ledger import Ledger, is_ledger, ledger_key
+from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
+
+# What every live item of a kind must carry, whatever else it holds: the fields the kind's
+# `live_identity` and `live_id` read (reconciler/kinds/*.py). (identity field, whether a
+# whole number is accepted for it, id field or None when the identity is the id.) Names
+# are NFC-compared text; hotline numbers and SIP users are ids that may come as numbers.
+ITEM_SHAPES: dict[str, tuple[str, bool, str | None]] = {
+    "greetings": ("greeting_name", False, "_id"),
+    "groups": ("group_name", False, "_id"),
+    "ivr_menus": ("script_name", False, "_id"),
+    "call_scripts": ("script_name", False, "_id"),
+    "hotlines": ("number", True, None),
+    "extensions": ("sip_user", True, None),
+}
 
 
 @dataclass
@@ -29,6 +43,66 @@ class LiveState:
         return cls(items=cleaned, ledger=ledger)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def _label(value: Any) -> str | None:
+    """An id or name fit to show in a message (short text or a whole number), else None."""
+    if _is_int(value) or (isinstance(value, str) and value.strip() and len(value) <= 80 and value.isprintable()):
+        return repr(value) if isinstance(value, str) else str(value)
+    return None
+
+
+def check_items(key: str, items: list[Any]) -> None:
+    """ApiError, naming the list endpoint and the item, unless every item of kind `key`
+    has the shape the kind relies on: an object whose identity (and id) fields are there,
+    with the right types. Anything deeper is the kind's to judge when it normalizes."""
+    shape = ITEM_SHAPES.get(key)
+    kind = KINDS[key]
+    for position, item in enumerate(items, 1):
+        problem = _shape_problem(item, shape)
+        if problem is None:
+            continue
+        which = f"item {position}"
+        if isinstance(item, dict) and shape is not None:
+            label = _label(item.get(shape[2] or shape[0])) or _label(item.get(shape[0]))
+            if label:
+                which += f" ({label})"
+        raise ApiError(f"the {kind.key.replace('_', ' ')} list is malformed: {which} {problem}",
+                       method="GET", endpoint=kind.list_path)
+
+
+def _shape_problem(item: Any, shape: tuple[str, bool, str | None] | None) -> str | None:
+    if not isinstance(item, dict):
+        return "is not an object"
+    if shape is None:
+        return None
+    name_field, number_ok, id_field = shape
+    fields = [(name_field, number_ok, id_field is not None)]
+    if id_field is not None:
+        fields.append((id_field, True, False))
+    for field_name, ints, may_be_empty in fields:
+        if field_name not in item or item[field_name] is None:
+            return f"has no {field_name}"
+        value = item[field_name]
+        if isinstance(value, str):
+            if not value and not may_be_empty:
+                return f"has an empty {field_name}"
+        elif not (ints and _is_int(value)):
+            wanted = "text or a whole number" if ints else "text"
+            return f"has a {field_name} that is not {wanted} (it is {_json_type(value)})"
+    return None
+
+
 async def read_live(client: Any, kinds: list[str] | None = None) -> LiveState:
     """Every page of every kind's list, concurrently (the client bounds requests in flight).
     Extensions are always read: groups name their members by agent id."""
@@ -40,6 +114,8 @@ async def read_live(client: Any, kinds: list[str] | None = None) -> LiveState:
     results = await asyncio.gather(
         *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
     )
+    for key, items in zip(wanted, results):
+        check_items(key, items)
     state = LiveState.from_raw(dict(zip(wanted, results)))
     state.ledger.key = ledger_key()
     return state

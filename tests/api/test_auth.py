@@ -173,3 +173,28 @@ def test_a_token_without_exp_is_trusted_for_24_hours():
 
     run(go())
     assert api.auth_calls == 2
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"token": "eyJhbGci\u2026"}, "OMICALL_TOKEN"),  # a typographic ellipsis pasted with it
+    ({"token": "eyJhbGciOiJ9.e30.sig\n"}, "OMICALL_TOKEN"),
+    ({"token": "eyJhbGci OiJ9"}, "OMICALL_TOKEN"),
+    ({"api_key": "KEY-\u00a03f9c2a77"}, "OMICALL_API_KEY"),
+    ({"api_key": "KEY-3f9c2a77\r\n"}, "OMICALL_API_KEY"),
+])
+def test_a_credential_that_cannot_be_sent_is_refused_up_front_without_echoing_it(kw, name):
+    problem = "(a non-ASCII character|a line break|a space)"
+    with pytest.raises(AuthError, match=rf"\({name}\) contains {problem} at position") as caught:
+        OmicallClient(BASE, **kw)
+    secret = next(iter(kw.values()))
+    assert secret.strip()[:8] not in str(caught.value)
+
+
+def test_an_issued_token_that_cannot_be_sent_is_an_auth_error():
+    async def go():
+        answer = ok({"access_token": "tok\u2026en"})
+        async with OmicallClient(BASE, api_key="k" * 12, transport=httpx.MockTransport(lambda r: answer)) as c:
+            await c.get(PATH)
+
+    with pytest.raises(AuthError, match="access_token the API issued contains a non-ASCII character"):
+        run(go())

@@ -92,12 +92,77 @@ def test_a_list_that_grew_while_read_is_read_to_its_end():
     assert items == paged.items and len(items) == 25
 
 
-def test_an_empty_list_and_a_bare_list():
+def test_an_empty_list():
     api = FakeApi()
     PagedList(api, 0)
     assert asyncio.run(_list(api)) == []
-    api.route("GET", PATH, lambda r: ok(["0241234567", "0287654321"]))
-    assert asyncio.run(_list(api)) == ["0241234567", "0287654321"]
+
+
+@pytest.mark.parametrize("payload, shape", [
+    (None, "the payload is null"),  # read as "no objects", apply would create duplicates
+    ({}, "the payload is an empty object"),
+    (["0241234567", "0287654321"], "the payload is a list of 2"),
+    ([{"_id": "a"}], "the payload is a list of 1"),  # a paginated endpoint is strict: payload.items
+    ({"items": None}, "payload.items is null"),
+    ({"items": {"_id": "a"}}, "payload.items is an object with keys _id"),
+    ({"rows": []}, "the payload is an object with keys rows"),
+])
+def test_a_payload_that_is_not_a_page_of_items_is_an_error_naming_the_endpoint(payload, shape):
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok(payload))
+    with pytest.raises(ApiError) as caught:
+        asyncio.run(_list(api))
+    assert "payload.items" in str(caught.value) and shape in str(caught.value)
+    assert caught.value.endpoint == PATH and PATH in str(caught.value)
+
+
+@pytest.mark.parametrize("item, shape", [(None, "null"), ("62ff11b2", "a string"), (5, "a number"),
+                                          ([], "a list of 0")])
+def test_an_item_that_is_not_an_object_is_an_error(item, shape):
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok({"items": [{"_id": "a"}, item], "total_pages": 1, "has_next": False}))
+    with pytest.raises(ApiError, match=f"item 2 of page 1 is {shape}, not an object") as caught:
+        asyncio.run(_list(api))
+    assert caught.value.endpoint == PATH
+
+
+def test_a_bad_item_on_a_later_page_is_caught_too():
+    api = FakeApi()
+    paged = PagedList(api, 25, delay=0.0)
+    paged.items[23] = None  # page 3, item 4
+    with pytest.raises(ApiError, match="item 4 of page 3 is null"):
+        asyncio.run(_list(api))
+
+
+def test_an_absurd_page_count_fails_instead_of_fetching_thousands_of_pages():
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok({"items": [{"_id": "a"}, {"_id": "b"}, {"_id": "c"}], "page_number": 1,
+                                          "total_items": 3, "total_pages": 10**9, "has_next": True}))
+    with pytest.raises(ApiError, match="reports 1000000000 pages for 3 items"):
+        asyncio.run(_list(api))
+    assert len(api.calls("GET", PATH)) == 1
+
+
+def test_a_page_count_beyond_the_limit_without_total_items_fails_rather_than_truncating():
+    api = FakeApi()
+    api.route("GET", PATH, lambda r: ok({"items": [{"_id": "a"}], "total_pages": 10**6, "has_next": True}))
+    with pytest.raises(ApiError, match="reports 1000000 pages, more than the"):
+        asyncio.run(_list(api))
+    assert len(api.calls("GET", PATH)) == 1
+
+
+def test_a_page_count_consistent_with_a_smaller_server_page_size_is_read():
+    # Asked for 10 per page, the server caps pages at 4: 10 items are 3 pages, as it says.
+    api = FakeApi()
+    items = [{"_id": str(n)} for n in range(10)]
+
+    def capped(request):
+        page = int(request.url.params["page"])
+        return ok({"items": items[(page - 1) * 4: page * 4], "page_number": page, "total_items": 10,
+                   "total_pages": 3, "has_next": page < 3})
+
+    api.route("GET", PATH, capped)
+    assert asyncio.run(_list(api)) == items
 
 
 def test_a_server_that_ignores_the_page_parameter_is_caught():
@@ -125,8 +190,9 @@ def test_a_failing_page_fails_the_list_and_stops_the_others():
 
 def test_retries_inside_a_list():
     api = FakeApi()
-    api.route("GET", PATH, sequence(httpx.Response(503), ok({"items": [1, 2], "total_pages": 1, "has_next": False})))
-    assert asyncio.run(_list(api)) == [1, 2]
+    page = {"items": [{"_id": "1"}, {"_id": "2"}], "total_pages": 1, "has_next": False}
+    api.route("GET", PATH, sequence(httpx.Response(503), ok(page)))
+    assert asyncio.run(_list(api)) == page["items"]
 
 
 def test_a_payload_that_is_not_a_page_is_an_error():

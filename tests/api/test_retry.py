@@ -185,3 +185,18 @@ def test_endless_rate_limiting_ends_with_an_error():
         run(_get(api, sleeper))
     assert caught.value.status == 429
     assert MAX_THROTTLED_WAIT <= sum(sleeper.waits) <= MAX_THROTTLED_WAIT + 11
+
+
+def test_a_request_that_cannot_be_written_is_not_retried():
+    # An illegal header is our request's fault, not the network's: retrying cannot help,
+    # and h11's message quotes the header's value (the token), so it is not shown.
+    api = FakeApi()
+
+    def illegal(request):
+        raise httpx.LocalProtocolError(f"Illegal header value {request.headers['Authorization'].encode()!r}")
+
+    api.route("GET", PATH, illegal)
+    with pytest.raises(ApiError, match=r"cannot be sent as HTTP \(LocalProtocolError\)") as caught:
+        run(_get(api))
+    assert len(api.calls("GET", PATH)) == 1
+    assert "Bearer" not in str(caught.value)

@@ -85,3 +85,14 @@ def test_from_env_explains_what_is_missing(monkeypatch):
     monkeypatch.setenv("OMICALL_API_KEY", "")  # set but empty counts as missing
     with pytest.raises(ReconcilerError, match="OMICALL_API_KEY"):
         OmicallClient.from_env("https://omicall.test")
+
+
+@pytest.mark.parametrize("url", [
+    "http://[::1",  # an unclosed IPv6 literal: urlsplit raises ValueError
+    "http://[abc]",  # not an IPv6 address
+    "https://omicall\u2026.com",  # IDNA refuses it (httpx.InvalidURL)
+    "https://omi call.com",
+])
+def test_urls_httpx_cannot_use_are_a_reconciler_error(url):
+    with pytest.raises(ReconcilerError, match="API URL"):
+        OmicallClient(url, api_key=API_KEY)
