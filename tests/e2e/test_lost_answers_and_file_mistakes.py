@@ -1,6 +1,6 @@
-"""Review-2 tests the planner/applier/plan-file/manifest side owns (moved from
-tests/review2/ as they were): an mp3 upload answered without an id, a delete whose answer
-was lost, plan-file mistakes, and an ${env:...} reference in a name."""
+"""Regressions from review: an mp3 upload answered without an id, a delete whose answer
+was lost, plan-file mistakes, and an ${env:...} reference in a name. Each failed before
+its fix."""
 
 from __future__ import annotations
 
