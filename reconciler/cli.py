@@ -109,7 +109,19 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
             raise ManifestError(problems)
         external = len({target for _, _, target in unresolved})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
+    _refuse_routing_errors(manifests)
     click.echo(f"{summary}: valid")
+
+
+def _refuse_routing_errors(manifests: Any) -> None:
+    """`validate` also refuses the routing mistakes `lint` calls errors."""
+    from reconciler.errors import Problem
+    from reconciler.flows.lint import lint
+    from reconciler.flows.sources import routing_from_manifests
+
+    errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
+    if errors:
+        raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]") for f in errors])
 
 
 async def _live_names(client: Any, kinds: set[str]) -> dict[str, set[str]]:
@@ -425,6 +437,105 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
         click.echo(render_text(check), err=True, nl=False)
         sys.exit(1)
     click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
+
+
+# --- reviewing call flows: graph / trace / lint ------------------------------------------
+
+
+def _routing(directory: str, live: bool, url: str | None, concurrency: int | None) -> Any:
+    """The routing of the manifests in `directory`, or (`live`) of the tenant."""
+    from reconciler.flows.sources import routing_from_live, routing_from_manifests
+
+    if not live:
+        return routing_from_manifests(_load(directory))
+    from reconciler.engine.live import read_live
+
+    client = _client(url, concurrency)
+
+    async def go() -> Any:
+        async with client:
+            return await read_live(client)
+
+    return routing_from_live(_run(go()))
+
+
+def flow_source_options(func: Callable) -> Callable:
+    """--live and the connection options, shared by graph, trace and lint."""
+
+    @click.option("--live", is_flag=True, help="Read the live tenant instead of the manifests.")
+    @tenant_options
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.option("--hotline", metavar="NUMBER", help="Only the calls to this hotline.")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
+@flow_source_options
+def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | None,
+          concurrency: int | None) -> None:
+    """Print the routing graph: where each hotline's calls can go.
+
+    hotline -> call script -> its steps -> an IVR menu's keys and fallback -> a group's
+    members and on_timeout. Mermaid (GitHub and GitLab draw it), Graphviz dot or JSON."""
+    from reconciler.flows.model import build_graph
+    from reconciler.flows.render import render_graph
+
+    routing = _routing(directory, live, url, concurrency)
+    click.echo(render_graph(build_graph(routing, hotline), fmt), nl=False)
+
+
+@cli.command()
+@click.argument("hotline")
+@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.option("--keys", metavar="2,1", help="The keys the caller presses, in order.")
+@click.option("--unanswered", is_flag=True, help="Nobody answers: follow each group's on_timeout.")
+@click.option("--at", "at", metavar='"Sat 19:30"', help="When the call comes: the hotline's weekly schedule picks "
+              "the call script (the live tenant's, with --live).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@flow_source_options
+def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: str | None, fmt: str, live: bool,
+          url: str | None, concurrency: int | None) -> None:
+    """Walk one call to HOTLINE, hop by hop, and say how it ends.
+
+    Ends: answered, unanswered, hung_up (the flow runs out, nobody rings) or loop."""
+    import json
+
+    from reconciler.flows.trace import parse_at, parse_keys, render_trace_text, trace_call
+
+    pressed = parse_keys(keys)
+    when = parse_at(at) if at else None
+    routing = _routing(directory, live, url, concurrency)
+    result = trace_call(routing, hotline, pressed, answered=not unanswered, at=when)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_trace_text(result), nl=False)
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@flow_source_options
+def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
+    """Find routing mistakes before they reach callers, each with file:line:col.
+
+    Exit 0 with none (or only info), 2 with a warning or an error, 1 when it cannot run."""
+    import json
+
+    from reconciler.flows.lint import exit_code, lint as lint_routing, render_lint_text
+
+    findings = lint_routing(_routing(directory, live, url, concurrency))
+    if fmt == "json":
+        click.echo(json.dumps({"format_version": 1, "findings": [f.to_json() for f in findings]},
+                              ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_lint_text(findings), nl=False)
+    sys.exit(exit_code(findings))
 
 
 # --- simulator and demo --------------------------------------------------------------------

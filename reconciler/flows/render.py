@@ -1,0 +1,91 @@
+"""The routing graph as Mermaid (GitHub and GitLab draw it in comments and READMEs),
+Graphviz dot, and JSON. Names are shown as people wrote them; kinds differ by shape."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.flows.model import UNSUPPORTED, Edge, Graph, Node
+
+# kind -> (Mermaid opening, closing), Graphviz shape, the word under the name.
+SHAPES: dict[str, tuple[str, str, str, str]] = {
+    "hotlines": ("([", "])", "oval", "hotline"),
+    "call_scripts": ("[[", "]]", "component", "call script"),
+    "greetings": ("[/", "/]", "parallelogram", "greeting"),
+    "ivr_menus": ("{{", "}}", "hexagon", "IVR menu"),
+    "groups": ("[", "]", "box", "group"),
+    "extensions": ("((", "))", "circle", "extension"),
+    UNSUPPORTED: (">", "]", "note", "other"),
+}
+# Mermaid reads `#name;` / `#123;` as a character entity inside a "..." label.
+_MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#60;", ">": "#62;", "&": "#38;", "`": "#96;"}
+
+
+def mermaid_text(text: str) -> str:
+    """Text safe inside a Mermaid "..." label: quotes, #, HTML and markdown marks as
+    entities, line breaks as spaces."""
+    text = " ".join(text.split())
+    return "".join(_MERMAID_ESCAPES.get(c, c) for c in text)
+
+
+def render_mermaid(graph: Graph, added: set | None = None, removed: set | None = None) -> str:
+    """A `flowchart LR`. `added` / `removed` hold nodes and edges to mark: new ones drawn
+    bold green, removed ones dashed grey (for plans)."""
+    added, removed = added or set(), removed or set()
+    ids = {node: f"n{i}" for i, node in enumerate(graph.nodes, 1)}
+    out = ["flowchart LR"]
+    for node in graph.nodes:
+        opening, closing, _, word = SHAPES[node[0]]
+        label = f"{mermaid_text(node[1])}<br/><small>{word}</small>"
+        out.append(f'  {ids[node]}{opening}"{label}"{closing}')
+    styles: list[str] = []
+    for i, edge in enumerate(graph.edges):
+        arrow = "-.->" if edge in removed else "==>" if edge in added else "-->"
+        out.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(edge.label)}"| {ids[edge.target]}')
+        if edge in added:
+            styles.append(f"  linkStyle {i} stroke:#1a7f37,stroke-width:3px")
+        elif edge in removed:
+            styles.append(f"  linkStyle {i} stroke:#8c959f")
+    marked_added = [ids[n] for n in graph.nodes if n in added]
+    marked_removed = [ids[n] for n in graph.nodes if n in removed]
+    if marked_added or marked_removed:
+        out.append("  classDef added stroke:#1a7f37,stroke-width:3px,color:#1a7f37")
+        out.append("  classDef removed stroke:#8c959f,stroke-dasharray:5 5,color:#8c959f")
+    if marked_added:
+        out.append(f"  class {','.join(marked_added)} added")
+    if marked_removed:
+        out.append(f"  class {','.join(marked_removed)} removed")
+    return "\n".join(out + styles) + "\n"
+
+
+def _dot_escape(text: str) -> str:
+    return " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_dot(graph: Graph) -> str:
+    """A Graphviz digraph (`dot -Tsvg`), left to right."""
+    ids = {node: f"n{i}" for i, node in enumerate(graph.nodes, 1)}
+    out = ["digraph routing {", "  rankdir=LR;", '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica"];']
+    for node in graph.nodes:
+        _, _, shape, word = SHAPES[node[0]]
+        out.append(f'  {ids[node]} [shape={shape}, label="{_dot_escape(node[1])}\\n({word})"];')
+    for edge in graph.edges:
+        out.append(f'  {ids[edge.source]} -> {ids[edge.target]} [label="{_dot_escape(edge.label)}"];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def render_graph_json(graph: Graph) -> str:
+    return json.dumps({"format_version": 1, **graph.to_json()}, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_graph(graph: Graph, fmt: str) -> str:
+    """`fmt`: mermaid, dot or json."""
+    if fmt == "dot":
+        return render_dot(graph)
+    if fmt == "json":
+        return render_graph_json(graph)
+    return render_mermaid(graph)
+
+
+__all__ = ["Edge", "Node", "SHAPES", "mermaid_text", "render_dot", "render_graph", "render_mermaid"]

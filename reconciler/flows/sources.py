@@ -1,0 +1,78 @@
+"""Where a Routing comes from: the manifests, or the live tenant read the way `plan` and
+`export` read it (reconciler.engine.planner.live_in_manifest_terms)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.engine.live import LiveState
+from reconciler.engine.planner import live_in_manifest_terms
+from reconciler.flows.model import DAYS, Day, Routing, TimeFrame
+from reconciler.kinds import KINDS
+
+# configs.working_days[].weekday in the vendor's doc: 2 (Monday, "Thứ Hai") .. 7
+# (Saturday), and 1 for Sunday ("Chủ nhật"), listed in that order.
+WEEKDAY_OF_API = {2: "mon", 3: "tue", 4: "wed", 5: "thu", 6: "fri", 7: "sat", 1: "sun"}
+
+
+def routing_from_manifests(manifests: Any) -> Routing:
+    """The manifests' objects (a ManifestSet), with where each is written."""
+    objects: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
+    where: dict = {}
+    schedules: dict[str, dict[str, Day]] = {}
+    for k, objs in manifests.objects.items():
+        for key, obj in objs.items():
+            objects[k][key] = obj.model.model_dump(exclude={"previous_names"})
+            where[(k, key)] = obj
+            schedule = objects[k][key].get("schedule") if k == "hotlines" else None
+            if schedule:
+                schedules[key] = schedule_from_manifest(schedule)
+    return Routing(objects, where=where, schedules=schedules, source="manifests")
+
+
+def routing_from_live(live: LiveState) -> Routing:
+    """The live tenant's objects in manifest terms, and each hotline's weekly schedule."""
+    terms = live_in_manifest_terms(live)
+    objects = {k: {str(data[KINDS[k].identity]): data for _, data in items} for k, items in terms.items()}
+    names = {object_id: data["name"] for object_id, data in terms["call_scripts"]}
+    schedules = {}
+    for item in live.items.get("hotlines", []):
+        configs = item.get("configs") if isinstance(item.get("configs"), dict) else {}
+        days = schedule_from_api(configs.get("working_days"), names)
+        if days:
+            schedules[KINDS["hotlines"].live_identity(item)] = days
+    return Routing(objects, schedules=schedules, source="live tenant")
+
+
+def schedule_from_api(working_days: Any, script_names: dict[str, str]) -> dict[str, Day]:
+    """configs.working_days in manifest terms (call scripts by name); days or frames with
+    no script set are left out (the hotline's default call script runs then)."""
+    out: dict[str, Day] = {}
+    for entry in working_days if isinstance(working_days, list) else []:
+        if not isinstance(entry, dict) or entry.get("weekday") not in WEEKDAY_OF_API:
+            continue
+
+        def name(script_id: Any) -> str | None:
+            return script_names.get(script_id, f"(unknown id {script_id})") if script_id else None
+
+        frames = tuple(
+            TimeFrame(f["from"], f["to"], name(f.get("script")))
+            for f in entry.get("time_frames") or []
+            if isinstance(f, dict) and f.get("from") and f.get("to") and entry.get("type") != "full_day"
+        )
+        out[WEEKDAY_OF_API[entry["weekday"]]] = Day(name(entry.get("script")), frames)
+    return {d: out[d] for d in DAYS if d in out}
+
+
+def schedule_from_manifest(schedule: Any) -> dict[str, Day]:
+    """A hotline's `schedule:` as the SPEC writes it: `sat: Cuối tuần`, or a day's list of
+    `{from, to, call_script}` frames."""
+    out: dict[str, Day] = {}
+    for day, value in (schedule or {}).items():
+        if isinstance(value, str):
+            out[day] = Day(value)
+        elif isinstance(value, list):
+            frames = tuple(TimeFrame(f.get("from", ""), f.get("to", ""), f.get("call_script"))
+                           for f in value if isinstance(f, dict))
+            out[day] = Day(None, frames)
+    return out

@@ -1,0 +1,235 @@
+"""`trace`: one call walked hop by hop through the routing, and how it ends.
+
+The vendor's doc does not define run-time behaviour; this is the model (the README and the
+SPEC state it): the call script's steps run in order; an IVR menu takes the next key the
+caller presses; a key the menu lacks counts as a failure, no key left as a timeout (also a
+failure), and after `max_failures` the call takes the fallback; a group with members or an
+extension answers unless the call is traced unanswered, and then its `on_timeout` is
+followed, or else the call script's next step. A greeting plays and the call goes on.
+The walk stops at the first repeat of (object, keys left, step): a loop.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reconciler.flows.model import DAYS, UNSUPPORTED, FlowError, Node, Routing, find_hotline, ref_node, subject
+
+ENDS = ("answered", "unanswered", "hung_up", "loop")
+_DAY_WORDS = {**{d: d for d in DAYS}, "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
+              "friday": "fri", "saturday": "sat", "sunday": "sun"}
+
+
+@dataclass
+class Hop:
+    node: Node
+    via: str | None  # the edge label that led here; None for the hotline
+    note: str = ""
+
+
+@dataclass
+class Trace:
+    hotline: str
+    keys: list[str]
+    answered: bool
+    hops: list[Hop] = field(default_factory=list)
+    end: str = "hung_up"  # one of ENDS
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "format_version": 1,
+            "hotline": self.hotline,
+            "keys": self.keys,
+            "answered": self.answered,
+            "hops": [{"kind": h.node[0], "name": h.node[1], "via": h.via, "note": h.note} for h in self.hops],
+            "end": self.end,
+            "reason": self.reason,
+            "notes": self.notes,
+        }
+
+
+class _Ended(Exception):
+    def __init__(self, end: str, reason: str):
+        self.end, self.reason = end, reason
+
+
+def parse_keys(text: str | None) -> list[str]:
+    """"2,1" -> ["2", "1"]; every key one of 0-9, *, #."""
+    if not text:
+        return []
+    keys = [k.strip() for k in text.split(",")]
+    bad = [k for k in keys if not re.fullmatch(r"[0-9*#]", k)]
+    if bad:
+        raise FlowError(f"--keys: {', '.join(repr(k) for k in bad)} is not a key a caller can press "
+                        "(one of 0-9, *, #, separated by commas: --keys 2,1)")
+    return keys
+
+
+def parse_at(text: str) -> tuple[str, str]:
+    """"Sat 19:30" -> ("sat", "19:30")."""
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s+(\d{1,2}):(\d{2})\s*", text or "")
+    day = _DAY_WORDS.get(match.group(1).lower()) if match else None
+    if not match or day is None or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+        raise FlowError(f"--at {text!r}: expected a weekday and a time, e.g. --at \"Sat 19:30\"")
+    return day, f"{int(match.group(2)):02d}:{match.group(3)}"
+
+
+def trace_call(routing: Routing, hotline: str, keys: list[str], *, answered: bool = True,
+               at: tuple[str, str] | None = None) -> Trace:
+    """Walk one call to `hotline` pressing `keys`; see the module's docstring for the model."""
+    number = find_hotline(routing, hotline)
+    walk = _Walk(routing, Trace(number, list(keys), answered))
+    try:
+        walk.call(("hotlines", number), at)
+    except _Ended as ended:
+        walk.trace.end, walk.trace.reason = ended.end, ended.reason
+    return walk.trace
+
+
+class _Walk:
+    def __init__(self, routing: Routing, trace: Trace):
+        self.routing = routing
+        self.trace = trace
+        self.keys = list(trace.keys)
+        self.seen: set[tuple[Node, int, int]] = set()
+        self.step = -1
+        self.last_rang: Node | None = None  # the last group or extension that rang unanswered
+
+    def visit(self, node: Node, via: str | None, note: str = "") -> Hop:
+        state = (node, len(self.keys), self.step)
+        hop = Hop(node, via, note)
+        self.trace.hops.append(hop)
+        if state in self.seen:
+            hop.note = "again"
+            raise _Ended("loop", f"the call comes back to {subject(node)} with nothing changed "
+                                 "(same keys left to press): it would go round for ever")
+        self.seen.add(state)
+        return hop
+
+    def call(self, hotline: Node, at: tuple[str, str] | None) -> None:
+        data = self.routing.data(hotline) or {}
+        self.visit(hotline, None)
+        if data.get("inbound") is False:
+            raise _Ended("hung_up", f"{subject(hotline)} does not take inbound calls (inbound: false)")
+        script, label = self.pick_call_script(hotline[1], data, at)
+        if not script:
+            raise _Ended("hung_up", f"{subject(hotline)} has no call script: nothing answers the call")
+        node: Node = ("call_scripts", script)
+        self.visit(node, label)
+        steps = (self.routing.data(node) or {}).get("steps") or []
+        if self.routing.data(node) is None:
+            raise _Ended("hung_up", f"{subject(node)} is not in the {self.routing.source}: its steps are unknown")
+        for i, step in enumerate(steps):
+            self.step = i
+            target = ref_node(step)
+            if target is not None:
+                self.run(target, f"step {i + 1}")
+        if self.last_rang is not None:
+            raise _Ended("unanswered", f"nobody answered at {subject(self.last_rang)}, and the call script has "
+                                       "no step after it: the call ends unanswered")
+        raise _Ended("hung_up", f"the steps of {subject(node)} end without anyone answering: the caller is hung up on")
+
+    def pick_call_script(self, number: str, data: dict, at: tuple[str, str] | None) -> tuple[str | None, str]:
+        default = data.get("call_script")
+        if at is None:
+            return default, "inbound"
+        day, time = at
+        plan = self.routing.schedules.get(number, {}).get(day)
+        if not self.routing.schedules.get(number):
+            where = "the manifests carry" if self.routing.source == "manifests" else "the tenant has"
+            self.trace.notes.append(f"--at {day} {time}: {where} no weekly schedule for hotline {number}, "
+                                    "so its call_script runs at every hour")
+            return default, "inbound"
+        if plan is not None:
+            for frame in plan.frames:
+                if frame.start <= time < frame.end and frame.call_script:
+                    self.trace.notes.append(f"--at {day} {time}: the schedule's {frame.start}-{frame.end} frame")
+                    return frame.call_script, f"{day} {frame.start}-{frame.end}"
+            if plan.call_script:
+                self.trace.notes.append(f"--at {day} {time}: the schedule's call script for {day}")
+                return plan.call_script, day if plan.call_script != default else "inbound"
+        self.trace.notes.append(f"--at {day} {time}: the schedule sets nothing else then; call_script runs")
+        return default, "inbound"
+
+    def run(self, node: Node, via: str) -> None:
+        """Run one destination; returns when the call goes on to the call script's next step."""
+        kind = node[0]
+        data = self.routing.data(node)
+        if kind == UNSUPPORTED:
+            self.visit(node, via, "a target manifests cannot name")
+            raise _Ended("hung_up", f"the call goes to {node[1]}, which the reconciler cannot follow")
+        if kind == "greetings":
+            text = (data or {}).get("text")
+            self.visit(node, via, f"plays “{_short(text)}”" if text else "plays")
+        elif kind == "ivr_menus":
+            self.menu(node, via, data)
+        elif kind in ("groups", "extensions"):
+            self.ring(node, via, data)
+
+    def menu(self, node: Node, via: str, data: dict | None) -> None:
+        hop = self.visit(node, via)
+        if data is None:
+            hop.note = f"not in the {self.routing.source}: its keys are unknown"
+            raise _Ended("hung_up", f"{subject(node)} is not in the {self.routing.source}")
+        keys, limit, events = data.get("keys") or {}, data.get("max_failures") or 1, []
+        failures = 0
+        while failures < limit:
+            if not self.keys:
+                events.append(f"no key pressed: {limit - failures} timeout{'s' if limit - failures > 1 else ''}")
+                failures = limit
+                break
+            key = self.keys.pop(0)
+            target = ref_node(keys.get(key))
+            if target is not None:
+                hop.note = "; ".join(events + [f"caller presses {key}"])
+                self.run(target, f"key {key}")
+                return
+            failures += 1
+            events.append(f"key {key} is not in the menu (failure {failures} of {limit})")
+        hop.note = "; ".join(events)
+        fallback = ref_node(data.get("fallback"))
+        if fallback is None:
+            raise _Ended("hung_up", f"{subject(node)} has no fallback after {limit} failure"
+                                    f"{'s' if limit > 1 else ''}: the caller is hung up on")
+        self.run(fallback, "fallback")
+
+    def ring(self, node: Node, via: str, data: dict | None) -> None:
+        members = (data or {}).get("members") or []
+        if node[0] == "groups" and data is not None and not members:
+            hop = self.visit(node, via, "has no members: nobody rings")
+        else:
+            rings = f"rings {', '.join(members)}" if members else "rings"
+            if data is None and node[0] == "groups":
+                rings += f" (not in the {self.routing.source}: members unknown)"
+            hop = self.visit(node, via, rings)
+            if self.trace.answered:
+                raise _Ended("answered", f"{subject(node)} answers")
+            hop.note += ": no answer"
+        self.last_rang = node
+        on_timeout = ref_node((data or {}).get("on_timeout"))
+        if on_timeout is not None:
+            self.run(on_timeout, "on_timeout")
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render_trace_text(trace: Trace) -> str:
+    """The walk for people: one numbered line per hop, then how it ends."""
+    pressed = ",".join(trace.keys) if trace.keys else "none"
+    head = f"Call to hotline {trace.hotline} (keys: {pressed}; {'answered' if trace.answered else 'unanswered'})"
+    out = [head]
+    out += [f"  note: {n}" for n in trace.notes]
+    for i, hop in enumerate(trace.hops, 1):
+        line = f"  {i:>2}. {subject(hop.node)}"
+        if hop.via:
+            line = f"  {i:>2}. --{hop.via}--> {subject(hop.node)}"
+        if hop.note:
+            line += f"  ({hop.note})"
+        out.append(line)
+    out.append(f"End: {trace.end.replace('_', ' ')}: {trace.reason}.")
+    return "\n".join(out) + "\n"
