@@ -236,16 +236,16 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
             return await plan_tenant(client, manifests)
 
     try:
-        the_plan, _ = _run(go())
+        the_plan, live = _run(go())
     except PlanError as err:
         _error_report(fmt, "plan", err.problems)
         raise
     if fmt == "json":
         click.echo(render_json(the_plan), nl=False)
     elif fmt == "markdown":
-        click.echo(render_markdown(the_plan), nl=False)
+        click.echo(render_markdown(the_plan, flows=_flow_changes(the_plan, live)), nl=False)
     else:
-        click.echo(render_text(the_plan, _style_for(sys.stdout)), nl=False)
+        click.echo(render_text(the_plan, _style_for(sys.stdout), _flow_changes(the_plan, live)), nl=False)
     if out:
         save_plan(the_plan, out, url=client.url)
         click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
@@ -254,6 +254,12 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
         sys.exit(1)
     if detailed_exitcode and the_plan.has_changes:
         sys.exit(2)
+
+
+def _flow_changes(the_plan: Any, live: Any) -> Any:
+    from reconciler.flows.plan_flows import flow_changes
+
+    return flow_changes(the_plan, live)
 
 
 @cli.command()
@@ -283,9 +289,10 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             async with client:
                 return await plan_tenant(client, manifests)
 
-        the_plan, _ = _run(make())
+        the_plan, live = _run(make())
         client = _client(url, concurrency)  # one client per event loop
-    click.echo(render_text(the_plan, style), nl=False)
+    flows = None if plan_file else _flow_changes(the_plan, live)
+    click.echo(render_text(the_plan, style, flows), nl=False)
     if not the_plan.has_changes:
         return
     if the_plan.blocked:

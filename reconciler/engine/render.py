@@ -72,8 +72,9 @@ def _change_lines(change: Change) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, style: Style = _plain) -> str:
-    """The plan for people: per kind, one line per object and one per changed field."""
+def render_text(plan: Plan, style: Style = _plain, flows: Any = None) -> str:
+    """The plan for people: per kind, one line per object and one per changed field.
+    `flows` (reconciler.flows.plan_flows.FlowChanges): what the plan does to callers."""
     out: list[str] = []
     for kind in KINDS:
         changes = [c for c in plan.changes if c.kind == kind]
@@ -86,6 +87,9 @@ def render_text(plan: Plan, style: Style = _plain) -> str:
             out.append(style(head, fg=COLOURS[change.action]))
             out += [f"      {line}" for line in _change_lines(change)]
         out.append("")
+    if flows is not None and flows.impact:
+        out.append(style("Impact on callers:", bold=True))
+        out += [f"  {line}" for line in flows.impact] + [""]
     out += _notes_text(plan)
     out.append(style(summary_line(plan), bold=True))
     return "\n".join(out).rstrip() + "\n"
@@ -138,8 +142,14 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
-def render_markdown(plan: Plan, command_hint: str = "reconciler apply") -> str:
-    """For a pull-request comment: a summary line, then a collapsible section per kind."""
+# A diagram with more nodes than this is folded under <details>.
+LARGE_FLOW = 12
+
+
+def render_markdown(plan: Plan, command_hint: str = "reconciler apply", flows: Any = None) -> str:
+    """For a pull-request comment: a summary line, then a collapsible section per kind, then
+    (`flows`, reconciler.flows.plan_flows.FlowChanges) each changed call flow as a Mermaid
+    diagram and what callers lose."""
     out = ["### reconciler plan", "", f"**{summary_line(plan)}**", ""]
     for kind in KINDS:
         changes = [c for c in plan.changes if c.kind == kind]
@@ -164,9 +174,25 @@ def render_markdown(plan: Plan, command_hint: str = "reconciler apply") -> str:
                 name = _md(_title(c)) if i == 0 else ""
                 out.append(f"| {head} | {name} | {_md(f)} | {_md(old)} | {_md(new)} |")
         out += ["", "</details>", ""]
+    if flows is not None:
+        out += _flows_markdown(flows)
     notes = [line for line in _notes_text(plan) if line]  # no blank line inside the block
     if notes:
         out += ["<details><summary>Notes</summary>", "", "```", *notes, "```", "", "</details>", ""]
     if plan.changes:
         out.append(f"Apply with `{command_hint}`.")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _flows_markdown(flows: Any) -> list[str]:
+    out: list[str] = []
+    if flows.impact:
+        out += ["**Impact on callers:**", ""] + [f"- {_md(line)}" for line in flows.impact] + [""]
+    for diagram in flows.diagrams:
+        title = f"Call flow of hotline {_md(diagram.hotline)} after this plan (new: bold green; removed: dashed)"
+        block = ["```mermaid", diagram.mermaid.rstrip("\n"), "```"]
+        if diagram.nodes > LARGE_FLOW:
+            out += [f"<details><summary>{title}</summary>", "", *block, "", "</details>", ""]
+        else:
+            out += [f"**{title}**", "", *block, ""]
+    return out

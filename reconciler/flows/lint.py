@@ -1,7 +1,8 @@
 """`lint`: routing mistakes found before they reach callers, each with where it is written.
 
-Errors: a call that cannot reach anyone by construction. Info: objects no hotline's
-inbound calls reach (harmless, often forgotten). `validate` runs the error-level checks.
+Errors: calls a hotline takes that cannot reach anyone by construction. The same mistake
+in an object no hotline reaches yet is a warning (no caller is affected today). Info:
+objects no hotline's inbound calls reach. `validate` runs the error-level checks.
 """
 
 from __future__ import annotations
@@ -12,15 +13,9 @@ from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, out_edges, subject
 
 SEVERITIES = ("error", "warning", "info")
-# code -> severity; the README lists them with what to do.
-CODES = {
-    "hotline-without-call-script": "error",
-    "ivr-menu-dead-end": "error",
-    "group-dead-end": "error",
-    "ivr-menu-trap": "error",
-    "ivr-key-loops-back": "error",
-    "unreachable": "info",
-}
+# Every code; the README lists them with what to do.
+CODES = ("hotline-without-call-script", "ivr-menu-dead-end", "group-dead-end", "ivr-menu-trap",
+         "ivr-key-loops-back", "unreachable")
 
 
 @dataclass(frozen=True)
@@ -29,10 +24,7 @@ class Finding:
     node: Node
     message: str
     location: Location | None
-
-    @property
-    def severity(self) -> str:
-        return CODES[self.code]
+    severity: str = "error"
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "code": self.code, "kind": self.node[0], "name": self.node[1],
@@ -47,12 +39,14 @@ def lint(routing: Routing) -> list[Finding]:
     """Every finding, errors first, then in file order."""
     found: list[Finding] = []
     objects = routing.objects
+    reached = reached_nodes(routing)
 
     def add(code: str, node: Node, message: str, path: str = "") -> None:
-        found.append(Finding(code, node, f"{subject(node)}: {message}", routing.location(node, path)))
+        severity = "error" if node in reached else "warning"
+        found.append(Finding(code, node, f"{subject(node)}: {message}", routing.location(node, path), severity))
 
     for number, data in objects.get("hotlines", {}).items():
-        if data.get("inbound") is True and not data.get("call_script"):
+        if data.get("inbound") is True and not data.get("call_script"):  # reached by definition
             add("hotline-without-call-script", ("hotlines", number),
                 "takes inbound calls (inbound: true) but has no call_script: callers reach nothing", "inbound")
     for name, data in objects.get("ivr_menus", {}).items():
@@ -63,8 +57,8 @@ def lint(routing: Routing) -> list[Finding]:
         if not data.get("members") and not data.get("on_timeout"):
             add("group-dead-end", ("groups", name),
                 "has no members and no on_timeout: calls sent here ring nobody and end")
-    found += _traps(routing)
-    found += _unreachable(routing)
+    found += _traps(routing, reached)
+    found += _unreachable(routing, reached)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return sorted(found, key=lambda f: (order[f.severity], _where(f.location), f.code, f.node))
 
@@ -73,7 +67,7 @@ def _where(location: Location | None) -> tuple:
     return (location.file, location.line, location.column) if location else ("", 0, 0)
 
 
-def _traps(routing: Routing) -> list[Finding]:
+def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
     """Menus whose keys and fallback lead only back among themselves: a caller can never
     reach a person or leave. One menu alone: a key that loops back to it with no other way
     out; several: a trap (reported once, at its first menu)."""
@@ -89,16 +83,17 @@ def _traps(routing: Routing) -> list[Finding]:
             continue  # a way out, or a dead end (reported as ivr-menu-dead-end)
         first = min(group, key=lambda n: _where(routing.location(("ivr_menus", n))))
         node = ("ivr_menus", first)
+        severity = "error" if members & reached else "warning"
         if len(group) == 1:
             path = next((p for e, p in out_edges(routing, node) if e.target == node), "")
             found.append(Finding("ivr-key-loops-back", node, f"{subject(node)}: every key (and the fallback) "
                                  "returns to this menu: a caller can never leave it or reach a person",
-                                 routing.location(node, path)))
+                                 routing.location(node, path), severity))
         else:
             others = ", ".join(f"'{n}'" for n in sorted(group) if n != first)
             found.append(Finding("ivr-menu-trap", node, f"{subject(node)}: its keys and fallback lead only to "
                                  f"IVR menus {others} and back: a caller can never reach a person",
-                                 routing.location(node)))
+                                 routing.location(node), severity))
     return found
 
 
@@ -140,8 +135,8 @@ def _components(exits: dict[str, set[Node]]) -> list[list[str]]:
     return out
 
 
-def _unreachable(routing: Routing) -> list[Finding]:
-    """Declared objects that no hotline's inbound calls reach (greetings a menu plays count)."""
+def reached_nodes(routing: Routing) -> set[Node]:
+    """Everything a hotline's inbound calls reach (greetings a menu plays included)."""
     reached: set[Node] = set()
     queue: list[Node] = [("hotlines", n) for n in routing.hotlines()]
     while queue:
@@ -157,13 +152,18 @@ def _unreachable(routing: Routing) -> list[Finding]:
             targets += [("greetings", data[f]) for f in ("greeting", "return_greeting", "invalid_greeting")
                         if data.get(f)]
         queue += [t for t in targets if t not in reached]
+    return reached
+
+
+def _unreachable(routing: Routing, reached: set[Node]) -> list[Finding]:
+    """Declared objects that no hotline's inbound calls reach."""
     found = []
     for kind in ("call_scripts", "ivr_menus", "groups", "greetings"):
         for name in routing.objects.get(kind, {}):
             node = (kind, name)
             if node not in reached:
                 found.append(Finding("unreachable", node, f"{subject(node)}: no hotline's inbound calls reach it",
-                                     routing.location(node)))
+                                     routing.location(node), "info"))
     return found
 
 
