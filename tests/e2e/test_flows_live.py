@@ -1,0 +1,89 @@
+"""Call flows of the live tenant (`--live`) and in plans, over real HTTP against the simulator."""
+
+from __future__ import annotations
+
+import json
+
+MAIN, EVENING = "842871002283", "842873003388"
+
+
+def test_live_graph_trace_and_lint_equal_the_manifests_after_an_apply(tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    for number in (MAIN, EVENING):
+        for fmt in ("json", "mermaid", "dot"):
+            desired = tenant.run("graph", str(tenant.manifests), "--hotline", number, "--format", fmt)
+            live = tenant.run("graph", "--live", "--hotline", number, "--format", fmt)
+            assert (live.exit_code, live.output) == (0, desired.output)
+    for args in (["--keys", "2,1"], ["--keys", "1", "--unanswered"], ["--keys", "9,9"]):
+        desired = tenant.run("trace", MAIN, str(tenant.manifests), *args, "--format", "json")
+        assert tenant.run("trace", MAIN, "--live", *args, "--format", "json").output == desired.output
+    # The demo tenant's objects the manifests leave alone are drawn too, and reached by no hotline.
+    everything = json.loads(tenant.run("graph", "--live", "--format", "json").output)
+    assert {"kind": "groups", "name": "Nhóm nhân viên mặc định"} in everything["nodes"]
+    lint = tenant.run("lint", "--live", "--format", "json")
+    assert lint.exit_code == 0
+    found = json.loads(lint.output)["findings"]
+    assert {(f["severity"], f["code"], f["name"], f["location"]) for f in found if f["kind"] == "groups"} == {
+        ("info", "unreachable", "Nhóm nhân viên mặc định", None)}
+
+
+def test_trace_at_a_time_uses_the_live_hotlines_weekly_schedule(tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    evening = tenant.sim.tenant.find("call_scripts", "Ngoài giờ")["_id"]
+    office = tenant.sim.tenant.find("call_scripts", "Giờ hành chính")["_id"]
+    hotline = tenant.sim.tenant.hotlines[MAIN]
+    days = hotline["configs"]["working_days"]
+    for day in days:
+        if day["weekday"] == 7:  # Saturday: the evening script all day
+            day["script"] = evening
+        if day["weekday"] == 1:  # Sunday: office hours in the morning only
+            day.update(type="time_frame", script=evening,
+                       time_frames=[{"from": "08:00", "to": "12:00", "script": office}])
+    saturday = json.loads(tenant.run("trace", MAIN, "--live", "--at", "Sat 19:30", "--format", "json").output)
+    assert saturday["hops"][1] == {"kind": "call_scripts", "name": "Ngoài giờ", "via": "sat", "note": ""}
+    assert saturday["notes"] == ["--at sat 19:30: the schedule's call script for sat"]
+    monday = json.loads(tenant.run("trace", MAIN, "--live", "--at", "Mon 09:00", "--format", "json").output)
+    assert monday["hops"][1]["name"] == "Giờ hành chính"
+    sunday = json.loads(tenant.run("trace", MAIN, "--live", "--at", "sunday 9:15", "--format", "json").output)
+    assert sunday["hops"][1] == {"kind": "call_scripts", "name": "Giờ hành chính", "via": "sun 08:00-12:00",
+                                 "note": ""}
+    late = json.loads(tenant.run("trace", MAIN, "--live", "--at", "Sun 12:00", "--format", "json").output)
+    assert late["hops"][1]["name"] == "Ngoài giờ"
+    graph = tenant.run("graph", "--live", "--hotline", MAIN, "--format", "json")
+    labels = {(e["label"], e["to"]["name"]) for e in json.loads(graph.output)["edges"] if e["from"]["name"] == MAIN}
+    assert labels == {("inbound", "Giờ hành chính"), ("sat", "Ngoài giờ"), ("sun", "Ngoài giờ"),
+                      ("sun 08:00-12:00", "Giờ hành chính")}
+
+
+def test_markdown_plan_of_a_routing_change_draws_the_changed_flow(tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    tenant.edit("ivr.yaml", tenant.read("ivr.yaml").replace('"1": {group: Kinh doanh}', '"1": {group: Hỗ trợ kỹ thuật}'))
+    result = tenant.run("plan", str(tenant.manifests), "--format", "markdown")
+    assert result.exit_code == 0
+    md = result.output
+    assert f"**Call flow of hotline {MAIN} after this plan (new: bold green; removed: dashed)**" in md
+    assert md.count("Call flow of hotline") == 1  # the evening hotline's flow does not change
+    block = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    ids = {line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].strip(): line for line in block.splitlines()
+           if "<small>" in line}
+    menu = next(i for i, line in ids.items() if '"Menu chính<br/>' in line)
+    support = next(i for i, line in ids.items() if '"Hỗ trợ kỹ thuật<br/>' in line)
+    sales = next(i for i, line in ids.items() if '"Kinh doanh<br/>' in line)
+    assert f'{menu} ==>|"key 1"| {support}' in block  # the new edge, bold
+    assert f'{menu} -.->|"key 1"| {sales}' in block  # the old one, dashed
+    assert "linkStyle" in block
+    assert "Impact on callers" not in md  # both groups are still reached
+
+
+def test_text_plan_states_which_hotlines_lose_their_way_to_which_groups(tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    groups = tenant.read("groups.yaml").replace("    on_timeout: {group: Kinh doanh}\n", "")
+    tenant.edit("groups.yaml", groups)
+    text = tenant.run("plan", str(tenant.manifests)).output
+    assert f"Impact on callers:\n  hotline {EVENING}: callers lose their way to group 'Kinh doanh'\n" in text
+    assert MAIN not in text.split("Impact on callers:", 1)[1].split("\n\n", 1)[0]
+    md = tenant.run("plan", str(tenant.manifests), "--format", "markdown").output
+    assert f"**Impact on callers:**\n\n- hotline {EVENING}: callers lose their way to group 'Kinh doanh'\n" in md
+    assert f"Call flow of hotline {EVENING} after this plan" in md
+    removed = md.split(f"Call flow of hotline {EVENING}", 1)[1]
+    assert "class " in removed and " removed" in removed and '-.->|"on_timeout"|' in removed
