@@ -633,16 +633,24 @@ def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler:
 # --- pre-commit --------------------------------------------------------------------------------
 
 
-def test_pre_commit_hook_validates_the_whole_set_when_manifests_change():
+def test_pre_commit_hooks_validate_and_lint_the_whole_set_when_manifests_change():
     [repo] = load(PRE_COMMIT)["repos"]
     assert repo["repo"] == "local"
-    [hook] = repo["hooks"]
-    assert hook["pass_filenames"] is False  # validate takes one directory, not a file list
-    [inv] = invocations_in(hook["entry"], "entry")
-    assert inv.argv == ["validate", "manifests/"]
-    files = re.compile(hook["files"])
-    assert files.search("manifests/groups.yaml") and files.search("manifests/sub/ivr.yml")
-    assert not files.search("README.md") and not files.search(".github/workflows/omicall.yml")
+    hooks = repo["hooks"]
+    assert [h["id"] for h in hooks] == ["reconciler-validate", "reconciler-lint"]
+    for hook, command in zip(hooks, ("validate", "lint")):
+        assert hook["pass_filenames"] is False  # each takes one directory, not a file list
+        [inv] = invocations_in(hook["entry"], "entry")
+        assert inv.argv == [command, "manifests/"]
+        files = re.compile(hook["files"])
+        assert files.search("manifests/groups.yaml") and files.search("manifests/sub/ivr.yml")
+        assert not files.search("README.md") and not files.search(".github/workflows/omicall.yml")
+
+
+def test_ci_recipes_lint_the_routing_where_they_validate():
+    for path in (GITHUB, GITLAB):
+        argvs = [inv.argv for where, shell in shell_strings(path) for inv in invocations_in(shell, where)]
+        assert ["lint", "manifests/"] in argvs, path
 
 
 # --- the recipes end to end, with the real CLI against the simulator ----------------------------
