@@ -10,7 +10,7 @@ from typing import Any
 
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Plan
-from reconciler.flows.model import Graph, Node, Routing, reachable_graph, ref_node, subject
+from reconciler.flows.model import Graph, Node, Routing, out_edges, reachable_graph, ref_node, subject
 from reconciler.flows.render import render_mermaid
 from reconciler.flows.sources import routing_from_live
 from reconciler.kinds.base import KIND_REF_WORD
@@ -45,9 +45,13 @@ def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
             continue
         merged = Graph(now.nodes + [n for n in was.nodes if n not in set(now.nodes)],
                        now.edges + [e for e in was.edges if e not in set(now.edges)])
-        added = (set(now.nodes) - set(was.nodes)) | (set(now.edges) - set(was.edges))
-        removed = (set(was.nodes) - set(now.nodes)) | (set(was.edges) - set(now.edges))
-        out.diagrams.append(FlowDiagram(number, render_mermaid(merged, added, removed), len(merged.nodes)))
+        marks: dict = {item: "new" for item in (set(now.nodes) - set(was.nodes)) | (set(now.edges) - set(was.edges))}
+        for node in set(was.nodes) - set(now.nodes):
+            marks[node] = "no longer reached" if node[0] == "extensions" or after.data(node) else "deleted"
+        for edge in set(was.edges) - set(now.edges):
+            kept = edge in {e for e, _ in out_edges(after, edge.source)}
+            marks[edge] = "no longer reached" if kept else "removed"
+        out.diagrams.append(FlowDiagram(number, render_mermaid(merged, marks), len(merged.nodes)))
         lost = [n for n in was.nodes if n[0] == "groups" and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out

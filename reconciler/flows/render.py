@@ -28,33 +28,40 @@ def mermaid_text(text: str) -> str:
     return "".join(_MERMAID_ESCAPES.get(c, c) for c in text)
 
 
-def render_mermaid(graph: Graph, added: set | None = None, removed: set | None = None) -> str:
-    """A `flowchart LR`. `added` / `removed` hold nodes and edges to mark: new ones drawn
-    bold green, removed ones dashed grey (for plans)."""
-    added, removed = added or set(), removed or set()
+NEW = "new"
+
+
+def render_mermaid(graph: Graph, marks: dict | None = None) -> str:
+    """A `flowchart LR`. `marks` (for plans) maps nodes and edges to what a plan does to
+    them: "new" is drawn bold green; anything else ("removed", "deleted", "no longer
+    reached") dashed grey; the mark is written beside the label."""
+    marks = marks or {}
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes, 1)}
     out = ["flowchart LR"]
     for node in graph.nodes:
         opening, closing, _, word = SHAPES[node[0]]
+        if node in marks:
+            word += f", {marks[node]}"
         label = f"{mermaid_text(node[1])}<br/><small>{word}</small>"
         out.append(f'  {ids[node]}{opening}"{label}"{closing}')
     styles: list[str] = []
     for i, edge in enumerate(graph.edges):
-        arrow = "-.->" if edge in removed else "==>" if edge in added else "-->"
-        out.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(edge.label)}"| {ids[edge.target]}')
-        if edge in added:
-            styles.append(f"  linkStyle {i} stroke:#1a7f37,stroke-width:3px")
-        elif edge in removed:
-            styles.append(f"  linkStyle {i} stroke:#8c959f")
-    marked_added = [ids[n] for n in graph.nodes if n in added]
-    marked_removed = [ids[n] for n in graph.nodes if n in removed]
-    if marked_added or marked_removed:
-        out.append("  classDef added stroke:#1a7f37,stroke-width:3px,color:#1a7f37")
-        out.append("  classDef removed stroke:#8c959f,stroke-dasharray:5 5,color:#8c959f")
-    if marked_added:
-        out.append(f"  class {','.join(marked_added)} added")
-    if marked_removed:
-        out.append(f"  class {','.join(marked_removed)} removed")
+        mark = marks.get(edge)
+        arrow = "-->" if mark is None else "==>" if mark == NEW else "-.->"
+        label = edge.label if mark is None else f"{edge.label} ({mark})"
+        out.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(label)}"| {ids[edge.target]}')
+        if mark is not None:
+            colour = "stroke:#1a7f37,stroke-width:3px" if mark == NEW else "stroke:#8c959f"
+            styles.append(f"  linkStyle {i} {colour}")
+    new = [ids[n] for n in graph.nodes if marks.get(n) == NEW]
+    gone = [ids[n] for n in graph.nodes if n in marks and marks[n] != NEW]
+    if new or gone:
+        out.append("  classDef new stroke:#1a7f37,stroke-width:3px,color:#1a7f37")
+        out.append("  classDef gone stroke:#8c959f,stroke-dasharray:5 5,color:#8c959f")
+    if new:
+        out.append(f"  class {','.join(new)} new")
+    if gone:
+        out.append(f"  class {','.join(gone)} gone")
     return "\n".join(out + styles) + "\n"
 
 

@@ -61,7 +61,7 @@ def test_markdown_plan_of_a_routing_change_draws_the_changed_flow(tenant):
     result = tenant.run("plan", str(tenant.manifests), "--format", "markdown")
     assert result.exit_code == 0
     md = result.output
-    assert f"**Call flow of hotline {MAIN} after this plan (new: bold green; removed: dashed)**" in md
+    assert f"**Call flow of hotline {MAIN} after this plan (new: bold; removed or no longer reached: dashed)**" in md
     assert md.count("Call flow of hotline") == 1  # the evening hotline's flow does not change
     block = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
     ids = {line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].strip(): line for line in block.splitlines()
@@ -69,8 +69,8 @@ def test_markdown_plan_of_a_routing_change_draws_the_changed_flow(tenant):
     menu = next(i for i, line in ids.items() if '"Menu chính<br/>' in line)
     support = next(i for i, line in ids.items() if '"Hỗ trợ kỹ thuật<br/>' in line)
     sales = next(i for i, line in ids.items() if '"Kinh doanh<br/>' in line)
-    assert f'{menu} ==>|"key 1"| {support}' in block  # the new edge, bold
-    assert f'{menu} -.->|"key 1"| {sales}' in block  # the old one, dashed
+    assert f'{menu} ==>|"key 1 (new)"| {support}' in block  # the new edge, bold
+    assert f'{menu} -.->|"key 1 (removed)"| {sales}' in block  # the old one, dashed
     assert "linkStyle" in block
     assert "Impact on callers" not in md  # both groups are still reached
 
@@ -86,4 +86,7 @@ def test_text_plan_states_which_hotlines_lose_their_way_to_which_groups(tenant):
     assert f"**Impact on callers:**\n\n- hotline {EVENING}: callers lose their way to group 'Kinh doanh'\n" in md
     assert f"Call flow of hotline {EVENING} after this plan" in md
     removed = md.split(f"Call flow of hotline {EVENING}", 1)[1]
-    assert "class " in removed and " removed" in removed and '-.->|"on_timeout"|' in removed
+    assert '"Kinh doanh<br/><small>group, no longer reached</small>"' in removed
+    assert "class " in removed and " gone" in removed
+    sales_timeout = '-.->|"on_timeout (no longer reached)"|'  # Kinh doanh keeps its on_timeout
+    assert '-.->|"on_timeout (removed)"|' in removed and sales_timeout in removed
