@@ -119,10 +119,10 @@ class _Walk:
             raise _Ended("hung_up", f"{subject(hotline)} has no call script: nothing answers the call")
         node: Node = ("call_scripts", script)
         self.visit(node, label)
-        steps = (self.routing.data(node) or {}).get("steps") or []
-        if self.routing.data(node) is None:
+        data = self.routing.data(node)
+        if data is None:
             raise _Ended("hung_up", f"{subject(node)} is not in the {self.routing.source}: its steps are unknown")
-        for i, step in enumerate(steps):
+        for i, step in enumerate(data.get("steps") or []):
             self.step = i
             target = ref_node(step)
             if target is not None:

@@ -90,3 +90,20 @@ def test_text_plan_states_which_hotlines_lose_their_way_to_which_groups(tenant):
     assert "class " in removed and " gone" in removed
     sales_timeout = '-.->|"on_timeout (no longer reached)"|'  # Kinh doanh keeps its on_timeout
     assert '-.->|"on_timeout (removed)"|' in removed and sales_timeout in removed
+
+
+def test_a_deleted_group_shows_as_deleted_and_every_hotline_that_reached_it_is_named(tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    groups = tenant.read("groups.yaml")
+    tenant.edit("groups.yaml", "groups:\n" + groups.split("\n  - name: Hỗ trợ kỹ thuật", 1)[1].join(
+        ["  - name: Hỗ trợ kỹ thuật", ""]).replace("    on_timeout: {group: Kinh doanh}\n", ""))
+    tenant.edit("ivr.yaml", tenant.read("ivr.yaml").replace("{group: Kinh doanh}", "{group: Hỗ trợ kỹ thuật}"))
+    tenant.edit("routing.yaml", tenant.read("routing.yaml").replace("groups: [Kinh doanh]", "groups: []"))
+    result = tenant.run("plan", str(tenant.manifests))
+    assert result.exit_code == 0, result.output
+    assert "- delete group Kinh doanh" in result.output
+    impact = result.output.split("Impact on callers:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert impact == [f"  hotline {MAIN}: callers lose their way to group 'Kinh doanh'",
+                      f"  hotline {EVENING}: callers lose their way to group 'Kinh doanh'"]
+    md = tenant.run("plan", str(tenant.manifests), "--format", "markdown").output
+    assert md.count('"Kinh doanh<br/><small>group, deleted</small>"') == 2  # in both hotlines' diagrams
