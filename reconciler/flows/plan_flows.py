@@ -43,18 +43,27 @@ def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
         was, now = reachable_graph(before, start), reachable_graph(after, start)
         if set(was.edges) == set(now.edges) and set(was.nodes) == set(now.nodes):
             continue
-        merged = Graph(now.nodes + [n for n in was.nodes if n not in set(now.nodes)],
-                       now.edges + [e for e in was.edges if e not in set(now.edges)])
-        marks: dict = {item: "new" for item in (set(now.nodes) - set(was.nodes)) | (set(now.edges) - set(was.edges))}
-        for node in set(was.nodes) - set(now.nodes):
-            marks[node] = "no longer reached" if node[0] == "extensions" or after.data(node) else "deleted"
-        for edge in set(was.edges) - set(now.edges):
-            kept = edge in {e for e, _ in out_edges(after, edge.source)}
-            marks[edge] = "no longer reached" if kept else "removed"
-        out.diagrams.append(FlowDiagram(number, render_mermaid(merged, marks), len(merged.nodes)))
+        out.diagrams.append(_diagram(number, was, now, after))
         lost = [n for n in was.nodes if n[0] == "groups" and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
+
+
+def _diagram(number: str, was: Graph, now: Graph, after: Routing) -> FlowDiagram:
+    """The flow after the change, with what the change adds marked "new" and what it
+    takes away kept, marked "removed" (an edge), "deleted" (an object) or "no longer
+    reached" (still there, but not on this hotline's way any more)."""
+    now_nodes, now_edges = set(now.nodes), set(now.edges)
+    was_nodes, was_edges = set(was.nodes), set(was.edges)
+    marks: dict = {item: "new" for item in (now_nodes - was_nodes) | (now_edges - was_edges)}
+    for node in was_nodes - now_nodes:
+        marks[node] = "no longer reached" if node[0] == "extensions" or after.data(node) else "deleted"
+    for edge in was_edges - now_edges:
+        kept = edge in {e for e, _ in out_edges(after, edge.source)}
+        marks[edge] = "no longer reached" if kept else "removed"
+    merged = Graph(now.nodes + [n for n in was.nodes if n not in now_nodes],
+                   now.edges + [e for e in was.edges if e not in now_edges])
+    return FlowDiagram(number, render_mermaid(merged, marks), len(merged.nodes))
 
 
 def _after(before: Routing, plan: Plan) -> Routing:
