@@ -509,7 +509,8 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
           url: str | None, concurrency: int | None) -> None:
     """Walk one call to HOTLINE, hop by hop, and say how it ends.
 
-    Ends: answered, unanswered, hung_up (the flow runs out, nobody rings) or loop."""
+    Ends: answered; unanswered (the last to ring did not answer, nothing follows);
+    hung_up (the flow runs out, or a menu gives up); loop (the walk model is in the README)."""
     import json
 
     from reconciler.flows.trace import parse_at, parse_keys, render_trace_text, trace_call
