@@ -385,7 +385,8 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
 
     adoption = adopt(the_plan, live, manifests)
     if adoption.problems:
-        raise WriteBackError(adoption.problems)
+        raise WriteBackError(adoption.problems, "Change these in the console so that a manifest can state them, "
+                             "or put the tenant back to the manifests with `reconciler apply`.")
 
     def verify(root: Path) -> list[str]:
         try:

@@ -177,11 +177,12 @@ class _Adopter:
         try:
             kind.model.model_validate(merged, strict=True)
         except ValidationError as err:
+            by_field: dict[str, list[str]] = {}
             for e in err.errors():
-                where = ".".join(str(p) for p in e["loc"]) or "object"
-                top = str(e["loc"][0]) if e["loc"] else ""
-                value = values.get(top, "")
-                found.append(f"{where}: the tenant's value {value!r} cannot be written in a manifest ({e['msg']})")
+                by_field.setdefault(str(e["loc"][0]) if e["loc"] else "object", []).append(e["msg"])
+            for name, messages in by_field.items():
+                why = f" ({messages[0]})" if len(messages) == 1 else ""
+                found.append(f"{name}: the tenant's value {values.get(name)!r} cannot be written in a manifest{why}")
         self.out.problems += [f"{address}: {p}" for p in found]
 
     # --- renames ---------------------------------------------------------------------------

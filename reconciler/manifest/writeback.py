@@ -29,9 +29,10 @@ NEW_FILE_HEADER = ("# yaml-language-server: $schema=../schemas/manifest.schema.j
 class WriteBackError(ReconcilerError):
     """The edits cannot be written; nothing was."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], hint: str = ""):
         self.problems = problems
-        super().__init__("cannot write the drift into the manifests (nothing was written):\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__("cannot write the drift into the manifests (nothing was written):\n"
+                         + "\n".join(f"  {p}" for p in problems) + (f"\n{hint}" if hint else ""))
 
 
 class EditsLike(Protocol):

@@ -144,7 +144,7 @@ class FileEditor:
             seq = found[1]
             dash = self._column(self._dash_line(seq.value[0]))
             gap = seq.value[0].start_mark.column - dash - 1
-            blank = nl if len(seq.value) > 1 and self._blank_before(self._dash_line(seq.value[1])) else ""
+            blank = nl if self._spaced(seq) else ""
             at = self._line_after(_content_end(seq.value[-1], self.text))
             text = "".join(blank + nl.join(_block_item(obj, dash, gap, indent)) + nl for obj in objects)
             prefix = nl if at == len(self.text) and not self.text.endswith(("\n", "\r")) else ""
@@ -334,6 +334,13 @@ class FileEditor:
             else:
                 break
         return start
+
+    def _spaced(self, seq: SequenceNode) -> bool:
+        """Whether this list's items are separated by blank lines."""
+        if len(seq.value) < 2:
+            return False
+        gap = self.text[self._line_after(_content_end(seq.value[0], self.text)):self._dash_line(seq.value[1])]
+        return any(not line.strip() for line in gap.splitlines())
 
     def _blank_before(self, start: int) -> bool:
         return start > 0 and self._line_text(self._line_start(start - 1)).strip() == ""

@@ -1,0 +1,170 @@
+"""`reconciler drift DIR --write` against the simulator over real HTTP: console edits (a
+changed field, a rename, a deletion, a new object in a pruned kind) become exactly the
+expected line changes in files full of comments and odd formatting; then the plan is
+empty, files without drift are not touched, and a value a manifest cannot hold leaves
+every file as it was."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.simulator import Simulator
+from tests.e2e.conftest import API_KEY, Tenant
+from tests.simulator.helpers import Api, open_api
+
+ODD = Path(__file__).parent / "odd_manifests"
+
+
+class Console:
+    """Someone in the vendor's web console, through the simulator's HTTP API."""
+
+    def __init__(self, api: Api):
+        self.api = api
+        phones = api.ok("GET", "internal_phone/list", params={"size": 100})["items"]
+        self.sip_user = {e["agent_id"]: e["sip_user"] for e in phones}
+
+    def group(self, name: str) -> dict:
+        return self.api.group(name)
+
+    def update_group(self, name: str, **changes: Any) -> None:
+        g = self.group(name)
+        body = {"group_name": g["group_name"], "strategy": g["strategy"],
+                "sip_members": [self.sip_user[m["agent_id"]] for m in g["members"]],
+                "timeout": g["members"][0]["timeout"], "ring_group_type": g["ring_group_type"],
+                "target_timeout_type": g["target_timeout_type"], "target_timeout": g["target_timeout"]}
+        self.api.ok("POST", f"internal_group/update/{g['_id']}", json={**body, **changes})
+
+    def add_group(self, **body: Any) -> None:
+        self.api.ok("POST", "internal_group/add", json=body)
+
+    def menu(self, name: str) -> dict:
+        items = self.api.ok("GET", "key-interaction/list", params={"size": 100})["items"]
+        (found,) = [i for i in items if i["script_name"] == name]
+        return found
+
+    def repoint_key(self, menu: str, key: str, group: str) -> None:
+        m = self.menu(menu)
+        body = {k: m[k] for k in ("script_name", "greeting_id", "greeting_short_id", "invalid_sound_id", "time_out",
+                                  "max_failure", "action_type", "action")}
+        body["scripts"] = [s if s["ivr"] != key else {**s, "action_type": "Ring_group", "action": self.group(group)["_id"]}
+                           for s in m["scripts"]]
+        self.api.ok("POST", f"key-interaction/update/{m['_id']}", json=body)
+
+    def delete_menu(self, name: str) -> None:
+        self.api.ok("DELETE", f"key-interaction/delete/{self.menu(name)['_id']}")
+
+    def restrict_outbound(self, number: str, extensions: list[str]) -> None:
+        self.api.ok("POST", "hotline/update", json={"hotline": number, "access_type":
+                                                    "applies_according_to_employee_criteria", "extensions": extensions})
+
+
+@pytest.fixture
+def odd(tmp_path: Path):
+    """The odd manifests applied to a fresh demo tenant; a console on it."""
+    manifests = tmp_path / "manifests"
+    shutil.copytree(ODD, manifests)
+    sim = Simulator(api_key=API_KEY)
+    url = sim.start()
+    try:
+        tenant = Tenant(sim, url, manifests)
+        applied = tenant.run("apply", str(manifests), "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        assert tenant.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
+        yield tenant, Console(open_api(sim, "http"))
+    finally:
+        sim.stop()
+
+
+def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def diff(before: bytes, after: bytes) -> list[str]:
+    """The changed lines of a unified diff, without context."""
+    lines = difflib.unified_diff(before.decode().splitlines(), after.decode().splitlines(), lineterm="", n=0)
+    return [line for line in lines if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_console_edits_become_exactly_the_expected_line_changes(odd: tuple[Tenant, Console]):
+    tenant, console = odd
+    before = snapshot(tenant.manifests)
+    console.update_group("Kinh doanh", timeout=25, strategy="random")            # changed fields
+    console.update_group("Hỗ trợ kỹ thuật", group_name="Kỹ thuật")              # a rename (same id)
+    console.repoint_key("Menu chính", "2", "Kỹ thuật")                          # a referrer changed ...
+    console.delete_menu("Menu hỗ trợ")                                           # ... so a menu can go
+    console.add_group(group_name="Trực đêm", strategy="random", sip_members=["103"], timeout=15)  # new, pruned kind
+
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 2, result.output  # drift was found (and adopted)
+    after = snapshot(tenant.manifests)
+
+    assert diff(before["groups.yaml"][0], after["groups.yaml"][0]) == [
+        "-  strategy:     rollover",
+        "+  strategy:     random",
+        "-  member_timeout: 20",
+        "+  member_timeout: 25",
+        '-  on_timeout: { group: "Hỗ trợ kỹ thuật" }   # padded flow map',
+        '+  on_timeout: { group: "Kỹ thuật" }   # padded flow map',
+        "-  name: Hỗ trợ kỹ thuật",
+        "+  name: Kỹ thuật",
+        "+  previous_names: [Hỗ trợ kỹ thuật]",
+        "+- name: Trực đêm",  # appended after the last group, a blank line apart as the others are
+        "+  strategy: random",
+        '+  members: ["103"]',
+        "+  member_timeout: 15",
+        "+  priority: none",
+        "+",
+    ]
+    assert diff(before["ivr.yaml"][0], after["ivr.yaml"][0]) == [
+        '-            "2": {ivr: Menu hỗ trợ}',
+        '+            "2": {group: Kỹ thuật}',
+        "-",
+        "-    # The support menu",
+        "-    -   name: Menu hỗ trợ",
+        "-        greeting: Chào mừng",
+        "-        input_timeout: 5",
+        "-        max_failures: 2",
+        "-        keys:",
+        '-            "1": {group: Hỗ trợ kỹ thuật}',
+        '-            "0": {ivr: Menu chính}',
+        "-        fallback: {group: Hỗ trợ kỹ thuật}",
+    ]
+    assert diff(before["routing.yaml"][0], after["routing.yaml"][0]) == [
+        "-      - group: Hỗ trợ kỹ thuật     # block-style step",
+        "+      - group: Kỹ thuật     # block-style step",
+    ]
+    # Files without drift are not touched, not even rewritten with the same bytes.
+    for name in ("greetings.yaml", "policy.yaml"):
+        assert after[name] == before[name], name
+    assert "renamed in the tenant: groups/Hỗ trợ kỹ thuật -> Kỹ thuật" in result.output
+
+    plan = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert tenant.run("drift", str(tenant.manifests)).exit_code == 0
+
+
+def test_a_value_the_manifests_cannot_hold_leaves_every_file_unchanged(odd: tuple[Tenant, Console]):
+    tenant, console = odd
+    before = snapshot(tenant.manifests)
+    console.update_group("Kinh doanh", timeout=25)  # writable on its own
+    console.restrict_outbound("842871002283", ["101"])  # lists the API does not return
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 1, result.output
+    assert "hotlines/842871002283: outbound_access: the tenant's value 'restricted' cannot be written" in result.output
+    assert "nothing was written" in result.output
+    assert snapshot(tenant.manifests) == before
+
+
+def test_in_sync_writes_nothing(odd: tuple[Tenant, Console]):
+    tenant, _ = odd
+    before = snapshot(tenant.manifests)
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 0, result.output
+    assert snapshot(tenant.manifests) == before
+
