@@ -156,11 +156,13 @@ class FileEditor:
             raise EditError(f"{self.display}: `{kind}` is not a block list that an object can be appended to; "
                             "write it as `- name: ...` items")
         lines = [line for obj in objects for line in _block_item(obj, indent, 1, indent)]
-        if found is not None:  # `groups:` or `groups: []`
+        if found is not None:  # `groups:`, `groups: ~` or `groups: []`: the items go under the key
             key, value = found
             colon = self.text.index(":", key.end_mark.index)
-            end = max(value.end_mark.index, colon + 1)
-            self._splice(colon + 1, self._line_end(end), nl + nl.join(lines))
+            if value.end_mark.index > value.start_mark.index:
+                self._splice(colon + 1, value.end_mark.index, "")
+            at = self._line_end(colon)
+            self._splice(at, at, nl + nl.join(lines))
             return
         sep = "" if not self.text.strip() else (nl if self.text.endswith(("\n", "\r")) else nl + nl)
         self._splice(len(self.text), len(self.text), sep + f"{kind}:" + nl + nl.join(lines) + nl)
@@ -187,11 +189,10 @@ class FileEditor:
         if node.anchor is not None:
             raise EditError(f"{self.display}:{node.start_mark.line + 1}: the value has a YAML anchor (&{node.anchor}) "
                             "that other places share; edit it by hand")
-        if isinstance(node, ScalarNode) and not isinstance(new, (dict, list)):
-            text = _scalar(new, node, in_flow)
-            if node.start_mark.index == node.end_mark.index and self.text[node.start_mark.index - 1:node.start_mark.index] == ":":
-                text = " " + text  # `key:` with nothing after it
-            self._splice(node.start_mark.index, node.end_mark.index, text)
+        if isinstance(node, ScalarNode) and node.style in ("|", ">") and isinstance(new, str):
+            self._put_block_scalar(node, new)
+        elif isinstance(node, ScalarNode) and not isinstance(new, (dict, list)):
+            self._put_scalar(node, _scalar(new, node, in_flow), key)
         elif isinstance(node, MappingNode) and isinstance(new, dict):
             if node.flow_style:
                 same_keys = len(old) == len(new) and all(any(_same_key(k, n) for n in new) for k in old)
@@ -225,10 +226,32 @@ class FileEditor:
             colon = self.text.index(":", key.end_mark.index)
             self._splice(colon + 1, _content_end(node, self.text), " " + text)
             return
+        self._put_scalar(node, text, key)
+
+    def _put_block_scalar(self, node: ScalarNode, new: str) -> None:
+        """A `|` or `>` text stays one, with its indentation; the chomping indicator
+        follows the new text's trailing newlines."""
         start = node.start_mark.index
-        if start == node.end_mark.index and self.text[start - 1:start] == ":":
-            text = " " + text
-        self._splice(start, node.end_mark.index, text)
+        header_end = self._line_end(start)
+        header = self.text[start:header_end]
+        body = new[:-1] if new.endswith("\n") and not new.endswith("\n\n") else new
+        chomp = "" if body is not new else ("+" if new.endswith("\n") else "-")
+        style = node.style if "\n" not in body else "|"  # folding would join the lines
+        digits = "".join(c for c in header.split("#")[0][1:].strip() if c.isdigit())
+        first = self._line_after(header_end)
+        indent = " " * self._column(first) if first < len(self.text) else " " * (node.start_mark.column + 2)
+        rest = header[1:].lstrip("0123456789+-")
+        lines = [indent + line if line else "" for line in body.split("\n")]
+        self._splice(start, _content_end(node, self.text),
+                     style + digits + chomp + rest + self.newline + self.newline.join(lines))
+
+    def _put_scalar(self, node: Node, text: str, key: ScalarNode | None) -> None:
+        if isinstance(node, ScalarNode) and node.start_mark.index == node.end_mark.index and key is not None:
+            # `key:` with nothing after it: the empty value's mark lies at the next token.
+            colon = self.text.index(":", key.end_mark.index)
+            self._splice(colon + 1, colon + 1, " " + text)
+            return
+        self._splice(node.start_mark.index, node.end_mark.index, text)
 
     def _edit_mapping(self, node: MappingNode, old: dict, new: dict, key_order: Any) -> None:
         pairs = list(node.value)
