@@ -168,3 +168,90 @@ def test_in_sync_writes_nothing(odd: tuple[Tenant, Console]):
     assert result.exit_code == 0, result.output
     assert snapshot(tenant.manifests) == before
 
+
+
+def test_a_rename_is_found_by_a_plain_name_slot_and_unmanaged_kinds_are_not_added(odd: tuple[Tenant, Console]):
+    tenant, console = odd
+    before = snapshot(tenant.manifests)
+    scripts = console.api.ok("GET", "call_script/list", params={"size": 100})["items"]
+    (script,) = [s for s in scripts if s["script_name"] == "Giờ hành chính"]
+    body = {k: script[k] for k in ("note", "scripts", "criterias") if k in script}
+    console.api.ok("PUT", f"call_script/update/{script['_id']}", json={**body, "name": "Giờ làm việc"})
+    console.api.ok("POST", "greeting/upload-text-to-speech", params={"greeting_name": "Khuyến mãi"},
+                   json={"text": "Tháng này giảm giá.", "speed": "0", "voice": "northern_female_ngocanh"})
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 2, result.output
+    after = snapshot(tenant.manifests)
+    assert diff(before["routing.yaml"][0], after["routing.yaml"][0]) == [
+        "-  - name: Giờ hành chính",
+        "+  - name: Giờ làm việc",
+        "+    previous_names: [Giờ hành chính]",
+        "-    call_script: Giờ hành chính",
+        "+    call_script: Giờ làm việc",
+    ]
+    # greetings are not pruned: a new one in the console is not the manifests' to own
+    assert after["greetings.yaml"] == before["greetings.yaml"]
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+@pytest.fixture
+def groups_only(tmp_path: Path):
+    """A tenant of two extensions whose manifests own groups and declare one."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
+    (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
+    sim = Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]})
+    url = sim.start()
+    try:
+        tenant = Tenant(sim, url, manifests)
+        assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        yield tenant, Console(open_api(sim, "http"))
+    finally:
+        sim.stop()
+
+
+def test_a_rename_without_referrers_is_found_by_its_identical_content(groups_only: tuple[Tenant, Console]):
+    tenant, console = groups_only
+    console.update_group("A", group_name="B")
+    assert tenant.run("drift", str(tenant.manifests), "--write").exit_code == 2
+    assert tenant.read("teams.yaml") == "groups:\n  - name: B   # the only team\n    previous_names: [A]\n" \
+                                        "    members: ['101']\n"
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_pending_rename_in_the_manifests_is_given_back_the_tenants_name(groups_only: tuple[Tenant, Console]):
+    tenant, _ = groups_only
+    tenant.edit("teams.yaml", "groups:\n  - name: C\n    previous_names: [Z, A]\n    members: ['101']\n")
+    assert tenant.run("drift", str(tenant.manifests), "--write").exit_code == 2
+    assert tenant.read("teams.yaml") == "groups:\n  - name: A\n    previous_names: [Z]\n    members: ['101']\n"
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_new_objects_of_a_kind_no_file_holds_go_to_a_new_kind_file(groups_only: tuple[Tenant, Console]):
+    tenant, console = groups_only
+    (tenant.manifests / "teams.yaml").unlink()
+    tenant.edit("more.yaml", "# nothing here yet\n")
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    console.add_group(group_name="Trực đêm", strategy="rollover", sip_members=["102", "101"], timeout=20)
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 2, result.output
+    assert tenant.read("groups.yaml").endswith(
+        "groups:\n  - name: Trực đêm\n    strategy: rollover\n    members: [\"102\", \"101\"]\n"
+        "    member_timeout: 20\n    priority: none\n")
+    assert tenant.read("more.yaml") == "# nothing here yet\n"
+    assert "created" in result.output
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_fields_the_api_never_returns_are_left_as_they_are(groups_only: tuple[Tenant, Console]):
+    tenant, console = groups_only
+    tenant.edit("teams.yaml", "groups:\n  - name: A\n    members: ['101']\n    queue: {enabled: false}\n")
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    tenant.edit("teams.yaml", "groups:\n  - name: A\n    members: ['101']\n    queue: {enabled: true}\n")
+    console.update_group("A", timeout=40)
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 2, result.output
+    assert tenant.read("teams.yaml") == \
+        "groups:\n  - name: A\n    members: ['101']\n    member_timeout: 40\n    queue: {enabled: true}\n"
+    assert "not written (the API never returns it): groups/A: queue" in result.output
