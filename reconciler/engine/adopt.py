@@ -29,7 +29,7 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import KIND_REF_WORD, nfc
+from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
 
 PREVIOUS_NAMES = "previous_names"
 
@@ -117,6 +117,9 @@ class _Adopter:
                 self._set(change.kind, change.name, kind.identity, f.old)
                 previous = [p for p in _previous(self.manifests, change.kind, change.name) if p != f.old]
                 self._set(change.kind, change.name, PREVIOUS_NAMES, previous)
+            elif _has_env(f.new):
+                self.out.problems.append(f"{change.address}: {f.field}: the manifests set it from ${{env:...}}; "
+                                         "change the variable, or write the value in the manifest by hand")
             else:
                 self._set(change.kind, change.name, f.field, f.old)
 
@@ -254,6 +257,14 @@ def _keep_omitted(new: Any, full: Any, given: Any) -> Any:
     if isinstance(new, list) and isinstance(full, list) and isinstance(given, list) and len(new) == len(full) == len(given):
         return [_keep_omitted(n, f, g) for n, f, g in zip(new, full, given)]
     return new
+
+
+def _has_env(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_env(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_env(v) for v in value)
+    return env_name(value) is not None
 
 
 def _renamed(value: Any, old: str, new: str, word: str | None) -> Any:

@@ -139,16 +139,24 @@ def write_back(mset: ManifestSet, changes: EditsLike, verify: Callable[[Path], l
 
 
 def _check_in_scratch(root: Path, texts: dict[Path, str], verify: Callable[[Path], list[str]]) -> list[str]:
-    base = root if root.is_dir() else root.parent
+    """`verify` of the edited set: a copy of the directory with the new texts, or, for a
+    one-file set, the new text beside the file (its mp3 paths are relative to it)."""
+    if root.is_file():
+        check = root.with_name(f".{root.name}.reconciler-check{root.suffix}")
+        try:
+            check.write_text(texts[root], encoding="utf-8", newline="")
+            return [p.replace(str(check), str(root)) for p in verify(check)]
+        finally:
+            check.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="reconciler-write-") as scratch:
         copy = Path(scratch) / "manifests"
-        shutil.copytree(base, copy, symlinks=True, ignore=shutil.ignore_patterns(".*"))
+        # Files, not links: a link that points inside the set must still do so in the copy.
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".*"))
         for path, text in texts.items():
-            target = copy / path.relative_to(base)
+            target = copy / path.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8", newline="")
-        problems = verify(copy / root.name if root.is_file() else copy)
-        return [p.replace(str(copy), str(base)) for p in problems]
+        return [p.replace(str(copy), str(root)) for p in verify(copy)]
 
 
 def _read(path: Path) -> str:

@@ -255,3 +255,33 @@ def test_fields_the_api_never_returns_are_left_as_they_are(groups_only: tuple[Te
     assert tenant.read("teams.yaml") == \
         "groups:\n  - name: A\n    members: ['101']\n    member_timeout: 40\n    queue: {enabled: true}\n"
     assert "not written (the API never returns it): groups/A: queue" in result.output
+
+
+def test_a_value_the_manifests_take_from_the_environment_is_not_overwritten(odd: tuple[Tenant, Console]):
+    tenant, console = odd
+    text = tenant.read("routing.yaml").replace(">-\n      Inbound, office hours", '"${env:OFFICE_NOTE}"')
+    tenant.edit("routing.yaml", text)
+    env = {"OFFICE_NOTE": "Inbound, office hours"}
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env=env).exit_code == 0
+    before = snapshot(tenant.manifests)
+    scripts = console.api.ok("GET", "call_script/list", params={"size": 100})["items"]
+    (script,) = [s for s in scripts if s["script_name"] == "Giờ hành chính"]
+    console.api.ok("PUT", f"call_script/update/{script['_id']}",
+                   json={"name": script["script_name"], "scripts": script["scripts"], "note": "Changed by hand"})
+    result = tenant.run("drift", str(tenant.manifests), "--write", env=env)
+    assert result.exit_code == 1
+    assert "call_scripts/Giờ hành chính: note: the manifests set it from ${env:...}" in result.output
+    assert snapshot(tenant.manifests) == before
+
+
+def test_a_one_file_manifest_set_is_edited_in_place(groups_only: tuple[Tenant, Console]):
+    tenant, console = groups_only
+    one = tenant.manifests / "all.yaml"
+    one.write_text("policy:\n  prune: [groups]\n\ngroups:\n  - name: A   # the only team\n    members: ['101']\n")
+    console.add_group(group_name="B", strategy="random", sip_members=["102"], timeout=10)
+    result = tenant.run("drift", str(one), "--write")
+    assert result.exit_code == 2, result.output
+    assert one.read_text().endswith("    members: ['101']\n  - name: B\n    strategy: random\n    members: [\"102\"]\n"
+                                    "    member_timeout: 10\n    priority: none\n")
+    assert sorted(p.name for p in tenant.manifests.iterdir()) == ["all.yaml", "policy.yaml", "teams.yaml"]
+    assert tenant.run("plan", str(one), "--detailed-exitcode").exit_code == 0
