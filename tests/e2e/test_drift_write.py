@@ -9,7 +9,8 @@ from __future__ import annotations
 import difflib
 import shutil
 from pathlib import Path
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import pytest
 
@@ -58,31 +59,46 @@ class Console:
     def delete_menu(self, name: str) -> None:
         self.api.ok("DELETE", f"key-interaction/delete/{self.menu(name)['_id']}")
 
+    def update_call_script(self, script_name: str, **changes: Any) -> None:
+        scripts = self.api.ok("GET", "call_script/list", params={"size": 100})["items"]
+        (script,) = [s for s in scripts if s["script_name"] == script_name]
+        body = {"name": script_name, **{k: script[k] for k in ("note", "scripts", "criterias") if k in script}}
+        self.api.ok("PUT", f"call_script/update/{script['_id']}", json={**body, **changes})
+
     def restrict_outbound(self, number: str, extensions: list[str]) -> None:
         self.api.ok("POST", "hotline/update", json={"hotline": number, "access_type":
                                                     "applies_according_to_employee_criteria", "extensions": extensions})
 
 
-@pytest.fixture
-def odd(tmp_path: Path):
-    """The odd manifests applied to a fresh demo tenant; a console on it."""
-    manifests = tmp_path / "manifests"
-    shutil.copytree(ODD, manifests)
-    sim = Simulator(api_key=API_KEY)
-    url = sim.start()
-    try:
-        tenant = Tenant(sim, url, manifests)
-        applied = tenant.run("apply", str(manifests), "--auto-approve")
-        assert applied.exit_code == 0, applied.output
+@contextmanager
+def applied(manifests: Path, **simulator: Any) -> Iterator[tuple[Tenant, Console]]:
+    """A simulated tenant the manifests were just applied to, and a console on it."""
+    with Simulator(api_key=API_KEY, **simulator) as sim:
+        tenant = Tenant(sim, sim.url, manifests)
+        done = tenant.run("apply", str(manifests), "--auto-approve")
+        assert done.exit_code == 0, done.output
         assert tenant.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
         yield tenant, Console(open_api(sim, "http"))
-    finally:
-        sim.stop()
+
+
+@pytest.fixture
+def odd(tmp_path: Path) -> Iterator[tuple[Tenant, Console]]:
+    """The odd manifests applied to a fresh demo tenant."""
+    shutil.copytree(ODD, tmp_path / "manifests")
+    with applied(tmp_path / "manifests") as pair:
+        yield pair
 
 
 def snapshot(directory: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def adopt(tenant: Tenant) -> tuple[Any, dict[str, tuple[bytes, int]]]:
+    """`drift --write`, which finds drift (exit 2) and writes it; the files after it."""
+    result = tenant.run("drift", str(tenant.manifests), "--write")
+    assert result.exit_code == 2, result.output
+    return result, snapshot(tenant.manifests)
 
 
 def diff(before: bytes, after: bytes) -> list[str]:
@@ -100,9 +116,7 @@ def test_console_edits_become_exactly_the_expected_line_changes(odd: tuple[Tenan
     console.delete_menu("Menu hỗ trợ")                                           # ... so a menu can go
     console.add_group(group_name="Trực đêm", strategy="random", sip_members=["103"], timeout=15)  # new, pruned kind
 
-    result = tenant.run("drift", str(tenant.manifests), "--write")
-    assert result.exit_code == 2, result.output  # drift was found (and adopted)
-    after = snapshot(tenant.manifests)
+    result, after = adopt(tenant)
 
     assert diff(before["groups.yaml"][0], after["groups.yaml"][0]) == [
         "-  strategy:     rollover",
@@ -173,15 +187,10 @@ def test_in_sync_writes_nothing(odd: tuple[Tenant, Console]):
 def test_a_rename_is_found_by_a_plain_name_slot_and_unmanaged_kinds_are_not_added(odd: tuple[Tenant, Console]):
     tenant, console = odd
     before = snapshot(tenant.manifests)
-    scripts = console.api.ok("GET", "call_script/list", params={"size": 100})["items"]
-    (script,) = [s for s in scripts if s["script_name"] == "Giờ hành chính"]
-    body = {k: script[k] for k in ("note", "scripts", "criterias") if k in script}
-    console.api.ok("PUT", f"call_script/update/{script['_id']}", json={**body, "name": "Giờ làm việc"})
+    console.update_call_script("Giờ hành chính", name="Giờ làm việc")
     console.api.ok("POST", "greeting/upload-text-to-speech", params={"greeting_name": "Khuyến mãi"},
                    json={"text": "Tháng này giảm giá.", "speed": "0", "voice": "northern_female_ngocanh"})
-    result = tenant.run("drift", str(tenant.manifests), "--write")
-    assert result.exit_code == 2, result.output
-    after = snapshot(tenant.manifests)
+    _, after = adopt(tenant)
     assert diff(before["routing.yaml"][0], after["routing.yaml"][0]) == [
         "-  - name: Giờ hành chính",
         "+  - name: Giờ làm việc",
@@ -195,20 +204,14 @@ def test_a_rename_is_found_by_a_plain_name_slot_and_unmanaged_kinds_are_not_adde
 
 
 @pytest.fixture
-def groups_only(tmp_path: Path):
+def groups_only(tmp_path: Path) -> Iterator[tuple[Tenant, Console]]:
     """A tenant of two extensions whose manifests own groups and declare one."""
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
     (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
-    sim = Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]})
-    url = sim.start()
-    try:
-        tenant = Tenant(sim, url, manifests)
-        assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
-        yield tenant, Console(open_api(sim, "http"))
-    finally:
-        sim.stop()
+    with applied(manifests, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as pair:
+        yield pair
 
 
 def test_a_rename_without_referrers_is_found_by_its_identical_content(groups_only: tuple[Tenant, Console]):
@@ -264,10 +267,7 @@ def test_a_value_the_manifests_take_from_the_environment_is_not_overwritten(odd:
     env = {"OFFICE_NOTE": "Inbound, office hours"}
     assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env=env).exit_code == 0
     before = snapshot(tenant.manifests)
-    scripts = console.api.ok("GET", "call_script/list", params={"size": 100})["items"]
-    (script,) = [s for s in scripts if s["script_name"] == "Giờ hành chính"]
-    console.api.ok("PUT", f"call_script/update/{script['_id']}",
-                   json={"name": script["script_name"], "scripts": script["scripts"], "note": "Changed by hand"})
+    console.update_call_script("Giờ hành chính", note="Changed by hand")
     result = tenant.run("drift", str(tenant.manifests), "--write", env=env)
     assert result.exit_code == 1
     assert "call_scripts/Giờ hành chính: note: the manifests set it from ${env:...}" in result.output
