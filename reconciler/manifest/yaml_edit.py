@@ -43,6 +43,7 @@ class _Splice:
     start: int
     end: int
     text: str
+    first: bool = False  # removes the first item of a list: the blank lines after it go too
 
 
 @dataclass
@@ -61,6 +62,7 @@ class FileEditor:
     text: str
     root: Node | None = None
     splices: list[_Splice] = field(default_factory=list)
+    removed: dict[int, tuple[SequenceNode, set[int]]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, display: str, text: str) -> "FileEditor":
@@ -123,17 +125,11 @@ class FileEditor:
         start = self._dash_line(slot.node)
         end = self._line_after(_content_end(slot.node, self.text))
         start = self._leading_comments(start, self._column(start))
+        first = index == 0 and len(items) > 1
         if index > 0 and self._blank_before(start):
             start = self._line_start(start - 1)
-        elif index + 1 < len(items):
-            while end < len(self.text) and self._line_text(end).strip() == "":
-                end = self._line_after(end)
-        if len(items) == 1:
-            # The kind's list is now empty: `groups: []`, on the key's line.
-            key, _ = next((k, v) for k, v in self.root.value if v is slot.seq)  # type: ignore[union-attr]
-            colon = self.text.index(":", key.end_mark.index)
-            self._splice(colon + 1, colon + 1, " []")
-        self._splice(start, end, "")
+        self.splices.append(_Splice(start, end, "", first))
+        self.removed.setdefault(id(slot.seq), (slot.seq, set()))[1].add(id(slot.node))
 
     def append(self, kind: str, objects: list[dict], indent: int = 2) -> None:
         """Append objects at the end of this file's list of `kind` (the list, or the key,
@@ -169,13 +165,35 @@ class FileEditor:
 
     def result(self) -> str:
         text = self.text
-        ordered = sorted(self.splices, key=lambda s: (s.start, s.end))
-        for a, b in zip(ordered, ordered[1:]):
-            if b.start < a.end:
-                raise EditError(f"{self.display}: two edits overlap (a bug of reconciler; nothing was written)")
+        splices = [_Splice(s.start, s.end, s.text, s.first) for s in self.splices]
+        for seq, gone in self.removed.values():
+            if len(gone) == len(seq.value):
+                # Every object of the kind is gone: `groups: []`, on the key's line.
+                key = next(k for k, v in self.root.value if v is seq)  # type: ignore[union-attr]
+                colon = self.text.index(":", key.end_mark.index)
+                splices.append(_Splice(colon + 1, colon + 1, " []"))
+        ordered = self._merged(self._merged(splices))
         for s in reversed(ordered):
             text = text[:s.start] + s.text + text[s.end:]
         return ("\ufeff" if getattr(self, "_bom", False) else "") + text
+
+    def _merged(self, splices: list[_Splice]) -> list[_Splice]:
+        """Splices in order; removals of neighbouring objects (which may share a blank
+        line) become one; a removal of a list's first item takes the blank lines after it."""
+        for splice in splices:
+            while splice.first and splice.end < len(self.text) and self._line_text(splice.end).strip() == "":
+                splice.end = self._line_after(splice.end)
+        ordered: list[_Splice] = []
+        for splice in sorted(splices, key=lambda s: (s.start, s.end)):
+            last = ordered[-1] if ordered else None
+            if last is not None and not last.text and not splice.text and last.start < splice.end \
+                    and splice.start <= last.end:
+                ordered[-1] = _Splice(last.start, max(last.end, splice.end), "", last.first)
+                continue
+            if last is not None and splice.start < last.end:
+                raise EditError(f"{self.display}: two edits overlap (a bug of reconciler; nothing was written)")
+            ordered.append(splice)
+        return ordered
 
     @property
     def changed(self) -> bool:

@@ -156,6 +156,18 @@ def test_removing_an_object_takes_its_comment_and_one_blank_line():
     assert remove(GROUPS, "C") == GROUPS.replace("\n  - name: C\n    strategy: random\n", "")
 
 
+def test_removing_neighbours_and_every_object():
+    editor = FileEditor.parse("groups.yaml", GROUPS)
+    slots = editor.objects("groups", "name")
+    editor.remove(slots["A"])
+    editor.remove(slots["B"])
+    assert editor.result() == "# Teams\ngroups:\n  - name: C\n    strategy: random\n# the end\n"
+    editor = FileEditor.parse("groups.yaml", GROUPS)
+    for slot in editor.objects("groups", "name").values():
+        editor.remove(slot)
+    assert editor.result() == "# Teams\ngroups: []\n# the end\n"
+
+
 def test_removing_the_only_object_leaves_an_empty_list():
     text = "groups:   # mine\n  - name: A\n    strategy: random\npolicy: {}\n"
     assert remove(text, "A") == "groups: []   # mine\npolicy: {}\n"
