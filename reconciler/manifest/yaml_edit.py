@@ -31,6 +31,8 @@ from reconciler.manifest.yaml_source import _plain
 # Characters that may not start a plain scalar, and sequences that may not appear in one.
 _PLAIN_FIRST = set("-?:,[]{}#&*!|>'\"%@`") | {" "}
 _FLOW_CHARS = set(",[]{}")
+# Plain words YAML 1.1 readers (PyYAML, many editors and linters) take for booleans.
+_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off"}
 
 
 class EditError(ReconcilerError):
@@ -463,6 +465,8 @@ def _plain_ok(text: str, in_flow: bool) -> bool:
     if not text or text[0] in _PLAIN_FIRST or text != text.strip() or not text.isprintable():
         return False
     if ": " in text or " #" in text or text.endswith(":") or (in_flow and _FLOW_CHARS & set(text)):
+        return False
+    if text.lower() in _YAML11_WORDS:
         return False
     return _plain(text) == text
 

@@ -36,6 +36,7 @@ def append(text: str, *objects: dict, kind: str = "groups") -> str:
     ("strategy: rollover", "Nhóm: A", 'strategy: "Nhóm: A"'),      # plain would not read back
     ("strategy: rollover", "123", 'strategy: "123"'),              # nor would a number
     ("strategy: rollover", "#1 nhóm", 'strategy: "#1 nhóm"'),
+    ("strategy: rollover", "no", 'strategy: "no"'),                # a boolean to YAML 1.1 readers
     ("strategy: 'a'", "it's", "strategy: 'it''s'"),
     ("strategy:", "random", "strategy: random"),                   # empty (null) value
     ("strategy: ~", None, "strategy: ~"),
