@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+# What a manifest can state is export's judgement; adoption uses the very same one.
 from reconciler.engine.export import _clean, _inexpressible, _invalid
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Change, Plan
@@ -74,7 +75,6 @@ class _Adopter:
         terms = live_in_manifest_terms(live)
         self.live_data = {k: {str(d[KINDS[k].identity]): d for _, d in items} for k, items in terms.items()}
         self.identities = {k: set(v) for k, v in self.live_data.items()}
-        self.ambiguous: set[tuple[str, str]] = set()
 
     def run(self) -> Adoption:
         creates = [c for c in self.plan.changes if c.action == "create"]
@@ -161,7 +161,7 @@ class _Adopter:
                                      "one in the console, then run again")
             return
         manifest = _clean(kind, kind.to_manifest(data))
-        found = _inexpressible(kind, data, self.identities, self.ambiguous) or _invalid(kind, manifest)
+        found = _inexpressible(kind, data, self.identities, set()) or _invalid(kind, manifest)
         dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret]
         found += [f"{f}: the tenant's value {data[f]!r} cannot be written in a manifest" for f in dropped]
         if found:
@@ -175,7 +175,7 @@ class _Adopter:
         obj = self.manifests.objects[kind_key][key]
         address = f"{kind_key}/{key}"
         known = {k: self.identities.get(k, set()) | set(self.manifests.objects.get(k, {})) for k in KINDS}
-        found = _inexpressible(kind, values, known, self.ambiguous)
+        found = _inexpressible(kind, values, known, set())
         merged = {**obj.model.model_dump(exclude_unset=True), **values}
         try:
             kind.model.model_validate(merged, strict=True)
