@@ -128,7 +128,8 @@ def write_back(mset: ManifestSet, changes: EditsLike, verify: Callable[[Path], l
     staged = []
     try:
         for path, text in texts.items():
-            staged.append((_stage(path, text), path))
+            real = Path(os.path.realpath(path))  # a linked manifest file: its target is edited, the link kept
+            staged.append((_stage(real, text), real))
     except OSError as err:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)

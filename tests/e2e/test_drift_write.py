@@ -285,3 +285,14 @@ def test_a_one_file_manifest_set_is_edited_in_place(groups_only: tuple[Tenant, C
                                     "    member_timeout: 10\n    priority: none\n")
     assert sorted(p.name for p in tenant.manifests.iterdir()) == ["all.yaml", "policy.yaml", "teams.yaml"]
     assert tenant.run("plan", str(one), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_linked_manifest_file_is_edited_through_its_link(groups_only: tuple[Tenant, Console], tmp_path: Path):
+    tenant, console = groups_only
+    shared = tmp_path / "shared-teams.yaml"
+    (tenant.manifests / "teams.yaml").rename(shared)
+    (tenant.manifests / "teams.yaml").symlink_to(shared)
+    console.update_group("A", timeout=45)
+    adopt(tenant)
+    assert (tenant.manifests / "teams.yaml").is_symlink()
+    assert shared.read_text() == "groups:\n  - name: A   # the only team\n    members: ['101']\n    member_timeout: 45\n"
