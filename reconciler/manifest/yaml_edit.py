@@ -116,6 +116,9 @@ class FileEditor:
         for name, value in fields.items():
             current = next((k for k in old if _same_key(k, name)), name)
             new[current] = value
+        if slot.node.flow_style:  # `- {name: A, strategy: random}`: stays one flow mapping
+            self._edit(slot.node, old, new, None, False)
+            return
         position = {name: i for i, name in enumerate(order)}
         self._edit_mapping(slot.node, old, new, key_order=lambda k: position.get(str(k), len(order)))
 

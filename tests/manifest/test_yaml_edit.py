@@ -91,6 +91,13 @@ def test_a_reference_where_there_was_none():
     assert set_fields(text, "A", on_timeout={"ivr": "Menu"}) == text.replace("null", "{ivr: Menu}")
 
 
+def test_an_object_written_as_a_flow_mapping_stays_one():
+    text = "groups:\n  - {name: A, strategy: random}   # small\n  - {name: B}\n"
+    assert set_fields(text, "A", strategy="rollover") == text.replace("random", "rollover")
+    assert set_fields(text, "B", member_timeout=20) == text.replace("{name: B}", "{name: B, member_timeout: 20}")
+    assert remove(text, "B") == "groups:\n  - {name: A, strategy: random}   # small\n"
+
+
 def test_a_block_reference_is_edited_in_place_and_a_key_removed():
     text = "ivr_menus:\n  - name: M\n    keys:\n      1: {group: A}  # one\n      2:\n        ivr: N\n      3: {group: C}\n"
     editor = FileEditor.parse("ivr.yaml", text)
