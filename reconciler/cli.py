@@ -347,8 +347,10 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="text for people, json for programs (stable, format_version), markdown for an issue or PR comment.")
+@click.option("--write", is_flag=True,
+              help="Adopt the drift: edit the manifests in DIRECTORY in place so that they match the tenant.")
 @tenant_options
-def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) -> None:
+def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: int | None) -> None:
     """Compare the tenant with the manifests in DIRECTORY (default: the current one).
 
     Lists, per kind: managed objects whose live fields differ (live vs manifest values),
@@ -357,31 +359,69 @@ def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) ->
     the fields the API never returns, with whether they match the last apply. Changes
     nothing; `reconciler apply` puts the tenant back.
 
+    With --write, the drift is adopted instead: the manifests are edited in place (changed
+    fields where they stand, objects gone from the tenant removed, new objects of pruned
+    kinds appended, console renames kept as renames), comments and formatting elsewhere
+    untouched, so that `plan` then shows no changes. The report printed is the drift
+    adopted. Nothing is written if a live value cannot be written in a manifest.
+
     Exit 0 in sync, 2 drift, 1 error. Drift is exactly what `plan` would change: the
     same plan, read as "live vs manifest"."""
-    from reconciler.engine.drift import drift_of_tenant
+    from reconciler.engine.drift import drift_report
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
+    from reconciler.engine.session import plan_tenant
 
     manifests = _load(directory)
     client = _client(url, concurrency)
 
     async def go() -> Any:
         async with client:
-            return await drift_of_tenant(client, manifests)
+            return await plan_tenant(client, manifests)
 
     try:
-        report, _ = _run(go())
+        the_plan, live = _run(go())
     except PlanError as err:
         _error_report(fmt, "drift", err.problems)
         raise
+    report = drift_report(the_plan, live.ledger)
     if fmt == "json":
         click.echo(render_json(report), nl=False)
     elif fmt == "markdown":
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
+    if write and not report.in_sync:
+        _adopt_drift(manifests, the_plan, live)
     if not report.in_sync:
         sys.exit(2)
+
+
+def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
+    """drift --write: edit the manifests to match the tenant, checked before writing."""
+    from reconciler.engine.adopt import adopt, still_differs
+    from reconciler.engine.planner import make_plan
+    from reconciler.manifest.writeback import WriteBackError, write_back
+
+    adoption = adopt(the_plan, live, manifests)
+    if adoption.problems:
+        raise WriteBackError(adoption.problems, "Change these in the console so that a manifest can state them, "
+                             "or put the tenant back to the manifests with `reconciler apply`.")
+
+    def verify(root: Path) -> list[str]:
+        try:
+            return still_differs(make_plan(_load(str(root)), live))
+        except (ManifestError, PlanError) as err:
+            return [str(p) for p in err.problems]
+
+    written = write_back(manifests, adoption, verify)
+    for item in written:
+        click.echo(f"{item.action:>8}  {item.path} ({_count(item.objects, 'object')})", err=True)
+    for kind, old, new in adoption.renames:
+        click.echo(f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)", err=True)
+    for line in adoption.left_alone:
+        click.echo(f"not written (the API never returns it): {line}", err=True)
+    if not written:
+        click.echo("No manifest file changed.", err=True)
 
 
 @cli.command()

@@ -20,6 +20,9 @@ from reconciler.engine.drift import (
 from reconciler.engine.render import Style, _md, _plain, masked, value_text
 from reconciler.kinds import KINDS
 
+# The other way out of drift: the manifests take the tenant's values (see engine/adopt.py).
+ADOPT_COMMAND = "reconciler drift DIR --write"
+
 SYMBOLS = {DIFFERS: "~", MISSING: "+", EXTRA: "-"}
 COLOURS = {DIFFERS: "yellow", MISSING: "green", EXTRA: "red"}
 STATE_TEXT = {
@@ -91,8 +94,8 @@ def render_text(report: DriftReport, style: Style = _plain) -> str:
     out += _notes(report)
     out.append(style(summary_line(report), bold=True))
     if not report.in_sync:
-        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or bring the live changes "
-                   "into the manifests (`reconciler export` writes the live tenant as manifests).")
+        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live changes "
+                   f"into the manifests with `{ADOPT_COMMAND}`.")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -187,6 +190,6 @@ def render_markdown(report: DriftReport) -> str:
     if extra:
         out.append("")
     if not report.in_sync:
-        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or bring the live changes into "
-                   "the manifests (`reconciler export` writes the live tenant as manifests).")
+        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live changes into "
+                   f"the manifests with `{ADOPT_COMMAND}`.")
     return "\n".join(out).rstrip() + "\n"

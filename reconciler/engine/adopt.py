@@ -1,0 +1,289 @@
+"""Adopting drift: what the manifests must say so that they match the tenant.
+
+`reconciler drift DIR --write` reads the same plan as `drift` and `plan` (one diff), the
+other way round: where apply would change the tenant, the manifests are changed instead.
+
+- an update, replace or rename: its changed fields take the live values;
+- a create (a managed object gone from the tenant): the object is removed;
+- a delete (a live object in a kind `policy.prune` owns): the object is added;
+- a rename made in the console keeps the object's id, so the manifest object under the
+  old name and the live one under the new name are one object: it is renamed in place
+  (the old name kept in `previous_names`) and every reference to it follows. The pair is
+  found by the referrers that point at the new name where the manifests say the old
+  one, else by identical content; a pair that is not certain stays a removal and an
+  addition.
+
+Fields the API never returns are left as they are. A live value a manifest cannot hold is
+a problem: nothing is written then. Pure functions; no file and no HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+# What a manifest can state is export's judgement; adoption uses the very same one.
+from reconciler.engine.export import _clean, _inexpressible, _invalid
+from reconciler.engine.live import LiveState
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
+from reconciler.kinds import KINDS, Kind
+from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
+
+PREVIOUS_NAMES = "previous_names"
+
+
+@dataclass
+class FieldEdit:
+    """New values for some fields of one manifest object."""
+
+    kind: str
+    key: str  # the object's identity in the manifests today
+    fields: dict[str, Any]
+    order: list[str]  # field order, to place a field the object does not have yet
+
+
+@dataclass
+class Adoption:
+    """The manifest edits that make the manifests match the tenant."""
+
+    edits: list[FieldEdit] = field(default_factory=list)
+    removals: list[tuple[str, str]] = field(default_factory=list)  # (kind, key)
+    additions: list[tuple[str, dict]] = field(default_factory=list)  # (kind, object in manifest form)
+    renames: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, old, new)
+    left_alone: list[str] = field(default_factory=list)  # "groups/CSKH: queue" the API never returns
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.edits or self.removals or self.additions)
+
+
+def adopt(plan: Plan, live: LiveState, manifests: ManifestsLike) -> Adoption:
+    """The edits that turn the drift of `plan` into manifest changes."""
+    return _Adopter(plan, live, manifests).run()
+
+
+class _Adopter:
+    def __init__(self, plan: Plan, live: LiveState, manifests: ManifestsLike):
+        self.plan = plan
+        self.manifests = manifests
+        self.out = Adoption()
+        self.fields: dict[tuple[str, str], dict[str, Any]] = {}
+        terms = live_in_manifest_terms(live)
+        self.live_data = {k: {str(d[KINDS[k].identity]): d for _, d in items} for k, items in terms.items()}
+        self.identities = {k: set(v) for k, v in self.live_data.items()}
+
+    def run(self) -> Adoption:
+        creates = [c for c in self.plan.changes if c.action == "create"]
+        deletes = [c for c in self.plan.changes if c.action == "delete"]
+        renamed = self._console_renames(creates, deletes)
+        for change in self.plan.changes:
+            if change.action in ("update", "replace", "rename"):
+                self._take_fields(change)
+        gone = {(k, old) for k, old, _ in renamed}
+        taken = {(k, new) for k, _, new in renamed}
+        self.out.removals = [(c.kind, c.name) for c in creates if (c.kind, c.name) not in gone]
+        for kind_key, old, new in renamed:
+            self._rename(kind_key, old, new)
+        for change in deletes:
+            if (change.kind, change.name) not in taken:
+                self._add(change)
+        for (kind_key, key), values in self.fields.items():
+            self._check(kind_key, key, values)
+            self.out.edits.append(FieldEdit(kind_key, key, values, _order(KINDS[kind_key])))
+        return self.out
+
+    # --- what changes ----------------------------------------------------------------------
+
+    def _set(self, kind_key: str, key: str, name: str, value: Any) -> None:
+        obj = self.manifests.objects[kind_key][key]
+        if name in obj.model.model_fields_set and name != PREVIOUS_NAMES:
+            full = obj.model.model_dump(include={name}).get(name)
+            given = obj.model.model_dump(include={name}, exclude_unset=True).get(name)
+            value = _keep_omitted(value, full, given)
+        self.fields.setdefault((kind_key, key), {})[name] = value
+
+    def _take_fields(self, change: Change) -> None:
+        kind = KINDS[change.kind]
+        for f in change.fields:
+            if not f.verifiable:
+                self.out.left_alone.append(f"{change.address}: {f.field}")
+            elif f.field == kind.identity:
+                # The manifests rename the object (previous_names) and the tenant has not
+                # followed: the tenant's name is adopted, and is no longer a previous name.
+                self._set(change.kind, change.name, kind.identity, f.old)
+                previous = [p for p in _previous(self.manifests, change.kind, change.name) if p != f.old]
+                self._set(change.kind, change.name, PREVIOUS_NAMES, previous)
+            elif _has_env(f.new):
+                self.out.problems.append(f"{change.address}: {f.field}: the manifests set it from ${{env:...}}; "
+                                         "change the variable, or write the value in the manifest by hand")
+            else:
+                self._set(change.kind, change.name, f.field, f.old)
+
+    def _rename(self, kind_key: str, old: str, new: str) -> None:
+        """A console rename: the object takes the live name and its live fields, the old
+        name is kept in previous_names, and every reference to it follows."""
+        kind = KINDS[kind_key]
+        self.out.renames.append((kind_key, old, new))
+        self._set(kind_key, old, kind.identity, new)
+        previous = [p for p in _previous(self.manifests, kind_key, old) if p != new]
+        self._set(kind_key, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
+        obj = self.manifests.objects[kind_key][old]
+        want = kind.desired(obj.model)
+        live = self.live_data[kind_key][new]
+        for f, value in want.items():
+            if f == kind.identity or f in kind.local_only or f.startswith("_"):
+                continue
+            same = kind.compare(f, value, live)
+            if same is None:
+                continue
+            if not same:
+                self._set(kind_key, old, f, live.get(f))
+        word = KIND_REF_WORD.get(kind_key)
+        for ref_kind, objs in self.manifests.objects.items():
+            referrer_kind = KINDS[ref_kind]
+            for key, referrer in objs.items():
+                if (ref_kind, key) in self.out.removals:
+                    continue
+                written = referrer.model.model_dump(exclude_unset=True, exclude={PREVIOUS_NAMES})
+                for top, value in {**written, **self.fields.get((ref_kind, key), {})}.items():
+                    if top != referrer_kind.identity and (kind_key, old) in referrer_kind.references({top: value}):
+                        self._set(ref_kind, key, top, _renamed(value, old, new, word))
+
+    def _add(self, change: Change) -> None:
+        kind = KINDS[change.kind]
+        data = self.live_data[change.kind].get(change.name)
+        if data is None:  # "Name (id ...)": several live objects share the name
+            self.out.problems.append(f"{change.address}: several live {kind.label}s share this name; rename all but "
+                                     "one in the console, then run again")
+            return
+        manifest = _clean(kind, kind.to_manifest(data))
+        found = _inexpressible(kind, data, self.identities, set()) or _invalid(kind, manifest)
+        dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret]
+        found += [f"{f}: the tenant's value {data[f]!r} cannot be written in a manifest" for f in dropped]
+        if found:
+            self.out.problems += [f"{change.address}: {p}" for p in found]
+            return
+        self.out.additions.append((change.kind, manifest))
+
+    def _check(self, kind_key: str, key: str, values: dict[str, Any]) -> None:
+        """The object as it will read, validated as the manifest loader validates it."""
+        kind = KINDS[kind_key]
+        obj = self.manifests.objects[kind_key][key]
+        address = f"{kind_key}/{key}"
+        known = {k: self.identities.get(k, set()) | set(self.manifests.objects.get(k, {})) for k in KINDS}
+        found = _inexpressible(kind, values, known, set())
+        merged = {**obj.model.model_dump(exclude_unset=True), **values}
+        try:
+            kind.model.model_validate(merged, strict=True)
+        except ValidationError as err:
+            by_field: dict[str, list[str]] = {}
+            for e in err.errors():
+                by_field.setdefault(str(e["loc"][0]) if e["loc"] else "object", []).append(e["msg"])
+            for name, messages in by_field.items():
+                why = f" ({messages[0]})" if len(messages) == 1 else ""
+                found.append(f"{name}: the tenant's value {values.get(name)!r} cannot be written in a manifest{why}")
+        self.out.problems += [f"{address}: {p}" for p in found]
+
+    # --- renames ---------------------------------------------------------------------------
+
+    def _console_renames(self, creates: list[Change], deletes: list[Change]) -> list[tuple[str, str, str]]:
+        """(kind, manifest name, live name) of objects renamed in the console."""
+        unmatched = {k: set(self.plan.unmanaged.get(k, [])) for k in KINDS}
+        for change in deletes:
+            unmatched[change.kind].add(change.name)
+        evidence: dict[tuple[str, str], set[str]] = {}
+        for change in self.plan.changes:
+            kind = KINDS[change.kind]
+            for f in change.fields:
+                if not f.verifiable or f.field == kind.identity:
+                    continue
+                was, wants = kind.references({f.field: f.old}), kind.references({f.field: f.new})
+                if len(was) == len(wants):
+                    for (k_live, live_name), (k_want, wanted) in zip(was, wants):
+                        if k_live == k_want and live_name != wanted:
+                            evidence.setdefault((k_want, wanted), set()).add(live_name)
+        pairs: list[tuple[str, str, str]] = []
+        used: set[tuple[str, str]] = set()
+        for change in creates:
+            k, name = change.kind, change.name
+            if not KINDS[k].renamable:
+                continue
+            candidates = evidence.get((k, name), set()) & unmatched[k]
+            if len(candidates) != 1:
+                candidates = {y for y in unmatched[k] if self._same_content(k, name, y)}
+                if len(candidates) != 1 or any(self._same_content(k, other.name, next(iter(candidates)))
+                                               for other in creates if other.kind == k and other.name != name):
+                    continue
+            (live_name,) = candidates
+            if (k, live_name) not in used and live_name in self.live_data[k]:
+                used.add((k, live_name))
+                pairs.append((k, name, live_name))
+        return pairs
+
+    def _same_content(self, kind_key: str, key: str, live_name: str) -> bool:
+        kind = KINDS[kind_key]
+        live = self.live_data[kind_key].get(live_name)
+        if live is None:
+            return False
+        want = kind.desired(self.manifests.objects[kind_key][key].model)
+        return all(
+            kind.compare(f, v, live) is not False
+            for f, v in want.items()
+            if f != kind.identity and f not in kind.local_only and not f.startswith("_")
+        )
+
+
+def _order(kind: Kind) -> list[str]:
+    """Field order: the identity, then previous_names (a rename reads best next to the
+    name), then the model's order."""
+    rest = [f for f in kind.model.model_fields if f not in (kind.identity, PREVIOUS_NAMES)]
+    return [kind.identity, PREVIOUS_NAMES, *rest]
+
+
+def _previous(manifests: ManifestsLike, kind_key: str, key: str) -> list[str]:
+    return [nfc(p) for p in getattr(manifests.objects[kind_key][key].model, PREVIOUS_NAMES, []) or []]
+
+
+def _keep_omitted(new: Any, full: Any, given: Any) -> Any:
+    """`new` without the nested keys the file leaves out (at their defaults) whose value
+    did not change: adopting one changed key must not spell out every default."""
+    if isinstance(new, dict) and isinstance(full, dict) and isinstance(given, dict):
+        return {k: _keep_omitted(v, full.get(k), given.get(k)) for k, v in new.items()
+                if k in given or k not in full or full[k] != v}
+    if isinstance(new, list) and isinstance(full, list) and isinstance(given, list) and len(new) == len(full) == len(given):
+        return [_keep_omitted(n, f, g) for n, f, g in zip(new, full, given)]
+    return new
+
+
+def _has_env(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_env(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_env(v) for v in value)
+    return env_name(value) is not None
+
+
+def _renamed(value: Any, old: str, new: str, word: str | None) -> Any:
+    """`value` with its references to `old` (`{word: old}`, or the plain name in a slot of
+    that kind) pointing at `new`."""
+    if isinstance(value, dict):
+        if len(value) == 1 and value.get(word) == old:
+            return {word: new}
+        return {k: _renamed(v, old, new, word) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, old, new, word) for v in value]
+    return new if value == old else value
+
+
+def still_differs(plan: Plan) -> list[str]:
+    """What a plan of the adopted manifests still changes, fields the API never returns
+    aside (they are left as they are): empty when the adoption is complete."""
+    return [
+        f"{c.address}: {c.action}" + (f" ({', '.join(f.field for f in c.fields if f.verifiable)})" if c.fields else "")
+        for c in plan.changes
+        if c.action in ("create", "delete") or any(f.verifiable for f in c.fields)
+    ]

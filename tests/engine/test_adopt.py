@@ -1,0 +1,58 @@
+"""Adopting drift (reconciler/engine/adopt.py), in memory: which manifest edits the plan
+read backwards asks for."""
+
+from __future__ import annotations
+
+from reconciler.engine.adopt import _keep_omitted, adopt, still_differs
+from reconciler.engine.planner import make_plan
+from reconciler.kinds import Policy
+from tests.engine.builders import FakeManifests, extension, group, live
+
+
+def adoption(manifests: FakeManifests, state):
+    return adopt(make_plan(manifests, state), state, manifests)
+
+
+def test_a_changed_field_takes_the_live_value_and_nothing_else_moves():
+    m = FakeManifests().add("groups", name="A", members=["101"], member_timeout=20)
+    state = live(groups=[group("A", ["101"], timeout=25)], extensions=[extension("101")])
+    result = adoption(m, state)
+    [edit] = result.edits
+    assert (edit.kind, edit.key, edit.fields) == ("groups", "A", {"member_timeout": 25})
+    assert not result.removals and not result.additions and not result.problems
+
+
+def test_two_renames_with_the_same_content_are_not_guessed():
+    m = FakeManifests(policy=Policy(prune=["groups"]))
+    m.add("groups", name="A", members=["101"]).add("groups", name="B", members=["101"])
+    state = live(groups=[group("C", ["101"]), group("D", ["101"])], extensions=[extension("101")])
+    result = adoption(m, state)
+    assert not result.renames
+    assert sorted(result.removals) == [("groups", "A"), ("groups", "B")]
+    assert sorted(data["name"] for _, data in result.additions) == ["C", "D"]
+
+
+def test_one_rename_with_the_same_content_is_a_rename():
+    m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")])
+    result = adoption(m, state)
+    assert result.renames == [("groups", "A", "B")]
+    [edit] = result.edits
+    assert edit.fields == {"name": "B", "previous_names": ["A"]}
+    assert not result.removals and not result.additions
+
+
+def test_defaults_the_file_leaves_out_stay_out_unless_they_changed():
+    full = {"enabled": True, "when_busy": True, "waiting_time": 90}
+    given = {"waiting_time": 90}
+    assert _keep_omitted({"enabled": False, "when_busy": True, "waiting_time": 60}, full, given) == \
+        {"enabled": False, "waiting_time": 60}
+    assert _keep_omitted([{"a": 1, "b": 2}], [{"a": 1, "b": 2}], [{"a": 1}]) == [{"a": 1}]
+
+
+def test_still_differs_ignores_fields_the_api_never_returns():
+    m = FakeManifests().add("groups", name="A", members=["101"], queue={"enabled": False})
+    state = live(groups=[group("A", ["101"])], extensions=[extension("101")])
+    plan = make_plan(m, state)
+    assert plan.has_changes  # the queue was never applied: unverified
+    assert still_differs(plan) == []
