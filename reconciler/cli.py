@@ -369,15 +369,20 @@ def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) ->
 @click.option("--out", "out_dir", default="exported", show_default=True, metavar="DIR",
               type=click.Path(file_okay=False),
               help="Directory to write the manifests into (created if needed).")
+@click.option("--force", is_flag=True,
+              help="Replace files of the names export writes even if export did not write them (each is listed).")
 @tenant_options
-def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
+def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) -> None:
     """Write the live tenant as manifests into DIR, so that `reconciler plan DIR` shows no changes.
 
     One file per kind (greetings.yaml, groups.yaml, ivr_menus.yaml, call_scripts.yaml,
     hotlines.yaml, extensions.yaml), objects sorted by name or number, references by name.
-    The kinds' files are replaced on every export; exporting again into the same directory
-    gives identical files when the tenant has not changed. Each file starts with the editor
-    line `# yaml-language-server: $schema=../schemas/manifest.schema.json` (`reconciler schema`).
+    Each file's first line says export wrote it, with a digest of its content: export
+    replaces a file only while it is unedited, so exporting again into the same directory
+    gives identical files. A file of those names that export did not write, or that was
+    edited since, is yours: export refuses (exit 1, nothing written) unless --force, and then
+    lists each file it replaced. The second line is the editor line
+    `# yaml-language-server: $schema=../schemas/manifest.schema.json` (`reconciler schema`).
 
     Left out, with a comment saying why (a field left out is left as it is): fields the API
     never returns (a group's queue, an extension's enabled flag, timeout and password, a
@@ -412,10 +417,12 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
 
     live = _run(go())
     result = export_manifests(live)
-    written = write_export(result, out_dir)
+    written = write_export(result, out_dir, force=force)
     for path, what in written:
         count = result.counts.get(path.stem)
         detail = f"{count} object{'s' if count != 1 else ''}" if count is not None else "policy"
+        if what == "replaced":
+            detail += "; your file, not written by export, replaced because of --force"
         click.echo(f"{what:>8}  {path} ({detail})")
     # `export` then `plan` shows no changes: checked here, on the files as written.
     check = make_plan(_load(out_dir), live)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from reconciler.engine.drift import (
+    ADOPT_HINT,
     DIFFERS,
     EXTRA,
     FIX_COMMAND,
@@ -92,7 +93,7 @@ def render_text(report: DriftReport, style: Style = _plain) -> str:
     out.append(style(summary_line(report), bold=True))
     if not report.in_sync:
         out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or bring the live changes "
-                   "into the manifests (`reconciler export` writes the live tenant as manifests).")
+                   f"into the manifests: {ADOPT_HINT}")
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -188,5 +189,5 @@ def render_markdown(report: DriftReport) -> str:
         out.append("")
     if not report.in_sync:
         out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or bring the live changes into "
-                   "the manifests (`reconciler export` writes the live tenant as manifests).")
+                   f"the manifests: {ADOPT_HINT}")
     return "\n".join(out).rstrip() + "\n"
