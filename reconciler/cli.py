@@ -256,7 +256,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
     from reconciler.engine.render import render_text
-    from reconciler.engine.session import apply_to_tenant, plan_tenant
+    from reconciler.engine.session import apply_to_tenant, check_secrets, plan_tenant
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
@@ -274,6 +274,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         the_plan, _ = _run(make())
         client = _client(url, concurrency)  # one client per event loop
     click.echo(render_text(the_plan, style), nl=False)
+    check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
     if not the_plan.has_changes:
         return
     if the_plan.blocked:

@@ -739,3 +739,46 @@ def test_gitlab_recipe_end_to_end(gitlab: dict, user_repo: tuple[Path, dict]):
         done = run_shell(["bash", "-eo", "pipefail"], "\n".join(job["script"]), repo, env)
         assert done.returncode == 0, (name, done.stdout, done.stderr)
     assert (repo / "plan.md").read_text().startswith("### reconciler plan")
+
+
+def _with_managed_password(repo: Path) -> None:
+    extensions = repo / "manifests" / "extensions.yaml"
+    extensions.write_text(extensions.read_text().replace(
+        "    call_timeout: 30\n", "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n", 1))
+
+
+def test_github_recipe_gives_sip_passwords_to_the_apply_job_only(github: dict, user_repo: tuple[Path, dict]):
+    """Managed SIP passwords do not break the recipe: validate, plan and drift run without
+    them (and say what they could not verify); apply, which sends them, gets them."""
+    repo, env = user_repo
+    _with_managed_password(repo)
+    env.pop("EXT_101_PASSWORD", None)
+    for name, job in github["jobs"].items():
+        job_env = github_job_env(github, job)
+        if name == "apply":
+            assert job_env["EXT_101_PASSWORD"] == "${{ secrets.EXT_101_PASSWORD }}"
+        else:
+            assert "EXT_101_PASSWORD" not in job_env, name
+    assert run_shell(["sh", "-e"], "reconciler validate manifests/", repo, env).returncode == 0
+    for stage in ("plan", "apply", "drift"):
+        stage_env = {**env, "EXT_101_PASSWORD": "s3cret-pw"} if stage == "apply" else env
+        for shell, script in github_job_scripts(github, stage):
+            done = run_shell(shell, script, repo, stage_env)
+            assert done.returncode == 0, (stage, script, done.stdout, done.stderr)
+            if stage != "apply" and "reconciler" in script:
+                assert "EXT_101_PASSWORD is not set" in (repo / f"{stage}.md").read_text()
+
+
+def test_gitlab_recipe_scopes_sip_passwords_to_the_apply_job(gitlab: dict, user_repo: tuple[Path, dict]):
+    repo, env = user_repo
+    _with_managed_password(repo)
+    env.pop("EXT_101_PASSWORD", None)
+    _, apply_job = gitlab_job(gitlab, "apply", "CI_DEFAULT_BRANCH")
+    assert apply_job["environment"] == "production"  # the variables' Environment scope
+    for command, rule in [("validate", "merge_request_event"), ("plan", "merge_request_event"),
+                          ("apply", "CI_DEFAULT_BRANCH"), ("drift", "schedule")]:
+        name, job = gitlab_job(gitlab, command, rule)
+        job_env = {**env, "EXT_101_PASSWORD": "s3cret-pw"} if command == "apply" else env
+        assert ("environment" in job) == (command == "apply"), name
+        done = run_shell(["bash", "-eo", "pipefail"], "\n".join(job["script"]), repo, job_env)
+        assert done.returncode == 0, (name, done.stdout, done.stderr)

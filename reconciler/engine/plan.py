@@ -61,6 +61,9 @@ class Plan:
     unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
     blocked: list[str] = field(default_factory=list)  # changes apply cannot make, even forced
     live_counts: dict[str, int] = field(default_factory=dict)
+    # Variables of ${env:NAME} values that were not set when the plan was made: the fields
+    # that use them were not compared, and apply refuses such a saved plan.
+    secrets_not_set: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in ACTIONS}
@@ -89,6 +92,7 @@ class Plan:
             "unsafe": self.unsafe,
             "blocked": self.blocked,
             "live_counts": self.live_counts,
+            "secrets_not_set": self.secrets_not_set,
         }
 
     @classmethod
@@ -104,6 +108,7 @@ class Plan:
             unsafe=data.get("unsafe", []),
             blocked=data.get("blocked", []),
             live_counts=data.get("live_counts", {}),
+            secrets_not_set=data.get("secrets_not_set", []),
         )
 
     def checksum(self) -> str:

@@ -15,7 +15,7 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import KIND_REF_WORD, nfc
+from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
 
 
 class DesiredLike(Protocol):
@@ -140,6 +140,8 @@ class _Planner:
         for f, value in want.items():
             if f in kind.local_only or f.startswith("_") or f == "name":
                 continue
+            if unset_env(value):
+                return False  # cannot tell without the secret: no candidate is picked
             same = kind.compare(f, value, live)
             if same is None:
                 digest = self.live.ledger.fingerprint("greetings", kind.live_id(item), f, value, f in kind.secret)
@@ -230,7 +232,7 @@ class _Planner:
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
-            fields, unverified = self._diff(kind, object_id, want, live)
+            fields, unverified = self._diff(kind, object_id, want, live, key)
             if unverified:
                 self.plan.unverified.setdefault(k, {})[key] = unverified
             old_name = self.renamed_from.get((k, key))
@@ -259,11 +261,18 @@ class _Planner:
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 
-    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict) -> tuple[list[FieldChange], list[str]]:
+    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
+              key: str) -> tuple[list[FieldChange], list[str]]:
         fields: list[FieldChange] = []
         unverified: list[str] = []
         for f, value in want.items():
             if f == kind.identity or f in kind.local_only or f.startswith("_"):
+                continue
+            missing = unset_env(value)
+            if missing:
+                # Plan and drift run without secrets (a pull request's job has none): the
+                # field is not compared, and the output says so.
+                self._secret_not_verified(kind, key, f, missing)
                 continue
             same = kind.compare(f, value, live)
             if same is None:
@@ -274,6 +283,14 @@ class _Planner:
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
         return fields, unverified
+
+    def _secret_not_verified(self, kind: Kind, key: str, field_name: str, names: list[str]) -> None:
+        variables = ", ".join(names)
+        self.plan.warnings.append(
+            f"{kind.label} '{key}': {field_name} not verified: environment variable {variables} "
+            f"{'is' if len(names) == 1 else 'are'} not set here (plan and drift work without it; apply needs it)"
+        )
+        self.plan.secrets_not_set += [n for n in names if n not in self.plan.secrets_not_set]
 
     def _plan_leftovers(self, k: str) -> None:
         kind = KINDS[k]

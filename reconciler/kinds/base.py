@@ -48,6 +48,23 @@ def env_name(value: Any) -> str | None:
     return None
 
 
+def env_refs(value: Any) -> list[str]:
+    """The NAMEs of every `${env:NAME}` in `value` (recursively), in order, once each."""
+    if isinstance(value, dict):
+        found = [n for v in value.values() for n in env_refs(v)]
+    elif isinstance(value, list):
+        found = [n for v in value for n in env_refs(v)]
+    else:
+        name = env_name(value)
+        found = [name] if name is not None else []
+    return list(dict.fromkeys(found))
+
+
+def unset_env(value: Any) -> list[str]:
+    """The variables `value` refers to that are not set here."""
+    return [name for name in env_refs(value) if name not in os.environ]
+
+
 def expand_env(value: Any) -> Any:
     """`value` with every `${env:NAME}` replaced by the variable's value (recursively)."""
     if isinstance(value, dict):

@@ -56,3 +56,59 @@ def test_drift_footer_points_export_at_a_directory_of_its_own(tenant: Tenant):
         assert result.exit_code == 2, result.output
         assert "reconciler export --out live-export" in result.output
         assert "into a new directory" in result.output
+
+
+# --- managed SIP passwords: read-only commands work without the secret ---------------------
+
+PASSWORD_LINE = "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n"
+
+
+def with_password(tenant: Tenant) -> None:
+    text = tenant.read("extensions.yaml")
+    tenant.edit("extensions.yaml", text.replace("    call_timeout: 30\n", PASSWORD_LINE, 1))
+
+
+def test_validate_checks_the_secret_reference_not_its_value(tenant: Tenant):
+    with_password(tenant)
+    result = tenant.run("validate", str(tenant.manifests), env={"EXT_101_PASSWORD": None})
+    assert result.exit_code == 0, result.output
+    bad = tenant.read("extensions.yaml").replace("${env:EXT_101_PASSWORD}", "${env:EXT 101}")
+    tenant.edit("extensions.yaml", bad)
+    assert tenant.run("validate", str(tenant.manifests), env={"EXT_101_PASSWORD": None}).exit_code == 1
+
+
+def test_plan_and_drift_work_without_the_secret_and_say_which_they_could_not_verify(tenant: Tenant):
+    with_password(tenant)
+    secret = {"EXT_101_PASSWORD": "s3cret-pw"}
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve", env=secret).exit_code == 0
+    without = {"EXT_101_PASSWORD": None}
+    plan = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env=without)
+    assert plan.exit_code == 0, plan.output  # nothing else changed
+    assert "extension '101': password not verified: environment variable EXT_101_PASSWORD is not set" in plan.output
+    drift = tenant.run("drift", str(tenant.manifests), env=without)
+    assert drift.exit_code == 0, drift.output
+    assert "EXT_101_PASSWORD is not set" in drift.output
+    as_json = tenant.run("plan", str(tenant.manifests), "--format", "json", env=without)
+    assert '"secrets_not_set": [\n    "EXT_101_PASSWORD"\n  ]' in as_json.output
+
+
+def test_apply_without_the_secret_is_refused_before_anything_is_sent(tenant: Tenant):
+    with_password(tenant)
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", str(tenant.manifests), "--auto-approve", env={"EXT_101_PASSWORD": None})
+    assert result.exit_code == 1
+    assert "environment variable EXT_101_PASSWORD is not set" in result.output
+    assert "Traceback" not in result.output
+    assert tenant.mutations() == []
+
+
+def test_a_plan_saved_without_the_secret_is_refused_by_apply(tenant: Tenant, tmp_path: Path):
+    with_password(tenant)
+    saved = tmp_path / "plan.json"
+    made = tenant.run("plan", str(tenant.manifests), "--out", str(saved), env={"EXT_101_PASSWORD": None})
+    assert made.exit_code == 0, made.output
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", "--plan", str(saved), "--auto-approve", env={"EXT_101_PASSWORD": "s3cret-pw"})
+    assert result.exit_code == 1
+    assert "made where EXT_101_PASSWORD was not set" in result.output
+    assert tenant.mutations() == []
