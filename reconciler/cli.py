@@ -102,26 +102,23 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
     manifests = load_manifests(directory)
     summary = f"{len(manifests)} objects in {len(manifests.files)} file{'s' if len(manifests.files) != 1 else ''}"
     if live:
-        unresolved = manifests.unresolved_references()
-        live_names = _run(_live_names(_client(url, concurrency), {kind for _, _, (kind, _) in unresolved}))
-        problems = check_live_references(manifests, live_names)
+        from reconciler.engine.session import check_against_tenant, read_tenant
+
+        client = _client(url, concurrency)
+
+        async def read() -> Any:
+            async with client:
+                return await read_tenant(client)
+
+        tenant, live_names = _run(read())
+        problems = check_live_references(manifests, live_names)  # with file:line:column
         if problems:
             raise ManifestError(problems)
-        external = len({target for _, _, target in unresolved})
+        for warning in check_against_tenant(manifests, tenant):  # and every check plan makes
+            click.echo(f"Warning: {warning}", err=True)
+        external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
     click.echo(f"{summary}: valid")
-
-
-async def _live_names(client: Any, kinds: set[str]) -> dict[str, set[str]]:
-    """Identities of the live objects of `kinds`, read concurrently."""
-    from reconciler.kinds import KINDS
-
-    wanted = sorted(kinds)
-    async with client:
-        lists = await asyncio.gather(
-            *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
-        )
-    return {k: {KINDS[k].live_identity(item) for item in items} for k, items in zip(wanted, lists)}
 
 
 @cli.command()

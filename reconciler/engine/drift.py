@@ -113,6 +113,7 @@ class DriftReport:
                 "in_sync": self.in_sync_count,
                 "unmanaged": sum(len(v) for v in self.unmanaged.values()),
                 "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
+                "protected": len(self.protected),
             },
             "drift": [
                 {

@@ -81,7 +81,8 @@ class Plan:
         return {
             "format_version": FORMAT_VERSION,
             "summary": {**counts, "unchanged": sum(self.unchanged.values()),
-                        "unmanaged": sum(len(v) for v in self.unmanaged.values())},
+                        "unmanaged": sum(len(v) for v in self.unmanaged.values()),
+                        "protected": len(self.protected)},
             "changes": [c.to_json() for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "unmanaged": {k: v for k, v in self.unmanaged.items() if v},

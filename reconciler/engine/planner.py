@@ -15,6 +15,7 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
+from reconciler.kinds.policy import unmatched_protect
 from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
 
 
@@ -223,9 +224,11 @@ class _Planner:
                         "cannot be uploaded from its name: give it `text` or `file`"
                     )
                 if not kind.creatable:
+                    same = kind.same_identity(key, set(self.by_name[k]))
+                    hint = f"; the tenant has it as '{same}': write it so" if same else ""
                     self.errors.append(
                         f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
-                        f"{kind.label}s are never created by the reconciler"
+                        f"{kind.label}s are never created by the reconciler{hint}"
                     )
                     continue
                 self.plan.changes.append(Change("create", k, key, data=want))
@@ -319,16 +322,24 @@ class _Planner:
         self.plan.unmanaged[k] = sorted(unmanaged)
 
     def _apply_protection(self) -> None:
+        """Protected objects are never changed; what apply would have done is listed (and
+        counted), never shown as in sync. A protect entry that names nothing is a warning."""
         kept = []
         for change in self.plan.changes:
             names = {change.name, change.rename_from, _plain_name(change.name)}
             if self.protect & names and change.action != "create":
-                self.plan.protected.append(f"{change.address} ({change.action} skipped: protected by policy)")
                 if change.action == "delete":
-                    self.plan.unmanaged.setdefault(change.kind, []).append(change.name)
+                    what = "not in the manifests, protected: not deleted"
+                else:
+                    fields = ", ".join(f.field for f in change.fields) or "its references"
+                    what = f"differs ({fields}), protected: not changed"
+                self.plan.protected.append(f"{change.address}: {what}")
                 continue
             kept.append(change)
         self.plan.changes = kept
+        known = [key for objs in self.objects.values() for key in objs]
+        known += [KINDS[k].live_identity(item) for k in KINDS for item in self.live.items.get(k, [])]
+        self.plan.warnings += unmatched_protect(self.policy.protect, known)
 
     def _check_deletes_and_repoint(self) -> None:
         """Every object that goes away must first lose its referrers: those in the plan are

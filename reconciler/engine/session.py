@@ -8,7 +8,8 @@ from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
 from reconciler.engine.live import LiveState, read_live
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PlanError, ReconcilerError
+from reconciler.kinds import KINDS
 from reconciler.kinds.base import unset_env
 
 
@@ -16,6 +17,22 @@ async def plan_tenant(client: Any, manifests: ManifestsLike) -> tuple[Plan, Live
     """Read every list once, then plan (pure)."""
     live = await read_live(client)
     return make_plan(manifests, live), live
+
+
+async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
+    """The live state, and the identities of its objects per kind."""
+    live = await read_live(client)
+    names = {k: {KINDS[k].live_identity(item) for item in items} for k, items in live.items.items()}
+    return live, names
+
+
+def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]:
+    """`validate --live`: every check `plan` makes (raises PlanError as plan does, also
+    for changes apply could not make); returns the plan's warnings."""
+    plan = make_plan(manifests, live)
+    if plan.blocked:
+        raise PlanError(plan.blocked)
+    return plan.warnings
 
 
 async def apply_to_tenant(

@@ -278,6 +278,11 @@ class Kind:
     def live_identity(self, item: dict) -> str:
         raise NotImplementedError
 
+    def same_identity(self, key: str, live_identities: set[str]) -> str | None:
+        """The live identity `key` is another spelling of, if any (a hotline written
+        `0287…` for the tenant's `84287…`), for a did-you-mean."""
+        return None
+
     def live_id(self, item: dict) -> str:
         return item["_id"]
 

@@ -3,6 +3,7 @@ through the CLI against the simulator over real HTTP."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tests.e2e.conftest import Tenant
@@ -112,3 +113,64 @@ def test_a_plan_saved_without_the_secret_is_refused_by_apply(tenant: Tenant, tmp
     assert result.exit_code == 1
     assert "made where EXT_101_PASSWORD was not set" in result.output
     assert tenant.mutations() == []
+
+
+# --- policy.protect: typos warn, protected differences are shown and counted ---------------
+
+
+def protect(tenant: Tenant, *names: str) -> None:
+    policy = tenant.read("policy.yaml")
+    listed = ", ".join(f'"{n}"' for n in names)
+    tenant.edit("policy.yaml", policy.replace('protect: ["Nhóm nhân viên mặc định"]', f"protect: [{listed}]"))
+
+
+def test_a_protect_entry_that_matches_nothing_warns_with_did_you_mean(tenant: Tenant):
+    protect(tenant, "Nhom Tech")  # the tenant has "Nhóm Tech"
+    expected = ("policy.protect: 'Nhom Tech' matches no object in the manifests or the tenant, so it protects "
+                "nothing; did you mean 'Nhóm Tech'?")
+    for args in (["validate", "--live"], ["plan"], ["drift"]):
+        result = tenant.run(*args, str(tenant.manifests))
+        assert f"Warning: {expected}" in result.output, (args, result.output)
+    as_json = tenant.run("plan", str(tenant.manifests), "--format", "json")
+    assert expected in as_json.output
+
+
+def test_a_protected_object_that_differs_is_shown_and_counted_not_in_sync(tenant: Tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    protect(tenant, "Kinh doanh")
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    plan = tenant.run("plan", str(tenant.manifests))
+    assert "groups/Kinh doanh: differs (member_timeout), protected: not changed" in plan.output
+    assert "1 protected by policy and not changed" in plan.output
+    assert "The tenant matches the manifests" not in plan.output
+    drift = tenant.run("drift", str(tenant.manifests))
+    assert "groups/Kinh doanh: differs (member_timeout), protected: not changed" in drift.output
+    assert "In sync" not in drift.output and "1 protected by policy, not changed" in drift.output
+    as_json = tenant.run("drift", str(tenant.manifests), "--format", "json")
+    assert '"protected": 1' in as_json.output
+
+
+def test_a_protected_object_of_a_pruned_kind_is_not_listed_as_unmanaged(tenant: Tenant):
+    protect(tenant, "Nhóm Tech")  # a live group the manifests do not declare; groups are pruned
+    drift = tenant.run("drift", str(tenant.manifests), "--format", "json")
+    report = json.loads(drift.output)
+    assert "Nhóm Tech" not in report["unmanaged"].get("groups", [])
+    assert "groups/Nhóm Tech: not in the manifests, protected: not deleted" in report["protected"]
+    text = tenant.run("drift", str(tenant.manifests)).output
+    # Unmanaged objects are listed as "  groups: A, B"; the protected one is not among them.
+    assert not [line for line in text.splitlines() if line.startswith("  groups:") and "Nhóm Tech" in line]
+
+
+# --- validate --live runs the plan's checks -------------------------------------------------
+
+
+def test_validate_live_refuses_a_hotline_the_tenant_does_not_have_and_suggests_its_spelling(tenant: Tenant):
+    routing = tenant.read("routing.yaml")
+    for spelling in ("02871002283", "+842871002283"):
+        tenant.edit("routing.yaml", routing.replace('"842871002283"', f'"{spelling}"'))
+        for command in ("validate", "plan"):
+            args = [command, str(tenant.manifests)] + (["--live"] if command == "validate" else [])
+            result = tenant.run(*args)
+            assert result.exit_code == 1, result.output
+            assert f"hotline '{spelling}' does not exist in the tenant" in result.output
+            assert "the tenant has it as '842871002283'" in result.output
