@@ -174,3 +174,46 @@ def test_validate_live_refuses_a_hotline_the_tenant_does_not_have_and_suggests_i
             assert result.exit_code == 1, result.output
             assert f"hotline '{spelling}' does not exist in the tenant" in result.output
             assert "the tenant has it as '842871002283'" in result.output
+
+
+# --- credential and URL mistakes ------------------------------------------------------------
+
+
+def test_a_wrong_api_key_names_the_variable_and_leaves_no_warning(tenant: Tenant):
+    """Run as a user would (a real process): a coroutine left unawaited printed a
+    RuntimeWarning at exit."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": "wrong-key-123", "NO_COLOR": "1"}
+    env.pop("OMICALL_TOKEN", None)
+    done = subprocess.run([sys.executable, "-m", "reconciler", "plan", str(tenant.manifests)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "the API key was refused: check OMICALL_API_KEY" in done.stderr
+    assert "RuntimeWarning" not in done.stderr and "never awaited" not in done.stderr
+    assert "wrong-key-123" not in done.stderr + done.stdout
+
+
+def test_a_connection_error_names_the_url(tenant: Tenant):
+    result = tenant.run("plan", str(tenant.manifests), env={"OMICALL_URL": "http://127.0.0.1:1"})
+    assert result.exit_code == 1
+    assert "could not connect to http://127.0.0.1:1" in result.output
+
+
+def test_a_host_name_that_does_not_resolve_is_not_retried(tenant: Tenant, monkeypatch):
+    import socket
+
+    lookups = []
+
+    def no_such_host(host, *args, **kwargs):
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    result = tenant.run("plan", str(tenant.manifests), env={"OMICALL_URL": "https://omicall.example.invalid"})
+    assert result.exit_code == 1
+    assert "cannot connect to https://omicall.example.invalid: its host name does not resolve" in result.output
+    # One lookup: not five attempts with backoff (the resolver may get bytes or text).
+    assert [h.decode() if isinstance(h, bytes) else h for h in lookups] == ["omicall.example.invalid"]
