@@ -48,7 +48,11 @@ class _Group(click.Group):
             sys.exit(1)
         except PlanError as err:
             problems = list(dict.fromkeys(err.problems))  # one line per problem, once
-            if len(problems) == 1:
+            if err.headline:
+                click.echo(f"Error: {err.headline} ({_count(len(problems), 'problem')}):", err=True)
+                for problem in problems:
+                    click.echo(f"  {problem.strip()}", err=True)
+            elif len(problems) == 1:
                 click.echo(f"Error: {problems[0]}", err=True)
             else:
                 click.echo(f"Error: the plan cannot be made ({_count(len(problems), 'problem')}):", err=True)

@@ -64,6 +64,9 @@ class Plan:
     # Variables of ${env:NAME} values that were not set when the plan was made: the fields
     # that use them were not compared, and apply refuses such a saved plan.
     secrets_not_set: list[str] = field(default_factory=list)
+    # Identities of the live objects per kind when the plan was made: a saved plan is stale
+    # when others appeared since. Kept in the plan file, not in the JSON output.
+    seen: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in ACTIONS}

@@ -100,6 +100,7 @@ class _Planner:
         kinds = list(KINDS)
         self.plan.changes.sort(key=lambda c: (kinds.index(c.kind), order[c.action], c.name))
         self.plan.live_counts = {k: len(self.live.items.get(k, [])) for k in KINDS}
+        self.plan.seen = {k: sorted(self.by_name[k]) for k in KINDS}
         return self.plan
 
     def _match_all(self) -> None:

@@ -217,3 +217,29 @@ def test_a_host_name_that_does_not_resolve_is_not_retried(tenant: Tenant, monkey
     assert "cannot connect to https://omicall.example.invalid: its host name does not resolve" in result.output
     # One lookup: not five attempts with backoff (the resolver may get bytes or text).
     assert [h.decode() if isinstance(h, bytes) else h for h in lookups] == ["omicall.example.invalid"]
+
+
+# --- a stale saved plan ------------------------------------------------------------------------
+
+
+def test_a_saved_plan_is_stale_when_objects_were_created_since_and_the_headline_is_not_a_problem(
+        tenant: Tenant, tmp_path: Path):
+    import shutil
+
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    other = tmp_path / "colleague"
+    shutil.copytree(tenant.manifests, other)
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    saved = tmp_path / "plan.json"
+    assert tenant.run("plan", str(tenant.manifests), "--out", str(saved)).exit_code == 0
+    # A colleague adds a group before the plan is applied.
+    groups = other / "groups.yaml"
+    groups.write_text(groups.read_text(encoding="utf-8") + "\n  - name: Nhóm mới\n    members: [\"101\"]\n",
+                      encoding="utf-8")
+    assert tenant.run("apply", str(other), "--auto-approve").exit_code == 0
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", "--plan", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "Error: the saved plan is stale; make a new plan (1 problem):\n" \
+           "  group 'Nhóm mới' was created in the tenant since the plan was made\n" in result.output
+    assert tenant.mutations() == []
