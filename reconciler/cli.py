@@ -73,11 +73,9 @@ class _Group(click.Group):
 
 
 def _redacted(text: str) -> str:
-    for name in ("OMICALL_API_KEY", "OMICALL_TOKEN"):
-        value = os.environ.get(name)
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text[:300]
+    from reconciler.api.redact import Redactor
+
+    return (Redactor([os.environ.get("OMICALL_API_KEY"), os.environ.get("OMICALL_TOKEN")])(text) or "")[:300]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -243,3 +243,12 @@ def test_a_saved_plan_is_stale_when_objects_were_created_since_and_the_headline_
     assert "Error: the saved plan is stale; make a new plan (1 problem):\n" \
            "  group 'Nhóm mới' was created in the tenant since the plan was made\n" in result.output
     assert tenant.mutations() == []
+
+
+def test_a_short_secret_is_masked_as_a_whole_token_only(tenant: Tenant):
+    # The server answers "api_key_invalid" / "token_invalid": masking "key" or "valid"
+    # inside those words garbled them ("api_***_invalid").
+    refused = tenant.run("plan", str(tenant.manifests), env={"OMICALL_API_KEY": "key"})
+    assert refused.exit_code == 1 and "server said: api_key_invalid" in refused.output
+    token = tenant.run("plan", str(tenant.manifests), env={"OMICALL_API_KEY": None, "OMICALL_TOKEN": "valid"})
+    assert token.exit_code == 1 and "server said: token_invalid" in token.output
