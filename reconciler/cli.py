@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -305,7 +308,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
 
     try:
-        report = _run(go())
+        with _terminate_as_interrupt():
+            report = _run(go())
     except KeyboardInterrupt:
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
@@ -319,6 +323,20 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a CI job cancelled) stops an apply as Ctrl-C does: asyncio cancels
+    the operations in flight and the user is told what to do, instead of a silent exit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- drift / export ---

@@ -252,3 +252,33 @@ def test_a_short_secret_is_masked_as_a_whole_token_only(tenant: Tenant):
     assert refused.exit_code == 1 and "server said: api_key_invalid" in refused.output
     token = tenant.run("plan", str(tenant.manifests), env={"OMICALL_API_KEY": None, "OMICALL_TOKEN": "valid"})
     assert token.exit_code == 1 and "server said: token_invalid" in token.output
+
+
+# --- SIGTERM during apply ------------------------------------------------------------------------
+
+
+def test_sigterm_stops_apply_like_ctrl_c_and_says_what_to_do(tenant: Tenant):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.conftest import API_KEY
+
+    tenant.sim.latency = 0.05  # slow enough to stop in the middle
+    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
+    env.pop("OMICALL_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(tenant.manifests), "--auto-approve"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(tenant.mutations()) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, (out, err)
+    assert "Interrupted: the operations in flight were stopped. Run apply again to finish the work" in err
+    assert "Traceback" not in err
+    tenant.sim.latency = 0.0
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
