@@ -458,25 +458,46 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
 @click.option("--api-key", default=None, help="API key the simulator accepts (random if not given).")
-@click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Tenant to load (JSON or YAML).")
+@click.option("--seed", type=click.Path(exists=True), metavar="FILE",
+              help="Tenant to load: one JSON or YAML file in the API's own shapes (group_name, sip_members...), "
+                   "not manifests.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
-def sim(port: int, api_key: str | None, seed: str | None, latency: float) -> None:
-    """Run the built-in OMICall simulator on loopback (first line: its URL)."""
+@click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr (method, path, status; no secrets).")
+def sim(port: int, api_key: str | None, seed: str | None, latency: float, verbose: bool) -> None:
+    """Run the built-in OMICall simulator on loopback.
+
+    Prints its URL, then its API key, then an `export OMICALL_URL=… OMICALL_API_KEY=…`
+    line to paste into another shell. Without --seed it serves the demo tenant."""
     from reconciler.simulator.server import serve
 
+    if seed and Path(seed).is_dir():
+        raise ReconcilerError(f"--seed {seed}: {SEED_SHAPES}")
     try:
-        serve(port=port, api_key=api_key, seed=seed, latency=latency)
+        serve(port=port, api_key=api_key, seed=seed, latency=latency, verbose=verbose)
     except OSError as err:
         raise ReconcilerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
     except ValueError as err:  # a seed that is not a tenant (SeedError), or not JSON/YAML
-        raise ReconcilerError(f"--seed {seed}: {err}") from None
+        raise ReconcilerError(f"--seed {seed}: {err}. {SEED_SHAPES}") from None
+
+
+# Manifests and exports describe what a tenant should be, by name; a seed is the tenant's own
+# data (ids, agent ids, API field names), which manifests cannot give.
+SEED_SHAPES = ("--seed takes one JSON or YAML file of the tenant in the API's own shapes "
+               "({\"groups\": [{\"group_name\": ...}], \"extensions\": [{\"sip_user\": ...}], ...}), not manifests "
+               "or an export. To try manifests, run `reconciler sim` without --seed (the demo tenant) and "
+               "`reconciler apply DIR` against it")
 
 
 @cli.command()
-@click.argument("directory", default="examples", type=click.Path(exists=True, file_okay=False))
-def demo(directory: str) -> None:
-    """Plan and apply DIRECTORY against the built-in simulator, then plan again (no credentials)."""
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Let the apply step pass the delete threshold (apply --force).")
+def demo(directory: str | None, force: bool) -> None:
+    """Plan and apply DIRECTORY against the built-in simulator, then plan again (no credentials).
+
+    Without DIRECTORY: the examples shipped with the reconciler (the repository's examples/)."""
     from reconciler.simulator import Simulator
+
+    directory = directory or str(packaged_examples())
 
     with Simulator(api_key="demo-key") as simulator:
         url = simulator.start()
@@ -484,7 +505,7 @@ def demo(directory: str) -> None:
         click.echo(f"Simulator running at {url} (demo tenant)\n")
         steps = [
             ("plan", ["plan", directory]),
-            ("apply", ["apply", directory, "--auto-approve"]),
+            ("apply", ["apply", directory, "--auto-approve", *(["--force"] if force else [])]),
             ("plan again (expect no changes)", ["plan", directory, "--detailed-exitcode"]),
         ]
         for title, args in steps:
@@ -505,6 +526,11 @@ def demo(directory: str) -> None:
                         os.environ[k] = v
             click.echo("")
     click.echo("Demo complete: the simulator now matches the manifests.")
+
+
+def packaged_examples() -> Path:
+    """The example manifests installed with the package."""
+    return Path(__file__).resolve().parent / "examples"
 
 
 def main() -> None:

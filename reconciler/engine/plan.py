@@ -56,6 +56,7 @@ class Plan:
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
     unverified: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> name -> fields
     protected: list[str] = field(default_factory=list)  # addresses left alone by policy
+    protected_differs: list[str] = field(default_factory=list)  # of those, addresses whose live fields differ
     external: list[str] = field(default_factory=list)  # live objects referenced, not declared
     warnings: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
@@ -85,12 +86,13 @@ class Plan:
             "format_version": FORMAT_VERSION,
             "summary": {**counts, "unchanged": sum(self.unchanged.values()),
                         "unmanaged": sum(len(v) for v in self.unmanaged.values()),
-                        "protected": len(self.protected)},
+                        "protected_differs": len(self.protected_differs)},
             "changes": [c.to_json() for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "unmanaged": {k: v for k, v in self.unmanaged.items() if v},
             "unverified": self.unverified,
             "protected": self.protected,
+            "protected_differs": self.protected_differs,
             "external": self.external,
             "warnings": self.warnings,
             "unsafe": self.unsafe,
@@ -107,6 +109,7 @@ class Plan:
             unmanaged=data.get("unmanaged", {}),
             unverified=data.get("unverified", {}),
             protected=data.get("protected", []),
+            protected_differs=data.get("protected_differs", []),
             external=data.get("external", []),
             warnings=data.get("warnings", []),
             unsafe=data.get("unsafe", []),

@@ -334,6 +334,7 @@ class _Planner:
                 else:
                     fields = ", ".join(f.field for f in change.fields) or "its references"
                     what = f"differs ({fields}), protected: not changed"
+                    self.plan.protected_differs.append(change.address)
                 self.plan.protected.append(f"{change.address}: {what}")
                 continue
             kept.append(change)

@@ -40,8 +40,9 @@ def masked(kind: str, field: str, value: Any) -> Any:
 def summary_line(plan: Plan) -> str:
     c = plan.counts()
     unchanged = sum(plan.unchanged.values())
-    held = len(plan.protected)
-    protected = f", {held} protected by policy and not changed" if held else ""
+    held = len(plan.protected_differs)
+    protected = f", {held} protected by policy and not changed though {'it differs' if held == 1 else 'they differ'}" \
+        if held else ""
     if not plan.changes:
         if held:
             return f"No changes ({unchanged} objects unchanged{protected})."

@@ -141,13 +141,13 @@ def test_a_protected_object_that_differs_is_shown_and_counted_not_in_sync(tenant
     tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
     plan = tenant.run("plan", str(tenant.manifests))
     assert "groups/Kinh doanh: differs (member_timeout), protected: not changed" in plan.output
-    assert "1 protected by policy and not changed" in plan.output
+    assert "1 protected by policy and not changed though it differs" in plan.output
     assert "The tenant matches the manifests" not in plan.output
     drift = tenant.run("drift", str(tenant.manifests))
     assert "groups/Kinh doanh: differs (member_timeout), protected: not changed" in drift.output
-    assert "In sync" not in drift.output and "1 protected by policy, not changed" in drift.output
+    assert "In sync" not in drift.output and "1 protected by policy, not changed though it differs" in drift.output
     as_json = tenant.run("drift", str(tenant.manifests), "--format", "json")
-    assert '"protected": 1' in as_json.output
+    assert '"protected_differs": 1' in as_json.output
 
 
 def test_a_protected_object_of_a_pruned_kind_is_not_listed_as_unmanaged(tenant: Tenant):
@@ -282,3 +282,86 @@ def test_sigterm_stops_apply_like_ctrl_c_and_says_what_to_do(tenant: Tenant):
     tenant.sim.latency = 0.0
     assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
     assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+# --- sim: a line to paste, --verbose, what --seed takes -----------------------------------------
+
+
+def test_sim_prints_a_paste_able_export_line_and_logs_requests_without_secrets_with_verbose():
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "reconciler", "sim", "--api-key", "sim-secret-key", "--verbose"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert proc.stdout.readline().strip() == "API key: sim-secret-key"
+        assert proc.stdout.readline().strip() == f"export OMICALL_URL={url} OMICALL_API_KEY=sim-secret-key"
+        token = httpx.get(f"{url}/api/auth", params={"apiKey": "sim-secret-key"}).json()["payload"]["access_token"]
+        httpx.get(f"{url}/api/call_center/internal_group/list", params={"page": 1, "size": 10},
+                  headers={"Authorization": f"Bearer {token}"})
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        log = proc.stderr.read()
+    finally:
+        proc.kill()
+    assert "GET /api/call_center/internal_group/list?page=1&size=10 -> 200" in log
+    assert "GET /api/auth" in log and "sim-secret-key" not in log and token not in log
+
+
+def test_sim_seed_says_it_takes_api_shapes_not_manifests(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from tests.e2e.conftest import EXAMPLES
+
+    for seed in (EXAMPLES, EXAMPLES / "groups.yaml"):
+        result = CliRunner().invoke(cli, ["sim", "--seed", str(seed)])
+        assert result.exit_code == 1
+        assert "--seed takes one JSON or YAML file of the tenant in the API's own shapes" in result.output
+        assert "reconciler apply DIR" in result.output and "Traceback" not in result.output
+
+
+# --- demo: --force, and outside a checkout ----------------------------------------------------------
+
+
+def test_the_packaged_examples_are_the_repositorys_examples():
+    from reconciler.cli import packaged_examples
+    from tests.e2e.conftest import EXAMPLES
+
+    shipped = files_of(packaged_examples())
+    in_repo = {name: data for name, data in files_of(EXAMPLES).items() if not name.startswith("ci/")}
+    assert shipped == in_repo
+
+
+def test_demo_runs_outside_a_checkout(tmp_path: Path, monkeypatch):
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    monkeypatch.chdir(tmp_path)  # no examples/ here
+    result = CliRunner().invoke(cli, ["demo"], env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("Demo complete: the simulator now matches the manifests.")
+
+
+def test_demo_force_passes_the_delete_threshold(tmp_path: Path):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from tests.e2e.conftest import EXAMPLES
+
+    manifests = tmp_path / "m"
+    shutil.copytree(EXAMPLES, manifests, ignore=shutil.ignore_patterns("ci"))
+    policy = manifests / "policy.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8") + "  max_delete_percent: 0\n  threshold_min_objects: 1\n",
+                      encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["demo", str(manifests)], env={"NO_COLOR": "1"})
+    assert refused.exit_code == 1 and "run with --force if that is intended" in refused.output
+    forced = CliRunner().invoke(cli, ["demo", str(manifests), "--force"], env={"NO_COLOR": "1"})
+    assert forced.exit_code == 0, forced.output
