@@ -105,7 +105,7 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
     from reconciler.manifest import check_live_references, load_manifests
 
     manifests = load_manifests(directory)
-    summary = f"{len(manifests)} objects in {len(manifests.files)} file{'s' if len(manifests.files) != 1 else ''}"
+    summary = f"{_count(len(manifests), 'object')} in {_count(len(manifests.files), 'file')}"
     if live:
         from reconciler.engine.session import check_against_tenant, read_tenant
 

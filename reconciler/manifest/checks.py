@@ -99,6 +99,16 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
     return problems
 
 
+def check_group_overflow(obj: DesiredObject) -> list[Problem]:
+    """A group whose on_timeout is itself would ring the same members again and again."""
+    on_timeout = KINDS["groups"].desired(obj.model).get("on_timeout")
+    if ("groups", obj.key) not in KINDS["groups"].references({"on_timeout": on_timeout}):
+        return []
+    return [Problem(obj.location_of("on_timeout"),
+                    f"{obj.subject}: on_timeout: a group cannot overflow to itself (callers would ring the same "
+                    "members again and again); point it at another group, an IVR menu or a greeting, or leave it out")]
+
+
 def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:
     """No kind or protected name listed twice in the policy (names compared as NFC)."""
     problems = []

@@ -365,3 +365,24 @@ def test_demo_force_passes_the_delete_threshold(tmp_path: Path):
     assert refused.exit_code == 1 and "run with --force if that is intended" in refused.output
     forced = CliRunner().invoke(cli, ["demo", str(manifests), "--force"], env={"NO_COLOR": "1"})
     assert forced.exit_code == 0, forced.output
+
+
+# --- manifest mistakes, through `reconciler validate` ---------------------------------------------
+
+CASES = Path(__file__).resolve().parents[1] / "manifest" / "cases"
+
+
+def test_manifest_mistakes_are_explained_in_plain_words_through_the_cli(monkeypatch):
+    """Quoted numbers, hex, wrong indentation, a colon in a value, a group overflowing
+    to itself, and a duplicate object whose other errors show at once."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    for case in ("quoted_integer", "hex_extension_number", "yaml_bad_indentation", "yaml_colon_in_value",
+                 "group_overflows_to_itself", "duplicate_object_still_validated", "env_unset_is_not_a_problem"):
+        monkeypatch.chdir(CASES / case)
+        result = CliRunner().invoke(cli, ["validate", "."], env={"RECONCILER_TEST_UNSET_PASSWORD": None})
+        expected = (CASES / case / "expected.txt").read_text(encoding="utf-8").splitlines()
+        assert result.exit_code == 1, case
+        assert [line[2:] for line in result.stderr.splitlines()[1:]] == expected, case
