@@ -208,7 +208,8 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @tenant_options
 def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url: str | None,
@@ -298,7 +299,9 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     def progress(result: Any) -> None:
         colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
-        line = f"[{result.position}/{result.total}] {result.status:>8}  {result.step} {result.address}"
+        # Positions padded to the total's width, so the columns line up past [9/10].
+        line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {result.step} " \
+               f"{result.address}"
         if result.message:
             line += f": {result.message}"
         click.echo(style(line, fg=colour))

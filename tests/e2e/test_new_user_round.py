@@ -386,3 +386,43 @@ def test_manifest_mistakes_are_explained_in_plain_words_through_the_cli(monkeypa
         expected = (CASES / case / "expected.txt").read_text(encoding="utf-8").splitlines()
         assert result.exit_code == 1, case
         assert [line[2:] for line in result.stderr.splitlines()[1:]] == expected, case
+
+
+# --- help, completion, progress ------------------------------------------------------------------
+
+
+def test_every_option_of_every_command_has_help_text():
+    import click
+
+    from reconciler.cli import cli
+
+    missing = [f"{name} {'/'.join(p.opts)}" for name, cmd in cli.commands.items() for p in cmd.params
+               if isinstance(p, click.Option) and not p.help]
+    assert missing == []
+
+
+def test_shell_completion_works_as_the_readme_says():
+    import os
+    import subprocess
+    import sys
+
+    script = subprocess.run([sys.executable, "-m", "reconciler"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "_RECONCILER_COMPLETE": "bash_source"})
+    assert script.returncode == 0 and "_reconciler_completion" in script.stdout
+    words = subprocess.run([sys.executable, "-m", "reconciler"], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "_RECONCILER_COMPLETE": "bash_complete",
+                                "COMP_WORDS": "reconciler dr", "COMP_CWORD": "1"})
+    assert "plain,drift" in words.stdout.splitlines()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert 'eval "$(_RECONCILER_COMPLETE=bash_source reconciler)"' in readme
+
+
+def test_apply_progress_columns_line_up(tenant: Tenant):
+    import re
+
+    result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("[")]
+    assert len(lines) >= 10  # two-digit positions are reached
+    starts = {re.search(r"(done|failed|skipped|conflict)", line).start() for line in lines}
+    assert len(starts) == 1, lines
