@@ -457,7 +457,7 @@ def test_github_drift_job_fails_on_drift_and_always_writes_the_summary(
     assert "### report (drift manifests/ --format markdown)" in summary.read_text()
 
 
-def run_github_script(script: str, comments: list[dict], tmp_path: Path) -> list[dict]:
+def run_github_script(script: str, comments: list[dict], tmp_path: Path, env: dict | None = None) -> list[dict]:
     """Run an actions/github-script script under node with a recording `github` object."""
     (tmp_path / "script.js").write_text(script)
     harness = tmp_path / "harness.js"
@@ -477,7 +477,8 @@ new AsyncFunction('require', 'github', 'context', fs.readFileSync(process.argv[3
   .then(() => console.log(JSON.stringify(calls)), err => { console.error(err); process.exit(1); });
 """)
     done = subprocess.run(["node", str(harness), json.dumps(comments), str(tmp_path / "script.js")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PLAN_OUTCOME": "success", **(env or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -782,3 +783,72 @@ def test_gitlab_recipe_scopes_sip_passwords_to_the_apply_job(gitlab: dict, user_
         assert ("environment" in job) == (command == "apply"), name
         done = run_shell(["bash", "-eo", "pipefail"], "\n".join(job["script"]), repo, job_env)
         assert done.returncode == 0, (name, done.stdout, done.stderr)
+
+
+class _PagedNotes(_Notes):
+    """GitLab's notes API as it pages: per_page at most 100, X-Next-Page until the last."""
+
+    def do_GET(self) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        self._record()
+        query = parse_qs(urlsplit(self.path).query)
+        page, size = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["20"])[0])
+        batch = self.notes[(page - 1) * size:page * size]
+        body = json.dumps(batch).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Next-Page", str(page + 1) if page * size < len(self.notes) else "")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_gitlab_plan_note_is_found_past_the_first_100_notes(gitlab: dict, stub_reconciler: Path, tmp_path: Path):
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PagedNotes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _PagedNotes.requests = []
+    _PagedNotes.notes = [{"id": i, "body": f"review comment {i}"} for i in range(1, 151)]
+    _PagedNotes.notes[129] = {"id": 130, "body": "<!-- omicall-plan -->\nold plan"}
+    try:
+        env = {**os.environ, "PATH": f"{stub_reconciler}:{os.environ['PATH']}",
+               "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
+               "CI_PROJECT_ID": "12", "CI_MERGE_REQUEST_IID": "34", "CI_COMMIT_SHORT_SHA": "abc1234",
+               "CI_JOB_URL": "https://gitlab.example/job/1"}
+        done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    notes = "/api/v4/projects/12/merge_requests/34/notes"
+    writes = [(m, p) for m, p, _ in _PagedNotes.requests if m != "GET"]
+    assert writes == [("PUT", notes + "/130")]  # updated, not a second note
+
+
+def test_github_plan_comment_is_replaced_when_the_plan_fails(github: dict, tmp_path: Path):
+    """A failed plan must not leave the previous (stale) plan on the pull request."""
+    [(name, job, steps)] = jobs_running(github, "plan", "pull_request")
+    [plan_step] = [s for s in steps if "reconciler plan" in s.get("run", "")]
+    [comment] = [s for s in steps if s.get("uses", "").startswith("actions/github-script")]
+    assert comment["if"] == "${{ !cancelled() }}"  # runs after a failed plan step too
+    assert comment["env"]["PLAN_OUTCOME"] == "${{ steps.%s.outcome }}" % plan_step["id"]
+    (tmp_path / "plan.md").write_text("### reconciler plan\n\n**Error: the plan cannot be made.**\n")
+    marker = "<!-- omicall-plan -->"
+    old = [{"id": 5, "user": {"type": "Bot"}, "body": marker + "\nPlan: 1 to create"}]
+    calls = run_github_script(comment["with"]["script"], old, tmp_path, env={"PLAN_OUTCOME": "failure"})
+    [update] = [c for c in calls if c["name"] == "update"]
+    assert update["comment_id"] == 5 and "The plan failed for this commit" in update["body"]
+    assert "Error: the plan cannot be made." in update["body"] and "1 to create" not in update["body"]
+    (tmp_path / "plan.md").unlink()  # the step died before writing anything
+    calls = run_github_script(comment["with"]["script"], old, tmp_path, env={"PLAN_OUTCOME": "failure"})
+    assert "The plan failed for this commit" in calls[-1]["body"]
+
+
+@pytest.mark.parametrize("path", RECIPES[:2], ids=lambda p: p.name)
+def test_recipes_say_how_to_install_from_a_private_repository(path: Path):
+    text = path.read_text(encoding="utf-8")
+    assert "insteadOf" in text and ("RECONCILER_REPO_TOKEN" in text or "CI_JOB_TOKEN" in text)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "**A private reconciler repository.**" in readme and "insteadOf" in readme
