@@ -188,6 +188,13 @@ def _style_for(stream: Any) -> Callable[..., str]:
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
+def _problems_of(err: ReconcilerError) -> list[str]:
+    """An error's problems as lines of text (one line for a plain error)."""
+    if isinstance(err, (PlanError, ManifestError)):
+        return [str(p) for p in err.problems]
+    return [str(err)]
+
+
 def _error_report(fmt: str, command: str, problems: list[str]) -> None:
     """Machine-read formats still get a document on stdout when the run cannot proceed,
     so CI that saves or posts the report does not post an empty one."""
@@ -219,17 +226,16 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
     from reconciler.engine.render import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant
 
-    manifests = _load(directory)
-    client = _client(url, concurrency)
-
     async def go() -> Any:
         async with client:
             return await plan_tenant(client, manifests)
 
     try:
+        manifests = _load(directory)
+        client = _client(url, concurrency)
         the_plan, _ = _run(go())
-    except PlanError as err:
-        _error_report(fmt, "plan", err.problems)
+    except ReconcilerError as err:
+        _error_report(fmt, "plan", _problems_of(err))
         raise
     if fmt == "json":
         click.echo(render_json(the_plan), nl=False)
@@ -364,17 +370,16 @@ def drift(directory: str, fmt: str, url: str | None, concurrency: int | None) ->
     from reconciler.engine.drift import drift_of_tenant
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
 
-    manifests = _load(directory)
-    client = _client(url, concurrency)
-
     async def go() -> Any:
         async with client:
             return await drift_of_tenant(client, manifests)
 
     try:
+        manifests = _load(directory)
+        client = _client(url, concurrency)
         report, _ = _run(go())
-    except PlanError as err:
-        _error_report(fmt, "drift", err.problems)
+    except ReconcilerError as err:
+        _error_report(fmt, "drift", _problems_of(err))
         raise
     if fmt == "json":
         click.echo(render_json(report), nl=False)

@@ -426,3 +426,38 @@ def test_apply_progress_columns_line_up(tenant: Tenant):
     assert len(lines) >= 10  # two-digit positions are reached
     starts = {re.search(r"(done|failed|skipped|conflict)", line).start() for line in lines}
     assert len(starts) == 1, lines
+
+
+# --- the JSON error document, as the README shows it -------------------------------------------------
+
+
+def test_plan_and_drift_json_print_an_error_document_when_no_plan_can_be_made(tenant: Tenant):
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 0"))
+    for command in ("plan", "drift"):
+        result = tenant.run(command, str(tenant.manifests), "--format", "json")
+        assert result.exit_code == 1
+        document = json.loads(result.stdout)
+        assert document["format_version"] == 1 and document["error"] is True
+        assert any("member_timeout: expected an integer from 1 to 600, got 0" in p for p in document["problems"])
+    unreachable = tenant.run("plan", str(tenant.manifests), "--format", "json", env={"OMICALL_URL": "http://127.0.0.1:1"})
+    assert json.loads(unreachable.stdout)["error"] is True
+
+
+def test_the_readme_quotes_the_real_messages(tenant: Tenant, tmp_path: Path, monkeypatch):
+    """The troubleshooting table and the validate example show what the tool prints."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    no_key = tenant.run("plan", str(tenant.manifests), env={"OMICALL_API_KEY": None})
+    no_url = tenant.run("plan", str(tenant.manifests), env={"OMICALL_URL": None})
+    remote_http = tenant.run("plan", str(tenant.manifests), env={"OMICALL_URL": "http://example.com"})
+    for result in (no_key, no_url, remote_http):
+        assert result.exit_code == 1
+        assert f"`{result.stderr.strip()}`" in readme, result.stderr
+    example = tmp_path / "manifests"
+    (example / "b").mkdir(parents=True)
+    (example / "groups.yaml").write_text('groups:\n  - name: CSKH\n    strategy: rollover\n'
+                                         '    memebrs: ["101", "102"]\n    member_timeout: 0\n', encoding="utf-8")
+    (example / "b" / "c.yaml").write_text("groups:\n  - name: CSKH\n    strategy: all\n", encoding="utf-8")
+    monkeypatch.chdir(example)
+    shown = tenant.run("validate", ".")
+    assert shown.exit_code == 1
+    assert shown.stderr in readme
