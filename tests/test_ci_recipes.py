@@ -598,16 +598,11 @@ class _Notes(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["first-push", "next-push"])
-def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler: Path, tmp_path: Path,
-                                                  existing: bool):
-    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Notes)
+def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
+                       tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """The GitLab plan job's script against a stub notes API served by `handler`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Notes.requests = []
-    _Notes.notes = [{"id": 3, "body": "a reviewer's note"}]
-    if existing:
-        _Notes.notes.append({"id": 8, "body": "<!-- omicall-plan -->\nold plan"})
     try:
         env = {**os.environ, "PATH": f"{stub_reconciler}:{os.environ['PATH']}",
                "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
@@ -618,6 +613,18 @@ def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler:
     finally:
         server.shutdown()
         server.server_close()
+    return done, env
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["first-push", "next-push"])
+def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler: Path, tmp_path: Path,
+                                                  existing: bool):
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    _Notes.requests = []
+    _Notes.notes = [{"id": 3, "body": "a reviewer's note"}]
+    if existing:
+        _Notes.notes.append({"id": 8, "body": "<!-- omicall-plan -->\nold plan"})
+    done, env = run_with_notes_api(_Notes, job, stub_reconciler, tmp_path)
     assert done.returncode == 0, done.stderr
     methods = [(m, p.split("?")[0]) for m, p, _ in _Notes.requests]
     notes = "/api/v4/projects/12/merge_requests/34/notes"
@@ -806,21 +813,10 @@ class _PagedNotes(_Notes):
 
 def test_gitlab_plan_note_is_found_past_the_first_100_notes(gitlab: dict, stub_reconciler: Path, tmp_path: Path):
     name, job = gitlab_job(gitlab, "plan", "merge_request_event")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PagedNotes)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     _PagedNotes.requests = []
     _PagedNotes.notes = [{"id": i, "body": f"review comment {i}"} for i in range(1, 151)]
     _PagedNotes.notes[129] = {"id": 130, "body": "<!-- omicall-plan -->\nold plan"}
-    try:
-        env = {**os.environ, "PATH": f"{stub_reconciler}:{os.environ['PATH']}",
-               "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
-               "CI_PROJECT_ID": "12", "CI_MERGE_REQUEST_IID": "34", "CI_COMMIT_SHORT_SHA": "abc1234",
-               "CI_JOB_URL": "https://gitlab.example/job/1"}
-        done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=60)
-    finally:
-        server.shutdown()
-        server.server_close()
+    done, _ = run_with_notes_api(_PagedNotes, job, stub_reconciler, tmp_path)
     assert done.returncode == 0, done.stderr
     notes = "/api/v4/projects/12/merge_requests/34/notes"
     writes = [(m, p) for m, p, _ in _PagedNotes.requests if m != "GET"]
