@@ -280,7 +280,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             async with client:
                 return await plan_tenant(client, manifests)
 
-        the_plan, _ = _run(make())
+        with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
+            the_plan, _ = _run(make())
         client = _client(url, concurrency)  # one client per event loop
     click.echo(render_text(the_plan, style), nl=False)
     check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it

@@ -61,8 +61,9 @@ def env_refs(value: Any) -> list[str]:
 
 
 def unset_env(value: Any) -> list[str]:
-    """The variables `value` refers to that are not set here."""
-    return [name for name in env_refs(value) if name not in os.environ]
+    """The variables `value` refers to that are not set here. Empty counts as not set: CI
+    systems give an empty string for a secret that was never created."""
+    return [name for name in env_refs(value) if not os.environ.get(name)]
 
 
 def expand_env(value: Any) -> Any:
@@ -73,8 +74,8 @@ def expand_env(value: Any) -> Any:
         return [expand_env(v) for v in value]
     name = env_name(value)
     if name is not None:
-        if name not in os.environ:
-            raise KeyError(f"environment variable {name} is not set")
+        if not os.environ.get(name):
+            raise KeyError(f"environment variable {name} is not set (or empty)")
         return os.environ[name]
     return value
 

@@ -461,3 +461,12 @@ def test_the_readme_quotes_the_real_messages(tenant: Tenant, tmp_path: Path, mon
     shown = tenant.run("validate", ".")
     assert shown.exit_code == 1
     assert shown.stderr in readme
+
+
+def test_an_empty_secret_counts_as_not_set(tenant: Tenant):
+    """GitHub gives "" for a secret nobody created: apply must not send an empty password."""
+    with_password(tenant)
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", str(tenant.manifests), "--auto-approve", env={"EXT_101_PASSWORD": ""})
+    assert result.exit_code == 1 and "EXT_101_PASSWORD is not set" in result.output
+    assert tenant.mutations() == []
