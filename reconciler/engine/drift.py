@@ -25,8 +25,8 @@ from reconciler.kinds import KINDS
 FORMAT_VERSION = 1
 FIX_COMMAND = "reconciler apply"
 # Export writes into a directory of its own: it never replaces the user's manifests.
-ADOPT_HINT = ("`reconciler export --out live-export` writes the live tenant as manifests into a new directory; "
-              "copy what you want from there into yours.")
+ADOPT_HINT = ("`reconciler export --out live-export` writes the live tenant as manifests into a new directory "
+              "(make it one outside your manifests); copy what you want from there into yours.")
 
 # What a drifted object's state is, from a plan change's action.
 MISSING = "missing"  # in the manifests, not in the tenant

@@ -15,8 +15,8 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.policy import unmatched_protect
 from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
+from reconciler.kinds.policy import unmatched_protect
 
 
 class DesiredLike(Protocol):

@@ -56,7 +56,7 @@ def test_drift_footer_points_export_at_a_directory_of_its_own(tenant: Tenant):
         result = tenant.run("drift", str(tenant.manifests), "--format", fmt)
         assert result.exit_code == 2, result.output
         assert "reconciler export --out live-export" in result.output
-        assert "into a new directory" in result.output
+        assert "into a new directory" in result.output and "outside your manifests" in result.output
 
 
 # --- managed SIP passwords: read-only commands work without the secret ---------------------
