@@ -51,7 +51,8 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
         plan.seen = {str(k): [str(n) for n in v] for k, v in data.get("seen", {}).items()}
     except (KeyError, TypeError, AttributeError, ValueError):
         raise ReconcilerError(f"{path}: not a complete plan file (truncated or edited?); make a new plan") from None
-    if _checksum(plan) != data.get("checksum"):
+    # Plan files saved before `seen` was kept are checked as they were made.
+    if (_checksum(plan) if "seen" in data else plan.checksum()) != data.get("checksum"):
         raise PlanError([f"{path}: the plan was modified after it was made (checksum mismatch)"])
     if data.get("url") != url:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
