@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -48,7 +51,11 @@ class _Group(click.Group):
             sys.exit(1)
         except PlanError as err:
             problems = list(dict.fromkeys(err.problems))  # one line per problem, once
-            if len(problems) == 1:
+            if err.headline:
+                click.echo(f"Error: {err.headline} ({_count(len(problems), 'problem')}):", err=True)
+                for problem in problems:
+                    click.echo(f"  {problem.strip()}", err=True)
+            elif len(problems) == 1:
                 click.echo(f"Error: {problems[0]}", err=True)
             else:
                 click.echo(f"Error: the plan cannot be made ({_count(len(problems), 'problem')}):", err=True)
@@ -69,11 +76,9 @@ class _Group(click.Group):
 
 
 def _redacted(text: str) -> str:
-    for name in ("OMICALL_API_KEY", "OMICALL_TOKEN"):
-        value = os.environ.get(name)
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text[:300]
+    from reconciler.api.redact import Redactor
+
+    return (Redactor([os.environ.get("OMICALL_API_KEY"), os.environ.get("OMICALL_TOKEN")])(text) or "")[:300]
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,14 +105,23 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
     from reconciler.manifest import check_live_references, load_manifests
 
     manifests = load_manifests(directory)
-    summary = f"{len(manifests)} objects in {len(manifests.files)} file{'s' if len(manifests.files) != 1 else ''}"
+    summary = f"{_count(len(manifests), 'object')} in {_count(len(manifests.files), 'file')}"
     if live:
-        unresolved = manifests.unresolved_references()
-        live_names = _run(_live_names(_client(url, concurrency), {kind for _, _, (kind, _) in unresolved}))
-        problems = check_live_references(manifests, live_names)
+        from reconciler.engine.session import check_against_tenant, read_tenant
+
+        client = _client(url, concurrency)
+
+        async def read() -> Any:
+            async with client:
+                return await read_tenant(client)
+
+        tenant, live_names = _run(read())
+        problems = check_live_references(manifests, live_names)  # with file:line:column
         if problems:
             raise ManifestError(problems)
-        external = len({target for _, _, target in unresolved})
+        for warning in check_against_tenant(manifests, tenant):  # and every check plan makes
+            click.echo(f"Warning: {warning}", err=True)
+        external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
     _refuse_routing_errors(manifests)
     click.echo(f"{summary}: valid")
@@ -122,18 +136,6 @@ def _refuse_routing_errors(manifests: Any) -> None:
     errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
     if errors:
         raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]") for f in errors])
-
-
-async def _live_names(client: Any, kinds: set[str]) -> dict[str, set[str]]:
-    """Identities of the live objects of `kinds`, read concurrently."""
-    from reconciler.kinds import KINDS
-
-    wanted = sorted(kinds)
-    async with client:
-        lists = await asyncio.gather(
-            *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
-        )
-    return {k: {KINDS[k].live_identity(item) for item in items} for k, items in zip(wanted, lists)}
 
 
 @cli.command()
@@ -198,6 +200,13 @@ def _style_for(stream: Any) -> Callable[..., str]:
 FORMATS = click.Choice(["text", "json", "markdown"])
 
 
+def _problems_of(err: ReconcilerError) -> list[str]:
+    """An error's problems as lines of text (one line for a plain error)."""
+    if isinstance(err, (PlanError, ManifestError)):
+        return [str(p) for p in err.problems]
+    return [str(err)]
+
+
 def _error_report(fmt: str, command: str, problems: list[str]) -> None:
     """Machine-read formats still get a document on stdout when the run cannot proceed,
     so CI that saves or posts the report does not post an empty one."""
@@ -218,7 +227,8 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
+              help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @tenant_options
 def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url: str | None,
@@ -228,17 +238,16 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
     from reconciler.engine.render import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant
 
-    manifests = _load(directory)
-    client = _client(url, concurrency)
-
     async def go() -> Any:
         async with client:
             return await plan_tenant(client, manifests)
 
     try:
+        manifests = _load(directory)
+        client = _client(url, concurrency)
         the_plan, live = _run(go())
-    except PlanError as err:
-        _error_report(fmt, "plan", err.problems)
+    except ReconcilerError as err:
+        _error_report(fmt, "plan", _problems_of(err))
         raise
     if fmt == "json":
         click.echo(render_json(the_plan), nl=False)
@@ -274,7 +283,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
     from reconciler.engine.render import render_text
-    from reconciler.engine.session import apply_to_tenant, plan_tenant
+    from reconciler.engine.session import apply_to_tenant, check_secrets, plan_tenant
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
@@ -289,10 +298,12 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             async with client:
                 return await plan_tenant(client, manifests)
 
-        the_plan, live = _run(make())
+        with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
+            the_plan, live = _run(make())
         client = _client(url, concurrency)  # one client per event loop
     flows = None if plan_file else _flow_changes(the_plan, live)
     click.echo(render_text(the_plan, style, flows), nl=False)
+    check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
     if not the_plan.has_changes:
         return
     if the_plan.blocked:
@@ -314,7 +325,9 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     def progress(result: Any) -> None:
         colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
-        line = f"[{result.position}/{result.total}] {result.status:>8}  {result.step} {result.address}"
+        # Positions padded to the total's width, so the columns line up past [9/10].
+        line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {result.step} " \
+               f"{result.address}"
         if result.message:
             line += f": {result.message}"
         click.echo(style(line, fg=colour))
@@ -324,7 +337,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
 
     try:
-        report = _run(go())
+        with _terminate_as_interrupt():
+            report = _run(go())
     except KeyboardInterrupt:
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
@@ -338,6 +352,20 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill`, a CI job cancelled) stops an apply as Ctrl-C does: asyncio cancels
+    the operations in flight and the user is told what to do, instead of a silent exit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- drift / export ---
@@ -371,17 +399,16 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant
 
-    manifests = _load(directory)
-    client = _client(url, concurrency)
-
     async def go() -> Any:
         async with client:
             return await plan_tenant(client, manifests)
 
     try:
+        manifests = _load(directory)
+        client = _client(url, concurrency)
         the_plan, live = _run(go())
-    except PlanError as err:
-        _error_report(fmt, "drift", err.problems)
+    except ReconcilerError as err:
+        _error_report(fmt, "drift", _problems_of(err))
         raise
     report = drift_report(the_plan, live.ledger)
     if fmt == "json":
@@ -428,15 +455,20 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
 @click.option("--out", "out_dir", default="exported", show_default=True, metavar="DIR",
               type=click.Path(file_okay=False),
               help="Directory to write the manifests into (created if needed).")
+@click.option("--force", is_flag=True,
+              help="Replace files of the names export writes even if export did not write them (each is listed).")
 @tenant_options
-def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
+def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) -> None:
     """Write the live tenant as manifests into DIR, so that `reconciler plan DIR` shows no changes.
 
     One file per kind (greetings.yaml, groups.yaml, ivr_menus.yaml, call_scripts.yaml,
     hotlines.yaml, extensions.yaml), objects sorted by name or number, references by name.
-    The kinds' files are replaced on every export; exporting again into the same directory
-    gives identical files when the tenant has not changed. Each file starts with the editor
-    line `# yaml-language-server: $schema=../schemas/manifest.schema.json` (`reconciler schema`).
+    Each file's first line says export wrote it, with a digest of its content: export
+    replaces a file only while it is unedited, so exporting again into the same directory
+    gives identical files. A file of those names that export did not write, or that was
+    edited since, is yours: export refuses (exit 1, nothing written) unless --force, and then
+    lists each file it replaced. The second line is the editor line
+    `# yaml-language-server: $schema=../schemas/manifest.schema.json` (`reconciler schema`).
 
     Left out, with a comment saying why (a field left out is left as it is): fields the API
     never returns (a group's queue, an extension's enabled flag, timeout and password, a
@@ -471,10 +503,12 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
 
     live = _run(go())
     result = export_manifests(live)
-    written = write_export(result, out_dir)
+    written = write_export(result, out_dir, force=force)
     for path, what in written:
         count = result.counts.get(path.stem)
         detail = f"{count} object{'s' if count != 1 else ''}" if count is not None else "policy"
+        if what == "replaced":
+            detail += "; your file, not written by export, replaced because of --force"
         click.echo(f"{what:>8}  {path} ({detail})")
     # `export` then `plan` shows no changes: checked here, on the files as written.
     check = make_plan(_load(out_dir), live)
@@ -521,7 +555,8 @@ def flow_source_options(func: Callable) -> Callable:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
 @click.option("--hotline", metavar="NUMBER", help="Only the calls to this hotline.")
-@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True,
+              help="mermaid (GitHub and GitLab render it), dot for Graphviz, json for programs.")
 @flow_source_options
 def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | None,
           concurrency: int | None) -> None:
@@ -543,7 +578,8 @@ def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | 
 @click.option("--unanswered", is_flag=True, help="Nobody answers: follow each group's on_timeout.")
 @click.option("--at", "at", metavar='"Sat 19:30"', help="When the call comes: the hotline's weekly schedule picks "
               "the call script (the live tenant's, with --live).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for programs.")
 @flow_source_options
 def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: str | None, fmt: str, live: bool,
           url: str | None, concurrency: int | None) -> None:
@@ -567,7 +603,8 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for programs.")
 @flow_source_options
 def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
     """Find routing mistakes before they reach callers, each with file:line:col.
@@ -592,25 +629,46 @@ def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
 @click.option("--api-key", default=None, help="API key the simulator accepts (random if not given).")
-@click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Tenant to load (JSON or YAML).")
+@click.option("--seed", type=click.Path(exists=True), metavar="FILE",
+              help="Tenant to load: one JSON or YAML file in the API's own shapes (group_name, sip_members...), "
+                   "not manifests.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
-def sim(port: int, api_key: str | None, seed: str | None, latency: float) -> None:
-    """Run the built-in OMICall simulator on loopback (first line: its URL)."""
+@click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr (method, path, status; no secrets).")
+def sim(port: int, api_key: str | None, seed: str | None, latency: float, verbose: bool) -> None:
+    """Run the built-in OMICall simulator on loopback.
+
+    Prints its URL, then its API key, then an `export OMICALL_URL=… OMICALL_API_KEY=…`
+    line to paste into another shell. Without --seed it serves the demo tenant."""
     from reconciler.simulator.server import serve
 
+    if seed and Path(seed).is_dir():
+        raise ReconcilerError(f"--seed {seed}: {SEED_SHAPES}")
     try:
-        serve(port=port, api_key=api_key, seed=seed, latency=latency)
+        serve(port=port, api_key=api_key, seed=seed, latency=latency, verbose=verbose)
     except OSError as err:
         raise ReconcilerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
     except ValueError as err:  # a seed that is not a tenant (SeedError), or not JSON/YAML
-        raise ReconcilerError(f"--seed {seed}: {err}") from None
+        raise ReconcilerError(f"--seed {seed}: {err}. {SEED_SHAPES}") from None
+
+
+# Manifests and exports describe what a tenant should be, by name; a seed is the tenant's own
+# data (ids, agent ids, API field names), which manifests cannot give.
+SEED_SHAPES = ("--seed takes one JSON or YAML file of the tenant in the API's own shapes "
+               "({\"groups\": [{\"group_name\": ...}], \"extensions\": [{\"sip_user\": ...}], ...}), not manifests "
+               "or an export. To try manifests, run `reconciler sim` without --seed (the demo tenant) and "
+               "`reconciler apply DIR` against it")
 
 
 @cli.command()
-@click.argument("directory", default="examples", type=click.Path(exists=True, file_okay=False))
-def demo(directory: str) -> None:
-    """Plan and apply DIRECTORY against the built-in simulator, then plan again (no credentials)."""
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--force", is_flag=True, help="Let the apply step pass the delete threshold (apply --force).")
+def demo(directory: str | None, force: bool) -> None:
+    """Plan and apply DIRECTORY against the built-in simulator, then plan again (no credentials).
+
+    Without DIRECTORY: the examples shipped with the reconciler (the repository's examples/)."""
     from reconciler.simulator import Simulator
+
+    directory = directory or str(packaged_examples())
 
     with Simulator(api_key="demo-key") as simulator:
         url = simulator.start()
@@ -618,7 +676,7 @@ def demo(directory: str) -> None:
         click.echo(f"Simulator running at {url} (demo tenant)\n")
         steps = [
             ("plan", ["plan", directory]),
-            ("apply", ["apply", directory, "--auto-approve"]),
+            ("apply", ["apply", directory, "--auto-approve", *(["--force"] if force else [])]),
             ("plan again (expect no changes)", ["plan", directory, "--detailed-exitcode"]),
         ]
         for title, args in steps:
@@ -639,6 +697,11 @@ def demo(directory: str) -> None:
                         os.environ[k] = v
             click.echo("")
     click.echo("Demo complete: the simulator now matches the manifests.")
+
+
+def packaged_examples() -> Path:
+    """The example manifests installed with the package."""
+    return Path(__file__).resolve().parent / "examples"
 
 
 def main() -> None:

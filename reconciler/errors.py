@@ -86,6 +86,7 @@ class PlanError(ReconcilerError):
     """The plan cannot be made or must not run: ambiguous names, dangling references,
     an unsafe number of deletes, a stale saved plan."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], headline: str | None = None):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        self.headline = headline  # what the problems amount to, said once above them
+        super().__init__("\n".join(([headline] if headline else []) + problems))

@@ -327,7 +327,9 @@ def test_github_tenants_fan_out_one_job_per_directory_and_a_failure_stops_no_oth
     assert outcomes == {"hanoi": False, "ha-noi-2": True}
     assert comments["hanoi"].startswith("<!-- omicall-plan:hanoi -->\n#### Tenant `hanoi`")
     assert "### reconciler plan" in comments["hanoi"]
-    assert comments["ha-noi-2"].startswith("<!-- omicall-plan:ha-noi-2 -->") and "No plan" in comments["ha-noi-2"]
+    # The failed tenant's comment says why: the plan's own error document, a wrong key.
+    assert comments["ha-noi-2"].startswith("<!-- omicall-plan:ha-noi-2 -->")
+    assert "the plan cannot be made" in comments["ha-noi-2"] and "api_key_invalid" in comments["ha-noi-2"]
 
     # apply and drift for the tenant whose secrets are right, each with its own.
     for name in ("apply", "drift"):
@@ -367,7 +369,8 @@ def test_gitlab_tenants_fan_out_with_parallel_matrix_and_a_note_per_tenant(
     posted = {r[2]["body"].split(" -->")[0]: r[2]["body"] for r in _GitLabApi.requests if r[0] == "POST"}
     assert set(posted) == {"<!-- omicall-plan:hanoi", "<!-- omicall-plan:ha-noi-2"}
     assert "### reconciler plan" in posted["<!-- omicall-plan:hanoi"]
-    assert "No plan" in posted["<!-- omicall-plan:ha-noi-2"]
+    assert "the plan cannot be made" in posted["<!-- omicall-plan:ha-noi-2"]
+    assert "api_key_invalid" in posted["<!-- omicall-plan:ha-noi-2"]
     for name in ("apply", "drift"):
         done = run_shell(["bash", "-eo", "pipefail"], "\n".join(before + doc[name]["script"]), repo,
                          {**env, **secrets, "TENANT": "hanoi"})

@@ -457,7 +457,7 @@ def test_github_drift_job_fails_on_drift_and_always_writes_the_summary(
     assert "### report (drift manifests/ --format markdown)" in summary.read_text()
 
 
-def run_github_script(script: str, comments: list[dict], tmp_path: Path) -> list[dict]:
+def run_github_script(script: str, comments: list[dict], tmp_path: Path, env: dict | None = None) -> list[dict]:
     """Run an actions/github-script script under node with a recording `github` object."""
     (tmp_path / "script.js").write_text(script)
     harness = tmp_path / "harness.js"
@@ -477,7 +477,8 @@ new AsyncFunction('require', 'github', 'context', fs.readFileSync(process.argv[3
   .then(() => console.log(JSON.stringify(calls)), err => { console.error(err); process.exit(1); });
 """)
     done = subprocess.run(["node", str(harness), json.dumps(comments), str(tmp_path / "script.js")],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PLAN_OUTCOME": "success", **(env or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -597,16 +598,11 @@ class _Notes(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["first-push", "next-push"])
-def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler: Path, tmp_path: Path,
-                                                  existing: bool):
-    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Notes)
+def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
+                       tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """The GitLab plan job's script against a stub notes API served by `handler`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    _Notes.requests = []
-    _Notes.notes = [{"id": 3, "body": "a reviewer's note"}]
-    if existing:
-        _Notes.notes.append({"id": 8, "body": "<!-- omicall-plan -->\nold plan"})
     try:
         env = {**os.environ, "PATH": f"{stub_reconciler}:{os.environ['PATH']}",
                "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
@@ -617,6 +613,18 @@ def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler:
     finally:
         server.shutdown()
         server.server_close()
+    return done, env
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["first-push", "next-push"])
+def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler: Path, tmp_path: Path,
+                                                  existing: bool):
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    _Notes.requests = []
+    _Notes.notes = [{"id": 3, "body": "a reviewer's note"}]
+    if existing:
+        _Notes.notes.append({"id": 8, "body": "<!-- omicall-plan -->\nold plan"})
+    done, env = run_with_notes_api(_Notes, job, stub_reconciler, tmp_path)
     assert done.returncode == 0, done.stderr
     methods = [(m, p.split("?")[0]) for m, p, _ in _Notes.requests]
     notes = "/api/v4/projects/12/merge_requests/34/notes"
@@ -747,3 +755,104 @@ def test_gitlab_recipe_end_to_end(gitlab: dict, user_repo: tuple[Path, dict]):
         done = run_shell(["bash", "-eo", "pipefail"], "\n".join(job["script"]), repo, env)
         assert done.returncode == 0, (name, done.stdout, done.stderr)
     assert (repo / "plan.md").read_text().startswith("### reconciler plan")
+
+
+def _with_managed_password(repo: Path) -> None:
+    extensions = repo / "manifests" / "extensions.yaml"
+    extensions.write_text(extensions.read_text().replace(
+        "    call_timeout: 30\n", "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n", 1))
+
+
+def test_github_recipe_gives_sip_passwords_to_the_apply_job_only(github: dict, user_repo: tuple[Path, dict]):
+    """Managed SIP passwords do not break the recipe: validate, plan and drift run without
+    them (and say what they could not verify); apply, which sends them, gets them."""
+    repo, env = user_repo
+    _with_managed_password(repo)
+    env.pop("EXT_101_PASSWORD", None)
+    for name, job in github["jobs"].items():
+        job_env = github_job_env(github, job)
+        if name == "apply":
+            assert job_env["EXT_101_PASSWORD"] == "${{ secrets.EXT_101_PASSWORD }}"
+        else:
+            assert "EXT_101_PASSWORD" not in job_env, name
+    assert run_shell(["sh", "-e"], "reconciler validate manifests/", repo, env).returncode == 0
+    for stage in ("plan", "apply", "drift"):
+        stage_env = {**env, "EXT_101_PASSWORD": "s3cret-pw"} if stage == "apply" else env
+        for shell, script in github_job_scripts(github, stage):
+            done = run_shell(shell, script, repo, stage_env)
+            assert done.returncode == 0, (stage, script, done.stdout, done.stderr)
+            if stage != "apply" and "reconciler" in script:
+                assert "EXT_101_PASSWORD is not set" in (repo / f"{stage}.md").read_text()
+
+
+def test_gitlab_recipe_scopes_sip_passwords_to_the_apply_job(gitlab: dict, user_repo: tuple[Path, dict]):
+    repo, env = user_repo
+    _with_managed_password(repo)
+    env.pop("EXT_101_PASSWORD", None)
+    _, apply_job = gitlab_job(gitlab, "apply", "CI_DEFAULT_BRANCH")
+    assert apply_job["environment"] == "production"  # the variables' Environment scope
+    for command, rule in [("validate", "merge_request_event"), ("plan", "merge_request_event"),
+                          ("apply", "CI_DEFAULT_BRANCH"), ("drift", "schedule")]:
+        name, job = gitlab_job(gitlab, command, rule)
+        job_env = {**env, "EXT_101_PASSWORD": "s3cret-pw"} if command == "apply" else env
+        assert ("environment" in job) == (command == "apply"), name
+        done = run_shell(["bash", "-eo", "pipefail"], "\n".join(job["script"]), repo, job_env)
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+
+
+class _PagedNotes(_Notes):
+    """GitLab's notes API as it pages: per_page at most 100, X-Next-Page until the last."""
+
+    def do_GET(self) -> None:
+        from urllib.parse import parse_qs, urlsplit
+
+        self._record()
+        query = parse_qs(urlsplit(self.path).query)
+        page, size = int(query.get("page", ["1"])[0]), int(query.get("per_page", ["20"])[0])
+        batch = self.notes[(page - 1) * size:page * size]
+        body = json.dumps(batch).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Next-Page", str(page + 1) if page * size < len(self.notes) else "")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_gitlab_plan_note_is_found_past_the_first_100_notes(gitlab: dict, stub_reconciler: Path, tmp_path: Path):
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    _PagedNotes.requests = []
+    _PagedNotes.notes = [{"id": i, "body": f"review comment {i}"} for i in range(1, 151)]
+    _PagedNotes.notes[129] = {"id": 130, "body": "<!-- omicall-plan -->\nold plan"}
+    done, _ = run_with_notes_api(_PagedNotes, job, stub_reconciler, tmp_path)
+    assert done.returncode == 0, done.stderr
+    notes = "/api/v4/projects/12/merge_requests/34/notes"
+    writes = [(m, p) for m, p, _ in _PagedNotes.requests if m != "GET"]
+    assert writes == [("PUT", notes + "/130")]  # updated, not a second note
+
+
+def test_github_plan_comment_is_replaced_when_the_plan_fails(github: dict, tmp_path: Path):
+    """A failed plan must not leave the previous (stale) plan on the pull request."""
+    [(name, job, steps)] = jobs_running(github, "plan", "pull_request")
+    [plan_step] = [s for s in steps if "reconciler plan" in s.get("run", "")]
+    [comment] = [s for s in steps if s.get("uses", "").startswith("actions/github-script")]
+    assert comment["if"] == "${{ !cancelled() }}"  # runs after a failed plan step too
+    assert comment["env"]["PLAN_OUTCOME"] == "${{ steps.%s.outcome }}" % plan_step["id"]
+    (tmp_path / "plan.md").write_text("### reconciler plan\n\n**Error: the plan cannot be made.**\n")
+    marker = "<!-- omicall-plan -->"
+    old = [{"id": 5, "user": {"type": "Bot"}, "body": marker + "\nPlan: 1 to create"}]
+    calls = run_github_script(comment["with"]["script"], old, tmp_path, env={"PLAN_OUTCOME": "failure"})
+    [update] = [c for c in calls if c["name"] == "update"]
+    assert update["comment_id"] == 5 and "The plan failed for this commit" in update["body"]
+    assert "Error: the plan cannot be made." in update["body"] and "1 to create" not in update["body"]
+    (tmp_path / "plan.md").unlink()  # the step died before writing anything
+    calls = run_github_script(comment["with"]["script"], old, tmp_path, env={"PLAN_OUTCOME": "failure"})
+    assert "The plan failed for this commit" in calls[-1]["body"]
+
+
+@pytest.mark.parametrize("path", RECIPES[:2], ids=lambda p: p.name)
+def test_recipes_say_how_to_install_from_a_private_repository(path: Path):
+    text = path.read_text(encoding="utf-8")
+    assert "insteadOf" in text and ("RECONCILER_REPO_TOKEN" in text or "CI_JOB_TOKEN" in text)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "**A private reconciler repository.**" in readme and "insteadOf" in readme

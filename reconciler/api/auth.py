@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from reconciler.errors import AuthError
+from reconciler.errors import AuthError, ReconcilerError
 
 DEFAULT_LIFETIME = 24 * 3600.0  # the vendor's documented token lifetime
 AUTH_PATH = "/api/auth"
@@ -90,6 +90,7 @@ class TokenManager:
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
+        self._failed: ReconcilerError | None = None  # a renewal that failed: not tried again
         self.renewals = 0  # how many times a token was obtained from the API key
         if token:
             self._set(token)
@@ -128,8 +129,16 @@ class TokenManager:
             # With a bare token we cannot renew: send it and let the server judge.
             return self._token  # type: ignore[return-value]
         async with self._lock:
+            if self._failed is not None:
+                # Requests that waited on a renewal that failed fail the same way: a refused
+                # key (or an unknown host) is asked once, not once per request in flight.
+                raise self._failed
             if not self._fresh():  # another request may have renewed it while we waited
-                await self._renew()
+                try:
+                    await self._renew()
+                except ReconcilerError as err:
+                    self._failed = err
+                    raise
             return self._token  # type: ignore[return-value]
 
     async def rejected(self, token: str) -> tuple[str, bool]:

@@ -13,6 +13,7 @@ import logging
 import os
 import random
 import re
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -182,7 +183,7 @@ class OmicallClient:
         last, number = first, 1
         total = self._total_pages(first, path)
         if total > 1:
-            rest = await self._gather([self._page(path, base, n, page_size) for n in range(2, total + 1)])
+            rest = await gather_or_cancel([self._page(path, base, n, page_size) for n in range(2, total + 1)])
             pages.extend(p["items"] for p in rest)
             last, number = rest[-1], total
         while last.get("has_next") is True and last["items"]:
@@ -292,7 +293,12 @@ class OmicallClient:
             # condition, so no retry. The text is left out: it may quote the header's value.
             broken = f"it cannot be sent as HTTP ({type(exc).__name__})"
         except NOT_SENT_ERRORS as exc:
-            return _Failure(f"could not connect ({self._describe(exc, body_secrets)})", maybe_processed=False)
+            if _unknown_host(exc):
+                # A name that does not resolve will not resolve on the next try either.
+                raise ApiError(f"cannot connect to {self.url}: its host name does not resolve; check OMICALL_URL "
+                               "(or --url)", method=method, endpoint=endpoint(path), subject=subject) from None
+            return _Failure(f"could not connect to {self.url} ({self._describe(exc, body_secrets)})",
+                            maybe_processed=False)
         except httpx.TransportError as exc:
             return _Failure(self._describe(exc, body_secrets), maybe_processed=True)
         except httpx.HTTPError as exc:
@@ -370,7 +376,12 @@ class OmicallClient:
         return backoff_delay(retry, self._backoff, rng=self._rng)
 
     async def _authenticate(self, api_key: str) -> Any:
-        return await self._request("GET", AUTH_PATH, params={"apiKey": api_key}, authenticated=False)
+        try:
+            return await self._request("GET", AUTH_PATH, params={"apiKey": api_key}, authenticated=False)
+        except AuthError as err:
+            raise AuthError(f"the API key was refused: check OMICALL_API_KEY (an API key of the tenant at {self.url})",
+                            method=err.method, endpoint=err.endpoint, status=err.status,
+                            server_message=err.server_message) from None
 
     async def _page(self, path: str, base: dict, number: int, size: int) -> dict:
         payload = await self._request("GET", path, params={**base, "page": number, "size": size})
@@ -414,18 +425,6 @@ class OmicallClient:
             raise ApiError(f"the list reports {total} pages, more than the {MAX_PAGES} this tool will read", **where)
         return total
 
-    @staticmethod
-    async def _gather(coros: list[Awaitable[dict]]) -> list[dict]:
-        """Results in order; on the first failure the other requests are cancelled."""
-        tasks = [asyncio.ensure_future(c) for c in coros]
-        try:
-            return list(await asyncio.gather(*tasks))
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            raise
-
     def _redactor(self, body_secrets: list[str], token: str | None) -> Redactor:
         return Redactor([self._tokens.api_key, self._tokens.current, token, *body_secrets])
 
@@ -460,3 +459,28 @@ def _shape(value: Any) -> str:
         keys = ", ".join(sorted(str(k)[:40] for k in value)[:8])
         return f"an object with keys {keys}" if keys else "an empty object"
     return type(value).__name__
+
+
+async def gather_or_cancel(coros: list[Awaitable[Any]]) -> list[Any]:
+    """Results in order; on the first failure the others are cancelled and awaited, so
+    nothing is left half-started when the error reaches the user (no "coroutine was never
+    awaited" warnings at exit)."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name does not exist (not a transient
+    resolver failure, which is worth retrying)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return seen.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME))
+        seen = seen.__cause__ or seen.__context__
+    return False

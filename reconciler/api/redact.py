@@ -57,6 +57,18 @@ def escaped_forms(secret: str) -> set[str]:
     return {f for f in forms if f}
 
 
+# A secret this long is masked wherever it appears; a shorter one only as a whole token, so
+# that a short key ("key") does not garble the words around it ("api_***_invalid").
+WHOLE_TOKEN_BELOW = 12
+
+
+def mask(text: str, secret: str) -> str:
+    """`text` with `secret` replaced by `***`: anywhere if long, as a whole token if short."""
+    if len(secret) >= WHOLE_TOKEN_BELOW:
+        return text.replace(secret, MASK)
+    return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(secret)}(?![A-Za-z0-9_])", MASK, text)
+
+
 class Redactor:
     """Replaces known secret values (in any escaped form) and secret-shaped text with `***`."""
 
@@ -94,7 +106,7 @@ class Redactor:
         if text is None:
             return None
         for secret in self._secrets:
-            text = text.replace(secret, MASK)
+            text = mask(text, secret)
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + MASK, text)
         return text

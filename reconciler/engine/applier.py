@@ -132,6 +132,16 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
         elif change.live_version and live_version(item) != change.live_version:
             stale.append(f"{label} was changed in the tenant since the plan was made")
+    # Objects that appeared since, and that the plan does not create: a new plan would
+    # see them (delete them in a pruned kind, list them as unmanaged otherwise).
+    created = {(c.kind, c.name) for c in plan.changes if c.action == "create"}
+    for k, seen in plan.seen.items():
+        if k not in KINDS:
+            continue
+        known = set(seen)
+        for identity in sorted({KINDS[k].live_identity(i) for i in fresh.items.get(k, [])} - known):
+            if (k, identity) not in created:
+                stale.append(f"{KINDS[k].label} '{identity}' was created in the tenant since the plan was made")
     return stale
 
 
@@ -150,7 +160,7 @@ async def apply_plan(
     on it skipped."""
     stale = check_current(plan, fresh)
     if stale and saved:
-        raise PlanError(["the saved plan is stale; make a new plan:"] + [f"  {m}" for m in stale])
+        raise PlanError(stale, headline="the saved plan is stale; make a new plan")
     report = ApplyReport()
     ops, graph = _build_graph(plan)
     ids = _Ids(fresh, plan)

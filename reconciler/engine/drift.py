@@ -84,6 +84,7 @@ class DriftReport:
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> names (not drift)
     unverified: dict[str, dict[str, list[UnverifiedField]]] = field(default_factory=dict)  # kind -> name -> fields
     protected: list[str] = field(default_factory=list)
+    protected_differs: list[str] = field(default_factory=list)  # protected objects whose live fields differ
     external: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
@@ -110,6 +111,7 @@ class DriftReport:
                 "in_sync": self.in_sync_count,
                 "unmanaged": sum(len(v) for v in self.unmanaged.values()),
                 "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
+                "protected_differs": len(self.protected_differs),
             },
             "drift": [
                 {
@@ -147,6 +149,7 @@ def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
     report = DriftReport(
         unmanaged={k: sorted(v) for k, v in plan.unmanaged.items() if v},
         protected=list(plan.protected),
+        protected_differs=list(plan.protected_differs),
         external=list(plan.external),
         warnings=list(plan.warnings),
         blocked=list(getattr(plan, "blocked", [])),

@@ -19,8 +19,10 @@ Pure functions of the live state, plus `write_export`; no HTTP here.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,11 @@ SCHEMA_HINT = ("# (the JSON Schema for editors: `reconciler schema > ../schemas/
                "or change the path above)")
 POLICY_FILE = "policy.yaml"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# The first line of every kind's file export writes. It carries a digest of the rest of the
+# file: export replaces a file only while that digest matches, so a hand-written or edited
+# manifest of the same name is the user's, never overwritten without --force.
+MARKER = "# Written by `reconciler export` (content sha256:{digest}); export replaces this file only while it is unedited."
+_MARKER_RE = re.compile(r"^# Written by `reconciler export` \(content sha256:([0-9a-f]{16})\)")
 
 # Why a written field is not the object's full content (end-of-line comments).
 FIELD_NOTES: dict[tuple[str, str], str] = {
@@ -127,8 +134,24 @@ def export_manifests(live: LiveState) -> Export:
     if problems:
         raise ExportError(problems)
     for k, kind in KINDS.items():
-        out.files[file_name(k)] = _header(kind) + _dump({k: documents[k]})
+        out.files[file_name(k)] = sealed(_header(kind) + _dump({k: documents[k]}))
     return out
+
+
+def _digest(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def sealed(body: str) -> str:
+    """`body` under the marker line that says export wrote it, as it is."""
+    return MARKER.format(digest=_digest(body)) + "\n" + body
+
+
+def written_by_export(text: str) -> bool:
+    """Whether `text` is a file export wrote and nobody edited since."""
+    first, _, body = text.partition("\n")
+    match = _MARKER_RE.match(first)
+    return match is not None and match.group(1) == _digest(body)
 
 
 def _duplicates(live: LiveState) -> list[tuple[str, str, list[str]]]:
@@ -275,26 +298,39 @@ def _dump(document: dict) -> str:
     return stream.getvalue()
 
 
-def write_export(export: Export, out_dir: str | Path) -> list[tuple[Path, str]]:
-    """Write the files into `out_dir` (created if needed): the kinds' files are replaced,
-    `policy.yaml` is written only when absent. Refuses, before writing anything, a
-    directory that holds other manifest files (they would be merged with the export).
-    Returns (path, "written" | "kept") per file."""
+def write_export(export: Export, out_dir: str | Path, *, force: bool = False) -> list[tuple[Path, str]]:
+    """Write the files into `out_dir` (created if needed). A kind's file is replaced only
+    when export wrote it and nobody edited it since (its marker line says so), or with
+    `force`; `policy.yaml` is written only when absent. Refuses, before writing anything, a
+    directory that holds other manifest files (they would be merged with the export), and
+    without `force` one that holds the user's own files of the names export writes.
+    Returns (path, "written" | "replaced" | "kept") per file: "replaced" is a user's file
+    that `force` overwrote."""
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
         raise ExportError([f"{root}: not a directory"])
     ours = set(export.files) | {POLICY_FILE}
     foreign = sorted(str(p.relative_to(root)) for p in _manifest_files(root) if str(p.relative_to(root)) not in ours)
+    problems = []
     if foreign:
-        raise ExportError([
+        problems.append(
             f"{root} holds manifest files export does not write ({', '.join(foreign)}); they would be read with the "
             "exported ones and declare objects twice: export into an empty directory, or one written by export"
-        ])
+        )
+    users = [name for name in export.files if _is_users(root / name)]
+    if users and not force:
+        problems.append(
+            f"{root} holds {', '.join(users)}, not written by export (or edited since): export never replaces your "
+            f"manifests. Export into a directory of its own (`reconciler export --out DIR`) and copy what you "
+            "want from there, or pass --force to replace these files"
+        )
+    if problems:
+        raise ExportError(problems)
     root.mkdir(parents=True, exist_ok=True)
     done: list[tuple[Path, str]] = []
     for name, text in export.files.items():
         _write(root / name, text)
-        done.append((root / name, "written"))
+        done.append((root / name, "replaced" if name in users else "written"))
     policy = root / POLICY_FILE
     if policy.exists():
         done.append((policy, "kept"))
@@ -302,6 +338,16 @@ def write_export(export: Export, out_dir: str | Path) -> list[tuple[Path, str]]:
         _write(policy, POLICY_TEXT)
         done.append((policy, "written"))
     return done
+
+
+def _is_users(path: Path) -> bool:
+    """An existing file export did not write as it is now (anything unreadable counts)."""
+    if not path.exists():
+        return False
+    try:
+        return not written_by_export(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return True
 
 
 def _manifest_files(root: Path) -> list[Path]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.api.client import gather_or_cancel
 from reconciler.engine.ledger import Ledger, is_ledger, ledger_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
@@ -111,8 +111,8 @@ async def read_live(client: Any, kinds: list[str] | None = None) -> LiveState:
         wanted.append("extensions")
     if "call_scripts" not in wanted:
         wanted.append("call_scripts")  # the ledger lives there
-    results = await asyncio.gather(
-        *(client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted)
+    results = await gather_or_cancel(
+        [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted]
     )
     for key, items in zip(wanted, results):
         check_items(key, items)

@@ -56,11 +56,18 @@ class Plan:
     unmanaged: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
     unverified: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> name -> fields
     protected: list[str] = field(default_factory=list)  # addresses left alone by policy
+    protected_differs: list[str] = field(default_factory=list)  # of those, addresses whose live fields differ
     external: list[str] = field(default_factory=list)  # live objects referenced, not declared
     warnings: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
     blocked: list[str] = field(default_factory=list)  # changes apply cannot make, even forced
     live_counts: dict[str, int] = field(default_factory=dict)
+    # Variables of ${env:NAME} values that were not set when the plan was made: the fields
+    # that use them were not compared, and apply refuses such a saved plan.
+    secrets_not_set: list[str] = field(default_factory=list)
+    # Identities of the live objects per kind when the plan was made: a saved plan is stale
+    # when others appeared since. Kept in the plan file, not in the JSON output.
+    seen: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in ACTIONS}
@@ -78,17 +85,20 @@ class Plan:
         return {
             "format_version": FORMAT_VERSION,
             "summary": {**counts, "unchanged": sum(self.unchanged.values()),
-                        "unmanaged": sum(len(v) for v in self.unmanaged.values())},
+                        "unmanaged": sum(len(v) for v in self.unmanaged.values()),
+                        "protected_differs": len(self.protected_differs)},
             "changes": [c.to_json() for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "unmanaged": {k: v for k, v in self.unmanaged.items() if v},
             "unverified": self.unverified,
             "protected": self.protected,
+            "protected_differs": self.protected_differs,
             "external": self.external,
             "warnings": self.warnings,
             "unsafe": self.unsafe,
             "blocked": self.blocked,
             "live_counts": self.live_counts,
+            "secrets_not_set": self.secrets_not_set,
         }
 
     @classmethod
@@ -99,11 +109,13 @@ class Plan:
             unmanaged=data.get("unmanaged", {}),
             unverified=data.get("unverified", {}),
             protected=data.get("protected", []),
+            protected_differs=data.get("protected_differs", []),
             external=data.get("external", []),
             warnings=data.get("warnings", []),
             unsafe=data.get("unsafe", []),
             blocked=data.get("blocked", []),
             live_counts=data.get("live_counts", {}),
+            secrets_not_set=data.get("secrets_not_set", []),
         )
 
     def checksum(self) -> str:

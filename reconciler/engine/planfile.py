@@ -25,8 +25,9 @@ def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
         "kind": FILE_KIND,
         "format_version": FORMAT_VERSION,
         "url": url,
-        "checksum": plan.checksum(),
+        "checksum": _checksum(plan),
         "plan": plan.to_json(),
+        "seen": plan.seen,
     }
     try:
         Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -47,9 +48,11 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
         raise ReconcilerError(f"{path}: plan format {data.get('format_version')} is not supported")
     try:
         plan = Plan.from_json(data["plan"])
+        plan.seen = {str(k): [str(n) for n in v] for k, v in data.get("seen", {}).items()}
     except (KeyError, TypeError, AttributeError, ValueError):
         raise ReconcilerError(f"{path}: not a complete plan file (truncated or edited?); make a new plan") from None
-    if plan.checksum() != data.get("checksum"):
+    # Plan files saved before `seen` was kept are checked as they were made.
+    if (_checksum(plan) if "seen" in data else plan.checksum()) != data.get("checksum"):
         raise PlanError([f"{path}: the plan was modified after it was made (checksum mismatch)"])
     if data.get("url") != url:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
@@ -73,3 +76,9 @@ def portable_path(path: str) -> str:
         return str(p.relative_to(Path.cwd()))
     except ValueError:
         return str(p)
+
+
+def _checksum(plan: Plan) -> str:
+    """The plan as reviewed and the tenant it saw: editing either is refused."""
+    seen = json.dumps(plan.seen, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((plan.checksum() + seen).encode()).hexdigest()

@@ -15,7 +15,8 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import KIND_REF_WORD, nfc
+from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
+from reconciler.kinds.policy import unmatched_protect
 
 
 class DesiredLike(Protocol):
@@ -99,6 +100,7 @@ class _Planner:
         kinds = list(KINDS)
         self.plan.changes.sort(key=lambda c: (kinds.index(c.kind), order[c.action], c.name))
         self.plan.live_counts = {k: len(self.live.items.get(k, [])) for k in KINDS}
+        self.plan.seen = {k: sorted(self.by_name[k]) for k in KINDS}
         return self.plan
 
     def _match_all(self) -> None:
@@ -140,6 +142,8 @@ class _Planner:
         for f, value in want.items():
             if f in kind.local_only or f.startswith("_") or f == "name":
                 continue
+            if unset_env(value):
+                return False  # cannot tell without the secret: no candidate is picked
             same = kind.compare(f, value, live)
             if same is None:
                 digest = self.live.ledger.fingerprint("greetings", kind.live_id(item), f, value, f in kind.secret)
@@ -221,16 +225,18 @@ class _Planner:
                         "cannot be uploaded from its name: give it `text` or `file`"
                     )
                 if not kind.creatable:
+                    same = kind.same_identity(key, set(self.by_name[k]))
+                    hint = f"; the tenant has it as '{same}': write it so" if same else ""
                     self.errors.append(
                         f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
-                        f"{kind.label}s are never created by the reconciler"
+                        f"{kind.label}s are never created by the reconciler{hint}"
                     )
                     continue
                 self.plan.changes.append(Change("create", k, key, data=want))
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
-            fields, unverified = self._diff(kind, object_id, want, live)
+            fields, unverified = self._diff(kind, object_id, want, live, key)
             if unverified:
                 self.plan.unverified.setdefault(k, {})[key] = unverified
             old_name = self.renamed_from.get((k, key))
@@ -259,11 +265,18 @@ class _Planner:
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 
-    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict) -> tuple[list[FieldChange], list[str]]:
+    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
+              key: str) -> tuple[list[FieldChange], list[str]]:
         fields: list[FieldChange] = []
         unverified: list[str] = []
         for f, value in want.items():
             if f == kind.identity or f in kind.local_only or f.startswith("_"):
+                continue
+            missing = unset_env(value)
+            if missing:
+                # Plan and drift run without secrets (a pull request's job has none): the
+                # field is not compared, and the output says so.
+                self._secret_not_verified(kind, key, f, missing)
                 continue
             same = kind.compare(f, value, live)
             if same is None:
@@ -274,6 +287,14 @@ class _Planner:
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
         return fields, unverified
+
+    def _secret_not_verified(self, kind: Kind, key: str, field_name: str, names: list[str]) -> None:
+        variables = ", ".join(names)
+        self.plan.warnings.append(
+            f"{kind.label} '{key}': {field_name} not verified: environment variable {variables} "
+            f"{'is' if len(names) == 1 else 'are'} not set here (plan and drift work without it; apply needs it)"
+        )
+        self.plan.secrets_not_set += [n for n in names if n not in self.plan.secrets_not_set]
 
     def _plan_leftovers(self, k: str) -> None:
         kind = KINDS[k]
@@ -302,16 +323,25 @@ class _Planner:
         self.plan.unmanaged[k] = sorted(unmanaged)
 
     def _apply_protection(self) -> None:
+        """Protected objects are never changed; what apply would have done is listed (and
+        counted), never shown as in sync. A protect entry that names nothing is a warning."""
         kept = []
         for change in self.plan.changes:
             names = {change.name, change.rename_from, _plain_name(change.name)}
             if self.protect & names and change.action != "create":
-                self.plan.protected.append(f"{change.address} ({change.action} skipped: protected by policy)")
                 if change.action == "delete":
-                    self.plan.unmanaged.setdefault(change.kind, []).append(change.name)
+                    what = "not in the manifests, protected: not deleted"
+                else:
+                    fields = ", ".join(f.field for f in change.fields) or "its references"
+                    what = f"differs ({fields}), protected: not changed"
+                    self.plan.protected_differs.append(change.address)
+                self.plan.protected.append(f"{change.address}: {what}")
                 continue
             kept.append(change)
         self.plan.changes = kept
+        known = [key for objs in self.objects.values() for key in objs]
+        known += [KINDS[k].live_identity(item) for k in KINDS for item in self.live.items.get(k, [])]
+        self.plan.warnings += unmatched_protect(self.policy.protect, known)
 
     def _check_deletes_and_repoint(self) -> None:
         """Every object that goes away must first lose its referrers: those in the plan are

@@ -40,11 +40,16 @@ def masked(kind: str, field: str, value: Any) -> Any:
 def summary_line(plan: Plan) -> str:
     c = plan.counts()
     unchanged = sum(plan.unchanged.values())
+    held = len(plan.protected_differs)
+    protected = f", {held} protected by policy and not changed though {'it differs' if held == 1 else 'they differ'}" \
+        if held else ""
     if not plan.changes:
+        if held:
+            return f"No changes ({unchanged} objects unchanged{protected})."
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
     parts = [f"{c['create']} to create", f"{c['update']} to update", f"{c['replace']} to replace",
              f"{c['rename']} to rename", f"{c['delete']} to delete"]
-    return f"Plan: {', '.join(parts)} ({unchanged} unchanged)."
+    return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
 
 
 def _title(change: Change) -> str:

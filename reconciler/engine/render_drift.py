@@ -41,6 +41,11 @@ def summary_line(report: DriftReport) -> str:
     """One line: in sync, or how many objects drifted and how."""
     unmanaged = sum(len(v) for v in report.unmanaged.values())
     left_alone = f"; {unmanaged} unmanaged object{'s' if unmanaged != 1 else ''} left alone" if unmanaged else ""
+    held = len(report.protected_differs)
+    if held:
+        left_alone += f"; {held} protected by policy, not changed though {'it differs' if held == 1 else 'they differ'}"
+    if report.in_sync and held:
+        return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
     if report.in_sync:
         return (f"In sync: the tenant matches the manifests ({report.in_sync_count} object"
                 f"{'s' if report.in_sync_count != 1 else ''}{left_alone}).")

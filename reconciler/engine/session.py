@@ -8,6 +8,9 @@ from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
 from reconciler.engine.live import LiveState, read_live
 from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
+from reconciler.errors import PlanError, ReconcilerError
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import unset_env
 
 
 async def plan_tenant(client: Any, manifests: ManifestsLike) -> tuple[Plan, LiveState]:
@@ -16,10 +19,48 @@ async def plan_tenant(client: Any, manifests: ManifestsLike) -> tuple[Plan, Live
     return make_plan(manifests, live), live
 
 
+async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
+    """The live state, and the identities of its objects per kind."""
+    live = await read_live(client)
+    names = {k: {KINDS[k].live_identity(item) for item in items} for k, items in live.items.items()}
+    return live, names
+
+
+def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]:
+    """`validate --live`: every check `plan` makes (raises PlanError as plan does, also
+    for changes apply could not make); returns the plan's warnings."""
+    plan = make_plan(manifests, live)
+    if plan.blocked:
+        raise PlanError(plan.blocked)
+    return plan.warnings
+
+
 async def apply_to_tenant(
     client: Any, plan: Plan, *, saved: bool, on_result: Callable[[OpResult], None] | None = None
 ) -> ApplyReport:
     """Re-read the tenant right before changing it, so that an object changed since the plan
     is a conflict and not silently overwritten; then apply."""
+    check_secrets(plan)
     fresh = await read_live(client)
     return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
+
+
+def check_secrets(plan: Plan) -> None:
+    """Apply sends secrets and must have checked them: refused, naming the variables,
+    before anything is read or sent, when one it needs is not set here, or when the plan
+    was made where one was not set (it did not compare those fields: plan again)."""
+    needed = [*plan.secrets_not_set, *(n for c in plan.changes for n in unset_env(c.data or {}))]
+    unset = [name for name in dict.fromkeys(needed) if unset_env(f"${{env:{name}}}")]
+    if unset:
+        raise ReconcilerError(
+            f"apply needs the secrets it sends and checks: environment variable {', '.join(unset)} "
+            f"{'is' if len(unset) == 1 else 'are'} not set. Set {'it' if len(unset) == 1 else 'them'} for the "
+            "apply job only (README: *CI recipes*), then run apply again"
+        )
+    if plan.secrets_not_set:
+        raise ReconcilerError(
+            f"this plan was made where {', '.join(plan.secrets_not_set)} "
+            f"{'was' if len(plan.secrets_not_set) == 1 else 'were'} not set, so it did not check "
+            f"{'that secret' if len(plan.secrets_not_set) == 1 else 'those secrets'}: make the plan where "
+            "it is set (`reconciler plan --out FILE` in the apply job), then apply that plan"
+        )

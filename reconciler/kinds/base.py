@@ -48,6 +48,24 @@ def env_name(value: Any) -> str | None:
     return None
 
 
+def env_refs(value: Any) -> list[str]:
+    """The NAMEs of every `${env:NAME}` in `value` (recursively), in order, once each."""
+    if isinstance(value, dict):
+        found = [n for v in value.values() for n in env_refs(v)]
+    elif isinstance(value, list):
+        found = [n for v in value for n in env_refs(v)]
+    else:
+        name = env_name(value)
+        found = [name] if name is not None else []
+    return list(dict.fromkeys(found))
+
+
+def unset_env(value: Any) -> list[str]:
+    """The variables `value` refers to that are not set here. Empty counts as not set: CI
+    systems give an empty string for a secret that was never created."""
+    return [name for name in env_refs(value) if not os.environ.get(name)]
+
+
 def expand_env(value: Any) -> Any:
     """`value` with every `${env:NAME}` replaced by the variable's value (recursively)."""
     if isinstance(value, dict):
@@ -56,8 +74,8 @@ def expand_env(value: Any) -> Any:
         return [expand_env(v) for v in value]
     name = env_name(value)
     if name is not None:
-        if name not in os.environ:
-            raise KeyError(f"environment variable {name} is not set")
+        if not os.environ.get(name):
+            raise KeyError(f"environment variable {name} is not set (or empty)")
         return os.environ[name]
     return value
 
@@ -260,6 +278,11 @@ class Kind:
     # --- reading -------------------------------------------------------------
     def live_identity(self, item: dict) -> str:
         raise NotImplementedError
+
+    def same_identity(self, key: str, live_identities: set[str]) -> str | None:
+        """The live identity `key` is another spelling of, if any (a hotline written
+        `0287…` for the tenant's `84287…`), for a did-you-mean."""
+        return None
 
     def live_id(self, item: dict) -> str:
         return item["_id"]

@@ -80,6 +80,15 @@ class HotlineKind(Kind):
     def live_identity(self, item: dict) -> str:
         return str(item.get("number") or "")
 
+    def same_identity(self, key: str, live_identities: set[str]) -> str | None:
+        """Vietnamese numbers are written 0…, +84… or 84…; the tenant has one of them."""
+        national = key[3:] if key.startswith("+84") else key[2:] if key.startswith("84") else \
+            key[1:] if key.startswith("0") else key
+        for spelling in (f"84{national}", f"0{national}", f"+84{national}", national):
+            if spelling != key and spelling in live_identities:
+                return spelling
+        return None
+
     def live_id(self, item: dict) -> str:
         return str(item.get("number"))
 

@@ -3,11 +3,13 @@ many deletes a plan may make before it needs --force."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import difflib
+import unicodedata
+from typing import Annotated, Iterable, Literal
 
 from pydantic import Field
 
-from reconciler.kinds.base import ManifestModel, Name
+from reconciler.kinds.base import ManifestModel, Name, nfc
 
 PrunableKind = Literal["greetings", "groups", "ivr_menus", "call_scripts"]
 
@@ -27,3 +29,32 @@ class Policy(ManifestModel):
     threshold_min_objects: Annotated[int, Field(ge=0)] = Field(
         default=10, description="the share applies once a kind has at least this many live objects"
     )
+
+
+def folded(text: str) -> str:
+    """`text` without diacritics or case ("Nhóm Tech" -> "nhom tech"): how a typo in a
+    Vietnamese name is recognised."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def unmatched_protect(protect: Iterable[str], known: Iterable[str]) -> list[str]:
+    """A warning per `policy.protect` entry that names no object (`known`: every identity
+    in the manifests and the tenant): it protects nothing, so say so, with the nearest
+    name (diacritics and case ignored)."""
+    names = {nfc(n) for n in known}
+    by_fold: dict[str, str] = {}
+    for name in sorted(names):
+        by_fold.setdefault(folded(name), name)
+    warnings = []
+    for entry in protect:
+        if nfc(entry) in names:
+            continue
+        near = by_fold.get(folded(entry))
+        if near is None:
+            close = difflib.get_close_matches(folded(entry), list(by_fold), n=1, cutoff=0.6)
+            near = by_fold[close[0]] if close else None
+        hint = f"; did you mean '{near}'?" if near else ""
+        warnings.append(f"policy.protect: '{entry}' matches no object in the manifests or the tenant, "
+                        f"so it protects nothing{hint}")
+    return warnings

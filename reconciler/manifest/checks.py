@@ -4,7 +4,6 @@ that clash across objects, the policy's lists, references against the live tenan
 from __future__ import annotations
 
 import difflib
-import os
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +17,9 @@ _ENV_MARK = "${env:"
 
 
 def check_env(raw: Any, source: SourceFile, subject: str, start: Pos) -> list[Problem]:
-    """Every `${env:NAME}` must be a whole value and name a variable that is set."""
+    """Every `${env:NAME}` must be a whole, well-formed value. Whether the variable is set
+    is not checked here: offline checks run without secrets, and plan and drift work
+    without them; apply, which sends them, requires them."""
     problems = []
     for path, value, pos in _strings(raw, source, "", start):
         if _ENV_MARK not in value:
@@ -28,8 +29,6 @@ def check_env(raw: Any, source: SourceFile, subject: str, start: Pos) -> list[Pr
         if match is None:
             problems.append(Problem(source.loc(pos), where + "write an environment reference as the whole "
                                                              "value, ${env:NAME} (NAME: letters, digits, _)"))
-        elif match.group(1) not in os.environ:
-            problems.append(Problem(source.loc(pos), where + f"environment variable {match.group(1)} is not set"))
     return problems
 
 
@@ -98,6 +97,16 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
             else:
                 claimed[old] = (obj, at)
     return problems
+
+
+def check_group_overflow(obj: DesiredObject) -> list[Problem]:
+    """A group whose on_timeout is itself would ring the same members again and again."""
+    on_timeout = KINDS["groups"].desired(obj.model).get("on_timeout")
+    if ("groups", obj.key) not in KINDS["groups"].references({"on_timeout": on_timeout}):
+        return []
+    return [Problem(obj.location_of("on_timeout"),
+                    f"{obj.subject}: on_timeout: a group cannot overflow to itself (callers would ring the same "
+                    "members again and again); point it at another group, an IVR menu or a greeting, or leave it out")]
 
 
 def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:

@@ -15,7 +15,13 @@ from pydantic import ValidationError
 from reconciler.errors import Location, ManifestError, Problem
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import nfc
-from reconciler.manifest.checks import check_env, check_greeting_file, check_policy_lists, check_previous_names
+from reconciler.manifest.checks import (
+    check_env,
+    check_greeting_file,
+    check_group_overflow,
+    check_policy_lists,
+    check_previous_names,
+)
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.messages import describe, suggest, translate
 from reconciler.manifest.yaml_source import Pos, SourceFile, YamlFileError, read_yaml
@@ -75,6 +81,9 @@ class _Loader:
             if key == "greetings":
                 for obj in objs.values():
                     self.problems.extend(check_greeting_file(obj, self.root_dir))
+            if key == "groups":
+                for obj in objs.values():
+                    self.problems.extend(check_group_overflow(obj))
             self.problems.extend(check_previous_names(objs))
         if self.problems:
             raise ManifestError(self.problems)
@@ -121,12 +130,14 @@ class _Loader:
             return
         if source.has_env:
             self.problems.extend(check_env(item, source, subject, start))
-        if not self._claim(source, kind, item, subject):
-            return
+        # An object declared twice is still validated: all its problems show at once.
+        first_declaration = self._claim(source, kind, item, subject)
         try:
             model = kind.model.model_validate(item, strict=True)
         except ValidationError as err:
             self.problems.extend(translate(err, item, source, subject, kind.model, start))
+            return
+        if not first_declaration:
             return
         if kind.key == "greetings":
             model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]

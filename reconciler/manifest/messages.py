@@ -155,16 +155,28 @@ def _message(e: dict, model: type[BaseModel]) -> str:
     return prefix + _expected(e, model)
 
 
+def _number_hint(value: Any) -> str:
+    """Why text is not the number it looks like: quotes around it, or hex/octal."""
+    if not isinstance(value, str):
+        return ""
+    if re.fullmatch(r"-?[0-9]+", value.strip()):
+        return f" (remove the quotes: {value.strip()})"
+    if value.startswith(("0x", "0o")):
+        return " (write numbers in decimal)"
+    return ""
+
+
 def _expected(e: dict, model: type[BaseModel]) -> str:
     """What was expected, and what was found."""
     kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
     got = f", got {describe(value)}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected {_int_range(model, e['path'])}{got}"
+        return f"expected {_int_range(model, e['path'])}{got}{_number_hint(value)}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"expected {_int_range(model, e['path'])}{got}"
     if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false{got}"
+        quoted = isinstance(value, str) and value.lower() in ("true", "false")
+        return f"expected true or false{got}" + (f" (remove the quotes: {value.lower()})" if quoted else "")
     if kind == "string_type":
         hint = f" (write it in quotes: \"{value}\")" if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
         return f"expected text{got}{hint}"

@@ -220,6 +220,16 @@ class _Builder:
         message = f"not valid YAML: {err.problem or err.context or 'syntax error'}"
         if mark is not None and self._char_at(mark.line, mark.column) == "\t":
             return self.fail(pos, message + " (a tab: indent YAML with spaces)")
+        lines = self.text.split("\n")
+        line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        if mark is not None and (err.problem or "").startswith("mapping values") and ":" in line[:mark.column]:
+            return self.fail(pos, f"line {mark.line + 1} has a second `: ` in a value: put the value in quotes "
+                                  f"(`key: \"a: b\"`) (YAML said: {err.problem})")
+        if mark is not None and (err.problem or "").startswith(_INDENTATION_PROBLEMS):
+            line = line.strip()
+            return self.fail(pos, f"the indentation of line {mark.line + 1} (`{line}`) does not fit the lines "
+                                  "above it: indent every field of an object as far as its first field, and "
+                                  f"start each list item with `- ` (YAML said: {err.problem})")
         ctx = err.context_mark
         if err.context and err.problem and ctx is not None and (ctx.line, ctx.column) != (mark.line, mark.column):
             message += f" ({err.context} started at line {ctx.line + 1}, column {ctx.column + 1})"
@@ -355,6 +365,9 @@ class _Builder:
 
 
 _MISSING = object()
+# What libyaml says when a line is indented more or less than its neighbours.
+_INDENTATION_PROBLEMS = ("did not find expected '-' indicator", "mapping values are not allowed",
+                         "did not find expected key", "expected <block end>")
 
 
 def _short_tag(tag: str | None) -> str:
@@ -376,10 +389,13 @@ def _plain(value: str) -> Any:
         if _INT.fullmatch(value):
             if first == "+" or (first == "0" and len(value) > 1 and value[1].isdigit()):
                 return value  # a phone or extension number: text
+            if value.startswith(("0x", "0o")):
+                # YAML reads 0x1F as 31; no value of a manifest is written in hex or octal,
+                # and an extension "0x1F" read as "31" would be a silent surprise: kept as
+                # text, so validation refuses it.
+                return value
             try:
-                if value.startswith("0o"):
-                    return int(value[2:], 8)
-                return int(value, 16) if value.startswith("0x") else int(value)
+                return int(value)
             except ValueError:  # more digits than Python converts: keep the text
                 return value
         if _FLOAT.fullmatch(value):

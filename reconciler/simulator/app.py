@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -67,6 +67,7 @@ class Simulator:
         host: str = "127.0.0.1",
     ) -> None:
         self.api_key = api_key
+        self.on_request: Callable[[RequestRecord], None] | None = None  # e.g. `sim --verbose`
         self.token_ttl = token_ttl
         self.latency = latency
         self.rate_limit = rate_limit
@@ -150,6 +151,8 @@ class Simulator:
             record.status = None
             raise
         record.status = response[0]
+        if self.on_request is not None:
+            self.on_request(record)
         return response
 
     def _respond(self, req: Request, record: RequestRecord) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import shlex
 import signal
 import socket
 import sys
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .app import Simulator
+    from .records import RequestRecord
 
 
 def _check_loopback(host: str) -> None:
@@ -125,6 +127,16 @@ class SimulatorServer:
         self._thread.join(timeout=5)
 
 
+def _log_request(record: "RequestRecord") -> None:
+    """`METHOD /path?query -> status` on stderr; the record's query and body are already
+    redacted (apiKey, password...), and bodies are not printed."""
+    query = "&".join(f"{k}={v}" for k, v in record.query.items())
+    status = record.status if record.status is not None else "dropped"
+    fault = f" ({record.fault})" if record.fault else ""
+    print(f"{record.method} {record.path}{'?' + query if query else ''} -> {status}{fault}", file=sys.stderr,
+          flush=True)
+
+
 def serve(
     port: int = 0,
     api_key: str | None = None,
@@ -132,14 +144,18 @@ def serve(
     host: str = "127.0.0.1",
     latency: float = 0.0,
     token_ttl: float = 86400.0,
+    verbose: bool = False,
 ) -> None:
     """Run a simulator until SIGINT/SIGTERM. Prints the base URL as the first line of
-    stdout, then ``API key: KEY`` (a random key when ``api_key`` is None)."""
+    stdout, then ``API key: KEY`` (a random key when ``api_key`` is None), then a line to
+    paste into a shell. With ``verbose``, one line per request on stderr (secrets masked)."""
     from .app import Simulator
 
     _check_loopback(host)
     key = api_key or secrets.token_urlsafe(24)
     sim = Simulator(seed, api_key=key, token_ttl=token_ttl, latency=latency, port=port, host=host)
+    if verbose:
+        sim.on_request = _log_request
     done = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -149,6 +165,7 @@ def serve(
         url = sim.start()
         print(url, flush=True)
         print(f"API key: {key}", flush=True)
+        print(f"export OMICALL_URL={url} OMICALL_API_KEY={shlex.quote(key)}", flush=True)
         while not done.wait(0.5):
             pass
     finally:

@@ -70,7 +70,7 @@ def test_validate_as_a_process_exits_1_without_traceback(tmp_path: Path) -> None
     write(tmp_path, {"a.yaml": "groups:\n  - name: A\n"})
     done = subprocess.run([sys.executable, "-m", "reconciler", "validate", "."],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
-    assert (done.returncode, done.stdout) == (0, "1 objects in 2 files: valid\n")
+    assert (done.returncode, done.stdout) == (0, "1 object in 2 files: valid\n")
 
 
 def test_validate_a_missing_directory_exits_1(tmp_path: Path) -> None:
