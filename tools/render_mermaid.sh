@@ -5,6 +5,8 @@
 # refreshes docs/routing.png (the README's picture of examples/) with --update-docs.
 #
 #   tools/render_mermaid.sh [--update-docs] [OUT_DIR]
+#   tools/render_mermaid.sh --prepare     only install chromium and mermaid-cli; exit 3 if
+#                                         they cannot be had here (CI then skips the check)
 #
 # Needs node/npm and chromium. As root, a missing chromium is installed with apt-get.
 # Nothing downloads a browser: puppeteer's own download is switched off and it is
@@ -14,26 +16,39 @@ set -euo pipefail
 MERMAID_CLI_VERSION=11.17.0
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 UPDATE_DOCS=0
+PREPARE=0
 if [ "${1:-}" = "--update-docs" ]; then UPDATE_DOCS=1; shift; fi
+if [ "${1:-}" = "--prepare" ]; then PREPARE=1; shift; fi
 OUT="$(mkdir -p "${1:-$REPO/build/mermaid}" && cd "${1:-$REPO/build/mermaid}" && pwd)"
 CLI_DIR="${MERMAID_CLI_DIR:-$HOME/.cache/reconciler/mermaid-cli-$MERMAID_CLI_VERSION}"
 CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 PYTHON="${PYTHON:-$REPO/.venv/bin/python}"
 [ -x "$PYTHON" ] || PYTHON=python3
 
-if [ ! -x "$CHROMIUM" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
-  else
-    echo "error: no chromium at $CHROMIUM: install Debian's (sudo apt-get install chromium) or set CHROMIUM" >&2
-    exit 1
-  fi
-fi
 export PUPPETEER_SKIP_DOWNLOAD=1  # never fetch a browser: Debian's chromium is used
-if [ ! -x "$CLI_DIR/node_modules/.bin/mmdc" ]; then
-  mkdir -p "$CLI_DIR"
-  (cd "$CLI_DIR" && npm install --no-audit --no-fund --silent "@mermaid-js/mermaid-cli@$MERMAID_CLI_VERSION")
+
+# Chromium from Debian and mermaid-cli from npm; returns non-zero when either cannot be had.
+prepare() {
+  if [ ! -x "$CHROMIUM" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || return 1
+    else
+      echo "error: no chromium at $CHROMIUM: install Debian's (sudo apt-get install chromium) or set CHROMIUM" >&2
+      return 1
+    fi
+  fi
+  command -v npm >/dev/null || { echo "error: npm is needed for @mermaid-js/mermaid-cli" >&2; return 1; }
+  if [ ! -x "$CLI_DIR/node_modules/.bin/mmdc" ]; then
+    mkdir -p "$CLI_DIR"
+    (cd "$CLI_DIR" && npm install --no-audit --no-fund --silent "@mermaid-js/mermaid-cli@$MERMAID_CLI_VERSION") || return 1
+  fi
+}
+
+if [ "$PREPARE" = 1 ]; then
+  prepare || exit 3
+  exit 0
 fi
+prepare || exit 1
 printf '{"executablePath": "%s", "args": ["--no-sandbox"]}\n' "$CHROMIUM" > "$OUT/puppeteer.json"
 
 "$PYTHON" "$REPO/tools/flow_samples.py" "$OUT"
