@@ -435,12 +435,20 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
 @click.option("--api-key", default=None, help="API key the simulator accepts (random if not given).")
 @click.option("--seed", type=click.Path(exists=True, dir_okay=False), help="Tenant to load (JSON or YAML).")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
-def sim(port: int, api_key: str | None, seed: str | None, latency: float) -> None:
+@click.option("--reading", "readings", multiple=True, metavar="NAME",
+              help="How to answer a question the vendor's doc leaves open (repeatable; `strict` takes the "
+                   "hardest combination). See the README for the list.")
+def sim(port: int, api_key: str | None, seed: str | None, latency: float, readings: tuple[str, ...]) -> None:
     """Run the built-in OMICall simulator on loopback (first line: its URL)."""
+    from reconciler.simulator.readings import resolve
     from reconciler.simulator.server import serve
 
     try:
-        serve(port=port, api_key=api_key, seed=seed, latency=latency)
+        resolve(readings)
+    except ValueError as err:
+        raise ReconcilerError(f"--reading: {err}") from None
+    try:
+        serve(port=port, api_key=api_key, seed=seed, latency=latency, readings=list(readings))
     except OSError as err:
         raise ReconcilerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
     except ValueError as err:  # a seed that is not a tenant (SeedError), or not JSON/YAML

@@ -132,14 +132,18 @@ def serve(
     host: str = "127.0.0.1",
     latency: float = 0.0,
     token_ttl: float = 86400.0,
+    readings: list[str] | None = None,
 ) -> None:
     """Run a simulator until SIGINT/SIGTERM. Prints the base URL as the first line of
-    stdout, then ``API key: KEY`` (a random key when ``api_key`` is None)."""
+    stdout, then ``API key: KEY`` (a random key when ``api_key`` is None), then the
+    readings it takes when any differ from the default."""
     from .app import Simulator
+    from .readings import DEFAULTS
 
     _check_loopback(host)
     key = api_key or secrets.token_urlsafe(24)
-    sim = Simulator(seed, api_key=key, token_ttl=token_ttl, latency=latency, port=port, host=host)
+    sim = Simulator(seed, api_key=key, token_ttl=token_ttl, latency=latency, port=port, host=host,
+                    readings=readings)
     done = threading.Event()
     previous = {}
     if threading.current_thread() is threading.main_thread():
@@ -149,6 +153,9 @@ def serve(
         url = sim.start()
         print(url, flush=True)
         print(f"API key: {key}", flush=True)
+        chosen = sorted(sim.tenant.readings - DEFAULTS)
+        if chosen:
+            print(f"Readings: {', '.join(chosen)}", flush=True)
         while not done.wait(0.5):
             pass
     finally:
