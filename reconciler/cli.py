@@ -388,11 +388,13 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
     policy.yaml is written once, with nothing pruned and nothing protected: ownership is
     yours to decide, and an existing policy.yaml is never changed.
 
-    Refused (exit 1, nothing written) when a manifest could not name or express a live
-    object: two objects of a kind sharing one name (their ids are listed; rename them in
-    the console), a reference to something manifests cannot state, or other manifest files
-    in DIR. The written files are then planned against the same live state; exit 1 if that
-    plan is not empty."""
+    A reference manifests cannot name (a type word the doc does not list, an id no list
+    returns) is written as `{live: {type: WORD, id: ID}}` and sent back as it was. A live
+    object a manifest cannot express at all (two objects of a kind sharing one name, a value
+    the doc does not list) is left out, named on stderr and in a comment of its file; the
+    rest is written, and the exit status is 1. Refused (exit 1, nothing written) when DIR
+    holds other manifest files. The written files are then planned against the same live
+    state; exit 1 if that plan is not empty."""
     from reconciler.engine.export import export_manifests, write_export
     from reconciler.engine.live import read_live
     from reconciler.engine.planner import make_plan
@@ -417,12 +419,24 @@ def export(out_dir: str, url: str | None, concurrency: int | None) -> None:
         count = result.counts.get(path.stem)
         detail = f"{count} object{'s' if count != 1 else ''}" if count is not None else "policy"
         click.echo(f"{what:>8}  {path} ({detail})")
-    # `export` then `plan` shows no changes: checked here, on the files as written.
+    for line in result.skipped:
+        click.echo(f"Not exported: {line}", err=True)
+    # `export` then `plan` shows no changes: checked here, on the files as written (a
+    # left-out object of a pruned kind would be deleted: that is said below, not a bug).
     check = make_plan(_load(out_dir), live)
+    doomed = [c for c in check.changes if (c.kind, c.id) in result.skipped_ids]
+    check.changes = [c for c in check.changes if (c.kind, c.id) not in result.skipped_ids]
     if check.has_changes:
         click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
                    "report it with this output):", err=True)
         click.echo(render_text(check), err=True, nl=False)
+        sys.exit(1)
+    if result.skipped:
+        click.echo(f"Export incomplete: {result.total} objects written to {out_dir}, {len(result.skipped)} left out "
+                   f"(listed above).", err=True)
+        for change in doomed:
+            click.echo(f"Warning: {change.address} was left out and {change.kind} is in policy.prune: an apply of "
+                       f"{out_dir} would delete it; declare it by hand first.", err=True)
         sys.exit(1)
     click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
 

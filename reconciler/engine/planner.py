@@ -48,6 +48,14 @@ class _LiveIndex:
     def sip_user_of_agent(self, agent_id: str) -> str:
         return self.agents.get(agent_id) or f"(unknown agent {agent_id})"
 
+    def extension_of(self, step_id: str) -> str | None:
+        if step_id in self.agents:
+            return self.agents[step_id]
+        return step_id if self.knows("extensions", step_id) else None
+
+    def knows(self, kind_key: str, object_id: str) -> bool:
+        return object_id in self.names.get(kind_key, {})  # extensions' ids are their sip_users
+
 
 def make_plan(manifests: ManifestsLike, live: LiveState) -> Plan:
     """The changes that make the live tenant match the manifests. Raises PlanError for
@@ -323,6 +331,7 @@ class _Planner:
         if not going:
             return
         by_id = {(c.kind, c.id): c for c in self.plan.changes if c.id}
+        self._wait_for_unknown_referrers(going)
         for k, kind in KINDS.items():
             for item in self.live.items.get(k, []):
                 object_id = kind.live_id(item)
@@ -358,6 +367,18 @@ class _Planner:
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
                         f"is not managed here (declare it in the manifests, or change it in the console first)"
                     )
+
+    def _wait_for_unknown_referrers(self, going: dict[tuple[str, str], Change]) -> None:
+        """A changed object that may point into a kind without saying where (a hotline whose
+        restricted lists the tenant does not show) may be what frees an object the plan
+        deletes: the delete waits for that change (apply orders by live_references)."""
+        for change in self.plan.changes:
+            if change.action not in ("update", "rename") or not change.id:
+                continue
+            kinds = KINDS[change.kind].unknown_references(self.live_data[change.kind].get(change.id, {}))
+            for target_kind, target_name in going:
+                if target_kind in kinds and [target_kind, target_name] not in change.live_references:
+                    change.live_references.append([target_kind, target_name])
 
     def _check_threshold(self) -> None:
         for k in KINDS:

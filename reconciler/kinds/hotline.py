@@ -86,13 +86,18 @@ class HotlineKind(Kind):
     def from_live(self, item: dict, index: LiveIndex) -> dict:
         configs = item.get("configs") or {}
         script = configs.get("default_script")
-        return {
+        data = {
             "number": self.live_identity(item),
             "call_script": index.name_of("call_scripts", script) if script else None,
             "inbound": _bool(configs.get("allow_call_in")),
             "outbound": _bool(configs.get("allow_call_out")),
             "outbound_access": "all" if item.get("access_type", ALL) == ALL else "restricted",
         }
+        if data["outbound_access"] == "restricted":
+            refs = _access_references(item.get("accesses"), index)
+            if refs is not None:
+                data["_outbound_refs"] = refs
+        return data
 
     def compare(self, field: str, want: Any, live: dict) -> bool | None:
         if field == "outbound_access" and isinstance(want, dict):
@@ -110,7 +115,17 @@ class HotlineKind(Kind):
         if isinstance(access, dict):
             refs += [("extensions", e) for e in access.get("extensions", [])]
             refs += [("groups", g) for g in access.get("groups", [])]
+        elif access == "restricted":
+            # A live hotline: what its `accesses` showed, in whatever shape they came.
+            refs += [(k, name) for k, name in data.get("_outbound_refs") or []]
         return refs
+
+    def unknown_references(self, data: dict) -> frozenset[str]:
+        # Restricted lists the tenant did not show (no `accesses`, or ids no list has):
+        # the hotline may hold any group.
+        if data.get("outbound_access") == "restricted" and "_outbound_refs" not in data:
+            return frozenset({"groups"})
+        return frozenset()
 
     def to_manifest(self, data: dict) -> dict:
         # "restricted" only says the lists exist; a manifest cannot state what it does not know.
@@ -140,7 +155,9 @@ class HotlineKind(Kind):
         if access is None and live.get("access_type") == ALL:
             body["access_type"] = ALL
         if access == "all":
-            body["access_type"] = ALL
+            # Said explicitly: a server that keeps what is not sent would keep the old lists,
+            # and a group named there would stay "in use".
+            body.update(access_type=ALL, extensions=[], group_ids=[])
         elif isinstance(access, dict):
             body["access_type"] = RESTRICTED
             body["extensions"] = list(access.get("extensions", []))
@@ -155,6 +172,28 @@ class HotlineKind(Kind):
                 json={"hotline": number, "user_email": dedicated["user_email"], "directions": dedicated["directions"]},
                 subject=subject,
             )
+
+
+def _access_references(accesses: Any, index: LiveIndex) -> list[list[str]] | None:
+    """[kind, name] of what a hotline's `accesses` name, whichever shape they come in
+    (the doc shows only `[]`): {type: group, group_id} / {type: extension, sip_user}
+    objects, or plain ids. None when they are missing or name something no list has."""
+    if not isinstance(accesses, list):
+        return None
+    refs: list[list[str]] = []
+    for entry in accesses:
+        if isinstance(entry, dict):
+            kind_word = str(entry.get("type") or "").lower()
+            target = entry.get("group_id") if kind_word == "group" else entry.get("sip_user")
+            kind_key = {"group": "groups", "extension": "extensions"}.get(kind_word)
+        else:
+            target = entry
+            kind_key = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
+        if kind_key is None or target is None or not index.knows(kind_key, str(target)):
+            return None
+        name = str(target) if kind_key == "extensions" else index.name_of(kind_key, str(target))
+        refs.append([kind_key, name])
+    return refs
 
 
 def _bool(value: Any) -> Any:

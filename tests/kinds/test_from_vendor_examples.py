@@ -38,7 +38,7 @@ def test_group_list_members_are_extensions_in_order():
 
 def test_group_with_unsupported_timeout_target_is_shown_as_it_is():
     default = KINDS["groups"].from_live(items("internal_group_list.json")[3], index())
-    assert default["on_timeout"] == {"unsupported": "Voice_mail 62da34652a310904dfbbf13b"}
+    assert default["on_timeout"] == {"live": {"type": "Voice_mail", "id": "62da34652a310904dfbbf13b"}}
 
 
 def test_ivr_padding_means_unset_and_greeting_ids_become_names():
