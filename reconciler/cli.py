@@ -202,14 +202,18 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 
 # --- plan / apply ----------------------------------------------------------------------------
 
+FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no fingerprint of their audio (the state "
+                     "note is missing); without it they are reported unverified, not replaced.")
+
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
-def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url: str | None,
+def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,
          concurrency: int | None) -> None:
     """Show what apply would change in the tenant."""
     from reconciler.engine.planfile import save_plan
@@ -221,7 +225,7 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
 
     async def go() -> Any:
         async with client:
-            return await plan_tenant(client, manifests)
+            return await plan_tenant(client, manifests, force_upload=force_upload)
 
     try:
         the_plan, _ = _run(go())
@@ -250,9 +254,10 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
               help="Apply this saved plan (refused if the tenant changed since).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
+@click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
-def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, url: str | None,
-          concurrency: int | None) -> None:
+def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
+          url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
     from reconciler.engine.render import render_text
@@ -269,7 +274,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
         async def make() -> Any:
             async with client:
-                return await plan_tenant(client, manifests)
+                return await plan_tenant(client, manifests, force_upload=force_upload)
 
         the_plan, _ = _run(make())
         client = _client(url, concurrency)  # one client per event loop
@@ -318,6 +323,10 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
                      f"{len(skipped)} skipped.", bold=True))
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
+        sys.exit(1)
+    if report.warnings:
+        # Every change was made, but a write failed (the state note): not a clean apply.
+        click.echo("Apply finished with a failed write (see the warning above).", err=True)
         sys.exit(1)
 
 

@@ -253,7 +253,12 @@ async def apply_plan(
         report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
     except ReconcilerError as err:
         # Losing the ledger costs one re-send next time, never a wrong result.
-        report.warnings.append(f"the state note could not be saved ({err}); the next plan re-sends write-only fields")
+        report.warnings.append(
+            f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
+            "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
+            "group's queue, extension settings and passwords, dedicated hotlines, restricted outbound lists), "
+            "mp3 greetings will show as unverified (never replaced for this alone; --force-upload uploads them), "
+            "and drift will not be clean. Fix the cause and apply again")
     return report
 
 

@@ -57,15 +57,18 @@ class _LiveIndex:
         return object_id in self.names.get(kind_key, {})  # extensions' ids are their sip_users
 
 
-def make_plan(manifests: ManifestsLike, live: LiveState) -> Plan:
+def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
     """The changes that make the live tenant match the manifests. Raises PlanError for
     ambiguous live names, references that resolve nowhere, and objects that must exist but
-    do not; nothing has been sent to the tenant then."""
-    return _Planner(manifests, live).run()
+    do not; nothing has been sent to the tenant then. An object the API can only replace
+    (an mp3 greeting) is not replaced for want of a fingerprint alone (the state note is
+    missing): it is reported unverified, unless `force_upload`."""
+    return _Planner(manifests, live, force_upload=force_upload).run()
 
 
 class _Planner:
-    def __init__(self, manifests: ManifestsLike, live: LiveState):
+    def __init__(self, manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False):
+        self.force_upload = force_upload
         self.objects = manifests.objects
         self.policy = manifests.policy
         self.live = live
@@ -244,6 +247,12 @@ class _Planner:
             old_name = self.renamed_from.get((k, key))
             if old_name is not None:
                 fields.insert(0, FieldChange(kind.identity, old_name, key))
+            if fields and self._unknown_only(kind, object_id, fields) and old_name is None:
+                self.plan.warnings.append(
+                    f"{kind.label} '{key}': the tenant holds no fingerprint of its "
+                    f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
+                    f"not checked and not replaced; run with --force-upload to upload it again")
+                fields = []
             if not fields:
                 unchanged += 1
                 continue
@@ -266,6 +275,14 @@ class _Planner:
             )
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
+
+    def _unknown_only(self, kind: Kind, object_id: str, fields: list[FieldChange]) -> bool:
+        """Whether an object the API can only replace differs in nothing but fields whose
+        fingerprint is missing: that says nothing about the tenant, and a replace is not free
+        (a new id, every referrer repointed)."""
+        if kind.updatable or self.force_upload:
+            return False
+        return all(not f.verifiable and self.live.ledger.get(kind.key, object_id, f.field) is None for f in fields)
 
     def _diff(self, kind: Kind, object_id: str, want: dict, live: dict) -> tuple[list[FieldChange], list[str]]:
         fields: list[FieldChange] = []

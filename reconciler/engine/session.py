@@ -10,10 +10,10 @@ from reconciler.engine.plan import Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
 
 
-async def plan_tenant(client: Any, manifests: ManifestsLike) -> tuple[Plan, LiveState]:
+async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
     """Read every list once, then plan (pure)."""
     live = await read_live(client)
-    return make_plan(manifests, live), live
+    return make_plan(manifests, live, force_upload=force_upload), live
 
 
 async def apply_to_tenant(

@@ -106,3 +106,58 @@ def test_examples_round_trip_and_prune_under_reading(reading_tenant: Tenant, tmp
 def test_the_matrix_covers_every_reading() -> None:
     covered = set(DEFAULTS) | set(NON_DEFAULT)
     assert covered == {r for readings in QUESTIONS.values() for r in readings}
+
+
+# --- the state note -------------------------------------------------------------------------
+
+
+def _mp3_only(tmp_path: Path) -> Path:
+    manifests = tmp_path / "mp3"
+    (manifests / "audio").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "audio" / "nhac-cho.mp3", manifests / "audio" / "nhac-cho.mp3")
+    (manifests / "greetings.yaml").write_text("greetings:\n  - name: Nhạc chờ\n    file: audio/nhac-cho.mp3\n",
+                                              encoding="utf-8")
+    return manifests
+
+
+@pytest.mark.parametrize("reading", ["extension-step-agent-id", "extension-step-sip-user"])
+def test_state_note_has_a_step_and_blocks_nothing_under_reading(tmp_path: Path, reading: str) -> None:
+    sim = Simulator(api_key=API_KEY, readings=["scripts-nonempty", reading])
+    t = Tenant(sim, sim.start(), _mp3_only(tmp_path))
+    try:
+        assert t.run("apply", str(t.manifests), "--auto-approve").exit_code == 0
+        (note,) = sim.tenant.find_all("call_scripts", LEDGER_NAME)
+        (step,) = note["scripts"]
+        owner = sim.tenant.extensions["100"]
+        assert step["action_type"] == "Extension"
+        assert step["action_id"] == ("100" if reading == "extension-step-sip-user" else owner["agent_id"])
+        before = len(t.mutations())
+        assert t.run("apply", str(t.manifests), "--auto-approve").exit_code == 0
+        assert t.mutations()[before:] == []
+    finally:
+        sim.stop()
+
+
+def test_a_state_note_that_cannot_be_saved_fails_the_apply_and_never_churns_the_mp3(tmp_path: Path) -> None:
+    # No extension for the note's step, and a server that refuses an empty `scripts`.
+    sim = Simulator({}, api_key=API_KEY, readings=["scripts-nonempty"])
+    t = Tenant(sim, sim.start(), _mp3_only(tmp_path))
+    try:
+        first = t.run("apply", str(t.manifests), "--auto-approve")
+        assert first.exit_code == 1, first.output
+        assert "the state note could not be saved" in first.output and "scripts is required" in first.output
+        assert "mp3 greetings will show as unverified" in first.output
+        assert len(sim.tenant.greetings) == 1
+
+        replan = t.run("plan", str(t.manifests), "--detailed-exitcode")
+        assert replan.exit_code == 0, replan.output
+        assert "greeting 'Nhạc chờ': the tenant holds no fingerprint of its file_sha256" in replan.output
+        assert "--force-upload" in replan.output
+        before = len(t.mutations())
+        assert t.run("apply", str(t.manifests), "--auto-approve").exit_code == 0
+        assert t.mutations()[before:] == []
+
+        forced = t.run("plan", str(t.manifests), "--force-upload", "--detailed-exitcode")
+        assert forced.exit_code == 2 and "replace" in forced.output
+    finally:
+        sim.stop()
