@@ -125,7 +125,7 @@ def export_manifests(live: LiveState) -> Export:
                 skipped_by_kind[k].append(f"{subject}: {'; '.join(found)}")
                 out.skipped_ids.add((k, object_id))
                 continue
-            dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret
+            dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind.secret
                        and not f.startswith("_")]
             objects.append((_sort_key(identity), _node(k, kind, manifest, data, dropped)))
         objects.sort(key=lambda pair: pair[0])
@@ -227,8 +227,9 @@ def _yaml_value(value: Any, flow: bool = False) -> Any:
         if not any(isinstance(v, (dict, list)) for v in value):
             node.fa.set_flow_style()
         return node
-    if isinstance(value, str) and value.isdigit():
-        return DoubleQuotedScalarString(value)  # "101": an extension is text, not a number
+    if isinstance(value, str) and (value.isdigit() or ":" in value):
+        # "101": an extension is text, not a number; "08:00" would not read back in flow style
+        return DoubleQuotedScalarString(value)
     return value
 
 

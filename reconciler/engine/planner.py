@@ -245,6 +245,7 @@ class _Planner:
             if unverified:
                 self.plan.unverified.setdefault(k, {})[key] = unverified
             old_name = self.renamed_from.get((k, key))
+            fields = self._review(kind, key, want, live, fields)
             if old_name is not None:
                 fields.insert(0, FieldChange(kind.identity, old_name, key))
             if fields and self._unknown_only(kind, object_id, fields) and old_name is None:
@@ -275,6 +276,14 @@ class _Planner:
             )
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
+
+    def _review(self, kind: Kind, key: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
+        """The kind's word on a change: side effects shown as field changes, and what needs
+        --force (plan.unsafe) or cannot be applied (plan.blocked)."""
+        extra, unsafe, blocked = kind.review(key, want, live, fields)
+        self.plan.unsafe += unsafe
+        self.plan.blocked += blocked
+        return fields + [FieldChange(f, old, new) for f, old, new in extra]
 
     def _unknown_only(self, kind: Kind, object_id: str, fields: list[FieldChange]) -> bool:
         """Whether an object the API can only replace differs in nothing but fields whose

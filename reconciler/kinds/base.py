@@ -343,6 +343,12 @@ class Kind:
         """(kind key, name) of every object this one points to."""
         return []
 
+    def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
+        """What else a change of `fields` does, the API being what it is: (field, before,
+        after) changes it makes as a side effect, reasons it needs --force, reasons it
+        cannot be applied at all."""
+        return [], [], []
+
     def unknown_references(self, data: dict) -> frozenset[str]:
         """Kinds this live object may point into without the tenant saying which objects:
         a delete of such a kind waits for a change of this object."""

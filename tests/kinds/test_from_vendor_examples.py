@@ -57,7 +57,7 @@ def test_call_script_criteria_strings_become_numbers():
 def test_hotline_config_reads_script_by_name_and_booleans():
     hotline = KINDS["hotlines"].from_live(items("hotline_search.json")[0], index())
     assert hotline == {"number": "842871002283", "call_script": "Giờ hành chính", "inbound": True,
-                       "outbound": True, "outbound_access": "all"}
+                       "outbound": True, "outbound_access": "all", "schedule": {}}
 
 
 def test_tts_greeting_reads_text_voice_speed():

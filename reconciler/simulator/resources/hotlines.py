@@ -1,7 +1,8 @@
 """Hotlines (public numbers): seeded only, never created or deleted through the API.
 
-``hotline/update`` sets the inbound call script (``configs.default_script`` and every
-working day's ``script``), the directions and who may call out. Who may call out is
+``hotline/update`` sets the inbound call script (``configs.default_script``, and every
+working day to that script for the full day: a weekly schedule made in the console is
+replaced), the directions and who may call out. Who may call out is
 read back as ``accesses``: ``{"type": "extension", "sip_user": ...}`` and
 ``{"type": "group", "group_id": ...}`` objects (the doc gives no element shape).
 """
@@ -147,9 +148,9 @@ def update(tenant: Tenant, req: Request) -> Any:
         script = checks.text(body["call_script"], "call_script", allow_empty=True)
         if script and script not in tenant.call_scripts:
             raise ApiError(f"call_script: call script {script!r} not found")
+        # The doc: the script "runs as the one default script for the days of the week".
         configs["default_script"] = script
-        for day in configs["working_days"]:
-            day["script"] = script
+        configs["working_days"] = _working_days(script)
     for direction in ("allow_call_in", "allow_call_out"):
         if body.get(direction) is not None:
             configs[direction] = checks.bool_string(body[direction], direction)
