@@ -161,3 +161,39 @@ def test_a_state_note_that_cannot_be_saved_fails_the_apply_and_never_churns_the_
         assert forced.exit_code == 2 and "replace" in forced.output
     finally:
         sim.stop()
+
+
+# --- live values manifests cannot state -----------------------------------------------------
+
+
+def test_unknown_enum_values_are_reported_per_object_and_the_rest_proceeds(tmp_path: Path) -> None:
+    seed = {
+        "extensions": [{"sip_user": "101"}],
+        "groups": [{"group_name": "Lạ", "strategy": "ring_all", "sip_members": ["101"]},
+                   {"group_name": "Ưu tiên lạ", "ring_group_type": 9, "sip_members": ["101"]},
+                   {"group_name": "Bình thường", "sip_members": ["101"]}],
+        "greetings": [{"greeting_name": "Giọng mới", "content": "Xin chào", "voice": "robot_v9", "speed": 0}],
+    }
+    sim = Simulator(seed, api_key=API_KEY, readings=["extra-fields"])
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    (manifests / "groups.yaml").write_text(
+        "groups:\n  - name: Lạ\n    strategy: enterprise\n    members: [\"101\"]\n    member_timeout: 30\n",
+        encoding="utf-8")
+    t = Tenant(sim, sim.start(), manifests)
+    try:
+        plan = t.run("plan", str(manifests))
+        assert plan.exit_code == 0 and 'strategy: "ring_all" -> "enterprise"' in plan.output, plan.output
+        drift = t.run("drift", str(manifests))
+        assert drift.exit_code == 2 and "Traceback" not in drift.output
+        out = tmp_path / "exported"
+        exported = t.run("export", "--out", str(out))
+        assert exported.exit_code == 1 and "Traceback" not in exported.output
+        assert "Not exported: group 'Lạ' (id " in exported.output and "strategy" in exported.output
+        assert "Not exported: group 'Ưu tiên lạ' (id " in exported.output
+        assert "Not exported: greeting 'Giọng mới' (id " in exported.output
+        assert "name: Bình thường" in (out / "groups.yaml").read_text(encoding="utf-8")
+        assert t.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        assert sim.tenant.find("groups", "Lạ")["strategy"] == "enterprise"
+    finally:
+        sim.stop()
