@@ -197,3 +197,90 @@ def test_unknown_enum_values_are_reported_per_object_and_the_rest_proceeds(tmp_p
         assert sim.tenant.find("groups", "Lạ")["strategy"] == "enterprise"
     finally:
         sim.stop()
+
+
+def test_an_object_with_a_live_reference_can_still_be_managed(tmp_path: Path) -> None:
+    sim = Simulator(api_key=API_KEY, readings=["live-unknown-types"])
+    t = Tenant(sim, sim.start(), tmp_path / "exported")
+    try:
+        assert t.run("export", "--out", str(t.manifests)).exit_code == 0
+        groups = t.read("groups.yaml")
+        assert "on_timeout: {live: {type: Voice_mail, id: 62da34652a310904dfbbf13b}}" in groups
+        assert "- {ivr: KỊCH BẢN BẤM PHÍM}" not in groups
+        assert '"3": {live: {type: Callbot, id: 64b0c0ffee0000000000cb01}}' in t.read("ivr_menus.yaml")
+        # Add a member to the group that overflows to voicemail: the overflow is sent back as it was.
+        default = groups.index("name: Nhóm nhân viên mặc định")
+        t.edit("groups.yaml", groups[:default] + groups[default:].replace('members: ["100"]', 'members: ["100", "101"]', 1))
+        applied = t.run("apply", str(t.manifests), "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        (update,) = [r for r in t.mutations() if "/internal_group/update/" in r.path]
+        assert (update.json["target_timeout_type"], update.json["target_timeout"]) == ("Voice_mail", "62da34652a310904dfbbf13b")
+        record = sim.tenant.find("groups", "Nhóm nhân viên mặc định")
+        assert record["sip_members"] == ["100", "101"] and record["target_timeout_type"] == "Voice_mail"
+        assert t.run("plan", str(t.manifests), "--detailed-exitcode").exit_code == 0
+    finally:
+        sim.stop()
+
+
+def test_a_malformed_live_reference_is_a_manifest_error_at_its_place(tmp_path: Path) -> None:
+    sim = Simulator(api_key=API_KEY)
+    (tmp_path / "groups.yaml").write_text(
+        "groups:\n  - name: X\n    members: []\n    on_timeout: {live: {type: Voice_mail}}\n", encoding="utf-8")
+    t = Tenant(sim, "http://127.0.0.1:9", tmp_path)
+    result = t.run("validate", str(tmp_path))
+    assert result.exit_code == 1 and "groups.yaml:4" in result.output and "live reference" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("reading", ["accesses-typed", "accesses-ids", "accesses-hidden"])
+def test_a_refused_delete_is_retried_once_after_the_referrers_under_reading(tmp_path: Path, reading: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Even with its ordering lost (a server that hides who uses what), the group's delete
+    # refused "in use" is tried again once the hotline has let go of it.
+    import asyncio
+
+    from reconciler.api import OmicallClient
+    from reconciler.engine.applier import apply_plan
+    from reconciler.engine.live import read_live
+    from reconciler.engine.planner import make_plan
+    from reconciler.manifest import load_manifests
+
+    sim = Simulator(api_key=API_KEY, readings=[reading])
+    url = sim.start()
+    manifests = tmp_path / "m"
+    shutil.copytree(EXAMPLES, manifests)
+    t = Tenant(sim, url, manifests)
+    try:
+        assert t.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        routing = t.read("routing.yaml").replace("outbound_access:\n      extensions: [\"101\"]\n      groups: [Kinh doanh]",
+                                                 "outbound_access: all")
+        t.edit("routing.yaml", routing)
+        groups = t.read("groups.yaml")
+        t.edit("groups.yaml", groups.replace("on_timeout: {group: Kinh doanh}", ""))
+        t.edit("ivr.yaml", t.read("ivr.yaml").replace("{group: Kinh doanh}", "{group: Hỗ trợ kỹ thuật}"))
+        t.edit("groups.yaml", t.read("groups.yaml").split("  - name: Kinh doanh")[0]
+               + "  - name: Hỗ trợ kỹ thuật" + t.read("groups.yaml").split("  - name: Hỗ trợ kỹ thuật")[1])
+
+        async def run() -> object:
+            async with OmicallClient.from_env(url) as c:
+                live = await read_live(c)
+                plan = make_plan(load_manifests(str(manifests)), live)
+                for change in plan.changes:
+                    change.live_references = []  # the order is lost
+                return await apply_plan(c, plan, await read_live(c))
+
+        # The hotline's update is held back (one 429), so the delete surely comes first.
+        sim.faults.inject("429", method="POST", path="/hotline/update", times=1, retry_after=0.3)
+        group_id = sim.tenant.find("groups", "Kinh doanh")["_id"]
+        monkeypatch.setenv("OMICALL_API_KEY", API_KEY)
+        monkeypatch.delenv("OMICALL_TOKEN", raising=False)
+        report = asyncio.run(run())
+        assert report.ok, [(r.address, r.message) for r in report.results if r.status != "done"]
+        assert not sim.tenant.find_all("groups", "Kinh doanh")
+        deletes = [r for r in t.mutations() if r.method == "DELETE" and r.path.endswith(group_id)]
+        assert len(deletes) == 2  # refused "in use", then done after the hotline let go
+        (opened,) = [r for r in t.mutations() if r.path.endswith("/hotline/update") and r.status == 200
+                     and r.json.get("hotline") == "842873003388" and r.json.get("access_type") == "applies_to_all_employees"]
+        assert opened.json["extensions"] == [] and opened.json["group_ids"] == []
+    finally:
+        sim.stop()
