@@ -87,11 +87,3 @@ def resolve(names: Iterable[str] | None) -> frozenset[str]:
             chosen[question] = reading
     return frozenset(chosen.get(q, next(iter(r))) for q, r in QUESTIONS.items())
 
-
-def describe() -> str:
-    """Every reading, one a line, the defaults marked (for `reconciler sim --help`)."""
-    lines = []
-    for question, readings in QUESTIONS.items():
-        for i, (name, text) in enumerate(readings.items()):
-            lines.append(f"{name}{' (default)' if i == 0 else ''}: {text}")
-    return "\n".join(lines)
