@@ -1,8 +1,8 @@
 """The Done-when matrix of issue 9: under every reading of the doc's open questions (and
 the strict preset), from the demo tenant, through the CLI over real HTTP:
 
-apply of examples/, re-plan empty, a second apply sends no mutating request, export
-writes every object and its plan is empty, and a prune that also repoints a hotline
+apply of examples/, re-plan empty, a second apply sends no mutating request, drift is
+clean, export writes every object and its plan is empty, and a prune that also repoints a hotline
 (outbound access from a group list to all, the group pruned) completes in one apply.
 """
 
@@ -89,6 +89,8 @@ def test_examples_round_trip_and_prune_under_reading(reading_tenant: Tenant, tmp
     assert exported.exit_code == 0, exported.output
     assert _exported_objects(out) == _live_objects(t.sim)
     assert t.run("plan", str(out), "--detailed-exitcode").exit_code == 0
+    in_sync = t.run("drift", str(t.manifests))
+    assert in_sync.exit_code == 0, in_sync.output
 
     # Prune the group the hotline restricts outbound calls to, and open the hotline to all.
     t.edit("groups.yaml", t.read("groups.yaml").replace(NIGHT_GROUP, "\n"))
