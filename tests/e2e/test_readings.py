@@ -286,3 +286,23 @@ def test_a_refused_delete_is_retried_once_after_the_referrers_under_reading(tmp_
         assert opened.json["extensions"] == [] and opened.json["group_ids"] == []
     finally:
         sim.stop()
+
+
+def test_menus_in_a_cycle_with_a_live_key_are_created_in_two_phases(tmp_path: Path) -> None:
+    sim = Simulator(api_key=API_KEY, readings=["live-unknown-types"])
+    manifests = tmp_path / "m"
+    manifests.mkdir()
+    (manifests / "ivr.yaml").write_text(
+        "ivr_menus:\n"
+        "  - name: A\n    greeting: Thêm mới\n    keys:\n      \"1\": {ivr: B}\n"
+        "      \"3\": {live: {type: Callbot, id: 64b0c0ffee0000000000cb01}}\n"
+        "  - name: B\n    greeting: Thêm mới\n    keys:\n      \"0\": {ivr: A}\n", encoding="utf-8")
+    t = Tenant(sim, sim.start(), manifests)
+    try:
+        applied = t.run("apply", str(manifests), "--auto-approve")
+        assert applied.exit_code == 0, applied.output
+        keys = {s["ivr"]: s["action_type"] for s in sim.tenant.find("ivr_menus", "A")["scripts"]}
+        assert keys == {"1": "Ivr_menu", "3": "Callbot"}
+        assert t.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
+    finally:
+        sim.stop()
