@@ -265,6 +265,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
+    if plan_file and force_upload:
+        raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
     client = _client(url, concurrency)
     style = _style_for(sys.stdout)
     if plan_file:

@@ -306,3 +306,16 @@ def test_menus_in_a_cycle_with_a_live_key_are_created_in_two_phases(tmp_path: Pa
         assert t.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
     finally:
         sim.stop()
+
+
+def test_force_upload_with_a_saved_plan_is_a_usage_error(tmp_path: Path) -> None:
+    sim = Simulator(api_key=API_KEY)
+    t = Tenant(sim, sim.start(), _mp3_only(tmp_path))
+    try:
+        saved = tmp_path / "plan.json"
+        assert t.run("plan", str(t.manifests), "--force-upload", "--out", str(saved)).exit_code == 0
+        misuse = t.run("apply", "--plan", str(saved), "--force-upload", "--auto-approve")
+        assert misuse.exit_code == 1 and "use `plan --force-upload --out FILE`" in misuse.output
+        assert t.run("apply", "--plan", str(saved), "--auto-approve").exit_code == 0
+    finally:
+        sim.stop()
