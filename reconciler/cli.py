@@ -223,6 +223,9 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 
 # --- plan / apply ----------------------------------------------------------------------------
 
+FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no fingerprint of their audio (the state "
+                     "note is missing); without it they are reported unverified, not replaced.")
+
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=True))
@@ -230,8 +233,9 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
-def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url: str | None,
+def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,
          concurrency: int | None) -> None:
     """Show what apply would change in the tenant."""
     from reconciler.engine.planfile import save_plan
@@ -240,7 +244,7 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, url
 
     async def go() -> Any:
         async with client:
-            return await plan_tenant(client, manifests)
+            return await plan_tenant(client, manifests, force_upload=force_upload)
 
     try:
         manifests = _load(directory)
@@ -277,9 +281,10 @@ def _flow_changes(the_plan: Any, live: Any) -> Any:
               help="Apply this saved plan (refused if the tenant changed since).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
+@click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
-def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, url: str | None,
-          concurrency: int | None) -> None:
+def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
+          url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
     from reconciler.engine.render import render_text
@@ -287,6 +292,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
+    if plan_file and force_upload:
+        raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
     client = _client(url, concurrency)
     style = _style_for(sys.stdout)
     if plan_file:
@@ -296,7 +303,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
         async def make() -> Any:
             async with client:
-                return await plan_tenant(client, manifests)
+                return await plan_tenant(client, manifests, force_upload=force_upload)
 
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
             the_plan, live = _run(make())
@@ -351,6 +358,10 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
                      f"{len(skipped)} skipped.", bold=True))
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
+        sys.exit(1)
+    if report.warnings:
+        # Every change was made, but a write failed (the state note): not a clean apply.
+        click.echo("Apply finished with a failed write (see the warning above).", err=True)
         sys.exit(1)
 
 
@@ -479,11 +490,13 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     policy.yaml is written once, with nothing pruned and nothing protected: ownership is
     yours to decide, and an existing policy.yaml is never changed.
 
-    Refused (exit 1, nothing written) when a manifest could not name or express a live
-    object: two objects of a kind sharing one name (their ids are listed; rename them in
-    the console), a reference to something manifests cannot state, or other manifest files
-    in DIR. The written files are then planned against the same live state; exit 1 if that
-    plan is not empty."""
+    A reference manifests cannot name (a type word the doc does not list, an id no list
+    returns) is written as `{live: {type: WORD, id: ID}}` and sent back as it was. A live
+    object a manifest cannot express at all (two objects of a kind sharing one name, a value
+    the doc does not list) is left out, named on stderr and in a comment of its file; the
+    rest is written, and the exit status is 1. Refused (exit 1, nothing written) when DIR
+    holds other manifest files. The written files are then planned against the same live
+    state; exit 1 if that plan is not empty."""
     from reconciler.engine.export import export_manifests, write_export
     from reconciler.engine.live import read_live
     from reconciler.engine.planner import make_plan
@@ -510,12 +523,24 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
         if what == "replaced":
             detail += "; your file, not written by export, replaced because of --force"
         click.echo(f"{what:>8}  {path} ({detail})")
-    # `export` then `plan` shows no changes: checked here, on the files as written.
+    for line in result.skipped:
+        click.echo(f"Not exported: {line}", err=True)
+    # `export` then `plan` shows no changes: checked here, on the files as written (a
+    # left-out object of a pruned kind would be deleted: that is said below, not a bug).
     check = make_plan(_load(out_dir), live)
+    doomed = [c for c in check.changes if (c.kind, c.id) in result.skipped_ids]
+    check.changes = [c for c in check.changes if (c.kind, c.id) not in result.skipped_ids]
     if check.has_changes:
         click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
                    "report it with this output):", err=True)
         click.echo(render_text(check), err=True, nl=False)
+        sys.exit(1)
+    if result.skipped:
+        click.echo(f"Export incomplete: {result.total} objects written to {out_dir}, {len(result.skipped)} left out "
+                   f"(listed above).", err=True)
+        for change in doomed:
+            click.echo(f"Warning: {change.address} was left out and {change.kind} is in policy.prune: an apply of "
+                       f"{out_dir} would delete it; declare it by hand first.", err=True)
         sys.exit(1)
     click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
 
@@ -634,17 +659,26 @@ def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int
                    "not manifests.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds added to every request.")
 @click.option("--verbose", "-v", is_flag=True, help="Log every request on stderr (method, path, status; no secrets).")
-def sim(port: int, api_key: str | None, seed: str | None, latency: float, verbose: bool) -> None:
+@click.option("--reading", "readings", multiple=True, metavar="NAME",
+              help="How to answer a question the vendor's doc leaves open (repeatable; `strict` takes the "
+                   "hardest combination). See the README for the list.")
+def sim(port: int, api_key: str | None, seed: str | None, latency: float, verbose: bool,
+        readings: tuple[str, ...]) -> None:
     """Run the built-in OMICall simulator on loopback.
 
     Prints its URL, then its API key, then an `export OMICALL_URL=… OMICALL_API_KEY=…`
     line to paste into another shell. Without --seed it serves the demo tenant."""
+    from reconciler.simulator.readings import resolve
     from reconciler.simulator.server import serve
 
     if seed and Path(seed).is_dir():
         raise ReconcilerError(f"--seed {seed}: {SEED_SHAPES}")
     try:
-        serve(port=port, api_key=api_key, seed=seed, latency=latency, verbose=verbose)
+        resolve(readings)
+    except ValueError as err:
+        raise ReconcilerError(f"--reading: {err}") from None
+    try:
+        serve(port=port, api_key=api_key, seed=seed, latency=latency, verbose=verbose, readings=list(readings))
     except OSError as err:
         raise ReconcilerError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from None
     except ValueError as err:  # a seed that is not a tenant (SeedError), or not JSON/YAML

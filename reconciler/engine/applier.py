@@ -16,7 +16,7 @@ from typing import Any, Callable
 from reconciler.engine.ledger import LEDGER_NAME, Ledger
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Change, Plan, live_version
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import ApiError, PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 
 # (step, kind, name); step: create | update | finish (second phase of a cycle) |
@@ -91,6 +91,7 @@ class _Ids:
             self.known[k] = {kind.live_id(i) for i in live.items.get(k, [])}
         self.agents = {str(i.get("sip_user")): i.get("agent_id") for i in live.items.get("extensions", [])}
         self.renamed: dict[tuple[str, str], str] = {}
+        self.extension_form = extension_step_form(live)
 
     def id_of(self, kind_key: str, name: str) -> str:
         if (kind_key, name) in self.created:
@@ -109,8 +110,28 @@ class _Ids:
             raise ReconcilerError(f"extension {sip_user} has no agent in the tenant")
         return agent
 
+    def extension_step_id(self, sip_user: str) -> str:
+        return sip_user if self.extension_form == "sip_user" else self.agent_of(sip_user)
+
     def known_ids(self, kind_key: str) -> set[str]:
         return self.known.get(kind_key, set())
+
+
+def extension_step_form(live: LiveState) -> str:
+    """How this tenant's call-script Extension steps name an extension, as its live steps
+    (the state note's among them) show it: "agent_id" (also when none tells) or "sip_user"."""
+    agents = {str(i.get("agent_id")) for i in live.items.get("extensions", []) if i.get("agent_id")}
+    sip_users = {str(i.get("sip_user")) for i in live.items.get("extensions", [])}
+    scripts = [*live.items.get("call_scripts", []), *([live.ledger.item] if live.ledger.item else [])]
+    for script in scripts:
+        for step in script.get("scripts") or []:
+            if isinstance(step, dict) and step.get("action_type") == "Extension":
+                target = str(step.get("action_id"))
+                if target in agents:
+                    return "agent_id"
+                if target in sip_users:
+                    return "sip_user"
+    return "agent_id"
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
@@ -178,6 +199,9 @@ async def apply_plan(
     ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item,
                     key=fresh.ledger.key)
 
+    # Set once no create or update can run any more: a refused delete then retries once.
+    others_done = asyncio.Event()
+
     def emit(result: OpResult) -> None:
         report.results.append(result)
         result.position, result.total = len(report.results), len(ops)
@@ -207,9 +231,17 @@ async def apply_plan(
                 await kind.delete(client, change.id or "")
             except ReconcilerError:
                 # A retry after a lost answer meets "not found": gone is what was asked.
-                items = await client.list_all(kind.list_path, page_size=kind.page_size)
-                if any(kind.live_id(i) == change.id for i in items):
-                    raise
+                if not await _still_there(client, kind, change.id):
+                    ledger.forget(kind.key, change.id or "")
+                    return
+                # Refused, perhaps "in use" by a referrer whose reference the tenant did not
+                # show: once every change that could let go of it is done, try once more.
+                await others_done.wait()
+                try:
+                    await kind.delete(client, change.id or "")
+                except ReconcilerError:
+                    if await _still_there(client, kind, change.id):
+                        raise
             ledger.forget(kind.key, change.id or "")
 
     sorter = graphlib.TopologicalSorter(graph)
@@ -217,7 +249,7 @@ async def apply_plan(
     running: dict[asyncio.Task, _Op] = {}
     finished: set[Node] = set()
     try:
-        await _drive(sorter, ops, running, finished, run, emit)
+        await _drive(sorter, ops, running, finished, run, emit, others_done)
     except asyncio.CancelledError:
         # Ctrl-C: stop what is in flight before the client closes under it.
         for task in running:
@@ -231,19 +263,34 @@ async def apply_plan(
         report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
     except ReconcilerError as err:
         # Losing the ledger costs one re-send next time, never a wrong result.
-        report.warnings.append(f"the state note could not be saved ({err}); the next plan re-sends write-only fields")
+        report.warnings.append(
+            f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
+            "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
+            "group's queue, extension settings and passwords, dedicated hotlines, restricted outbound lists), "
+            "mp3 greetings will show as unverified (never replaced for this alone; --force-upload uploads them), "
+            "and drift will not be clean. Fix the cause and apply again")
     return report
 
 
+async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
+    """Whether the object is still in the tenant (re-read after a refused delete)."""
+    items = await client.list_all(kind.list_path, page_size=kind.page_size)
+    return any(kind.live_id(i) == object_id for i in items)
+
+
 async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, finished: set,
-                 run: Callable, emit: Callable) -> None:
-    """Run every ready operation concurrently; a failed one never releases its dependents."""
+                 run: Callable, emit: Callable, others_done: asyncio.Event) -> None:
+    """Run every ready operation concurrently; a failed one never releases its dependents.
+    `others_done` is set when only deletes run: no create or update can start any more
+    (they never wait for a delete)."""
     while True:
         for node in sorter.get_ready():
             task = asyncio.ensure_future(run(ops[node]))
             running[task] = ops[node]
         if not running:
             break
+        if all(op.node[0] == "delete" for op in running.values()):
+            others_done.set()
         done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             op = running.pop(task)
@@ -392,16 +439,50 @@ async def _write_ledger(client: Any, ledger: Ledger, fresh: LiveState, ids: _Ids
     before = fresh.ledger.entries
     if ledger.entries == before or (not ledger.entries and ledger.item is None):
         return False
-    body = {"note": ledger.note(), "scripts": [], "criterias": []}
     path = "/api/call_center/call_script"
-    if ledger.item is not None:
-        await client.send("PUT", f"{path}/update/{ledger.item['_id']}", json={"name": LEDGER_NAME, **body},
-                          subject="the reconciler's state note")
-    else:
-        async def find_existing() -> Any:
-            items = await client.list_all(f"{path}/list", page_size=50)
-            return next((i for i in items if i.get("script_name") == LEDGER_NAME), None)
+    refusals: list[ApiError] = []
+    for scripts in _ledger_steps(fresh, ids):
+        body = {"note": ledger.note(), "scripts": scripts, "criterias": []}
+        try:
+            if ledger.item is not None:
+                await client.send("PUT", f"{path}/update/{ledger.item['_id']}", json={"name": LEDGER_NAME, **body},
+                                  subject="the reconciler's state note")
+            else:
+                async def find_existing() -> Any:
+                    items = await client.list_all(f"{path}/list", page_size=50)
+                    return next((i for i in items if i.get("script_name") == LEDGER_NAME), None)
 
-        await client.create("POST", f"{path}/add", json={"script_name": LEDGER_NAME, **body},
-                            subject="the reconciler's state note", find_existing=find_existing)
-    return True
+                await client.create("POST", f"{path}/add", json={"script_name": LEDGER_NAME, **body},
+                                    subject="the reconciler's state note", find_existing=find_existing)
+            return True
+        except ApiError as err:
+            if err.server_message is None:
+                raise  # not a refusal: the outcome is unknown, trying another body would not help
+            refusals.append(err)
+    raise refusals[0]
+
+
+def _ledger_steps(fresh: LiveState, ids: _Ids) -> list[list[dict]]:
+    """The `scripts` to try for the state note, best first. The doc marks `scripts` as
+    required, so the note has one step, pointing at an extension: the reconciler never
+    deletes extensions, so the step never keeps a user's delete from happening, and a call
+    script no hotline runs rings nobody. Extension steps name the extension by agent_id or
+    by sip_user (the doc leaves it open): the tenant's own steps tell, else both are tried.
+    An empty list is the last resort (a tenant with no extension)."""
+    kept = (fresh.ledger.item or {}).get("scripts") or []
+    agents = {str(i.get("sip_user")): str(i.get("agent_id") or "") for i in fresh.items.get("extensions", [])}
+    candidates: list[list[dict]] = []
+    if kept and all(isinstance(s, dict) and s.get("action_type") == "Extension" and
+                    str(s.get("action_id")) in {*agents, *agents.values()} for s in kept):
+        candidates.append([{"action_type": "Extension", "action_id": str(s["action_id"])} for s in kept])
+    if agents:
+        sip_user = min(agents, key=lambda s: (len(s), s))
+        forms = {"agent_id": agents[sip_user], "sip_user": sip_user}
+        order = [ids.extension_form, *(f for f in forms if f != ids.extension_form)]
+        candidates += [[{"action_type": "Extension", "action_id": forms[f]}] for f in order if forms[f]]
+    candidates.append([])
+    unique: list[list[dict]] = []
+    for c in candidates:
+        if c not in unique:
+            unique.append(c)
+    return unique

@@ -9,10 +9,12 @@ dedicated extension), secrets (never written), and a hotline's outbound access w
 restricted to lists the API does not return. An uploaded mp3, whose audio cannot be
 downloaded, is kept as `recording: <the tenant's file>`.
 
-Live objects a manifest could not name or express (two groups with one name, a reference
-to a kind manifests do not have) stop the export with every problem listed, before a
-file is written: an export that silently dropped them would make the next apply change
-the tenant.
+A live reference manifests cannot name (a type word the doc does not list, such as the
+doc's own Voice_mail, or an id no list returns) is written as an opaque live reference,
+`{live: {type: Voice_mail, id: "..."}}`, which a manifest sends back as it was. A live
+object a manifest still cannot express (two groups with one name, a value the doc does not
+list) is left out alone: it is listed in `Export.skipped` and in a comment at the top of
+its kind's file, and the rest is exported.
 
 Pure functions of the live state, plus `write_export`; no HTTP here.
 """
@@ -89,6 +91,8 @@ class Export:
 
     files: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # kind -> objects written
+    skipped: list[str] = field(default_factory=list)  # "group 'X' (id ...): why", not written
+    skipped_ids: set[tuple[str, str]] = field(default_factory=set)  # (kind, id) of those
 
     @property
     def total(self) -> int:
@@ -100,13 +104,18 @@ def file_name(kind_key: str) -> str:
 
 
 def export_manifests(live: LiveState) -> Export:
-    """Every live object in manifest form, one YAML text per kind. Raises ExportError
-    listing every object a manifest could not name or express."""
-    problems = _ambiguous_names(live)
+    """Every live object in manifest form, one YAML text per kind. An object a manifest
+    could not name or express is left out and listed in `skipped`, with why."""
+    out = Export()
+    skipped_by_kind: dict[str, list[str]] = defaultdict(list)
+    for k, name, ids in _duplicates(live):
+        skipped_by_kind[k] += [f"{KINDS[k].label} '{name}' (ids {', '.join(ids)}): {len(ids)} live {KINDS[k].label}s "
+                               f"share this name, and a manifest names each object once; rename or delete all but "
+                               f"one in the console, then export again"]
+        out.skipped_ids |= {(k, i) for i in ids}
     ambiguous = {(k, name) for k, name, _ in _duplicates(live)}
     identities = {k: {kind.live_identity(i) for i in live.items.get(k, [])} for k, kind in KINDS.items()}
     terms = live_in_manifest_terms(live)
-    out = Export()
     documents: dict[str, CommentedSeq] = {}
     for k, kind in KINDS.items():
         objects: list[tuple[Any, CommentedMap]] = []
@@ -120,9 +129,11 @@ def export_manifests(live: LiveState) -> Export:
             if not found:
                 found = _invalid(kind, manifest)
             if found:
-                problems += [f"{subject}: {p}" for p in found]
+                skipped_by_kind[k].append(f"{subject}: {'; '.join(found)}")
+                out.skipped_ids.add((k, object_id))
                 continue
-            dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret]
+            dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind.secret
+                       and not f.startswith("_")]
             objects.append((_sort_key(identity), _node(k, kind, manifest, data, dropped)))
         objects.sort(key=lambda pair: pair[0])
         seq = CommentedSeq(node for _, node in objects)
@@ -131,10 +142,10 @@ def export_manifests(live: LiveState) -> Export:
                 seq.yaml_set_comment_before_after_key(index, before="\n")  # a blank line between objects
         documents[k] = seq
         out.counts[k] = len(seq)
-    if problems:
-        raise ExportError(problems)
     for k, kind in KINDS.items():
-        out.files[file_name(k)] = sealed(_header(kind) + _dump({k: documents[k]}))
+        out.skipped += skipped_by_kind[k]
+        notes = "".join(f"# Not exported: {line}\n" for line in skipped_by_kind[k])
+        out.files[file_name(k)] = sealed(_header(kind) + notes + _dump({k: documents[k]}))
     return out
 
 
@@ -165,37 +176,20 @@ def _duplicates(live: LiveState) -> list[tuple[str, str, list[str]]]:
     return found
 
 
-def _ambiguous_names(live: LiveState) -> list[str]:
-    return [
-        f"{len(ids)} live {KINDS[k].label}s are named '{name}' (ids {', '.join(ids)}): a manifest names each "
-        f"object once; rename or delete all but one in the console, then export again"
-        for k, name, ids in _duplicates(live)
-    ]
-
-
 def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],
                    ambiguous: set[tuple[str, str]]) -> list[str]:
-    """References a manifest cannot write: to a kind manifests do not have, or to an
-    object that does not exist (or is not readable) in the tenant."""
-    problems = [f"points to {target}, which manifests cannot express" for target in _unsupported(data)]
+    """References a manifest cannot write: to an object that does not exist (or is not
+    readable) in the tenant, where no opaque live reference can stand for it."""
+    problems = []
     for ref_kind, name in kind.references(data):
         plain = name.rsplit(" (id ", 1)[0]
         if (ref_kind, plain) in ambiguous:
-            continue  # reported with the duplicate names
+            problems.append(f"uses {KINDS[ref_kind].label} '{plain}', a name several live {KINDS[ref_kind].label}s "
+                            f"share (left out above)")
+            continue
         if name not in identities.get(ref_kind, set()):
             problems.append(f"uses {KINDS[ref_kind].label} '{name}', which the tenant's lists do not contain")
     return problems
-
-
-def _unsupported(value: Any) -> list[str]:
-    # ref_from_api reads a target of an unknown type word as {"unsupported": "Type id"}.
-    if isinstance(value, dict):
-        if set(value) == {"unsupported"}:
-            return [str(value["unsupported"])]
-        return [t for v in value.values() for t in _unsupported(v)]
-    if isinstance(value, list):
-        return [t for v in value for t in _unsupported(v)]
-    return []
 
 
 def _clean(kind: Kind, data: dict) -> dict:
@@ -256,13 +250,20 @@ def _yaml_value(value: Any, flow: bool = False) -> Any:
         if not any(isinstance(v, (dict, list)) for v in value):
             node.fa.set_flow_style()
         return node
-    if isinstance(value, str) and value.isdigit():
-        return DoubleQuotedScalarString(value)  # "101": an extension is text, not a number
+    if isinstance(value, str) and (value.isdigit() or ":" in value):
+        # "101": an extension is text, not a number; "08:00" would not read back in flow style
+        return DoubleQuotedScalarString(value)
     return value
 
 
 def _is_reference(value: dict) -> bool:
-    return len(value) == 1 and not isinstance(next(iter(value.values())), (dict, list))
+    # {group: CSKH}, or an opaque live one: {live: {type: Voice_mail, id: ...}}
+    if len(value) != 1:
+        return False
+    (inner,) = value.values()
+    if isinstance(inner, dict):
+        return not any(isinstance(v, (dict, list)) for v in inner.values())
+    return not isinstance(inner, list)
 
 
 def _header(kind: Kind) -> str:

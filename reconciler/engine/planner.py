@@ -49,16 +49,27 @@ class _LiveIndex:
     def sip_user_of_agent(self, agent_id: str) -> str:
         return self.agents.get(agent_id) or f"(unknown agent {agent_id})"
 
+    def extension_of(self, step_id: str) -> str | None:
+        if step_id in self.agents:
+            return self.agents[step_id]
+        return step_id if self.knows("extensions", step_id) else None
 
-def make_plan(manifests: ManifestsLike, live: LiveState) -> Plan:
+    def knows(self, kind_key: str, object_id: str) -> bool:
+        return object_id in self.names.get(kind_key, {})  # extensions' ids are their sip_users
+
+
+def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
     """The changes that make the live tenant match the manifests. Raises PlanError for
     ambiguous live names, references that resolve nowhere, and objects that must exist but
-    do not; nothing has been sent to the tenant then."""
-    return _Planner(manifests, live).run()
+    do not; nothing has been sent to the tenant then. An object the API can only replace
+    (an mp3 greeting) is not replaced for want of a fingerprint alone (the state note is
+    missing): it is reported unverified, unless `force_upload`."""
+    return _Planner(manifests, live, force_upload=force_upload).run()
 
 
 class _Planner:
-    def __init__(self, manifests: ManifestsLike, live: LiveState):
+    def __init__(self, manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False):
+        self.force_upload = force_upload
         self.objects = manifests.objects
         self.policy = manifests.policy
         self.live = live
@@ -240,8 +251,15 @@ class _Planner:
             if unverified:
                 self.plan.unverified.setdefault(k, {})[key] = unverified
             old_name = self.renamed_from.get((k, key))
+            fields = self._review(kind, key, want, live, fields)
             if old_name is not None:
                 fields.insert(0, FieldChange(kind.identity, old_name, key))
+            if fields and self._unknown_only(kind, object_id, fields) and old_name is None:
+                self.plan.warnings.append(
+                    f"{kind.label} '{key}': the tenant holds no fingerprint of its "
+                    f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
+                    f"not checked and not replaced; run with --force-upload to upload it again")
+                fields = []
             if not fields:
                 unchanged += 1
                 continue
@@ -264,6 +282,22 @@ class _Planner:
             )
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
+
+    def _review(self, kind: Kind, key: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
+        """The kind's word on a change: side effects shown as field changes, and what needs
+        --force (plan.unsafe) or cannot be applied (plan.blocked)."""
+        extra, unsafe, blocked = kind.review(key, want, live, fields)
+        self.plan.unsafe += unsafe
+        self.plan.blocked += blocked
+        return fields + [FieldChange(f, old, new) for f, old, new in extra]
+
+    def _unknown_only(self, kind: Kind, object_id: str, fields: list[FieldChange]) -> bool:
+        """Whether an object the API can only replace differs in nothing but fields whose
+        fingerprint is missing: that says nothing about the tenant, and a replace is not free
+        (a new id, every referrer repointed)."""
+        if kind.updatable or self.force_upload:
+            return False
+        return all(not f.verifiable and self.live.ledger.get(kind.key, object_id, f.field) is None for f in fields)
 
     def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
               key: str) -> tuple[list[FieldChange], list[str]]:
@@ -353,6 +387,7 @@ class _Planner:
         if not going:
             return
         by_id = {(c.kind, c.id): c for c in self.plan.changes if c.id}
+        self._wait_for_unknown_referrers(going)
         for k, kind in KINDS.items():
             for item in self.live.items.get(k, []):
                 object_id = kind.live_id(item)
@@ -388,6 +423,18 @@ class _Planner:
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
                         f"is not managed here (declare it in the manifests, or change it in the console first)"
                     )
+
+    def _wait_for_unknown_referrers(self, going: dict[tuple[str, str], Change]) -> None:
+        """A changed object that may point into a kind without saying where (a hotline whose
+        restricted lists the tenant does not show) may be what frees an object the plan
+        deletes: the delete waits for that change (apply orders by live_references)."""
+        for change in self.plan.changes:
+            if change.action not in ("update", "rename") or not change.id:
+                continue
+            kinds = KINDS[change.kind].unknown_references(self.live_data[change.kind].get(change.id, {}))
+            for target_kind, target_name in going:
+                if target_kind in kinds and [target_kind, target_name] not in change.live_references:
+                    change.live_references.append([target_kind, target_name])
 
     def _check_threshold(self) -> None:
         for k in KINDS:

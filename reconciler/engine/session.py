@@ -13,10 +13,10 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import unset_env
 
 
-async def plan_tenant(client: Any, manifests: ManifestsLike) -> tuple[Plan, LiveState]:
+async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
     """Read every list once, then plan (pure)."""
     live = await read_live(client)
-    return make_plan(manifests, live), live
+    return make_plan(manifests, live, force_upload=force_upload), live
 
 
 async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:

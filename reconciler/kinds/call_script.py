@@ -3,10 +3,11 @@ criteria that send a caller to a known agent first)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Awaitable, Callable, Literal
 
 from pydantic import Field, field_validator
 
+from reconciler.errors import ApiError
 from reconciler.kinds.base import (
     IdResolver,
     Kind,
@@ -99,6 +100,15 @@ class CallScriptKind(Kind):
     def references(self, data: dict) -> list[tuple[str, str]]:
         return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
 
+    async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
+        return await _either_extension_form(data, ids, lambda: super(CallScriptKind, self).create(client, data, ids))
+
+    async def update(
+        self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
+    ) -> None:
+        await _either_extension_form(
+            data, ids, lambda: super(CallScriptKind, self).update(client, object_id, data, live, changed, ids))
+
     def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
         scripts = []
         for step in data["steps"]:
@@ -113,3 +123,20 @@ class CallScriptKind(Kind):
                 for c in data.get("routing_criteria", [])
             ],
         }
+
+
+async def _either_extension_form(data: dict, ids: Any, send: Callable[[], Awaitable[Any]]) -> Any:
+    """Send; if the server refuses a script with Extension steps named by agent_id, it reads
+    the doc's "id of the component" as the sip_user: say so to `ids` and send once more."""
+    try:
+        return await send()
+    except ApiError as err:
+        has_extension = any(next(iter(s), None) == "extension" for s in data.get("steps", []))
+        if err.server_message is None or not has_extension or ids.extension_form == "sip_user":
+            raise
+        ids.extension_form = "sip_user"
+        try:
+            return await send()
+        except ApiError:
+            ids.extension_form = "agent_id"  # refused either way: the first answer tells why
+            raise err from None

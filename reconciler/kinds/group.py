@@ -108,7 +108,7 @@ class GroupKind(Kind):
         return refs
 
     def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:
-        if data.get("on_timeout") and ref_target(data["on_timeout"]) in drop:
+        if is_known_ref(data.get("on_timeout")) and ref_target(data["on_timeout"]) in drop:
             return {**data, "on_timeout": None}
         return data
 

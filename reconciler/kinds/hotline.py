@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from reconciler.kinds.base import (
     ExtensionNumber,
@@ -46,6 +46,26 @@ class DedicatedTo(ManifestModel):
         return directions
 
 
+WEEKDAYS = {"mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7, "sun": 1}  # API: working_days[].weekday
+DAY_OF_API = {v: k for k, v in WEEKDAYS.items()}
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class TimeFrame(ManifestModel):
+    """Part of a day routed to its own call script."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: Clock = Field(alias="from", description="HH:MM")
+    to: Clock = Field(description="HH:MM")
+    call_script: Name | None = Field(default=None, description="the call script for this time frame")
+
+
+# A day: one call script for the whole day (null: none), or time frames.
+DaySchedule = Annotated[Name | None, Field()] | list[TimeFrame]
+
+
 class Hotline(ManifestModel):
     """A hotline number's routing and permissions. A field left out is left as it is."""
 
@@ -57,6 +77,11 @@ class Hotline(ManifestModel):
         default=None, description="who may call out: all, or {extensions: [...], groups: [...]}"
     )
     dedicated_to: DedicatedTo | None = Field(default=None, description="the number is used by one extension only")
+    schedule: dict[Weekday, DaySchedule] | None = Field(
+        default=None,
+        description="the weekly schedule set in the console (configs.working_days): the days whose routing differs "
+                    "from call_script. Read and checked, never written: the API cannot set it",
+    )
 
 
 class HotlineKind(Kind):
@@ -71,7 +96,7 @@ class HotlineKind(Kind):
     # The API returns who may call out only as an undocumented `accesses` list, and never
     # returns the dedicated extension: both are verified by fingerprint.
     write_only = frozenset({"dedicated_to"})
-    keep_when_omitted = frozenset({"call_script", "inbound", "outbound", "outbound_access", "dedicated_to"})
+    keep_when_omitted = frozenset({"call_script", "inbound", "outbound", "outbound_access", "dedicated_to", "schedule"})
 
     @property
     def fingerprinted(self) -> frozenset[str]:
@@ -95,35 +120,84 @@ class HotlineKind(Kind):
     def from_live(self, item: dict, index: LiveIndex) -> dict:
         configs = item.get("configs") or {}
         script = configs.get("default_script")
-        return {
+        data = {
             "number": self.live_identity(item),
             "call_script": index.name_of("call_scripts", script) if script else None,
             "inbound": _bool(configs.get("allow_call_in")),
             "outbound": _bool(configs.get("allow_call_out")),
             "outbound_access": "all" if item.get("access_type", ALL) == ALL else "restricted",
         }
+        schedule = _schedule(configs, index)
+        if schedule is not None:
+            data["schedule"] = schedule
+        if data["outbound_access"] == "restricted":
+            refs = _access_references(item.get("accesses"), index)
+            if refs is not None:
+                data["_outbound_refs"] = refs
+        return data
 
     def compare(self, field: str, want: Any, live: dict) -> bool | None:
+        if field == "schedule" and field not in live:
+            return True  # the tenant did not return working days: nothing to check, nothing to send
         if field == "outbound_access" and isinstance(want, dict):
             # Restricted to lists the API does not return: only the "all" case is visible.
             return None if live.get(field) == "restricted" else False
         return super().compare(field, want, live)
 
     def desired(self, obj: Hotline) -> dict:  # type: ignore[override]
-        data = obj.model_dump(exclude_unset=True)
+        data = obj.model_dump(exclude_unset=True, by_alias=True)
+        if obj.schedule is not None:  # time frames with their defaults, as the tenant is read
+            data["schedule"] = obj.model_dump(by_alias=True, include={"schedule"})["schedule"]
         return {"number": obj.number, **{k: v for k, v in data.items() if k != "number"}}
 
     def references(self, data: dict) -> list[tuple[str, str]]:
         refs = [("call_scripts", data["call_script"])] if data.get("call_script") else []
+        for day in (data.get("schedule") or {}).values():
+            names = [day] if isinstance(day, str) else [f.get("call_script") for f in day or []]
+            refs += [("call_scripts", n) for n in names if n and ("call_scripts", n) not in refs]
         access = data.get("outbound_access")
         if isinstance(access, dict):
             refs += [("extensions", e) for e in access.get("extensions", [])]
             refs += [("groups", g) for g in access.get("groups", [])]
+        elif access == "restricted":
+            # A live hotline: what its `accesses` showed, in whatever shape they came.
+            refs += [(k, name) for k, name in data.get("_outbound_refs") or []]
         return refs
+
+    def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
+        """The weekly schedule cannot be set, and `call_script` sets one script for every day
+        (the doc: "one default script for the days of the week"): a change of call_script
+        on a hotline whose days differ replaces that schedule, shown and needing --force; a
+        schedule stated in the manifest that the tenant does not have cannot be applied."""
+        changing = {f.field for f in fields}
+        before = live.get("schedule") or {}
+        extra, unsafe, blocked = [], [], []
+        after = {} if "call_script" in changing else before
+        if "call_script" in changing and before and "schedule" not in changing:
+            extra.append(("schedule", before, {}))
+        if "call_script" in changing and before:
+            days = ", ".join(before)
+            unsafe.append(f"hotline {name}: setting call_script replaces its weekly schedule ({days} differ) with "
+                          f"one call script for every day; run with --force if that is intended")
+        stated = want.get("schedule")
+        if stated is not None and stated != after:
+            blocked.append(f"hotline {name}: the manifest's schedule differs from what the tenant will have, and the "
+                           f"API cannot set a weekly schedule: change it in the console, or change `schedule` in the "
+                           f"manifest to what the tenant has")
+        return extra, unsafe, blocked
+
+    def unknown_references(self, data: dict) -> frozenset[str]:
+        # Restricted lists the tenant did not show (no `accesses`, or ids no list has):
+        # the hotline may hold any group.
+        if data.get("outbound_access") == "restricted" and "_outbound_refs" not in data:
+            return frozenset({"groups"})
+        return frozenset()
 
     def to_manifest(self, data: dict) -> dict:
         # "restricted" only says the lists exist; a manifest cannot state what it does not know.
-        return {k: v for k, v in data.items() if not (k == "outbound_access" and v == "restricted")}
+        # An empty schedule (every day runs call_script) goes without saying.
+        return {k: v for k, v in data.items()
+                if not (k == "outbound_access" and v == "restricted") and not (k == "schedule" and not v)}
 
     async def update(
         self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
@@ -137,10 +211,10 @@ class HotlineKind(Kind):
         # documented form, are sent just when the manifest states them.
         configs = live.get("configs") if isinstance(live.get("configs"), dict) else {}
         body: dict[str, Any] = {"hotline": number}
-        if "call_script" in data:
+        # call_script sets one script for every day, wiping a weekly schedule made in the
+        # console: sent only when the manifest changes it (the plan said so, under --force).
+        if "call_script" in data and "call_script" in changed:
             body["call_script"] = ids.id_of("call_scripts", data["call_script"]) if data["call_script"] else ""
-        elif configs.get("default_script") is not None:
-            body["call_script"] = configs["default_script"]
         for field, api in (("inbound", "allow_call_in"), ("outbound", "allow_call_out")):
             value = data[field] if field in data else _bool(configs.get(api))
             if value is not None:
@@ -149,7 +223,9 @@ class HotlineKind(Kind):
         if access is None and live.get("access_type") == ALL:
             body["access_type"] = ALL
         if access == "all":
-            body["access_type"] = ALL
+            # Said explicitly: a server that keeps what is not sent would keep the old lists,
+            # and a group named there would stay "in use".
+            body.update(access_type=ALL, extensions=[], group_ids=[])
         elif isinstance(access, dict):
             body["access_type"] = RESTRICTED
             body["extensions"] = list(access.get("extensions", []))
@@ -164,6 +240,56 @@ class HotlineKind(Kind):
                 json={"hotline": number, "user_email": dedicated["user_email"], "directions": dedicated["directions"]},
                 subject=subject,
             )
+
+
+def _schedule(configs: dict, index: LiveIndex) -> dict | None:
+    """The days of `working_days` whose routing differs from the default script, in manifest
+    terms: a call script name (or None) for a full day, else its time frames. None when the
+    tenant does not return working days."""
+    days = configs.get("working_days")
+    if not isinstance(days, list):
+        return None
+    default = configs.get("default_script") or ""
+    name = lambda script: index.name_of("call_scripts", script) if script else None  # noqa: E731
+    schedule: dict[str, Any] = {}
+    for day in sorted((d for d in days if isinstance(d, dict)), key=lambda d: _day_order(d.get("weekday"))):
+        word = DAY_OF_API.get(day.get("weekday"))
+        if word is None:
+            continue
+        frames = [f for f in day.get("time_frames") or [] if isinstance(f, dict) and (f.get("from") or f.get("to"))]
+        if day.get("type", "full_day") != "full_day" and frames:
+            schedule[word] = [{"from": f.get("from"), "to": f.get("to"), "call_script": name(f.get("script"))}
+                              for f in frames]
+        elif (day.get("script") or "") != default:
+            schedule[word] = name(day.get("script"))
+    return schedule
+
+
+def _day_order(weekday: Any) -> int:
+    # Monday (2) first, Sunday (1) last, as the doc lists them.
+    return 8 if weekday == 1 else weekday if isinstance(weekday, int) else 9
+
+
+def _access_references(accesses: Any, index: LiveIndex) -> list[list[str]] | None:
+    """[kind, name] of what a hotline's `accesses` name, whichever shape they come in
+    (the doc shows only `[]`): {type: group, group_id} / {type: extension, sip_user}
+    objects, or plain ids. None when they are missing or name something no list has."""
+    if not isinstance(accesses, list):
+        return None
+    refs: list[list[str]] = []
+    for entry in accesses:
+        if isinstance(entry, dict):
+            kind_word = str(entry.get("type") or "").lower()
+            target = entry.get("group_id") if kind_word == "group" else entry.get("sip_user")
+            kind_key = {"group": "groups", "extension": "extensions"}.get(kind_word)
+        else:
+            target = entry
+            kind_key = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
+        if kind_key is None or target is None or not index.knows(kind_key, str(target)):
+            return None
+        name = str(target) if kind_key == "extensions" else index.name_of(kind_key, str(target))
+        refs.append([kind_key, name])
+    return refs
 
 
 def _bool(value: Any) -> Any:

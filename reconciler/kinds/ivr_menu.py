@@ -116,8 +116,9 @@ class IvrMenuKind(Kind):
         if ("greetings", data.get("greeting")) in drop:
             return None
         out = dict(data)
-        out["keys"] = {k: r for k, r in data.get("keys", {}).items() if ref_target(r) not in drop}
-        if data.get("fallback") and ref_target(data["fallback"]) in drop:
+        # A live target ({live: ...}) is no object of ours: never dropped.
+        out["keys"] = {k: r for k, r in data.get("keys", {}).items() if not (is_known_ref(r) and ref_target(r) in drop)}
+        if is_known_ref(data.get("fallback")) and ref_target(data["fallback"]) in drop:
             out["fallback"] = None
         for f in ("return_greeting", "invalid_greeting"):
             if data.get(f) and ("greetings", data[f]) in drop:

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -18,6 +18,7 @@ from . import envelope, routes
 from .auth import TokenIssuer, exchange_api_key
 from .errors import ApiError
 from .faults import Faults
+from .readings import resolve as resolve_readings
 from .records import RequestRecord, redact
 from .request import Request
 from .seed import SeedSource, populate, read_seed, snapshot
@@ -26,6 +27,12 @@ from .tenant import Tenant
 
 Response = tuple[int, dict[str, str], bytes]
 _GATEWAY_PAGE = b"<html><head><title>{code}</title></head><body><center><h1>{code}</h1></center></body></html>"
+# Endpoints whose answer the doc shows as an empty body or {} (see readings.py).
+_VOID_PATHS = frozenset(routes.CC + p for p in (
+    "/internal_phone/status", "/internal_phone/update", "/internal_phone/refresh", "/hotline/extension/update",
+))
+# What a newer server adds to every object it answers with (the "extra-fields" reading).
+_EXTRA_FIELDS = {"sync_status": "synced", "x_schema_version": 2}
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
@@ -52,7 +59,9 @@ class Simulator:
     ``seed``: None for the built-in demo tenant, a path to a JSON/YAML seed, or a
     seed dict (``{}`` is an empty tenant). ``rate_limit`` is requests per second
     (None: unlimited), ``latency`` seconds added to every request, ``token_ttl``
-    seconds an access token lives.
+    seconds an access token lives. ``readings`` names how the server answers where
+    the doc leaves a choice open (see :mod:`readings`; ``["strict"]`` takes the
+    hardest combination); unnamed questions take their default reading.
     """
 
     def __init__(
@@ -65,6 +74,7 @@ class Simulator:
         rate_limit: float | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        readings: Iterable[str] | None = None,
     ) -> None:
         self.api_key = api_key
         self.on_request: Callable[[RequestRecord], None] | None = None  # e.g. `sim --verbose`
@@ -76,8 +86,9 @@ class Simulator:
         self.faults = Faults()
         self.requests: list[RequestRecord] = []
         self.tenant = Tenant()
+        self.tenant.readings = resolve_readings(readings)
         if seed is None:
-            data: Mapping[str, Any] = demo_seed()
+            data: Mapping[str, Any] = demo_seed(self.tenant.readings)
         elif isinstance(seed, (str, Path)):
             data = read_seed(seed)
         else:
@@ -191,7 +202,15 @@ class Simulator:
             return _json_response(error.http_status, envelope.failure(error.message))
         except Exception as error:  # a simulator bug must still answer like a server
             return _json_response(500, envelope.failure(f"internal_error: {type(error).__name__}: {error}"))
-        return _json_response(200, envelope.success(payload))
+        path = req.path.rstrip("/")
+        if path in _VOID_PATHS and self.tenant.reads("void-empty-body"):
+            return 200, {"Content-Type": "application/json; charset=utf-8"}, b""
+        if path in _VOID_PATHS and self.tenant.reads("void-empty-object"):
+            return _json_response(200, {})
+        body = envelope.success(payload)
+        if self.tenant.reads("extra-fields"):
+            body = _with_extra_fields(body)
+        return _json_response(200, body)
 
     def _over_rate_limit(self) -> float | None:
         """Seconds to wait when this request exceeds ``rate_limit``, else None."""
@@ -220,6 +239,15 @@ class Simulator:
     def snapshot(self) -> dict[str, Any]:
         """The tenant in seed format (``Simulator(seed=sim.snapshot())`` clones it)."""
         return snapshot(self.tenant)
+
+
+def _with_extra_fields(value: Any) -> Any:
+    """``value`` with :data:`_EXTRA_FIELDS` added to every object in it."""
+    if isinstance(value, dict):
+        return {**{k: _with_extra_fields(v) for k, v in value.items()}, **_EXTRA_FIELDS}
+    if isinstance(value, list):
+        return [_with_extra_fields(v) for v in value]
+    return value
 
 
 def _seconds(value: float) -> str:

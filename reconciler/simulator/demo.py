@@ -2,7 +2,9 @@
 
 Every reference points at an object of a documented type that exists: the doc's
 "Nhóm nhân viên mặc định" loses its Voice_mail target, the IVR menu's greeting is one
-of the doc's greetings, hotline 842871002283 runs the doc's call script.
+of the doc's greetings, hotline 842871002283 runs the doc's call script. Under the
+"live-unknown-types" reading the group keeps the doc's Voice_mail target (an id no list
+returns) and the IVR menu's key 3 uses a newer type word.
 """
 
 from __future__ import annotations
@@ -137,6 +139,16 @@ _DEMO: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def demo_seed() -> dict[str, list[dict[str, Any]]]:
-    """A fresh copy of the demo tenant in seed format."""
-    return copy.deepcopy(_DEMO)
+VOICE_MAIL = "62da34652a310904dfbbf13b"  # the doc's group list example
+CALLBOT = "64b0c0ffee0000000000cb01"
+
+
+def demo_seed(readings: frozenset[str] = frozenset()) -> dict[str, list[dict[str, Any]]]:
+    """A fresh copy of the demo tenant in seed format, as a server of ``readings`` holds it."""
+    seed = copy.deepcopy(_DEMO)
+    if "live-unknown-types" in readings:
+        default = next(g for g in seed["groups"] if g["_id"] == GROUP_DEFAULT)
+        default.update(target_timeout_type="Voice_mail", target_timeout=VOICE_MAIL)
+        seed["ivr_menus"][0]["scripts"].append(
+            {"key": None, "action_type": "Callbot", "action": CALLBOT, "action_name": None, "ivr": "3"})
+    return seed

@@ -10,13 +10,21 @@ from .tenant import Tenant
 
 # The doc's type words for a reference, and the collection each points into.
 TYPE_KIND = {"Recording": "greetings", "Ivr_menu": "ivr_menus", "Ring_group": "groups", "Extension": "extensions"}
+# Type words live data holds under the "live-unknown-types" reading: the doc's own group
+# example (Voice_mail) and a newer one. Their targets are nothing the lists return.
+UNMODELLED_TYPES = ("Voice_mail", "Callbot")
 
 
 def exists(tenant: Tenant, type_word: str, target: str) -> bool:
     """Whether a ``type_word`` reference to ``target`` resolves. Extensions are
-    referenced by ``agent_id`` (call-script steps)."""
+    referenced by ``agent_id`` (call-script steps), or by ``sip_user`` under the
+    "extension-step-sip-user" reading; unmodelled type words by any id."""
+    if type_word in UNMODELLED_TYPES:
+        return True
     kind = TYPE_KIND[type_word]
     if kind == "extensions":
+        if tenant.reads("extension-step-sip-user"):
+            return target in tenant.extensions
         return tenant.extension_by_agent(target) is not None
     return target in tenant.collection(kind)
 
@@ -38,6 +46,8 @@ def typed_target(
     if type_word == "" and target == "":
         return "", ""
     options = tuple(allowed)
+    if tenant.reads("live-unknown-types"):
+        options += UNMODELLED_TYPES
     if type_word not in options:
         raise ApiError(f"{type_field} must be one of {', '.join(options)}")
     if target == "":

@@ -12,7 +12,7 @@ from .tenant import Tenant
 
 Handler = Callable[[Tenant, Request], Any]
 AUTH_PATH = "/api/auth"
-_CC = "/api/call_center"
+CC = "/api/call_center"
 
 _TABLE: list[tuple[str, str, Handler]] = [
     ("GET", "/internal_phone/list", extensions.list_extensions),
@@ -47,7 +47,7 @@ _TABLE: list[tuple[str, str, Handler]] = [
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(_CC + pattern).replace(re.escape(":id"), "(?P<id>[^/]+)") + "$")
+    return re.compile("^" + re.escape(CC + pattern).replace(re.escape(":id"), "(?P<id>[^/]+)") + "$")
 
 
 ROUTES = [(method, _compile(pattern), handler) for method, pattern, handler in _TABLE]

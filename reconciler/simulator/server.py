@@ -145,15 +145,19 @@ def serve(
     latency: float = 0.0,
     token_ttl: float = 86400.0,
     verbose: bool = False,
+    readings: list[str] | None = None,
 ) -> None:
     """Run a simulator until SIGINT/SIGTERM. Prints the base URL as the first line of
     stdout, then ``API key: KEY`` (a random key when ``api_key`` is None), then a line to
-    paste into a shell. With ``verbose``, one line per request on stderr (secrets masked)."""
+    paste into a shell, then the readings it takes when any differ from the default. With
+    ``verbose``, one line per request on stderr (secrets masked)."""
     from .app import Simulator
+    from .readings import DEFAULTS
 
     _check_loopback(host)
     key = api_key or secrets.token_urlsafe(24)
-    sim = Simulator(seed, api_key=key, token_ttl=token_ttl, latency=latency, port=port, host=host)
+    sim = Simulator(seed, api_key=key, token_ttl=token_ttl, latency=latency, port=port, host=host,
+                    readings=readings)
     if verbose:
         sim.on_request = _log_request
     done = threading.Event()
@@ -166,6 +170,9 @@ def serve(
         print(url, flush=True)
         print(f"API key: {key}", flush=True)
         print(f"export OMICALL_URL={url} OMICALL_API_KEY={shlex.quote(key)}", flush=True)
+        chosen = sorted(sim.tenant.readings - DEFAULTS)
+        if chosen:
+            print(f"Readings: {', '.join(chosen)}", flush=True)
         while not done.wait(0.5):
             pass
     finally:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import ApiError
 from .ids import Clock, IdFactory
+from .readings import DEFAULTS
 from .text import unsigned
 
 KINDS = ("extensions", "greetings", "groups", "ivr_menus", "call_scripts", "hotlines")
@@ -64,6 +65,8 @@ class Tenant:
         self.ids = IdFactory()
         self.tenant_id = DEFAULT_TENANT_ID
         self.user = dict(DEFAULT_USER)
+        # How this server reads the doc where it leaves a choice open (see readings.py).
+        self.readings: frozenset[str] = DEFAULTS
         # Keyed by sip_user, hotline number, or _id for the others; insertion-ordered.
         self.extensions: dict[str, dict[str, Any]] = {}
         self.greetings: dict[str, dict[str, Any]] = {}
@@ -71,6 +74,16 @@ class Tenant:
         self.ivr_menus: dict[str, dict[str, Any]] = {}
         self.call_scripts: dict[str, dict[str, Any]] = {}
         self.hotlines: dict[str, dict[str, Any]] = {}
+
+    def reads(self, reading: str) -> bool:
+        """Whether this server takes ``reading`` (a name from readings.py)."""
+        return reading in self.readings
+
+    def page_cap(self) -> int:
+        """The largest ``size`` a list honours (hotline search is capped at 50 apart)."""
+        if self.reads("page-size-honoured"):
+            return 1_000_000
+        return 10 if self.reads("page-cap-10") else 100
 
     def collection(self, kind: str) -> dict[str, dict[str, Any]]:
         """The stored records of ``kind`` (one of :data:`KINDS`)."""

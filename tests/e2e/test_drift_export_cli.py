@@ -180,14 +180,18 @@ def test_generated_tenant_of_several_hundred_objects_round_trips(big_tenant: Ten
     assert big_tenant.mutations() == [] and big_tenant.sim.snapshot()["hotlines"] == before
 
 
-def test_export_refuses_ambiguous_names_and_writes_nothing(tenant: Tenant, tmp_path: Path):
+def test_export_leaves_out_ambiguous_names_alone_and_exits_1(tenant: Tenant, tmp_path: Path):
+    # Issue 9: the rest of the tenant is written; the left-out objects are named.
     tenant.sim.console_edit("groups", "Nhóm Tech", group_name="Nhóm Sales")
     out = tmp_path / "exported"
     result = tenant.run("export", "--out", str(out))
     assert result.exit_code == 1
-    assert "2 live groups are named 'Nhóm Sales'" in result.output
+    assert "Not exported: group 'Nhóm Sales' (ids " in result.output and "2 live groups share this name" in result.output
     assert "62ff11b208d4bf3ea694a6f3" in result.output and "62ff11a208d4bf3ea694a539" in result.output
-    assert not out.exists()
+    assert "Export incomplete" in result.output
+    groups = (out / "groups.yaml").read_text(encoding="utf-8")
+    assert "name: Nhóm CSKH" in groups and "name: Nhóm Sales" not in groups
+    assert tenant.run("plan", str(out), "--detailed-exitcode").exit_code == 0
 
 
 def test_console_edit_is_drift_and_apply_puts_it_back(tenant: Tenant, tmp_path: Path):

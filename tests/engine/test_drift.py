@@ -170,7 +170,7 @@ def test_a_live_target_manifests_cannot_name_is_shown_not_a_crash():
                                                          ("Menu", "extra"), ("Kịch bản", "extra")}
     (item,) = [i for i in report.items if i.name == "Mặc định"]
     on_timeout = [f for f in item.fields if f.field == "on_timeout"]
-    assert on_timeout[0].live == {"unsupported": "Voice_mail 5f0000000000000000000001"}
+    assert on_timeout[0].live == {"live": {"type": "Voice_mail", "id": "5f0000000000000000000001"}}
 
 
 def test_a_greeting_of_the_other_type_is_a_visible_difference():

@@ -38,7 +38,7 @@ def test_group_list_members_are_extensions_in_order():
 
 def test_group_with_unsupported_timeout_target_is_shown_as_it_is():
     default = KINDS["groups"].from_live(items("internal_group_list.json")[3], index())
-    assert default["on_timeout"] == {"unsupported": "Voice_mail 62da34652a310904dfbbf13b"}
+    assert default["on_timeout"] == {"live": {"type": "Voice_mail", "id": "62da34652a310904dfbbf13b"}}
 
 
 def test_ivr_padding_means_unset_and_greeting_ids_become_names():
@@ -57,7 +57,7 @@ def test_call_script_criteria_strings_become_numbers():
 def test_hotline_config_reads_script_by_name_and_booleans():
     hotline = KINDS["hotlines"].from_live(items("hotline_search.json")[0], index())
     assert hotline == {"number": "842871002283", "call_script": "Giờ hành chính", "inbound": True,
-                       "outbound": True, "outbound_access": "all"}
+                       "outbound": True, "outbound_access": "all", "schedule": {}}
 
 
 def test_tts_greeting_reads_text_voice_speed():
@@ -68,3 +68,36 @@ def test_tts_greeting_reads_text_voice_speed():
 def test_extension_reads_only_its_identity_never_the_password():
     ext = KINDS["extensions"].from_live(items("internal_phone_list.json")[1], index())
     assert ext == {"sip_user": "145"}
+
+
+def test_references_in_any_reading_become_names_or_opaque_live_references():
+    # Issue 9: an Extension step names its extension by agent_id or by sip_user; a target
+    # no list returns, or of a type word the doc does not list, is carried as it is.
+    from reconciler.kinds.base import ref_from_api
+
+    ix = index()
+    ix.names["extensions"] = {"100": "100", "101": "101"}
+    assert ref_from_api(ix, "Extension", "62d563113127de2eac6b8cbf") == {"extension": "101"}
+    assert ref_from_api(ix, "Extension", "101") == {"extension": "101"}
+    assert ref_from_api(ix, "Extension", "999") == {"live": {"type": "Extension", "id": "999"}}
+    assert ref_from_api(ix, "Ring_group", "62ff119508d4bf3ea694a44a") == {"group": "Nhóm CSKH"}
+    assert ref_from_api(ix, "Ring_group", "5f00000000000000000000ff") == {
+        "live": {"type": "Ring_group", "id": "5f00000000000000000000ff"}}
+    assert ref_from_api(ix, "Callbot", "x1") == {"live": {"type": "Callbot", "id": "x1"}}
+    assert ref_from_api(ix, "", "") is None
+
+
+def test_hotline_accesses_are_read_in_every_shape():
+    hotline = {"number": "842871002283", "access_type": "applies_according_to_employee_criteria",
+               "configs": {"default_script": ""}}
+    ix = index()
+    ix.names["extensions"] = {"101": "101"}
+    kind = KINDS["hotlines"]
+    typed = kind.from_live({**hotline, "accesses": [{"type": "extension", "sip_user": "101"},
+                                                    {"type": "group", "group_id": "62ff119508d4bf3ea694a44a"}]}, ix)
+    plain = kind.from_live({**hotline, "accesses": ["101", "62ff119508d4bf3ea694a44a"]}, ix)
+    hidden = kind.from_live(hotline, ix)
+    for data in (typed, plain):
+        assert kind.references(data) == [("extensions", "101"), ("groups", "Nhóm CSKH")]
+        assert kind.unknown_references(data) == frozenset()
+    assert kind.references(hidden) == [] and kind.unknown_references(hidden) == {"groups"}

@@ -66,8 +66,11 @@ def _numbers(tenant: Tenant) -> set[str]:
 
 
 def _steps(tenant: Tenant, value: Any) -> list[dict[str, Any]]:
+    entries = checks.object_list(value, "scripts")
+    if not entries and tenant.reads("scripts-nonempty"):
+        raise ApiError("scripts is required")
     steps = []
-    for order, entry in enumerate(checks.object_list(value, "scripts")):
+    for order, entry in enumerate(entries):
         kind, target = references.typed_target(
             tenant, entry.get("action_type"), entry.get("action_id"),
             type_field=f"scripts[{order}].action_type", id_field=f"scripts[{order}].action_id", allowed=STEP_TYPES,
@@ -112,7 +115,7 @@ def _changes(tenant: Tenant, body: dict[str, Any], name_field: str) -> dict[str,
 def list_scripts(tenant: Tenant, req: Request) -> Any:
     """GET call_script/list?page&size (default size 10)."""
     items = [render(r) for r in tenant.newest_first(KIND)]
-    return page(items, req.query, default_size=10, max_size=100, with_extension=True)
+    return page(items, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
 
 
 def add_script(tenant: Tenant, req: Request) -> Any:

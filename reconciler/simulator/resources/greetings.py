@@ -77,7 +77,7 @@ def to_seed(tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
 def list_greetings(tenant: Tenant, req: Request) -> Any:
     """GET greeting/list?page&size (default size 10; no keyword in the doc)."""
     items = [render(r) for r in tenant.newest_first(KIND)]
-    return page(items, req.query, default_size=10, max_size=100, with_extension=True)
+    return page(items, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
 
 
 def upload(tenant: Tenant, req: Request) -> Any:
@@ -93,6 +93,8 @@ def upload(tenant: Tenant, req: Request) -> Any:
     name = checks.text(name, "greeting_name")
     record = _new(tenant, name, formality=UPLOADED, content=filename, voice="", speed=0)
     tenant.greetings[record["_id"]] = record
+    if tenant.reads("mp3-no-id"):
+        return True  # the doc shows no answer for an upload: the client must look it up
     return {"file": render(record)}
 
 

@@ -144,7 +144,7 @@ def _queue_config(value: Any) -> dict[str, Any]:
 
 def _changes(tenant: Tenant, body: dict[str, Any], creating: bool) -> dict[str, Any]:
     """Validated fields of an add/update body. Optional fields left out of an update
-    keep their stored value."""
+    keep their stored value (but see the "group-update-resets-queue" reading)."""
     changes: dict[str, Any] = {
         "group_name": checks.text(checks.required(body, "group_name"), "group_name"),
         "strategy": checks.one_of(checks.required(body, "strategy"), "strategy", STRATEGIES),
@@ -162,7 +162,7 @@ def _changes(tenant: Tenant, body: dict[str, Any], creating: bool) -> dict[str, 
         changes.update(target_timeout_type=kind, target_timeout=target)
     if body.get("call_queue_config") is not None:
         changes["call_queue_config"] = _queue_config(body["call_queue_config"])
-    elif creating:
+    elif creating or tenant.reads("group-update-resets-queue"):
         changes["call_queue_config"] = dict(QUEUE_DEFAULTS)
     return changes
 
@@ -174,7 +174,7 @@ def list_groups(tenant: Tenant, req: Request) -> Any:
         r for r in tenant.newest_first(KIND)
         if not keyword or matches(keyword, r["group_name"], r["group_name_unsigned"])
     ]
-    return page([render(tenant, r) for r in records], req.query, default_size=10, max_size=100, with_extension=True)
+    return page([render(tenant, r) for r in records], req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
 
 
 def add_group(tenant: Tenant, req: Request) -> Any:

@@ -1,7 +1,8 @@
 """Hotlines (public numbers): seeded only, never created or deleted through the API.
 
-``hotline/update`` sets the inbound call script (``configs.default_script`` and every
-working day's ``script``), the directions and who may call out. Who may call out is
+``hotline/update`` sets the inbound call script (``configs.default_script``, and every
+working day to that script for the full day: a weekly schedule made in the console is
+replaced), the directions and who may call out. Who may call out is
 read back as ``accesses``: ``{"type": "extension", "sip_user": ...}`` and
 ``{"type": "group", "group_id": ...}`` objects (the doc gives no element shape).
 """
@@ -36,18 +37,22 @@ def _working_days(script: str) -> list[dict[str, Any]]:
     ]
 
 
-def accesses(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """Who may call out on the hotline, as the reads return it."""
+def accesses(tenant: Tenant, record: dict[str, Any]) -> list[Any]:
+    """Who may call out on the hotline, as the reads return it: typed objects by
+    default, plain ids under the "accesses-ids" reading."""
+    if tenant.reads("accesses-ids"):
+        return [*record["extensions"], *record["group_ids"]]
     return [{"type": "extension", "sip_user": s} for s in record["extensions"]] + [
         {"type": "group", "group_id": g} for g in record["group_ids"]
     ]
 
 
-def render(record: dict[str, Any]) -> dict[str, Any]:
-    """A search item / by-phone payload."""
+def render(tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
+    """A search item / by-phone payload (no ``accesses`` under "accesses-hidden")."""
     item = {k: copy.deepcopy(record[k]) for k in LIST_KEYS if k != "accesses"}
-    item["accesses"] = accesses(record)
-    return {k: item[k] for k in LIST_KEYS}
+    item["accesses"] = accesses(tenant, record)
+    keys = [k for k in LIST_KEYS if not (k == "accesses" and tenant.reads("accesses-hidden"))]
+    return {k: item[k] for k in keys}
 
 
 def from_seed(tenant: Tenant, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -76,7 +81,7 @@ def from_seed(tenant: Tenant, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]
         "disable_by_time_frame": raw.get("disable_by_time_frame", False),
         "outbound_config": raw.get("outbound_config"),
     }
-    listed = raw.get("accesses") or []
+    listed = [a for a in raw.get("accesses") or [] if isinstance(a, dict)]
     record["extensions"] = list(raw.get("extensions") or [a["sip_user"] for a in listed if a.get("type") == "extension"])
     record["group_ids"] = list(raw.get("group_ids") or [a["group_id"] for a in listed if a.get("type") == "group"])
     record["dedicated"] = copy.deepcopy(raw.get("dedicated"))
@@ -85,19 +90,19 @@ def from_seed(tenant: Tenant, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]
 
 def to_seed(tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
     """The seed form: read shape plus hidden fields."""
-    return {**render(record), **{k: copy.deepcopy(record[k]) for k in HIDDEN}}
+    return {**render(tenant, record), **{k: copy.deepcopy(record[k]) for k in HIDDEN}}
 
 
 def search(tenant: Tenant, req: Request) -> Any:
     """GET hotline/search?page&size&keyword (default and maximum size 50)."""
     keyword = req.query.get("keyword", "").strip()
     records = [r for r in tenant.newest_first(KIND) if keyword in r["number"]]
-    return page([render(r) for r in records], req.query, default_size=50, max_size=50, with_extension=False)
+    return page([render(tenant, r) for r in records], req.query, default_size=50, max_size=50, with_extension=False)
 
 
 def by_phone(tenant: Tenant, req: Request) -> Any:
     """GET hotline/by-phone?hotline=."""
-    return render(tenant.get(KIND, checks.query_value(req.query, "hotline")))
+    return render(tenant, tenant.get(KIND, checks.query_value(req.query, "hotline")))
 
 
 def _may_call_out(tenant: Tenant, record: dict[str, Any], sip_user: str) -> bool:
@@ -143,9 +148,9 @@ def update(tenant: Tenant, req: Request) -> Any:
         script = checks.text(body["call_script"], "call_script", allow_empty=True)
         if script and script not in tenant.call_scripts:
             raise ApiError(f"call_script: call script {script!r} not found")
+        # The doc: the script "runs as the one default script for the days of the week".
         configs["default_script"] = script
-        for day in configs["working_days"]:
-            day["script"] = script
+        configs["working_days"] = _working_days(script)
     for direction in ("allow_call_in", "allow_call_out"):
         if body.get(direction) is not None:
             configs[direction] = checks.bool_string(body[direction], direction)

@@ -98,6 +98,8 @@ def _greeting(tenant: Tenant, value: Any, key: str, *, required: bool) -> str:
 
 def _scripts(tenant: Tenant, value: Any) -> list[dict[str, Any]]:
     entries = checks.object_list(value, "scripts")
+    if not entries and tenant.reads("scripts-nonempty"):
+        raise ApiError("scripts is required")
     seen: set[str] = set()
     for entry in entries:
         ivr = entry.get("ivr")
@@ -146,7 +148,7 @@ def list_menus(tenant: Tenant, req: Request) -> Any:
         r for r in tenant.newest_first(KIND)
         if not keyword or matches(keyword, r["script_name"], r["script_name_unsigned"])
     ]
-    return page([render(r) for r in records], req.query, default_size=10, max_size=100, with_extension=True)
+    return page([render(r) for r in records], req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
 
 
 def add_menu(tenant: Tenant, req: Request) -> Any:
