@@ -8,30 +8,26 @@ from typing import Any
 from reconciler.engine.live import LiveState
 from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.flows.model import DAYS, Day, Routing, TimeFrame
+from reconciler.kinds.hotline import DAY_OF_API as WEEKDAY_OF_API
 from reconciler.kinds import KINDS
 
-# configs.working_days[].weekday in the vendor's doc: 2 (Monday, "Thứ Hai") .. 7
-# (Saturday), and 1 for Sunday ("Chủ nhật"), listed in that order.
-WEEKDAY_OF_API = {2: "mon", 3: "tue", 4: "wed", 5: "thu", 6: "fri", 7: "sat", 1: "sun"}
 
 
 def routing_from_manifests(manifests: Any) -> Routing:
     """The manifests' objects (a ManifestSet), with where each is written."""
     objects: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
     where: dict = {}
-    schedules: dict[str, dict[str, Day]] = {}
     for k, objs in manifests.objects.items():
         for key, obj in objs.items():
-            objects[k][key] = obj.model.model_dump(exclude={"previous_names"})
+            objects[k][key] = obj.model.model_dump(by_alias=True, exclude={"previous_names"})
             where[(k, key)] = obj
-            schedule = objects[k][key].get("schedule") if k == "hotlines" else None
-            if schedule:
-                schedules[key] = schedule_from_manifest(schedule)
-    return Routing(objects, where=where, schedules=schedules, source="manifests")
+    return Routing(objects, where=where, schedules=_schedules(objects), source="manifests")
 
 
 def routing_from_live(live: LiveState) -> Routing:
-    """The live tenant's objects in manifest terms, and each hotline's weekly schedule."""
+    """The live tenant's objects in manifest terms, and each hotline's weekly schedule read
+    from `configs.working_days` itself: a day with time frames also has a script for the
+    rest of the day, which a manifest's `schedule` does not state."""
     terms = live_in_manifest_terms(live)
     objects = {k: {str(data[KINDS[k].identity]): data for _, data in items} for k, items in terms.items()}
     names = {object_id: data["name"] for object_id, data in terms["call_scripts"]}
@@ -62,6 +58,11 @@ def schedule_from_api(working_days: Any, script_names: dict[str, str]) -> dict[s
         )
         out[WEEKDAY_OF_API[entry["weekday"]]] = Day(name(entry.get("script")), frames)
     return {d: out[d] for d in DAYS if d in out}
+
+
+def _schedules(objects: dict[str, dict[str, dict]]) -> dict[str, dict[str, Day]]:
+    found = {number: schedule_from_manifest(data.get("schedule")) for number, data in objects["hotlines"].items()}
+    return {number: days for number, days in found.items() if days}
 
 
 def schedule_from_manifest(schedule: Any) -> dict[str, Day]:

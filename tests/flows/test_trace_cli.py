@@ -154,6 +154,29 @@ def test_at_on_manifests_without_a_schedule_uses_the_call_script_and_says_so():
     assert hops(data)[1] == ("call_scripts", "Giờ hành chính", "inbound")
 
 
+def test_at_on_manifests_follows_their_schedule_day_and_time_frame(manifests):
+    # A manifest's time frame keeps its `from` (the field's alias: it was read as 00:00).
+    directory = manifests(
+        "call_scripts:\n"
+        "  - {name: Ngày, steps: [{greeting: Chào}]}\n"
+        "  - {name: Cuối tuần, steps: [{greeting: Chờ}]}\n"
+        "hotlines:\n"
+        '  - number: "842871002283"\n'
+        "    call_script: Ngày\n"
+        "    schedule:\n"
+        '      sat: [{from: "08:00", to: "12:00", call_script: Cuối tuần}]\n'
+        "      sun: Cuối tuần\n"
+    )
+    morning = trace(MAIN, str(directory), "--at", "Sat 09:00")
+    assert hops(morning)[1] == ("call_scripts", "Cuối tuần", "sat 08:00-12:00")
+    afternoon = trace(MAIN, str(directory), "--at", "Sat 13:00")
+    assert hops(afternoon)[1] == ("call_scripts", "Ngày", "inbound")
+    early = trace(MAIN, str(directory), "--at", "Sat 07:59")
+    assert hops(early)[1] == ("call_scripts", "Ngày", "inbound")
+    sunday = trace(MAIN, str(directory), "--at", "Sun 10:00")
+    assert hops(sunday)[1] == ("call_scripts", "Cuối tuần", "sun")
+
+
 def test_bad_keys_at_and_hotline_are_errors_with_exit_1():
     for args, message in (
         (["--keys", "1,x"], "--keys: 'x' is not a key a caller can press"),
