@@ -9,8 +9,8 @@ own, and runs each command as its own process, as a user or CI would:
   validate that directory, offline
   plan     that directory against the same tenant (no changes)
   drift    the same
-  apply    that directory to a tenant that has only its extensions and hotlines
-           (everything else is created: cycles in two phases)
+  apply    that directory to a tenant that has only its extensions, hotlines and
+           uploaded mp3s (everything else is created: cycles in two phases)
   no-op    apply again: nothing to do
 
 For each it prints the wall time, the command's own CPU time and peak memory (RSS) as
@@ -49,7 +49,7 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' tenant generator
 
-from tests.generated_tenant import carrier_only, generate  # noqa: E402
+from tests.generated_tenant import before_configuration, generate  # noqa: E402
 
 API_KEY = "bench-key"
 PAGE_SIZE = 50  # every kind's list is read 50 a page (reconciler/kinds)
@@ -129,6 +129,8 @@ def run_command(sim: Sim, args: list[str], size: int, latency: float, log: Path)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     counts = sim.count()
+    if proc.returncode != 0:
+        print(f"  `reconciler {' '.join(args)}` exited {proc.returncode}:\n" + log.read_text(encoding="utf-8")[-2000:])
     return Run(args[0] if args[0] != "apply" else "apply", size, latency, wall, usage.ru_utime + usage.ru_stime,
                usage.ru_maxrss / 1024, counts["reads"], counts["mutating"], proc.returncode)
 
@@ -189,7 +191,7 @@ def apply_graph_rounds(manifests: Path, seed: dict, concurrency: int) -> tuple[i
 def measure_size(size: int, latency: float, with_latency: bool, concurrency: int, tmp: Path) -> list[Run]:
     seed = generate(size)
     objects = sum(len(v) for v in seed.values())
-    base = carrier_only(seed)
+    base = before_configuration(seed)
     out = tmp / f"manifests-{size}"
     logs = tmp / "logs"
     logs.mkdir(exist_ok=True)

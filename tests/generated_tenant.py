@@ -49,12 +49,12 @@ def counts(size: int) -> dict[str, int]:
     return {k: max(2, round(size * share / total)) for k, share in SHARES.items()}
 
 
-def generate(size: int, seed: int = 15, awkward: bool = True) -> dict[str, list[dict[str, Any]]]:
-    """A seed of about `size` objects. With `awkward`, some names, notes and greeting texts
-    are taken from AWKWARD."""
+def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """A seed of about `size` objects. Some names, notes and greeting texts are taken
+    from `awkward` (default AWKWARD), in turn."""
     rnd = random.Random(seed)
     n = counts(size)
-    odd = iter(AWKWARD if awkward else [])
+    odd = iter(AWKWARD if awkward is None else awkward)
 
     def named(word: str, i: int) -> str:
         return next(odd, None) or _name(word, i) if i % 7 == 3 else _name(word, i)
@@ -143,9 +143,12 @@ def generate(size: int, seed: int = 15, awkward: bool = True) -> dict[str, list[
             "call_scripts": call_scripts, "hotlines": hotlines}
 
 
-def carrier_only(seed: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """What a tenant has before any configuration: its extensions and hotlines (which
-    the carrier provisions and the reconciler never creates), unconfigured."""
+def before_configuration(seed: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """What a tenant has before any configuration, and what an export's manifests cannot
+    create: its extensions and hotlines (the carrier provisions them; hotlines here
+    unconfigured) and its uploaded mp3s (exported as `recording`, whose audio the API
+    never returns)."""
     return {"extensions": seed["extensions"],
+            "greetings": [g for g in seed["greetings"] if g["formality"] == "Tải lên"],
             "hotlines": [{"number": h["number"], "configs": {"allow_call_in": True, "allow_call_out": True,
                                                              "default_script": ""}} for h in seed["hotlines"]]}
