@@ -7,10 +7,10 @@ Pure: no HTTP here.
 
 from __future__ import annotations
 
-import graphlib
 from dataclasses import dataclass
 
 from reconciler.engine.plan import Change, Plan
+from reconciler.engine.scc import back_edges, cyclic_components
 from reconciler.errors import PlanError
 from reconciler.kinds import KINDS
 
@@ -26,7 +26,29 @@ class Op:
     data: dict | None  # what to send (phase 1 of a cycle sends less)
 
 
-def build_graph(plan: Plan) -> tuple[dict[Node, Op], dict[Node, set[Node]]]:
+Graph = dict[Node, dict[Node, None]]  # node -> the nodes it waits for (an ordered set)
+
+
+def build_graph(plan: Plan) -> tuple[dict[Node, Op], Graph]:
+    """The operations of `plan` and what each waits for, without cycles: references that
+    form one are set in a second phase (`finish`), and objects that point at each other
+    and all go away first let go of each other (`unlink`). Linear in the plan's size:
+    cycles are found once, as strongly connected components."""
+    ops = _operations(plan)
+    graph = _dependencies(ops)
+    broken: set[Node] = set()
+    while True:
+        cycles = cyclic_components(graph)
+        if not cycles:
+            return ops, graph
+        for component in cycles:
+            if not _break_component(ops, graph, component, broken):
+                raise PlanError([f"references form a cycle that cannot be broken: "
+                                 f"{' -> '.join('/'.join(n[1:]) for n in component)}"])
+        graph = _dependencies(ops)
+
+
+def _operations(plan: Plan) -> dict[Node, Op]:
     ops: dict[Node, Op] = {}
     for change in plan.changes:
         k, name = change.kind, change.name
@@ -39,41 +61,47 @@ def build_graph(plan: Plan) -> tuple[dict[Node, Op], dict[Node, set[Node]]]:
             ops[("delete", k, name)] = Op(("delete", k, name), change, None)
         elif change.action == "delete":
             ops[("delete", k, name)] = Op(("delete", k, name), change, None)
-
     for node, op in list(ops.items()):
         # An object that points at itself ("press 9 to hear the menu again") is created
         # without that reference, then completed: its id does not exist before.
         if node[0] == "create" and op.data is not None and (node[1], node[2]) in KINDS[node[1]].references(op.data):
             _split(ops, node, {(node[1], node[2])})
+    return ops
 
-    def deps_of(op: Op) -> set[Node]:
-        step, k, name = op.node
-        deps: set[Node] = set()
+
+def _dependencies(ops: dict[Node, Op]) -> Graph:
+    """What each operation waits for: a create, update or finish waits for the creates of
+    what it references; a finish for its own create; a delete for every operation that
+    lets go of it (the updates and deletes of its live referrers, or their unlink), and
+    a replace's delete for the new object's create."""
+    # Operations by the objects their live versions reference: a delete's referrers.
+    referrers: dict[tuple[str, str], list[Node]] = {}
+    for node, op in ops.items():
+        if node[0] not in ("create", "finish"):
+            for ref_kind, ref_name in op.change.live_references:
+                referrers.setdefault((ref_kind, ref_name), []).append(node)
+    graph: Graph = {}
+    for node, op in ops.items():
+        step, k, name = node
+        deps: dict[Node, None] = {}
         if step in ("create", "update", "finish") and op.data is not None:
             for target in KINDS[k].references(op.data):
-                if ("create", *target) in ops and ("create", *target) != op.node:
-                    deps.add(("create", *target))
+                create = ("create", *target)
+                if create in ops and create != node:
+                    deps[create] = None
         if step == "finish":
-            deps.add(("create", k, name))
+            deps[("create", k, name)] = None
         if step == "delete":
-            for other in ops.values():
-                if other.node == op.node or other.node[0] in ("create", "finish"):
+            for other in referrers.get((k, name), ()):
+                if other == node:
                     continue
-                if other.node[0] == "delete" and ("unlink", other.node[1], other.node[2]) in ops:
+                if other[0] == "delete" and ("unlink", other[1], other[2]) in ops:
                     continue  # that referrer lets go of its references first
-                if [k, name] in other.change.live_references:
-                    deps.add(other.node)
+                deps[other] = None
             if op.change.action == "replace":
-                deps.add(("create", k, name))
-        return deps
-
-    while True:
-        graph = {node: deps_of(op) for node, op in ops.items()}
-        try:
-            graphlib.TopologicalSorter(graph).prepare()
-            return ops, graph
-        except graphlib.CycleError as err:
-            _break_cycle(ops, list(err.args[1]))
+                deps[("create", k, name)] = None
+        graph[node] = deps
+    return graph
 
 
 def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]]) -> bool:
@@ -88,29 +116,54 @@ def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]]) -> bool:
     return True
 
 
-def _break_cycle(ops: dict[Node, Op], cycle: list[Node]) -> None:
-    """Two phases for references that form a cycle (IVR menus that lead to each other,
-    groups that overflow into each other): create one member without its references into
-    the cycle, then set them once the others exist. Objects that point at each other and
-    all go away: one first lets go of its references into the cycle (unlink), so the API
-    lets the others be deleted."""
-    targets = {(k, name) for step, k, name in cycle if step == "create"}
-    for node in cycle:
-        step, k, name = node
-        if step == "create" and ops[node].data is not None and _split(ops, node, targets - {(k, name)}):
-            return
-    doomed = {(k, name) for step, k, name in cycle if step == "delete"}
-    for node in cycle:
-        step, k, name = node
-        op = ops[node]
-        live = op.change.data
-        if step != "delete" or live is None or ("unlink", k, name) in ops:
-            continue
-        reduced = KINDS[k].optional_references(live, doomed - {(k, name)})
-        if reduced is None or reduced == live:
-            continue
-        ops[("unlink", k, name)] = Op(("unlink", k, name), op.change, reduced)
-        return
-    raise PlanError([f"references form a cycle that cannot be broken: {' -> '.join('/'.join(n[1:]) for n in cycle)}"])
+def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bool:
+    """Before `node`'s object is deleted, drop its references to `doomed` (objects that
+    are deleted with it and that it points at), so the API lets those go first."""
+    _, k, name = node
+    op = ops[node]
+    live = op.change.data
+    if live is None or ("unlink", k, name) in ops:
+        return False
+    reduced = KINDS[k].optional_references(live, doomed - {(k, name)})
+    if reduced is None or reduced == live:
+        return False
+    ops[("unlink", k, name)] = Op(("unlink", k, name), op.change, reduced)
+    return True
 
 
+def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set[Node]) -> bool:
+    """Break every cycle of one strongly connected component, choosing by the back edges
+    of a depth-first search (removing them all leaves no cycle), after the members that
+    are in two phases already: for a create that waits on one, two phases (IVR menus that lead to each other, groups that overflow into each
+    other: created without their references into the component, then completed); for a
+    delete waited on, an unlink. Whether it worked, `build_graph` checks on the new
+    graph. False when nothing could be changed."""
+    targets = {(k, name) for step, k, name in component if step == "create"}
+    doomed = {(k, name) for step, k, name in component if step == "delete"}
+    # Members already in two phases (they point at themselves) leave their references
+    # into the component to their second phase too, at no extra request: first these.
+    free = [node for node in component if node[0] == "create" and ("finish", *node[1:]) in ops
+            and node not in broken and _split(ops, node, targets - {node[1:]})]
+    if free:
+        broken.update(free)
+        return True
+    changed = False
+    for source, target in back_edges(graph, component):
+        if source[0] == "create" and source not in broken and ops[source].data is not None:
+            if _split(ops, source, targets - {source[1:]}):
+                broken.add(source)
+                changed = True
+                continue
+        if target[0] == "delete" and _unlink(ops, target, doomed):
+            changed = True
+    if changed:
+        return True
+    # No back edge could be cut where it is: any member that can be.
+    for node in component:
+        if node[0] == "create" and node not in broken and ops[node].data is not None \
+                and _split(ops, node, targets - {node[1:]}):
+            broken.add(node)
+            return True
+        if node[0] == "delete" and _unlink(ops, node, doomed):
+            return True
+    return False
