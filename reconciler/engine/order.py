@@ -132,38 +132,42 @@ def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bo
 
 
 def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set[Node]) -> bool:
-    """Break every cycle of one strongly connected component, choosing by the back edges
-    of a depth-first search (removing them all leaves no cycle), after the members that
-    are in two phases already: for a create that waits on one, two phases (IVR menus that lead to each other, groups that overflow into each
-    other: created without their references into the component, then completed); for a
-    delete waited on, an unlink. Whether it worked, `build_graph` checks on the new
-    graph. False when nothing could be changed."""
+    """Break every cycle of one strongly connected component in one go, guided by the back
+    edges of a depth-first search (every cycle holds one).
+
+    Creates (IVR menus that lead to each other, groups that overflow into each other): the
+    object a back edge leads to is created without its references into the component,
+    then completed (two phases). Every cycle through it leaves it by one of those
+    references, so all are cut; and it is where the search came from (a main menu its
+    sub-menus lead back to), so few objects need a second phase. Members already in two
+    phases (they point at themselves) go first: for them it costs no request.
+    Deletes (objects that point at each other and all go): the object a back edge leads
+    to lets go of its references first (unlink), which cuts that edge.
+
+    `build_graph` checks the result on the new graph. False when nothing could change."""
     targets = {(k, name) for step, k, name in component if step == "create"}
     doomed = {(k, name) for step, k, name in component if step == "delete"}
-    # Members already in two phases (they point at themselves) leave their references
-    # into the component to their second phase too, at no extra request: first these.
-    free = [node for node in component if node[0] == "create" and ("finish", *node[1:]) in ops
-            and node not in broken and _split(ops, node, targets - {node[1:]})]
+
+    def split(node: Node) -> bool:
+        if node[0] != "create" or node in broken or ops[node].data is None:
+            return False
+        if _split(ops, node, targets - {node[1:]}):
+            broken.add(node)
+            return True
+        return False
+
+    free = [node for node in component if ("finish", *node[1:]) in ops and split(node)]
     if free:
-        broken.update(free)
         return True
     changed = False
     for source, target in back_edges(graph, component):
-        if source[0] == "create" and source not in broken and ops[source].data is not None:
-            if _split(ops, source, targets - {source[1:]}):
-                broken.add(source)
-                changed = True
-                continue
-        if target[0] == "delete" and _unlink(ops, target, doomed):
+        if target in broken or source in broken:
+            continue  # its references into the component are gone: so is this edge
+        if split(target) or split(source):
+            changed = True
+        elif target[0] == "delete" and _unlink(ops, target, doomed):
             changed = True
     if changed:
         return True
     # No back edge could be cut where it is: any member that can be.
-    for node in component:
-        if node[0] == "create" and node not in broken and ops[node].data is not None \
-                and _split(ops, node, targets - {node[1:]}):
-            broken.add(node)
-            return True
-        if node[0] == "delete" and _unlink(ops, node, doomed):
-            return True
-    return False
+    return any(split(node) or (node[0] == "delete" and _unlink(ops, node, doomed)) for node in component)

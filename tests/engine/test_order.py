@@ -99,3 +99,15 @@ def test_a_replaced_greeting_is_deleted_after_its_referrers_are_repointed():
     sequence = run_order(graph)
     assert sequence.index(("create", "greetings", "Chào")) < sequence.index(("update", "groups", "A")) \
         < sequence.index(("delete", "greetings", "Chào"))
+
+
+def test_a_main_menu_its_sub_menus_lead_back_to_is_the_one_in_two_phases():
+    """Menu chính -> Menu 1..3, each with "9: back to Menu chính": one second phase (the
+    main menu), not one per sub-menu."""
+    m = FakeManifests().add("greetings", name="Chào", text="Xin chào")
+    m.add("ivr_menus", name="Menu chính", greeting="Chào", keys={str(i): {"ivr": f"Menu {i}"} for i in (1, 2, 3)})
+    for i in (1, 2, 3):
+        m.add("ivr_menus", name=f"Menu {i}", greeting="Chào", keys={"9": {"ivr": "Menu chính"}})
+    ops, graph = build_graph(make_plan(m, live(extensions=EXTS)))
+    assert [node for node in ops if node[0] == "finish"] == [("finish", "ivr_menus", "Menu chính")]
+    check_every_reference_exists_when_sent(ops, run_order(graph))
