@@ -159,8 +159,16 @@ def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], b
     free = [node for node in component if ("finish", *node[1:]) in ops and split(node)]
     if free:
         return True
+    # Start the search at the most referenced members (hubs such as a main menu): back
+    # edges then lead to them.
+    members = set(component)
+    referenced = dict.fromkeys(component, 0)
+    for node in component:
+        for dep in graph[node]:
+            if dep in members:
+                referenced[dep] += 1
     changed = False
-    for source, target in back_edges(graph, component):
+    for source, target in back_edges(graph, sorted(component, key=lambda n: -referenced[n])):
         if target in broken or source in broken:
             continue  # its references into the component are gone: so is this edge
         if split(target) or split(source):
