@@ -115,15 +115,14 @@ def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dic
                           "action_type": fallback[0], "action": fallback[1]})
     for menu in ivr_menus:
         menu["scripts"] = list({s["ivr"]: s for s in menu["scripts"]}.values())
+    # A call script's steps: greetings, menus, groups and extensions, in any order.
+    step_targets = {"Recording": greeting_ids, "Ivr_menu": ivr_ids, "Ring_group": group_ids,
+                    "Extension": [e["agent_id"] for e in extensions]}
     call_scripts = []
     for i in range(n["call_scripts"]):
-        steps = []
-        for _ in range(rnd.randint(1, 3)):
-            t = rnd.choice(["Recording", "Ivr_menu", "Ring_group", "Extension"])
-            pool = {"Recording": greeting_ids, "Ivr_menu": ivr_ids, "Ring_group": group_ids,
-                    "Extension": [e["agent_id"] for e in extensions]}[t]
-            steps.append({"action_type": t, "action_id": rnd.choice(pool)})
-        criterias = [{"type": t, "wait_time": str(rnd.randint(0, 30)), "timeout_time": str(rnd.randint(0, 30))}
+        kinds = [rnd.choice(list(step_targets)) for _ in range(rnd.randint(1, 3))]
+        steps = [{"action_type": t, "action_id": rnd.choice(step_targets[t])} for t in kinds]
+        criterias = [dict(type=t, wait_time=str(rnd.randint(0, 30)), timeout_time=str(rnd.randint(0, 30)))
                      for t in rnd.sample(["2", "3", "4"], rnd.randint(0, 3))]
         note = next(odd, None) if i % 9 == 4 else None
         call_scripts.append({"_id": _oid(5, i), "script_name": named("Kịch bản", i),
@@ -131,14 +130,13 @@ def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dic
                              "scripts": steps, "criterias": criterias})
     hotlines = []
     for i in range(n["hotlines"]):
-        restricted = i % 4 == 3
-        hotlines.append({"number": f"8428{71000000 + i:08d}",
-                         "configs": {"allow_call_in": i % 3 != 0, "allow_call_out": i % 5 != 0,
-                                     "default_script": rnd.choice(["", _oid(5, rnd.randrange(n["call_scripts"]))])},
-                         "access_type": "applies_according_to_employee_criteria" if restricted
-                         else "applies_to_all_employees",
-                         "extensions": rnd.sample(sip_users, 2) if restricted else [],
-                         "group_ids": rnd.sample(group_ids, 1) if restricted else []})
+        script = rnd.choice(["", _oid(5, rnd.randrange(n["call_scripts"]))])
+        hotline = {"number": f"8428{71000000 + i:08d}", "access_type": "applies_to_all_employees",
+                   "configs": {"allow_call_in": i % 3 != 0, "allow_call_out": i % 5 != 0, "default_script": script}}
+        if i % 4 == 3:  # outbound restricted to two extensions and a group
+            hotline.update(access_type="applies_according_to_employee_criteria", extensions=rnd.sample(sip_users, 2),
+                           group_ids=rnd.sample(group_ids, 1))
+        hotlines.append(hotline)
     return {"extensions": extensions, "greetings": greetings, "groups": groups, "ivr_menus": ivr_menus,
             "call_scripts": call_scripts, "hotlines": hotlines}
 
