@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 from reconciler.engine.ledger import LEDGER_NAME, Ledger
 from reconciler.engine.live import LiveState
-from reconciler.engine.order import Node, Op, build_graph
+from reconciler.engine.order import Node, build_graph as _build_graph
+from reconciler.engine.order import Op as _Op
 from reconciler.engine.plan import Change, Plan, live_version
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
-
 
 
 @dataclass
@@ -143,7 +143,7 @@ async def apply_plan(
     if stale and saved:
         raise PlanError(["the saved plan is stale; make a new plan:"] + [f"  {m}" for m in stale])
     report = ApplyReport()
-    ops, graph = build_graph(plan)
+    ops, graph = _build_graph(plan)
     ids = _Ids(fresh, plan)
     for change in plan.changes:
         if change.action == "rename" and change.id:
@@ -165,7 +165,7 @@ async def apply_plan(
         if on_result:
             on_result(result)
 
-    async def run(op: Op) -> None:
+    async def run(op: _Op) -> None:
         step, k, name = op.node
         kind = KINDS[k]
         change = op.change
@@ -195,7 +195,7 @@ async def apply_plan(
 
     sorter = graphlib.TopologicalSorter(graph)
     sorter.prepare()
-    running: dict[asyncio.Task, Op] = {}
+    running: dict[asyncio.Task, _Op] = {}
     finished: set[Node] = set()
     try:
         await _drive(sorter, ops, running, finished, run, emit)
@@ -255,7 +255,7 @@ def _is_conflict(change: Change, fresh_items: dict) -> bool:
     return item is None or (change.live_version is not None and live_version(item) != change.live_version)
 
 
-def _describe(op: Op) -> str:
+def _describe(op: _Op) -> str:
     step, _, _ = op.node
     if step == "finish":
         return "second phase: references of a cycle set"
