@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
@@ -171,6 +172,7 @@ def _emitter() -> Any:
 
 
 def _render(node: Any, flow: bool, key: bool) -> str:
+    """What ruamel writes for `node` in this context, cut out of a one-line document."""
     if key:
         inner = CommentedMap([(node, 1)])
         if flow:
@@ -193,8 +195,7 @@ def _render(node: Any, flow: bool, key: bool) -> str:
 
 
 def _reads_back(written: str, text: str, key: bool) -> bool:
-    from ruamel.yaml.error import YAMLError
-
+    """Whether `written`, in a flow mapping (a key) or a flow list (a value), reads as `text`."""
     document = f"k: {{{written}: 1}}" if key else f"k: [{written}]"
     try:
         loaded = _safe_loader().load(document)
