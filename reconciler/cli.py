@@ -287,6 +287,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
           url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
+    from reconciler.engine.progress import Progress
     from reconciler.engine.render import render_text
     from reconciler.engine.session import apply_to_tenant, check_secrets, plan_tenant
 
@@ -330,14 +331,13 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
             click.echo("Nothing applied.", err=True)
             sys.exit(1)
 
+    # A line per operation in logs; on a terminal a bar, and a line for each that failed.
+    tracker = Progress(terminal=sys.stdout.isatty(), style=style)
+
     def progress(result: Any) -> None:
-        colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
-        # Positions padded to the total's width, so the columns line up past [9/10].
-        line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {result.step} " \
-               f"{result.address}"
-        if result.message:
-            line += f": {result.message}"
-        click.echo(style(line, fg=colour))
+        text = tracker.feed(result)
+        if text:
+            click.echo(text, nl=False)
 
     async def go() -> Any:
         async with client:
@@ -347,9 +347,11 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         with _terminate_as_interrupt():
             report = _run(go())
     except KeyboardInterrupt:
+        click.echo(tracker.finish(), nl=False)
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
+    click.echo(tracker.finish(), nl=False)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status("done"), report.by_status("failed") + report.by_status("conflict")

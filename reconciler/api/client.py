@@ -9,17 +9,27 @@ that names the endpoint (never a URL with its query) and never carries a secret.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import random
 import re
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+# httpcore asks `import sniffio` several times per request to learn which event loop
+# runs it; without sniffio installed (anyio 4 no longer needs it) each failing import
+# searches every path entry again: about 0.4 ms of CPU per request, measured with
+# cProfile on an apply of 4,000 objects. A None in sys.modules makes that import fail at
+# once, which httpcore reads as "asyncio", what we run.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 from reconciler.api.auth import AUTH_PATH, TOKEN_ONLY_REJECTED, TokenManager
 from reconciler.api.envelope import Where, server_message, unwrap

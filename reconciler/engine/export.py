@@ -22,7 +22,6 @@ Pure functions of the live state, plus `write_export`; no HTTP here.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 from collections import defaultdict
@@ -31,12 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
 from reconciler.engine.live import LiveState
+from reconciler.engine.manifest_writer import dump_list
 from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
@@ -116,9 +111,9 @@ def export_manifests(live: LiveState) -> Export:
     ambiguous = {(k, name) for k, name, _ in _duplicates(live)}
     identities = {k: {kind.live_identity(i) for i in live.items.get(k, [])} for k, kind in KINDS.items()}
     terms = live_in_manifest_terms(live)
-    documents: dict[str, CommentedSeq] = {}
+    documents: dict[str, list[tuple[dict, dict[str, str]]]] = {}
     for k, kind in KINDS.items():
-        objects: list[tuple[Any, CommentedMap]] = []
+        objects: list[tuple[Any, dict, dict[str, str]]] = []
         for object_id, data in terms[k]:
             identity = str(data[kind.identity])
             if (k, identity) in ambiguous:
@@ -134,18 +129,16 @@ def export_manifests(live: LiveState) -> Export:
                 continue
             dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind.secret
                        and not f.startswith("_")]
-            objects.append((_sort_key(identity), _node(k, kind, manifest, data, dropped)))
-        objects.sort(key=lambda pair: pair[0])
-        seq = CommentedSeq(node for _, node in objects)
-        if any(len(node) > 1 for node in seq):
-            for index in range(1, len(seq)):
-                seq.yaml_set_comment_before_after_key(index, before="\n")  # a blank line between objects
-        documents[k] = seq
-        out.counts[k] = len(seq)
+            objects.append((_sort_key(identity), manifest, _notes(k, kind, manifest, data, dropped)))
+        objects.sort(key=lambda triple: triple[0])
+        documents[k] = [(manifest, notes) for _, manifest, notes in objects]
+        out.counts[k] = len(objects)
     for k, kind in KINDS.items():
         out.skipped += skipped_by_kind[k]
         notes = "".join(f"# Not exported: {line}\n" for line in skipped_by_kind[k])
-        out.files[file_name(k)] = sealed(_header(kind) + notes + _dump({k: documents[k]}))
+        # A blank line between objects, unless every object is one line.
+        blank_lines = any(len(manifest) > 1 for manifest, _ in documents[k])
+        out.files[file_name(k)] = sealed(_header(kind) + notes + dump_list(k, documents[k], blank_lines))
     return out
 
 
@@ -223,47 +216,13 @@ def _sort_key(identity: str) -> tuple:
     return (0, int(identity), "", identity) if identity.isdigit() else (1, 0, identity.casefold(), identity)
 
 
-def _node(k: str, kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> CommentedMap:
-    node = CommentedMap()
-    for f, value in manifest.items():
-        node[f] = _yaml_value(value)
-    for f in manifest:
-        if (k, f) in FIELD_NOTES:
-            node.yaml_add_eol_comment(FIELD_NOTES[(k, f)], f)
+def _notes(k: str, kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> dict[str, str]:
+    """End-of-line comments by field: why a written field is not the object's full content,
+    and (on the identity) which fields read from the tenant are left out."""
+    notes = {f: FIELD_NOTES[(k, f)] for f in manifest if (k, f) in FIELD_NOTES}
     if dropped:
-        notes = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
-        node.yaml_add_eol_comment(notes, kind.identity)
-    return node
-
-
-def _yaml_value(value: Any, flow: bool = False) -> Any:
-    """Block style for objects; flow style for references ({group: CSKH}), for lists of
-    plain values (["101", "102"]) and for the small mappings a list holds, one per line
-    (`- {type: account_manager, agent_timeout: 10, offline_wait: 10}`)."""
-    if isinstance(value, dict):
-        node = CommentedMap((_yaml_value(k), _yaml_value(v, flow=True)) for k, v in value.items())
-        if flow or _is_reference(value):
-            node.fa.set_flow_style()
-        return node
-    if isinstance(value, list):
-        node = CommentedSeq(_yaml_value(v, flow=True) for v in value)
-        if not any(isinstance(v, (dict, list)) for v in value):
-            node.fa.set_flow_style()
-        return node
-    if isinstance(value, str) and (value.isdigit() or ":" in value):
-        # "101": an extension is text, not a number; "08:00" would not read back in flow style
-        return DoubleQuotedScalarString(value)
-    return value
-
-
-def _is_reference(value: dict) -> bool:
-    # {group: CSKH}, or an opaque live one: {live: {type: Voice_mail, id: ...}}
-    if len(value) != 1:
-        return False
-    (inner,) = value.values()
-    if isinstance(inner, dict):
-        return not any(isinstance(v, (dict, list)) for v in inner.values())
-    return not isinstance(inner, list)
+        notes[kind.identity] = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
+    return notes
 
 
 def _header(kind: Kind) -> str:
@@ -274,29 +233,6 @@ def _header(kind: Kind) -> str:
         lines.append(f"# Not exported: {', '.join(hidden)} (the API never returns {'it' if len(hidden) == 1 else 'them'}; "
                      "a manifest that leaves a field out leaves it as it is in the tenant).")
     return "\n".join(lines) + "\n"
-
-
-class _Representer(RoundTripRepresenter):
-    """Writes None as `null` (round-trip YAML writes nothing, which reads the same but
-    looks like a value was forgotten)."""
-
-
-_Representer.add_representer(type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))
-
-
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.Representer = _Representer
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 1 << 16  # one line per value: no folding of long Vietnamese texts
-    yaml.allow_unicode = True
-    return yaml
-
-
-def _dump(document: dict) -> str:
-    stream = io.StringIO()
-    _yaml().dump(CommentedMap(document), stream)
-    return stream.getvalue()
 
 
 def write_export(export: Export, out_dir: str | Path, *, force: bool = False) -> list[tuple[Path, str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .errors import ApiError
 
@@ -48,11 +48,14 @@ def page(
     default_size: int,
     max_size: int,
     with_extension: bool,
+    render: Callable[[Any], Any] | None = None,
 ) -> dict[str, Any]:
     """Slice ``items`` by the ``page``/``size`` query parameters (pages start at 1).
 
     ``size`` above ``max_size`` is capped, not rejected. ``with_extension`` adds the
-    ``"extension": null`` key some list endpoints carry.
+    ``"extension": null`` key some list endpoints carry. ``render`` turns a stored
+    record into a list item, for the page's records only (rendering every record for
+    every page made reading a list of 10,000 take minutes).
     """
     number = _positive_int(query, "page", 1)
     size = min(_positive_int(query, "size", default_size), max_size)
@@ -62,7 +65,7 @@ def page(
     has_next = number < pages
     has_previous = number > 1
     payload: dict[str, Any] = {
-        "items": list(items[start : start + size]),
+        "items": [render(i) for i in items[start : start + size]] if render else list(items[start : start + size]),
         "page_number": number,
         "page_size": size,
         "total_items": total,

@@ -14,6 +14,17 @@ from tests.e2e.conftest import API_KEY, Tenant
 from tests.e2e.test_plan_apply_cli import named
 
 
+def wait_until_served(tenant: Tenant) -> None:
+    """Requests the killed process sent are still in the simulator, sleeping out its
+    latency, and change the tenant when they wake. Under load that was after the next
+    apply's plan had read the tenant: a conflict, rightly refused, but this test is about
+    finishing the work. Wait until the server has closed the killed process's connections."""
+    server = tenant.sim._server._httpd
+    deadline = time.monotonic() + 30
+    while server._open and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
     tenant.sim.latency = 0.05  # slow enough to kill in the middle
     env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
@@ -27,6 +38,7 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    wait_until_served(tenant)
     assert 0 < len(tenant.mutations()) < 22, "the kill must land mid-apply"
     tenant.sim.latency = 0.0
 

@@ -114,8 +114,8 @@ def _changes(tenant: Tenant, body: dict[str, Any], name_field: str) -> dict[str,
 
 def list_scripts(tenant: Tenant, req: Request) -> Any:
     """GET call_script/list?page&size (default size 10)."""
-    items = [render(r) for r in tenant.newest_first(KIND)]
-    return page(items, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
+    return page(tenant.newest_first(KIND), req.query, default_size=10, max_size=tenant.page_cap(),
+                with_extension=True, render=render)
 
 
 def add_script(tenant: Tenant, req: Request) -> Any:

@@ -74,7 +74,7 @@ def list_extensions(tenant: Tenant, req: Request) -> Any:
         r for r in tenant.newest_first(KIND)
         if not keyword or matches(keyword, r["sip_user"], r["email"], r["full_name"])
     ]
-    return page([render(r) for r in records], req.query, default_size=50, max_size=tenant.page_cap(), with_extension=False)
+    return page(records, req.query, default_size=50, max_size=tenant.page_cap(), with_extension=False, render=render)
 
 
 def _extension(tenant: Tenant, sip_user: str) -> dict[str, Any]:

@@ -76,8 +76,8 @@ def to_seed(tenant: Tenant, record: dict[str, Any]) -> dict[str, Any]:
 
 def list_greetings(tenant: Tenant, req: Request) -> Any:
     """GET greeting/list?page&size (default size 10; no keyword in the doc)."""
-    items = [render(r) for r in tenant.newest_first(KIND)]
-    return page(items, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
+    return page(tenant.newest_first(KIND), req.query, default_size=10, max_size=tenant.page_cap(),
+                with_extension=True, render=render)
 
 
 def upload(tenant: Tenant, req: Request) -> Any:

@@ -174,7 +174,8 @@ def list_groups(tenant: Tenant, req: Request) -> Any:
         r for r in tenant.newest_first(KIND)
         if not keyword or matches(keyword, r["group_name"], r["group_name_unsigned"])
     ]
-    return page([render(tenant, r) for r in records], req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
+    return page(records, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True,
+                render=lambda r: render(tenant, r))
 
 
 def add_group(tenant: Tenant, req: Request) -> Any:

@@ -97,7 +97,8 @@ def search(tenant: Tenant, req: Request) -> Any:
     """GET hotline/search?page&size&keyword (default and maximum size 50)."""
     keyword = req.query.get("keyword", "").strip()
     records = [r for r in tenant.newest_first(KIND) if keyword in r["number"]]
-    return page([render(tenant, r) for r in records], req.query, default_size=50, max_size=50, with_extension=False)
+    return page(records, req.query, default_size=50, max_size=50, with_extension=False,
+                render=lambda r: render(tenant, r))
 
 
 def by_phone(tenant: Tenant, req: Request) -> Any:

@@ -148,7 +148,7 @@ def list_menus(tenant: Tenant, req: Request) -> Any:
         r for r in tenant.newest_first(KIND)
         if not keyword or matches(keyword, r["script_name"], r["script_name_unsigned"])
     ]
-    return page([render(r) for r in records], req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True)
+    return page(records, req.query, default_size=10, max_size=tenant.page_cap(), with_extension=True, render=render)
 
 
 def add_menu(tenant: Tenant, req: Request) -> Any:

@@ -1,0 +1,181 @@
+"""The order of an apply: a plan's changes as operations in a dependency graph.
+
+Creates and updates wait for the creates of what they reference; a delete waits until
+every referrer has let go of it; references that form a cycle are applied in two phases.
+Pure: no HTTP here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.engine.plan import Change, Plan
+from reconciler.engine.scc import back_edges, cyclic_components
+from reconciler.errors import PlanError
+from reconciler.kinds import KINDS
+
+# (step, kind, name); step: create | update | finish (second phase of a cycle) |
+# unlink (drop references before deleting objects that point at each other) | delete
+Node = tuple[str, str, str]
+
+
+@dataclass
+class Op:
+    node: Node
+    change: Change
+    data: dict | None  # what to send (phase 1 of a cycle sends less)
+
+
+Graph = dict[Node, dict[Node, None]]  # node -> the nodes it waits for (an ordered set)
+
+
+def build_graph(plan: Plan) -> tuple[dict[Node, Op], Graph]:
+    """The operations of `plan` and what each waits for, without cycles: references that
+    form one are set in a second phase (`finish`), and objects that point at each other
+    and all go away first let go of each other (`unlink`). Linear in the plan's size:
+    cycles are found once, as strongly connected components."""
+    ops = _operations(plan)
+    graph = _dependencies(ops)
+    broken: set[Node] = set()
+    while True:
+        cycles = cyclic_components(graph)
+        if not cycles:
+            return ops, graph
+        for component in cycles:
+            if not _break_component(ops, graph, component, broken):
+                raise PlanError([f"references form a cycle that cannot be broken: "
+                                 f"{' -> '.join('/'.join(n[1:]) for n in component)}"])
+        graph = _dependencies(ops)
+
+
+def _operations(plan: Plan) -> dict[Node, Op]:
+    ops: dict[Node, Op] = {}
+    for change in plan.changes:
+        k, name = change.kind, change.name
+        if change.action == "create":
+            ops[("create", k, name)] = Op(("create", k, name), change, change.data)
+        elif change.action in ("update", "rename"):
+            ops[("update", k, name)] = Op(("update", k, name), change, change.data)
+        elif change.action == "replace":
+            ops[("create", k, name)] = Op(("create", k, name), change, change.data)
+            ops[("delete", k, name)] = Op(("delete", k, name), change, None)
+        elif change.action == "delete":
+            ops[("delete", k, name)] = Op(("delete", k, name), change, None)
+    for node, op in list(ops.items()):
+        # An object that points at itself ("press 9 to hear the menu again") is created
+        # without that reference, then completed: its id does not exist before.
+        if node[0] == "create" and op.data is not None and (node[1], node[2]) in KINDS[node[1]].references(op.data):
+            _split(ops, node, {(node[1], node[2])})
+    return ops
+
+
+def _dependencies(ops: dict[Node, Op]) -> Graph:
+    """What each operation waits for: a create, update or finish waits for the creates of
+    what it references; a finish for its own create; a delete for every operation that
+    lets go of it (the updates and deletes of its live referrers, or their unlink), and
+    a replace's delete for the new object's create."""
+    # Operations by the objects their live versions reference: a delete's referrers.
+    referrers: dict[tuple[str, str], list[Node]] = {}
+    for node, op in ops.items():
+        if node[0] not in ("create", "finish"):
+            for ref_kind, ref_name in op.change.live_references:
+                referrers.setdefault((ref_kind, ref_name), []).append(node)
+    graph: Graph = {}
+    for node, op in ops.items():
+        step, k, name = node
+        deps: dict[Node, None] = {}
+        if step in ("create", "update", "finish") and op.data is not None:
+            for target in KINDS[k].references(op.data):
+                create = ("create", *target)
+                if create in ops and create != node:
+                    deps[create] = None
+        if step == "finish":
+            deps[("create", k, name)] = None
+        if step == "delete":
+            for other in referrers.get((k, name), ()):
+                if other == node:
+                    continue
+                if other[0] == "delete" and ("unlink", other[1], other[2]) in ops:
+                    continue  # that referrer lets go of its references first
+                deps[other] = None
+            if op.change.action == "replace":
+                deps[("create", k, name)] = None
+        graph[node] = deps
+    return graph
+
+
+def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]]) -> bool:
+    """Create `node` without its references to `drop`, and set them in a second phase."""
+    op = ops[node]
+    _, k, name = node
+    reduced = KINDS[k].optional_references(op.data or {}, drop)
+    if reduced is None:
+        return False
+    ops[node] = Op(node, op.change, reduced)
+    ops[("finish", k, name)] = Op(("finish", k, name), op.change, op.change.data)
+    return True
+
+
+def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bool:
+    """Before `node`'s object is deleted, drop its references to `doomed` (objects that
+    are deleted with it and that it points at), so the API lets those go first."""
+    _, k, name = node
+    op = ops[node]
+    live = op.change.data
+    if live is None or ("unlink", k, name) in ops:
+        return False
+    reduced = KINDS[k].optional_references(live, doomed - {(k, name)})
+    if reduced is None or reduced == live:
+        return False
+    ops[("unlink", k, name)] = Op(("unlink", k, name), op.change, reduced)
+    return True
+
+
+def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set[Node]) -> bool:
+    """Break every cycle of one strongly connected component in one go, guided by the back
+    edges of a depth-first search (every cycle holds one).
+
+    Creates (IVR menus that lead to each other, groups that overflow into each other): the
+    object a back edge leads to is created without its references into the component,
+    then completed (two phases). Every cycle through it leaves it by one of those
+    references, so all are cut; and it is where the search came from (a main menu its
+    sub-menus lead back to), so few objects need a second phase. Members already in two
+    phases (they point at themselves) go first: for them it costs no request.
+    Deletes (objects that point at each other and all go): the object a back edge leads
+    to lets go of its references first (unlink), which cuts that edge.
+
+    `build_graph` checks the result on the new graph. False when nothing could change."""
+    targets = {(k, name) for step, k, name in component if step == "create"}
+    doomed = {(k, name) for step, k, name in component if step == "delete"}
+
+    def split(node: Node) -> bool:
+        if node[0] != "create" or node in broken or ops[node].data is None:
+            return False
+        if _split(ops, node, targets - {node[1:]}):
+            broken.add(node)
+            return True
+        return False
+
+    free = [node for node in component if ("finish", *node[1:]) in ops and split(node)]
+    if free:
+        return True
+    # Start the search at the most referenced members (hubs such as a main menu): back
+    # edges then lead to them.
+    members = set(component)
+    referenced = dict.fromkeys(component, 0)
+    for node in component:
+        for dep in graph[node]:
+            if dep in members:
+                referenced[dep] += 1
+    changed = False
+    for source, target in back_edges(graph, sorted(component, key=lambda n: -referenced[n])):
+        if target in broken or source in broken:
+            continue  # its references into the component are gone: so is this edge
+        if split(target) or split(source):
+            changed = True
+        elif target[0] == "delete" and _unlink(ops, target, doomed):
+            changed = True
+    if changed:
+        return True
+    # No back edge could be cut where it is: any member that can be.
+    return any(split(node) or (node[0] == "delete" and _unlink(ops, node, doomed)) for node in component)

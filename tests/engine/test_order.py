@@ -1,0 +1,113 @@
+"""The apply's order (reconciler/engine/order.py): cycles found once and broken in two
+phases, objects that point at each other and all go away unlinked first, every
+operation after what it needs."""
+
+from __future__ import annotations
+
+import graphlib
+
+from reconciler.engine import order
+from reconciler.engine.order import build_graph
+from reconciler.engine.planner import make_plan
+from reconciler.kinds import KINDS, Policy
+from tests.engine.builders import FakeManifests, extension, group, live, tts
+
+EXTS = [extension("101")]
+
+
+def run_order(graph: dict) -> list:
+    return list(graphlib.TopologicalSorter(graph).static_order())
+
+
+def check_every_reference_exists_when_sent(ops: dict, sequence: list) -> None:
+    """What a create or update sends names only objects that exist by then (created
+    earlier, or live); what a finish sends may name any object created before it."""
+    created: set = set()
+    planned = {node[1:] for node in ops if node[0] == "create"}
+    for node in sequence:
+        op = ops[node]
+        if node[0] in ("create", "update", "finish") and op.data is not None:
+            for target in KINDS[node[1]].references(op.data):
+                if target in planned and target != node[1:]:
+                    assert target in created, (node, target)
+                if node[0] == "create":
+                    assert target != node[1:], f"{node} sends a reference to itself before it exists"
+        if node[0] == "create":
+            created.add(node[1:])
+
+
+def ring_of_menus(n: int) -> FakeManifests:
+    m = FakeManifests().add("greetings", name="Chào", text="Xin chào")
+    for i in range(n):
+        m.add("ivr_menus", name=f"Menu {i}", greeting="Chào", keys={"1": {"ivr": f"Menu {(i + 1) % n}"}},
+              fallback={"ivr": f"Menu {i}"} if i == 0 else None)
+    return m
+
+
+def test_a_ring_of_menus_is_split_once_and_every_reference_exists_when_sent():
+    plan = make_plan(ring_of_menus(5), live(extensions=EXTS))
+    ops, graph = build_graph(plan)
+    finishes = [node for node in ops if node[0] == "finish"]
+    # One menu of the ring is created without its key, then completed; Menu 0's own
+    # fallback (a reference to itself) is set the same way.
+    assert finishes == [("finish", "ivr_menus", "Menu 0")]
+    assert ops[("create", "ivr_menus", "Menu 0")].data["keys"] == {}
+    assert ops[("create", "ivr_menus", "Menu 0")].data.get("fallback") is None
+    assert ops[("finish", "ivr_menus", "Menu 0")].data["keys"] == {"1": {"ivr": "Menu 1"}}
+    check_every_reference_exists_when_sent(ops, run_order(graph))
+
+
+def test_cycles_are_found_once_not_by_sorting_per_cycle(monkeypatch):
+    """Hundreds of rings cost a few passes over the graph (break, then check), not one
+    per cycle."""
+    m = FakeManifests().add("greetings", name="Chào", text="Xin chào")
+    for ring in range(200):
+        for i in range(3):
+            m.add("groups", name=f"Nhóm {ring}-{i}", on_timeout={"group": f"Nhóm {ring}-{(i + 1) % 3}"})
+    passes = []
+    original = order.cyclic_components
+    monkeypatch.setattr(order, "cyclic_components", lambda graph: passes.append(1) or original(graph))
+    ops, graph = build_graph(make_plan(m, live(extensions=EXTS)))
+    assert len(passes) == 2
+    assert sum(node[0] == "finish" for node in ops) == 200  # one group per ring
+    check_every_reference_exists_when_sent(ops, run_order(graph))
+
+
+def test_groups_that_overflow_into_each_other_and_all_go_are_unlinked_first():
+    a_id, b_id = "a" * 24, "b" * 24
+    state = live(extensions=EXTS, groups=[group("A", target=("Ring_group", b_id), _id=a_id),
+                                          group("B", target=("Ring_group", a_id), _id=b_id)])
+    plan = make_plan(FakeManifests(policy=Policy(prune=["groups"])), state)
+    ops, graph = build_graph(plan)
+    unlinks = [node for node in ops if node[0] == "unlink"]
+    assert len(unlinks) == 1
+    (_, _, name) = unlinks[0]
+    other = "B" if name == "A" else "A"
+    sequence = run_order(graph)
+    # The unlinked group lets go of the other, which can then be deleted, then itself.
+    assert sequence.index(unlinks[0]) < sequence.index(("delete", "groups", other)) \
+        < sequence.index(("delete", "groups", name))
+    assert ops[unlinks[0]].data.get("on_timeout") is None
+
+
+def test_a_replaced_greeting_is_deleted_after_its_referrers_are_repointed():
+    greeting = tts("Chào", "cũ")
+    state = live(extensions=EXTS, greetings=[greeting],
+                 groups=[group("A", target=("Recording", greeting["_id"]))])
+    m = FakeManifests().add("greetings", name="Chào", text="mới").add("groups", name="A", on_timeout={"greeting": "Chào"})
+    ops, graph = build_graph(make_plan(m, state))
+    sequence = run_order(graph)
+    assert sequence.index(("create", "greetings", "Chào")) < sequence.index(("update", "groups", "A")) \
+        < sequence.index(("delete", "greetings", "Chào"))
+
+
+def test_a_main_menu_its_sub_menus_lead_back_to_is_the_one_in_two_phases():
+    """Menu chính -> Menu 1..3, each with "9: back to Menu chính": one second phase (the
+    main menu), not one per sub-menu."""
+    m = FakeManifests().add("greetings", name="Chào", text="Xin chào")
+    m.add("ivr_menus", name="Menu chính", greeting="Chào", keys={str(i): {"ivr": f"Menu {i}"} for i in (1, 2, 3)})
+    for i in (1, 2, 3):
+        m.add("ivr_menus", name=f"Menu {i}", greeting="Chào", keys={"9": {"ivr": "Menu chính"}})
+    ops, graph = build_graph(make_plan(m, live(extensions=EXTS)))
+    assert [node for node in ops if node[0] == "finish"] == [("finish", "ivr_menus", "Menu chính")]
+    check_every_reference_exists_when_sent(ops, run_order(graph))
