@@ -95,6 +95,11 @@ class _HttpServer(ThreadingHTTPServer):
         self.track(request, add=True)
         super().process_request(request, client_address)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away (killed, or timed out) is not the server's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
     def idle(self) -> bool:
         """No connection open and none waiting to be accepted."""
         with self._open_lock:
