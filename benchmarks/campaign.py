@@ -200,6 +200,7 @@ class Manifests:
             menu["keys"] = {k: (repl if v == ref else v) for k, v in menu["keys"].items() if v != ref or repl}
         for script in self.objects["call_scripts"].values():
             script["steps"] = [repl if s == ref else s for s in script["steps"] if s != ref or repl]
+            script["steps"] = script["steps"] or [{"greeting": next(iter(self.objects["greetings"]))}]
         for hotline in self.objects["hotlines"].values():
             if kind == "call_scripts" and hotline.get("call_script") == old:
                 hotline["call_script"] = new or next(iter(self.objects["call_scripts"]))
