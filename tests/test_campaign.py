@@ -20,3 +20,28 @@ def test_every_seed_converges_without_duplicates_or_unowned_changes(sim_options:
     assert sum(s.duplicates for s in figures.results) == 0
     assert sum(s.unowned_touched for s in figures.results) == 0
     assert sum(s.kills for s in figures.results) > 0, "no kill landed mid-apply: the campaign tested nothing there"
+
+
+def test_the_checks_catch_a_duplicate_a_leftover_and_an_unowned_change(tmp_path):
+    import random
+
+    from benchmarks.campaign import API_KEY, Manifests, SeedResult, check, run_cli, unowned
+    from reconciler.simulator import Simulator
+
+    with Simulator(api_key=API_KEY) as sim:
+        m = Manifests(random.Random(1))
+        m.write(tmp_path)
+        env = m.passwords()
+        foreign = unowned(sim, m)
+        assert run_cli(sim, env, "apply", str(tmp_path), "--auto-approve")[0] == 0
+        clean = SeedResult(1)
+        check(sim, m, dict(foreign), env, tmp_path, clean, "clean")
+        assert clean.problems == []
+
+        group = next(iter(m.objects["groups"]))
+        sim.tenant.groups["x" * 24] = {**sim.tenant.find("groups", group), "_id": "x" * 24}  # a second one
+        sim.console_edit("groups", "Nhóm nhân viên mặc định", timeout=99)  # protected: not ours to change
+        broken = SeedResult(1)
+        check(sim, m, dict(foreign), env, tmp_path, broken, "broken")
+    assert broken.duplicates == 1 and broken.unowned_touched == 1
+    assert any("a fresh plan is not empty" in p for p in broken.problems)
