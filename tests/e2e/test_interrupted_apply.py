@@ -16,6 +16,8 @@ import time
 from collections import Counter
 from typing import Callable
 
+import pytest
+
 from tests.e2e.conftest import API_KEY, Tenant
 from tests.e2e.test_plan_apply_cli import named
 
@@ -89,28 +91,27 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
     assert_converged(tenant)
 
 
-def test_create_landing_after_the_read_is_not_made_twice(tenant: Tenant):
+LATE_CREATES = {
     # The killed apply's create of "Kinh doanh" lands after the next apply read the tenant,
-    # just before that apply looks the name up again.
-    when_requested(tenant, lambda m, t, b: m == "GET" and "internal_group/list" in t and "keyword=Kinh" in t,
-                   lambda: late_group_create(tenant))
-    first = tenant.run("apply", str(tenant.manifests), "--auto-approve")
-    assert first.exit_code == 1, first.output
-    assert "group 'Kinh doanh' appeared in the tenant while this apply ran; not created twice" in first.output
-    assert len(named(tenant.sim.snapshot(), "groups", "group_name", "Kinh doanh")) == 1
-
-    second = tenant.run("apply", str(tenant.manifests), "--auto-approve")
-    assert second.exit_code == 0, second.output
-    assert_converged(tenant)
-
-
-def test_create_landing_during_the_create_leaves_one_object(tenant: Tenant):
+    # just before that apply looks the name up again: it is not created a second time.
+    "before the name check": (
+        lambda m, t, b: m == "GET" and "internal_group/list" in t and "keyword=Kinh" in t,
+        "group 'Kinh doanh' appeared in the tenant while this apply ran; not created twice"),
     # It lands between the name check and this apply's own create: the copy this apply
     # made goes again, before anything points at it.
-    when_requested(tenant, lambda m, t, b: m == "POST" and "internal_group/add" in t and "Kinh doanh" in b.decode(), lambda: late_group_create(tenant))
+    "during the create": (
+        lambda m, t, b: m == "POST" and "internal_group/add" in t and "Kinh doanh" in b.decode(),
+        "the copy this apply made was deleted again"),
+}
+
+
+@pytest.mark.parametrize("moment", sorted(LATE_CREATES))
+def test_a_create_landing_late_leaves_one_object_and_the_next_apply_finishes(tenant: Tenant, moment: str):
+    wanted, message = LATE_CREATES[moment]
+    when_requested(tenant, wanted, lambda: late_group_create(tenant))
     first = tenant.run("apply", str(tenant.manifests), "--auto-approve")
     assert first.exit_code == 1, first.output
-    assert "the copy this apply made was deleted again" in first.output
+    assert message in first.output
     assert len(named(tenant.sim.snapshot(), "groups", "group_name", "Kinh doanh")) == 1
 
     second = tenant.run("apply", str(tenant.manifests), "--auto-approve")
