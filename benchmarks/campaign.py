@@ -131,6 +131,12 @@ class Manifests:
             data["outbound"] = self.rng.random() < 0.5
             if self.rng.random() < 0.7:
                 data["call_script"] = self.rng.choice(scripts)
+            groups = sorted(self.objects["groups"])
+            if groups and self.rng.random() < 0.4:  # restricted: write-only lists, fingerprinted
+                data["outbound_access"] = {"extensions": self.rng.sample(EXTENSIONS, 2),
+                                           "groups": self.rng.sample(groups, 1)}
+            else:
+                data["outbound_access"] = "all"
             self.put("hotlines", number, data)
             return
         if not self.objects[kind]:
@@ -202,6 +208,9 @@ class Manifests:
             script["steps"] = [repl if s == ref else s for s in script["steps"] if s != ref or repl]
             script["steps"] = script["steps"] or [{"greeting": next(iter(self.objects["greetings"]))}]
         for hotline in self.objects["hotlines"].values():
+            access = hotline.get("outbound_access")
+            if kind == "groups" and isinstance(access, dict) and old in access["groups"]:
+                access["groups"] = [new] if new else []
             if kind == "call_scripts" and hotline.get("call_script") == old:
                 hotline["call_script"] = new or next(iter(self.objects["call_scripts"]))
 
