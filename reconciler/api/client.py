@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 # Past this many pages a list is assumed to be misreported rather than that large.
 MAX_PAGES = 10_000
+# The largest answer read (a page of 100 objects is about 100 KB): a server that sends
+# without end never fills the memory of a CI runner.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 # 401s one request tolerates while other requests keep renewing the token.
 MAX_REJECTIONS = 3
 # A request paced by 429 + Retry-After gives up after this many waits or this long waiting.
@@ -54,6 +57,10 @@ MAX_THROTTLED = 50
 MAX_THROTTLED_WAIT = 300.0
 
 _URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*", re.IGNORECASE)
+
+
+class _TooLarge(Exception):
+    """An answer over the size limit."""
 
 
 @dataclass
@@ -102,6 +109,7 @@ class OmicallClient:
         max_retries: int = 4,
         backoff: float = 0.2,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ):
         self._base = base_url(url)
         if not api_key and not token:
@@ -111,6 +119,8 @@ class OmicallClient:
         if max_retries < 0 or backoff < 0 or timeout <= 0:
             raise ReconcilerError("max_retries and backoff must be >= 0, and timeout > 0")
         self.concurrency = concurrency
+        self._timeout = timeout
+        self._max_answer = max_answer_bytes
         self._max_retries = max_retries
         self._backoff = backoff
         self._tokens = TokenManager(api_key=api_key, token=token, fetch=self._authenticate)
@@ -298,6 +308,10 @@ class OmicallClient:
         broken: str | None = None
         try:
             return await self._send_once(method, path, params, json, files, token)
+        except TimeoutError:
+            return _Failure(f"no complete answer within {self._timeout:g} s", maybe_processed=True)
+        except _TooLarge:
+            broken = f"the answer is larger than {self._max_answer // (1024 * 1024)} MB; it was not read"
         except (httpx.LocalProtocolError, UnicodeError) as exc:
             # The request could not even be written (an illegal header, say): not a network
             # condition, so no retry. The text is left out: it may quote the header's value.
@@ -376,7 +390,29 @@ class OmicallClient:
             headers["Content-Type"] = "application/json"  # the vendor lists it as required, GETs included
         async with self._slots:
             self.request_count += 1
-            return await self._http.request(method, path, params=params, json=json, files=files, headers=headers)
+            return await self._exchange(self._http.build_request(
+                method, path, params=params, json=json, files=files, headers=headers))
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` and read its whole answer within `timeout` seconds in all (httpx's
+        timeouts are per read: a server that drips its answer a byte at a time would hold
+        a run for ever) and at most `max_answer_bytes`."""
+        async with asyncio.timeout(self._timeout):
+            response = await self._http.send(request, stream=True)
+            if response.is_stream_consumed:  # a transport that answers with a body already read
+                if len(response.content) > self._max_answer:
+                    raise _TooLarge()
+                return response
+            try:
+                body = bytearray()
+                async for chunk in response.aiter_raw():
+                    body += chunk
+                    if len(body) > self._max_answer:
+                        raise _TooLarge()
+            finally:
+                await response.aclose()
+        # Raw bytes with the answer's own headers: httpx decodes any Content-Encoding.
+        return httpx.Response(response.status_code, headers=response.headers, content=bytes(body), request=request)
 
     def _delay(self, retry: int, failure: _Failure) -> float:
         if failure.retry_after is not None:

@@ -3,7 +3,8 @@
 Operations with no dependency between them run concurrently (the client bounds requests
 in flight). A failed operation stops what depends on it and nothing else. Before anything
 is sent, every object the plan updates or deletes is checked against a fresh read of the
-tenant: one changed since the plan is a conflict and is not overwritten.
+tenant: one changed since the plan is a conflict and is not overwritten. Each object is
+read once more right before it is written (see recheck.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.order import Node, build_graph as _build_graph
 from reconciler.engine.order import Op as _Op
 from reconciler.engine.plan import Change, Plan, live_version
+from reconciler.engine.planner import manifest_reader
+from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.errors import ApiError, PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 
@@ -189,6 +192,7 @@ async def apply_plan(
     }
     ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item,
                     key=fresh.ledger.key)
+    recheck = Recheck(client, fresh_items, manifest_reader(fresh))
 
     # Set once no create or update can run any more: a refused delete then retries once.
     others_done = asyncio.Event()
@@ -199,7 +203,7 @@ async def apply_plan(
         if on_result:
             on_result(result)
 
-    async def run(op: _Op) -> None:
+    async def run(op: _Op) -> str | None:
         step, k, name = op.node
         kind = KINDS[k]
         change = op.change
@@ -207,17 +211,25 @@ async def apply_plan(
             what = "created" if change.action == "create" else "changed"
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == "create":
-            new_id = await kind.create(client, op.data or {}, ids)
+            new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids))
             ids.created[(k, name)] = new_id
             _record(ledger, kind.key, new_id, op.data or {})
         elif step in ("update", "finish", "unlink"):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
+            if _first_write(ops, op.node):
+                live = await recheck.before_write(change, step) or live
             changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
             await kind.update(client, object_id, op.data or {}, live, changed, ids)
             if step != "unlink":
                 _record(ledger, kind.key, object_id, op.data or {})
         elif step == "delete":
+            if _first_write(ops, op.node):
+                try:
+                    await recheck.before_write(change, step)
+                except AlreadyGone as gone:
+                    ledger.forget(kind.key, change.id or "")
+                    return str(gone)
             try:
                 await kind.delete(client, change.id or "")
             except ReconcilerError:
@@ -234,6 +246,7 @@ async def apply_plan(
                     if await _still_there(client, kind, change.id):
                         raise
             ledger.forget(kind.key, change.id or "")
+        return None
 
     sorter = graphlib.TopologicalSorter(graph)
     sorter.prepare()
@@ -296,15 +309,33 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
             if error is None:
                 finished.add(op.node)
                 sorter.done(op.node)
-                emit(OpResult(step, k, name, "done", _describe(op)))
+                emit(OpResult(step, k, name, "done", task.result() or _describe(op)))
             else:
                 status = "conflict" if isinstance(error, _Conflict) else "failed"
                 emit(OpResult(step, k, name, status, _error_text(error)))
                 finished.add(op.node)  # not done(): what depends on it never becomes ready
 
 
-class _Conflict(ReconcilerError):
-    pass
+_Conflict = Conflict
+
+
+async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable) -> str:
+    """A create that never leaves two live objects of one name: the name is looked up
+    right before, and again right after (a late request of an interrupted apply may land
+    in between)."""
+    await recheck.before_create(kind, name)
+    new_id = await create()
+    await recheck.after_create(kind, name, new_id)
+    return new_id
+
+
+def _first_write(ops: dict[Node, _Op], node: Node) -> bool:
+    """Whether `node` is this apply's first write to an existing object: the one to re-read
+    it before (later steps follow this apply's own writes)."""
+    step, k, name = node
+    if step in ("update", "unlink"):
+        return True
+    return step == "delete" and ("unlink", k, name) not in ops
 
 
 def _is_conflict(change: Change, fresh_items: dict) -> bool:

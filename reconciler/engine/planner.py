@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
@@ -497,9 +497,13 @@ class _NoManifests:
 def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
     """Every live object in manifest terms, by kind, as (id, data): references by name,
     write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
+    read = manifest_reader(live)
+    return {k: [(kind.live_id(i), read(k, i)) for i in live.items.get(k, [])] for k, kind in KINDS.items()}
+
+
+def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
+    """A function that reads one raw item of `live`'s tenant in manifest terms (kind key,
+    item) -> data, with references named as `live_in_manifest_terms` names them."""
     planner = _Planner(_NoManifests(), live)
     planner.index = planner._build_index()
-    return {
-        k: [(kind.live_id(i), kind.from_live(i, planner.index)) for i in live.items.get(k, [])]
-        for k, kind in KINDS.items()
-    }
+    return lambda k, item: KINDS[k].from_live(item, planner.index)

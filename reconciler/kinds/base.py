@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from reconciler.errors import ApiError
+
 # The word used in a manifest reference ({group: CSKH}) -> the kind's manifest key.
 REF_WORDS: dict[str, str] = {
     "group": "groups",
@@ -409,7 +411,19 @@ class Kind:
             subject=self.subject(name),
             find_existing=lambda: self.find_new(client, name, ids),
         )
-        return self.live_id(payload)
+        return self.created_id(payload, name)
+
+    def created_id(self, payload: Any, name: str) -> str:
+        """The new object's id from a create's answer; an answer without one is the
+        server's error, named (the object may exist: the next run finds it by name)."""
+        try:
+            new_id = self.live_id(payload)
+        except (KeyError, TypeError, IndexError):
+            new_id = None
+        if not isinstance(new_id, str) or not new_id:
+            raise ApiError("the answer does not carry the new object's id; run plan to see whether it was created",
+                           method="POST", endpoint=self.create_path or "", subject=self.subject(name))
+        return new_id
 
     async def update(
         self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver

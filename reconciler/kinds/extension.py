@@ -33,6 +33,7 @@ class ExtensionKind(Kind):
     model = Extension
     identity = "sip_user"
     list_path = "/api/call_center/internal_phone/list"
+    list_takes_keyword = True  # the extension number, email or full name
     creatable = False
     deletable = False
     renamable = False

@@ -90,6 +90,7 @@ class HotlineKind(Kind):
     model = Hotline
     identity = "number"
     list_path = "/api/call_center/hotline/search"
+    list_takes_keyword = True  # the number
     creatable = False
     deletable = False
     renamable = False

@@ -231,6 +231,18 @@ class Simulator:
         """Logged requests that could change the tenant (not GET, not /api/auth)."""
         return [r for r in list(self.requests) if r.method != "GET" and r.path.rstrip("/") != routes.AUTH_PATH]
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no request is in flight over HTTP (twice in a row, 20 ms apart), e.g.
+        those a killed client had sent; False if that takes longer than `timeout`."""
+        deadline = time.monotonic() + timeout
+        calm = 0
+        while time.monotonic() < deadline:
+            calm = calm + 1 if self._server is None or self._server.idle() else 0
+            if calm >= 2:
+                return True
+            time.sleep(0.02)
+        return False
+
     def console_edit(self, kind: str, name: str, **fields: Any) -> dict[str, Any]:
         """Edit an object directly, as someone in the vendor's web console would
         (see :meth:`Tenant.console_edit`)."""

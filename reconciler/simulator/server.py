@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import select
 import shlex
 import signal
 import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import Simulator
@@ -90,6 +91,25 @@ class _HttpServer(ThreadingHTTPServer):
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
 
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Tracked from the accept on (not from the handler thread's start), so `idle` never
+        # misses a connection that is accepted but not yet being served.
+        self.track(request, add=True)
+        super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away (killed, or timed out) is not the server's error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+    def idle(self) -> bool:
+        """No connection open and none waiting to be accepted."""
+        with self._open_lock:
+            if self._open:
+                return False
+        waiting, _, _ = select.select([self.socket], [], [], 0)
+        return not waiting
+
     def track(self, conn: socket.socket, *, add: bool) -> None:
         with self._open_lock:
             (self._open.add if add else self._open.discard)(conn)
@@ -118,6 +138,10 @@ class SimulatorServer:
         host, port = self._httpd.server_address[:2]
         shown = f"[{host}]" if ":" in str(host) else host
         return f"http://{shown}:{port}"
+
+    def idle(self) -> bool:
+        """Whether no request is being served or waiting to be."""
+        return self._httpd.idle()
 
     def stop(self) -> None:
         """Stop accepting, drop keep-alive connections, release the port."""

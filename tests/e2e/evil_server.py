@@ -87,3 +87,64 @@ def assert_clean_failure(result: Result) -> None:
     assert uncaught is None, f"uncaught {type(uncaught).__name__}: {uncaught}\n{result.output}"
     assert result.exit_code == 1, result.output
     assert "Error" in result.output, result.output
+
+
+def rewrite_answers(sim: RewritingSimulator, method: str, path_part: str,
+                    answer: Callable[[bytes], tuple[int, dict, bytes]]) -> None:
+    """Replace every answer to `method` requests whose path contains `path_part` (the
+    request is still carried out: what the server did is kept, only its answer is bad)."""
+
+    def hook(m, target, status, headers, body, request):
+        if m == method and path_part in target.split("?")[0]:
+            return answer(body)
+        return None
+
+    sim.hooks.append(hook)
+
+
+class DripServer:
+    """A server on loopback that answers every request with a correct-looking JSON
+    envelope, one byte every `pause` seconds (a slow drip)."""
+
+    def __init__(self, pause: float = 0.05) -> None:
+        import socket
+        import threading
+
+        self.pause = pause
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: Any) -> None:
+        import time
+
+        body = json.dumps({"status_code": 9999, "payload": {"access_token": "t" * 400, "items": [],
+                                                            "total_pages": 1}}).encode()
+        try:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(body)).encode() + b"\r\n\r\n")
+            for byte in body:
+                if self._stop.is_set():
+                    return
+                conn.sendall(bytes([byte]))
+                time.sleep(self.pause)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sock.close()

@@ -1,28 +1,71 @@
 """A process killed mid-apply leaves nothing the next apply cannot finish, and a plan
-reads each list once."""
+reads each list once.
+
+Requests a killed apply had already sent may land after the next apply has read the
+tenant. The tests below make each such moment happen on purpose (a request "lands" when
+the next apply sends a chosen request), so none of them depends on timing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
+from typing import Callable
+
+import pytest
 
 from tests.e2e.conftest import API_KEY, Tenant
 from tests.e2e.test_plan_apply_cli import named
 
+NAME_FIELDS = [("groups", "group_name"), ("ivr_menus", "script_name"), ("greetings", "greeting_name"),
+               ("call_scripts", "script_name")]
 
-def wait_until_served(tenant: Tenant) -> None:
-    """Requests the killed process sent are still in the simulator, sleeping out its
-    latency, and change the tenant when they wake. Under load that was after the next
-    apply's plan had read the tenant: a conflict, rightly refused, but this test is about
-    finishing the work. Wait until the server has closed the killed process's connections."""
-    server = tenant.sim._server._httpd
-    deadline = time.monotonic() + 30
-    while server._open and time.monotonic() < deadline:
-        time.sleep(0.01)
+
+def assert_converged(tenant: Tenant) -> None:
+    snap = tenant.sim.snapshot()
+    for kind, field in NAME_FIELDS:
+        names = [i[field] for i in snap[kind]]
+        assert len(names) == len(set(names)), (kind, names)
+    (sales,) = named(snap, "groups", "group_name", "Kinh doanh")
+    (support,) = named(snap, "groups", "group_name", "Hỗ trợ kỹ thuật")
+    assert support["target_timeout"] == sales["_id"] and sales["target_timeout"] == support["_id"]
+    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+
+
+def when_requested(tenant: Tenant, wanted: Callable[..., bool], land: Callable[[], None]) -> None:
+    """Run `land` (a late request) just before the simulator answers the first request
+    `wanted(method, target, body)` picks."""
+    sim, original = tenant.sim, tenant.sim.dispatch
+    fired: list[bool] = []
+
+    def dispatch(method: str, target: str, headers, body: bytes = b""):
+        if not fired and wanted(method, target, body):
+            fired.append(True)
+            land()
+        return original(method, target, headers, body)
+
+    sim.dispatch = dispatch  # type: ignore[method-assign]
+
+
+def late_request(tenant: Tenant, method: str, path: str, body: dict) -> dict:
+    """A request of an interrupted apply, landing now."""
+    sim = tenant.sim
+    _, _, raw = sim.dispatch("GET", f"/api/auth?apiKey={API_KEY}", {})
+    token = json.loads(raw)["payload"]["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    status, _, answer = sim.dispatch(method, path, headers, json.dumps(body).encode())
+    assert status == 200, answer
+    return json.loads(answer)["payload"]
+
+
+def late_group_create(tenant: Tenant) -> dict:
+    return late_request(tenant, "POST", "/api/call_center/internal_group/add",
+                        {"group_name": "Kinh doanh", "strategy": "rollover", "sip_members": ["101", "102"],
+                         "timeout": 20})
 
 
 def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
@@ -38,21 +81,71 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    wait_until_served(tenant)
+    # What the killed process had sent lands first; the late-landing cases are below.
+    assert tenant.sim.wait_idle()
     assert 0 < len(tenant.mutations()) < 22, "the kill must land mid-apply"
     tenant.sim.latency = 0.0
 
     result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
     assert result.exit_code == 0, result.output
-    snap = tenant.sim.snapshot()
-    for kind, field in [("groups", "group_name"), ("ivr_menus", "script_name"), ("greetings", "greeting_name"),
-                        ("call_scripts", "script_name")]:
-        names = [i[field] for i in snap[kind]]
-        assert len(names) == len(set(names)), (kind, names)
-    (sales,) = named(snap, "groups", "group_name", "Kinh doanh")
-    (support,) = named(snap, "groups", "group_name", "Hỗ trợ kỹ thuật")
-    assert support["target_timeout"] == sales["_id"] and sales["target_timeout"] == support["_id"]
-    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+    assert_converged(tenant)
+
+
+LATE_CREATES = {
+    # The killed apply's create of "Kinh doanh" lands after the next apply read the tenant,
+    # just before that apply looks the name up again: it is not created a second time.
+    "before the name check": (
+        lambda m, t, b: m == "GET" and "internal_group/list" in t and "keyword=Kinh" in t,
+        "group 'Kinh doanh' appeared in the tenant while this apply ran; not created twice"),
+    # It lands between the name check and this apply's own create: the copy this apply
+    # made goes again, before anything points at it.
+    "during the create": (
+        lambda m, t, b: m == "POST" and "internal_group/add" in t and "Kinh doanh" in b.decode(),
+        "the copy this apply made was deleted again"),
+}
+
+
+@pytest.mark.parametrize("moment", sorted(LATE_CREATES))
+def test_a_create_landing_late_leaves_one_object_and_the_next_apply_finishes(tenant: Tenant, moment: str):
+    wanted, message = LATE_CREATES[moment]
+    when_requested(tenant, wanted, lambda: late_group_create(tenant))
+    first = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert first.exit_code == 1, first.output
+    assert message in first.output
+    assert len(named(tenant.sim.snapshot(), "groups", "group_name", "Kinh doanh")) == 1
+
+    second = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert second.exit_code == 0, second.output
+    assert_converged(tenant)
+
+
+def test_update_landing_after_the_read_is_not_overwritten(tenant: Tenant):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    # Someone (or a late request) changes the group after the apply read it, before its update.
+    when_requested(tenant, lambda m, t, b: m == "GET" and "keyword=Kinh" in t,
+                   lambda: tenant.sim.console_edit("groups", "Kinh doanh", strategy="random"))
+    first = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert first.exit_code == 1, first.output
+    assert "group 'Kinh doanh' was changed in the tenant while this apply ran; not overwritten" in first.output
+    (sales,) = named(tenant.sim.snapshot(), "groups", "group_name", "Kinh doanh")
+    assert sales["strategy"] == "random" and sales["members"][0]["timeout"] == 20
+
+    plan = tenant.run("plan", str(tenant.manifests))
+    assert 'strategy: "random" -> "rollover"' in plan.output, plan.output
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    assert_converged(tenant)
+
+
+def test_delete_landing_after_the_read_counts_as_done(tenant: Tenant):
+    # The killed apply's prune of "Nhóm Tech" lands after the next apply read the tenant.
+    (tech,) = named(tenant.sim.snapshot(), "groups", "group_name", "Nhóm Tech")
+    when_requested(tenant, lambda m, t, b: m == "GET" and "keyword=Nh" in t,
+                   lambda: late_request(tenant, "DELETE", f"/api/call_center/internal_group/delete/{tech['_id']}", {}))
+    first = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    assert "was already gone from the tenant" in first.output
+    assert_converged(tenant)
 
 
 def test_plan_reads_each_list_once(tenant: Tenant):

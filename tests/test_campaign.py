@@ -1,0 +1,50 @@
+"""The fault campaign (benchmarks/campaign.py) in CI: 20 seeds, each a sequence of
+manifest changes applied through injected 5xx, 429, resets and lost responses, one apply
+process of each seed killed mid-way (CAMPAIGN_SEEDS=200 for more). `pytest -m "not campaign"`
+leaves it out."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from benchmarks.campaign import SIM_OPTIONS, campaign
+
+pytestmark = pytest.mark.campaign
+
+
+@pytest.mark.parametrize("sim_options", SIM_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "default")
+def test_every_seed_converges_without_duplicates_or_unowned_changes(sim_options: dict):
+    figures = campaign(range(int(os.environ.get("CAMPAIGN_SEEDS", "20"))), steps=3, kills=True, sim_options=sim_options)
+    problems = [p for s in figures.results for p in s.problems]
+    assert problems == [], "\n".join(problems)
+    assert all(s.converged for s in figures.results)
+    assert sum(s.duplicates for s in figures.results) == 0
+    assert sum(s.unowned_touched for s in figures.results) == 0
+    assert sum(s.kills for s in figures.results) > 0, "no kill landed mid-apply: the campaign tested nothing there"
+
+
+def test_the_checks_catch_a_duplicate_a_leftover_and_an_unowned_change(tmp_path):
+    import random
+
+    from benchmarks.campaign import API_KEY, Manifests, SeedResult, check, run_cli, unowned
+    from reconciler.simulator import Simulator
+
+    with Simulator(api_key=API_KEY) as sim:
+        m = Manifests(random.Random(1))
+        m.write(tmp_path)
+        env = m.passwords()
+        foreign = unowned(sim, m)
+        assert run_cli(sim, env, "apply", str(tmp_path), "--auto-approve")[0] == 0
+        clean = SeedResult(1)
+        check(sim, m, dict(foreign), env, tmp_path, clean, "clean")
+        assert clean.problems == []
+
+        group = next(iter(m.objects["groups"]))
+        sim.tenant.groups["x" * 24] = {**sim.tenant.find("groups", group), "_id": "x" * 24}  # a second one
+        sim.console_edit("groups", "Nhóm nhân viên mặc định", timeout=99)  # protected: not ours to change
+        broken = SeedResult(1)
+        check(sim, m, dict(foreign), env, tmp_path, broken, "broken")
+    assert broken.duplicates == 1 and broken.unowned_touched == 1
+    assert any("a fresh plan is not empty" in p for p in broken.problems)
