@@ -26,6 +26,7 @@ PATTERN_TEXT = {
     r"^\+?[0-9]{4,15}$": "expected a phone number: 4 to 15 digits, optionally after a +",
     r"^[0-9]{1,10}$": "expected an extension number: 1 to 10 digits",
     r"^[0-9*#]$": "expected a key a caller presses: 0-9, * or #",
+    r"^([01][0-9]|2[0-3]):[0-5][0-9]$": "expected a time of day as HH:MM, from 00:00 to 23:59 (e.g. \"08:00\")",
     r"^(\$\{env:[A-Za-z_][A-Za-z0-9_]*\}|[^@\s]+@[^@\s]+)$": "expected an email address (or ${env:NAME})",
 }
 _SHAPES = {"model_type", "dict_type", "model_attributes_type", "literal_error", "list_type",
