@@ -40,22 +40,16 @@ class _LiveIndex:
     """Names of live objects by id, as references read in manifest terms."""
 
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> name
-    ids: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> name -> id
-    agents: dict[str, str] = field(default_factory=dict)  # agent_id -> sip_user
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> alias (agent_id) -> name
 
     def name_of(self, kind_key: str, object_id: str) -> str:
         return self.names.get(kind_key, {}).get(object_id) or f"(unknown id {object_id})"
 
-    def sip_user_of_agent(self, agent_id: str) -> str:
-        return self.agents.get(agent_id) or f"(unknown agent {agent_id})"
-
-    def extension_of(self, step_id: str) -> str | None:
-        if step_id in self.agents:
-            return self.agents[step_id]
-        return step_id if self.knows("extensions", step_id) else None
+    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
+        return self.aliases.get(kind_key, {}).get(alias or "")
 
     def knows(self, kind_key: str, object_id: str) -> bool:
-        return object_id in self.names.get(kind_key, {})  # extensions' ids are their sip_users
+        return object_id in self.names.get(kind_key, {})  # where the identity is the id, the id is the name
 
 
 def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
@@ -124,8 +118,8 @@ class _Planner:
                             candidates = self.by_name[k][old]
                             self.renamed_from[(k, key)] = old
                             break
-                if len(candidates) > 1 and k == "greetings":
-                    candidates = self._pick_greeting(key, candidates)
+                if len(candidates) > 1 and kind.picks_duplicates_by_content:
+                    candidates = self._pick_by_content(kind, key, candidates)
                 if len(candidates) > 1:
                     ids = ", ".join(kind.live_id(c) for c in candidates)
                     self.errors.append(
@@ -136,39 +130,38 @@ class _Planner:
                 elif candidates:
                     self.match[k][key] = candidates[0]
 
-    def _pick_greeting(self, key: str, candidates: list[dict]) -> list[dict]:
-        """Greetings are immutable, so their content is part of what they are: of several
-        live greetings with one name (left by an interrupted replace), the one with the
-        wanted content is the match and the others are cleaned up."""
-        kind = KINDS["greetings"]
-        want = self.want["greetings"][key]
-        same = [c for c in candidates if self._greeting_equal(kind, want, c)]
+    def _pick_by_content(self, kind: Kind, key: str, candidates: list[dict]) -> list[dict]:
+        """An immutable kind's content is part of what it is: of several live objects with
+        one name (left by an interrupted replace), the one with the wanted content is the
+        match and the others are cleaned up."""
+        want = self.want[kind.key][key]
+        same = [c for c in candidates if self._same_content(kind, want, c)]
         if len(same) == 1:
-            self.stale["greetings"] += [c for c in candidates if c is not same[0]]
+            self.stale[kind.key] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
 
-    def _greeting_equal(self, kind: Kind, want: dict, item: dict) -> bool:
+    def _same_content(self, kind: Kind, want: dict, item: dict) -> bool:
         live = kind.from_live(item, _LiveIndex())
         for f, value in want.items():
-            if f in kind.local_only or f.startswith("_") or f == "name":
+            if f in kind.local_only or f.startswith("_") or f == kind.identity:
                 continue
             if unset_env(value):
                 return False  # cannot tell without the secret: no candidate is picked
             same = kind.compare(f, value, live)
             if same is None:
-                digest = self.live.ledger.fingerprint("greetings", kind.live_id(item), f, value, f in kind.secret)
-                same = digest is not None and self.live.ledger.get("greetings", kind.live_id(item), f) == digest
+                digest = self.live.ledger.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
+                same = digest is not None and self.live.ledger.get(kind.key, kind.live_id(item), f) == digest
             if not same:
                 return False
         return True
 
     def _build_index(self) -> _LiveIndex:
         index = _LiveIndex()
-        for item in self.live.items.get("extensions", []):
-            if item.get("agent_id"):
-                index.agents[item["agent_id"]] = str(item.get("sip_user"))
         for k, kind in KINDS.items():
+            if kind.alias_field:
+                index.aliases[k] = {str(i[kind.alias_field]): kind.live_identity(i)
+                                    for i in self.live.items.get(k, []) if i.get(kind.alias_field)}
             matched = {kind.live_id(raw): key for key, raw in self.match[k].items()}
             names: dict[str, str] = {}
             for item in self.live.items.get(k, []):
@@ -181,7 +174,6 @@ class _Planner:
                 else:
                     names[object_id] = name
             index.names[k] = names
-            index.ids[k] = {v: i for i, v in names.items()}
         return index
 
     def _check_references(self) -> None:
@@ -203,7 +195,7 @@ class _Planner:
                     f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is not in the "
                     f"manifests and would be pruned ({ref_kind} is in policy.prune): declare it in the manifests"
                 )
-            elif ref_kind != "extensions":
+            elif KINDS[ref_kind].creatable:  # one never created is always a live object: no news
                 address = f"{ref_kind}/{ref_name}"
                 if address not in self.plan.external:
                     self.plan.external.append(address)
@@ -214,7 +206,7 @@ class _Planner:
                 f"{label}s have that name (ids {ids}); declare it in the manifests or make the name unique"
             )
         else:
-            hint = " (extensions are never created: it must exist in the tenant)" if ref_kind == "extensions" else ""
+            hint = "" if KINDS[ref_kind].creatable else f" ({label}s are never created: it must exist in the tenant)"
             close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + list(self.by_name[ref_kind]), 1)
             if close:
                 hint += f"; did you mean '{close[0]}'?"
@@ -230,11 +222,9 @@ class _Planner:
             want = self.want[k][key]
             raw = self.match[k].get(key)
             if raw is None:
-                if k == "greetings" and "recording" in want:
-                    self.plan.blocked.append(
-                        f"{obj.location}: greeting '{key}' is not in the tenant, and a `recording` greeting "
-                        "cannot be uploaded from its name: give it `text` or `file`"
-                    )
+                blocked = kind.blocked(want, exists=False)
+                if blocked:
+                    self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
                 if not kind.creatable:
                     same = kind.same_identity(key, set(self.by_name[k]))
                     hint = f"; the tenant has it as '{same}': write it so" if same else ""
@@ -263,12 +253,10 @@ class _Planner:
             if not fields:
                 unchanged += 1
                 continue
-            if not kind.updatable and "recording" in want:
+            blocked = None if kind.updatable else kind.blocked(want, exists=True)
+            if blocked:
                 # Shown (drift reports it), but apply refuses it: there is nothing to upload.
-                self.plan.blocked.append(
-                    f"{obj.location}: {kind.label} '{key}' differs from the tenant's, but a `recording` greeting "
-                    "cannot be made again from its name: give it `text` or `file`"
-                )
+                self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
             if not kind.updatable:
                 action = "replace"
                 reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
@@ -461,6 +449,10 @@ def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
         ) from None
 
 
+# A reference is never the object's own identity field.
+IDENTITIES = frozenset(kind.identity for kind in KINDS.values())
+
+
 def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
@@ -480,7 +472,7 @@ def _path_of(data: Any, ref_kind: str, ref_name: str, prefix: str = "") -> str |
         return None
     for k, v in items:
         if v == ref_name and isinstance(v, str) and prefix.count(".") < 2:
-            if k not in ("name", "number", "sip_user"):
+            if k not in IDENTITIES:
                 return f"{prefix}{k}"
         found = _path_of(v, ref_kind, ref_name, f"{prefix}{k}.")
         if found:

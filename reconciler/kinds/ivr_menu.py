@@ -65,7 +65,9 @@ class IvrMenuKind(Kind):
     label = "IVR menu"
     model = IvrMenu
     identity = "name"
+    ref_word = "ivr"
     api_type = "Ivr_menu"
+    identity_field = "script_name"
     list_path = "/api/call_center/key-interaction/list"
     list_takes_keyword = True
     create_path = "/api/call_center/key-interaction/add"
