@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 import click
 
 from reconciler import __version__
-from reconciler.errors import ManifestError, PlanError, ReconcilerError
+from reconciler.errors import ManifestError, PlanError, ReconcilerError, UnsafePlanError
 
 
 def _count(n: int, word: str) -> str:
@@ -48,6 +48,10 @@ class _Group(click.Group):
             click.echo(f"Error: the manifests are invalid ({_count(len(err.problems), 'problem')}):", err=True)
             for problem in err.problems:
                 click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except UnsafePlanError as err:
+            for problem in err.problems:
+                click.echo(f"Refused: {problem}", err=True)
             sys.exit(1)
         except PlanError as err:
             problems = list(dict.fromkeys(err.problems))  # one line per problem, once
@@ -313,14 +317,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
     if not the_plan.has_changes:
         return
-    if the_plan.blocked:
-        for line in the_plan.blocked:
-            click.echo(f"Refused: {line}", err=True)
-        sys.exit(1)
-    if the_plan.unsafe and not force:
-        for line in the_plan.unsafe:
-            click.echo(f"Refused: {line}", err=True)
-        sys.exit(1)
+    the_plan.raise_if_unsafe(force)  # before asking: a refused plan is not offered
     if not auto_approve:
         if not sys.stdin.isatty():
             # As Terraform does: nobody can answer, so nothing is applied unasked.
@@ -341,7 +338,7 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
 
     async def go() -> Any:
         async with client:
-            return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
+            return await apply_to_tenant(client, the_plan, saved=bool(plan_file), force=force, on_result=progress)
 
     try:
         with _terminate_as_interrupt():

@@ -8,6 +8,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reconciler.errors import UnsafePlanError
+
 FORMAT_VERSION = 1
 ACTIONS = ("create", "rename", "update", "replace", "delete")
 NOT_RETURNED = "(not returned by the API)"
@@ -78,6 +80,15 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    def raise_if_unsafe(self, force: bool = False) -> None:
+        """Refuse to be applied (as octoDNS's Plan does), so no caller can apply an unsafe
+        plan by forgetting a check: UnsafePlanError when a change cannot be made at all
+        (`blocked`, even forced), or passes the delete threshold (`unsafe`) unless `force`."""
+        if self.blocked:
+            raise UnsafePlanError(list(self.blocked))
+        if self.unsafe and not force:
+            raise UnsafePlanError(list(self.unsafe))
 
     def to_json(self) -> dict:
         """The stable JSON form (`format_version` 1)."""

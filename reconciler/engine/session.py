@@ -36,10 +36,12 @@ def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]
 
 
 async def apply_to_tenant(
-    client: Any, plan: Plan, *, saved: bool, on_result: Callable[[OpResult], None] | None = None
+    client: Any, plan: Plan, *, saved: bool, force: bool = False, on_result: Callable[[OpResult], None] | None = None
 ) -> ApplyReport:
     """Re-read the tenant right before changing it, so that an object changed since the plan
-    is a conflict and not silently overwritten; then apply."""
+    is a conflict and not silently overwritten; then apply. An unsafe or blocked plan is
+    refused (UnsafePlanError) before anything is read or sent, unless `force` (unsafe only)."""
+    plan.raise_if_unsafe(force)
     check_secrets(plan)
     fresh = await read_live(client)
     return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
