@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.engine.ledger import Ledger
 from reconciler.engine.live import read_live
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
 from reconciler.kinds import KINDS
 
@@ -30,7 +30,8 @@ MISSING = "missing"  # in the manifests, not in the tenant
 DIFFERS = "differs"  # in both, some field differs
 EXTRA = "extra"  # in the tenant, not in the manifests, in a kind the manifests own (prune)
 STATES = (DIFFERS, MISSING, EXTRA)
-_STATE_OF_ACTION = {"create": MISSING, "update": DIFFERS, "rename": DIFFERS, "replace": DIFFERS, "delete": EXTRA}
+_STATE_OF_ACTION = {Action.CREATE: MISSING, Action.UPDATE: DIFFERS, Action.RENAME: DIFFERS, Action.REPLACE: DIFFERS,
+                    Action.DELETE: EXTRA}
 
 # Whether a write-only field's manifest value matches what the last apply sent.
 FP_MATCHES = "matches"  # the fingerprint kept in the tenant matches: in sync as far as anyone can tell
@@ -156,7 +157,7 @@ def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
     )
     in_sync = sum(plan.unchanged.values())
     for change in plan.changes:
-        if change.action == "update" and not change.fields:
+        if change.action == Action.UPDATE and not change.fields:
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
             continue
@@ -197,10 +198,10 @@ def _item(change: Change) -> DriftItem:
     elif state == EXTRA:
         note = change.reason
         action = f"delete the {kind.label}"
-    elif change.action == "replace":
+    elif change.action == Action.REPLACE:
         note = change.reason
         action = f"replace the {kind.label} (create a new one, repoint its users, delete the old one)"
-    elif change.action == "rename":
+    elif change.action == Action.RENAME:
         note = None
         action = f"rename the {kind.label} and update it" if fields else f"rename the {kind.label}"
     else:

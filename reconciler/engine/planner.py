@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
 
 from reconciler.engine.live import LiveState
-from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
+from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
@@ -233,7 +233,7 @@ class _Planner:
                         f"{kind.label}s are never created by the reconciler{hint}"
                     )
                     continue
-                self.plan.changes.append(Change("create", k, key, data=want))
+                self.plan.changes.append(Change(Action.CREATE, k, key, data=want))
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
@@ -258,10 +258,10 @@ class _Planner:
                 # Shown (drift reports it), but apply refuses it: there is nothing to upload.
                 self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
             if not kind.updatable:
-                action = "replace"
+                action = Action.REPLACE
                 reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
             else:
-                action, reason = ("rename", None) if old_name is not None else ("update", None)
+                action, reason = (Action.RENAME, None) if old_name is not None else (Action.UPDATE, None)
             self.plan.changes.append(
                 Change(
                     action, k, key, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
@@ -332,12 +332,12 @@ class _Planner:
             refs = [list(r) for r in kind.references(live)]
             if id(item) in stale:
                 self.plan.changes.append(
-                    Change("delete", k, name, id=object_id, reason="left over from an interrupted replace",
+                    Change(Action.DELETE, k, name, id=object_id, reason="left over from an interrupted replace",
                            data=live, live_version=live_version(item), live_references=refs)
                 )
             elif k in self.policy.prune and kind.deletable:
                 self.plan.changes.append(
-                    Change("delete", k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
+                    Change(Action.DELETE, k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
                            data=live, live_version=live_version(item), live_references=refs)
                 )
             elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
@@ -350,8 +350,8 @@ class _Planner:
         kept = []
         for change in self.plan.changes:
             names = {change.name, change.rename_from, _plain_name(change.name)}
-            if self.protect & names and change.action != "create":
-                if change.action == "delete":
+            if self.protect & names and change.action != Action.CREATE:
+                if change.action == Action.DELETE:
                     what = "not in the manifests, protected: not deleted"
                 else:
                     fields = ", ".join(f.field for f in change.fields) or "its references"
@@ -370,7 +370,7 @@ class _Planner:
         repointed (a replaced greeting keeps its name but not its id); any other is an error."""
         going: dict[tuple[str, str], Change] = {}
         for change in self.plan.changes:
-            if change.action in ("delete", "replace"):
+            if change.action in (Action.DELETE, Action.REPLACE):
                 going[(change.kind, change.name)] = change
         if not going:
             return
@@ -386,13 +386,13 @@ class _Planner:
                         continue
                     mine = by_id.get((k, object_id))
                     referrer = f"{kind.label} '{self.index.name_of(k, object_id)}'"
-                    if mine is not None and mine.action == "delete":
+                    if mine is not None and mine.action == Action.DELETE:
                         continue
                     key = next((key for key, raw in self.match[k].items() if raw is item), None)
-                    if gone.action == "replace" and key is not None and key not in self.protect:
+                    if gone.action == Action.REPLACE and key is not None and key not in self.protect:
                         if mine is None:
                             mine = Change(
-                                "update", k, key, id=object_id, data=self.want[k][key],
+                                Action.UPDATE, k, key, id=object_id, data=self.want[k][key],
                                 reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
                                 live_version=live_version(item), live_references=[list(r) for r in refs],
                             )
@@ -400,13 +400,13 @@ class _Planner:
                             by_id[(k, object_id)] = mine
                             self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
-                    if gone.action == "delete" and mine is not None and key is not None:
+                    if gone.action == Action.DELETE and mine is not None and key is not None:
                         # What the referrer will point at after the plan: the manifest's
                         # values over the live ones it leaves alone.
                         after = {**self.live_data[k][object_id], **self.want[k][key]}
                         if target not in set(kind.references(after)):
                             continue
-                    what = "replace" if gone.action == "replace" else "delete"
+                    what = "replace" if gone.action == Action.REPLACE else "delete"
                     self.errors.append(
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
                         f"is not managed here (declare it in the manifests, or change it in the console first)"
@@ -417,7 +417,7 @@ class _Planner:
         restricted lists the tenant does not show) may be what frees an object the plan
         deletes: the delete waits for that change (apply orders by live_references)."""
         for change in self.plan.changes:
-            if change.action not in ("update", "rename") or not change.id:
+            if change.action not in (Action.UPDATE, Action.RENAME) or not change.id:
                 continue
             kinds = KINDS[change.kind].unknown_references(self.live_data[change.kind].get(change.id, {}))
             for target_kind, target_name in going:
@@ -426,7 +426,7 @@ class _Planner:
 
     def _check_threshold(self) -> None:
         for k in KINDS:
-            deletes = sum(1 for c in self.plan.changes if c.kind == k and c.action == "delete")
+            deletes = sum(1 for c in self.plan.changes if c.kind == k and c.action == Action.DELETE)
             total = len(self.live.items.get(k, []))
             if not deletes or total < self.policy.threshold_min_objects:
                 continue

@@ -7,11 +7,12 @@ import json
 from typing import Any, Callable
 
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf, flow_text, leaves
-from reconciler.engine.plan import NOT_RETURNED, Change, Plan
+from reconciler.engine.plan import NOT_RETURNED, Action, Change, Plan
 from reconciler.kinds import KINDS
 
-SYMBOLS = {"create": "+", "update": "~", "rename": "~", "replace": "-/+", "delete": "-"}
-COLOURS = {"create": "green", "update": "yellow", "rename": "yellow", "replace": "magenta", "delete": "red"}
+SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.RENAME: "~", Action.REPLACE: "-/+", Action.DELETE: "-"}
+COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RENAME: "yellow", Action.REPLACE: "magenta",
+           Action.DELETE: "red"}
 MASK = "(sensitive)"
 
 Style = Callable[..., str]
@@ -92,8 +93,7 @@ def summary_line(plan: Plan) -> str:
         if held:
             return f"No changes ({unchanged} objects unchanged{protected})."
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
-    parts = [f"{c['create']} to create", f"{c['update']} to update", f"{c['replace']} to replace",
-             f"{c['rename']} to rename", f"{c['delete']} to delete"]
+    parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
     return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
 
 
@@ -106,7 +106,7 @@ def _title(change: Change) -> str:
 
 def _change_lines(change: Change) -> list[str]:
     lines: list[str] = []
-    if change.action == "create" and change.data:
+    if change.action == Action.CREATE and change.data:
         for f, v in change.data.items():
             if f.startswith("_") or f == KINDS[change.kind].identity:
                 continue
@@ -213,7 +213,7 @@ def render_markdown(plan: Plan, command_hint: str = "reconciler apply", flows: A
         objects = []
         for c in changes:
             rows = [leaf_row(leaf) for fc in c.fields for leaf in field_leaves(kind, fc.field, fc.old, fc.new)]
-            if c.action == "create":
+            if c.action == Action.CREATE:
                 rows = [(f, "", value_text(masked(kind, f, v))) for f, v in (c.data or {}).items()
                         if not f.startswith("_") and f != KINDS[kind].identity]
             objects.append((f"`{SYMBOLS[c.action]}` {c.action}", _title(c), rows or [("", "", c.reason or "")]))

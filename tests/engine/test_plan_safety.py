@@ -48,3 +48,17 @@ def test_the_session_door_refuses_an_unsafe_plan_before_any_request():
         asyncio.run(apply_to_tenant(NoRequests(), plan(unsafe=["too many deletes"]), saved=False))
     with pytest.raises(UnsafePlanError):
         asyncio.run(apply_to_tenant(NoRequests(), plan(blocked=["no"]), saved=False, force=True))
+
+
+def test_actions_are_typed_and_their_json_is_the_plain_word():
+    from reconciler.engine.plan import ACTIONS, Action
+
+    change = Change("rename", "groups", "Mới", id="g1", rename_from="Cũ")
+    assert change.action is Action.RENAME  # the word a plan file gives becomes the type
+    assert change.to_json()["action"] == "rename" and type(change.to_json()["action"]) is str
+    assert Change.from_json(change.to_json()) == change
+    assert [str(a) for a in ACTIONS] == ["create", "rename", "update", "replace", "delete"]
+    counts = Plan(changes=[change]).to_json()["summary"]
+    assert counts["rename"] == 1 and all(type(k) is str for k in counts)
+    with pytest.raises(ValueError):
+        Change("upsert", "groups", "X")
