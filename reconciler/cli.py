@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from reconciler import __version__
+from reconciler import FORMAT_VERSION, __version__
 from reconciler.errors import ManifestError, PlanError, ReconcilerError, UnsafePlanError
 
 
@@ -218,7 +218,7 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"format_version": 1, "error": True, "problems": problems},
+        click.echo(json.dumps({"format_version": FORMAT_VERSION, "error": True, "problems": problems},
                               ensure_ascii=False, indent=2))
     elif fmt == "markdown":
         lines = [f"### reconciler {command}", "", f"**Error: the {command} cannot be made.**", ""]
@@ -638,7 +638,7 @@ def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int
 
     findings = lint_routing(_routing(directory, live, url, concurrency))
     if fmt == "json":
-        click.echo(json.dumps({"format_version": 1, "findings": [f.to_json() for f in findings]},
+        click.echo(json.dumps({"format_version": FORMAT_VERSION, "findings": [f.to_json() for f in findings]},
                               ensure_ascii=False, indent=2))
     else:
         click.echo(render_lint_text(findings), nl=False)

@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from reconciler import FORMAT_VERSION
 from reconciler.errors import UnsafePlanError
 
-FORMAT_VERSION = 1
 
 
 class Action(StrEnum):

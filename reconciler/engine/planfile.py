@@ -11,7 +11,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from reconciler.engine.plan import FORMAT_VERSION, Plan
+from reconciler import FORMAT_VERSION
+from reconciler.engine.plan import Plan
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 

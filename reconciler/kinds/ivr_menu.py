@@ -13,7 +13,6 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     is_known_ref,
-    make_ref,
     nfc,
     ref_from_api,
     ref_target,
@@ -149,4 +148,4 @@ class IvrMenuKind(Kind):
         }
 
 
-__all__ = ["IvrMenu", "IvrMenuKind", "KEYS", "make_ref"]
+__all__ = ["IvrMenu", "IvrMenuKind", "KEYS"]
