@@ -289,8 +289,6 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     manifests = None if plan_file else _load(directory or ".")
     applying = False
 
-    progress = _progress_printer(style)
-
     async def work(tenant: Any) -> Any:
         nonlocal applying
         if saved is not None:
@@ -302,7 +300,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         if not _approved(the_plan, force, auto_approve):
             return None
         applying = True
-        return await apply_to_tenant(tenant, the_plan, saved=saved is not None, force=force, on_result=progress)
+        return await apply_to_tenant(tenant, the_plan, saved=saved is not None, force=force,
+                                     on_result=_progress_printer(style, the_plan))
 
     try:
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
@@ -332,16 +331,24 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         sys.exit(1)
 
 
-def _progress_printer(style: Callable[..., str]) -> Callable[[Any], None]:
-    """Prints one line per operation apply finishes: `[ 3/10]     done  create groups/CSKH`."""
+def _progress_printer(style: Callable[..., str], the_plan: Any) -> Callable[[Any], None]:
+    """Prints one line per operation apply finishes: `[ 3/10]     done  create groups/CSKH`.
+    A rename is logged as one (`rename groups/Bán hàng: renamed from 'Kinh doanh'`), not as
+    the update the API makes of it."""
+    from reconciler.engine.plan import Action
+
+    renamed = {c.address: c.rename_from for c in the_plan.changes if c.action == Action.RENAME}
 
     def progress(result: Any) -> None:
         colour = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}[result.status]
+        step, message = result.step, result.message
+        if step == "update" and result.address in renamed:
+            step, message = "rename", message or f"renamed from '{renamed[result.address]}'"
         # Positions padded to the total's width, so the columns line up past [9/10].
-        line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {result.step} " \
+        line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {step} " \
                f"{result.address}"
-        if result.message:
-            line += f": {result.message}"
+        if message:
+            line += f": {message}"
         click.echo(style(line, fg=colour))
 
     return progress
