@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.kinds.base import LIVE_REF, REF_WORDS
+
 CHANGED = "changed"
 ADDED = "added"
 REMOVED = "removed"
@@ -70,7 +72,7 @@ def leaves(field: str, old: Any, new: Any) -> list[Leaf] | None:
 def _is_reference(value: dict) -> bool:
     # {group: X}, {ivr: X}, {live: ...}: one key that says what it points to; shown whole,
     # because its kind is part of what it says.
-    return len(value) <= 1
+    return len(value) == 1 and (next(iter(value)) in REF_WORDS or LIVE_REF in value)
 
 
 def _walk(path: str, old: Any, new: Any, out: list[Leaf]) -> None:

@@ -98,3 +98,11 @@ def test_a_secret_is_never_diffed_leaf_by_leaf():
                                 fields=[FieldChange("password", "old hidden words here", "new hidden words here")])])
     for out in (render_text(plan), render_json(plan), render_markdown(plan)):
         assert "hidden" not in out and "(sensitive)" in out
+
+
+def test_a_menu_of_one_key_and_a_first_key_are_leaves_too():
+    assert leaves("keys", {"1": {"group": "A"}}, {"1": {"group": "B"}}) == [
+        Leaf(CHANGED, 'keys."1"', {"group": "A"}, {"group": "B"})]
+    assert leaves("keys", {}, {"1": {"ivr": "Phụ"}}) == [Leaf(ADDED, 'keys."1"', new={"ivr": "Phụ"})]
+    # A reference that now points to another kind is shown whole: its kind is what changed.
+    assert leaves("fallback", {"group": "A"}, {"ivr": "A"}) is None
