@@ -45,7 +45,12 @@ def field_leaves(kind: str, field: str, old: Any, new: Any) -> list[Leaf]:
     nested or a text of a few words, else the field whole (one CHANGED leaf). Shared by the
     plan's and the drift's renderers."""
     old, new = masked(kind, field, old), masked(kind, field, new)
-    return leaves(field, old, new) or [Leaf(CHANGED, field, old, new)]
+    return _leaves(field, old, new) or [Leaf(CHANGED, field, old, new)]
+
+
+def _leaves(field: str, old: Any, new: Any) -> list[Leaf] | None:
+    # A value the API never returns has no leaves to compare with.
+    return None if NOT_RETURNED in (old, new) else leaves(field, old, new)
 
 
 def leaf_value(value: Any) -> str:
@@ -79,7 +84,7 @@ def leaf_row(leaf: Leaf) -> tuple[str, str, str]:
 def leaves_json(kind: str, field: str, old: Any, new: Any) -> list[dict] | None:
     """The leaves of a nested or text change for the JSON output (None for a field shown
     whole, so the field's entry keeps its former shape)."""
-    found = leaves(field, masked(kind, field, old), masked(kind, field, new))
+    found = _leaves(field, masked(kind, field, old), masked(kind, field, new))
     return [leaf.to_json() for leaf in found] if found else None
 
 

@@ -106,3 +106,12 @@ def test_a_menu_of_one_key_and_a_first_key_are_leaves_too():
     assert leaves("keys", {}, {"1": {"ivr": "Phụ"}}) == [Leaf(ADDED, 'keys."1"', new={"ivr": "Phụ"})]
     # A reference that now points to another kind is shown whole: its kind is what changed.
     assert leaves("fallback", {"group": "A"}, {"ivr": "A"}) is None
+
+
+def test_a_value_the_api_never_returns_is_shown_whole():
+    from reconciler.engine.plan import NOT_RETURNED
+
+    plan = Plan(changes=[Change("update", "groups", "G", id="g", data={"name": "G"},
+                                fields=[FieldChange("queue", NOT_RETURNED, "wait in the queue please", False)])])
+    assert 'queue: (not returned by the API) -> "wait in the queue please"' in render_text(plan)
+    assert "leaves" not in json.loads(render_json(plan))["changes"][0]["fields"][0]
