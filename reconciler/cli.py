@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import os
@@ -14,8 +13,8 @@ from typing import Any, Callable, Iterator
 
 import click
 
-from reconciler import __version__
-from reconciler.errors import ManifestError, PlanError, ReconcilerError
+from reconciler import FORMAT_VERSION, __version__
+from reconciler.errors import ManifestError, PlanError, ReconcilerError, UnsafePlanError
 
 
 def _count(n: int, word: str) -> str:
@@ -48,6 +47,10 @@ class _Group(click.Group):
             click.echo(f"Error: the manifests are invalid ({_count(len(err.problems), 'problem')}):", err=True)
             for problem in err.problems:
                 click.echo(f"  {problem}", err=True)
+            sys.exit(1)
+        except UnsafePlanError as err:
+            for problem in err.problems:
+                click.echo(f"Refused: {problem}", err=True)
             sys.exit(1)
         except PlanError as err:
             problems = list(dict.fromkeys(err.problems))  # one line per problem, once
@@ -107,15 +110,9 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
     manifests = load_manifests(directory)
     summary = f"{_count(len(manifests), 'object')} in {_count(len(manifests.files), 'file')}"
     if live:
-        from reconciler.engine.session import check_against_tenant, read_tenant
+        from reconciler.engine.session import check_against_tenant, read_tenant, run
 
-        client = _client(url, concurrency)
-
-        async def read() -> Any:
-            async with client:
-                return await read_tenant(client)
-
-        tenant, live_names = _run(read())
+        tenant, live_names = run(_client(url, concurrency), read_tenant)
         problems = check_live_references(manifests, live_names)  # with file:line:column
         if problems:
             raise ManifestError(problems)
@@ -180,10 +177,6 @@ def _client(url: str | None, concurrency: int | None) -> Any:
     return OmicallClient.from_env(url, **options)
 
 
-def _run(coro: Any) -> Any:
-    return asyncio.run(coro)
-
-
 def _load(directory: str) -> Any:
     from reconciler.manifest import load_manifests
 
@@ -214,7 +207,7 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
     if fmt == "json":
         import json
 
-        click.echo(json.dumps({"format_version": 1, "error": True, "problems": problems},
+        click.echo(json.dumps({"format_version": FORMAT_VERSION, "error": True, "problems": problems},
                               ensure_ascii=False, indent=2))
     elif fmt == "markdown":
         lines = [f"### reconciler {command}", "", f"**Error: the {command} cannot be made.**", ""]
@@ -240,16 +233,12 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     """Show what apply would change in the tenant."""
     from reconciler.engine.planfile import save_plan
     from reconciler.engine.render import render_json, render_markdown, render_text
-    from reconciler.engine.session import plan_tenant
-
-    async def go() -> Any:
-        async with client:
-            return await plan_tenant(client, manifests, force_upload=force_upload)
+    from reconciler.engine.session import plan_tenant, run
 
     try:
         manifests = _load(directory)
         client = _client(url, concurrency)
-        the_plan, live = _run(go())
+        the_plan, live = run(client, lambda tenant: plan_tenant(tenant, manifests, force_upload=force_upload))
     except ReconcilerError as err:
         _error_report(fmt, "plan", _problems_of(err))
         raise
@@ -287,9 +276,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
           url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
-    from reconciler.engine.progress import Progress
     from reconciler.engine.render import render_text
-    from reconciler.engine.session import apply_to_tenant, check_secrets, plan_tenant
+    from reconciler.engine.session import apply_to_tenant, plan_tenant, run
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
@@ -297,60 +285,46 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
     client = _client(url, concurrency)
     style = _style_for(sys.stdout)
-    if plan_file:
-        the_plan = load_plan(plan_file, url=client.url)
-    else:
-        manifests = _load(directory or ".")
+    saved = load_plan(plan_file, url=client.url) if plan_file else None
+    manifests = None if plan_file else _load(directory or ".")
+    applying = False
 
-        async def make() -> Any:
-            async with client:
-                return await plan_tenant(client, manifests, force_upload=force_upload)
+    tracker: Any = None  # the apply's progress, once it starts
 
-        with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
-            the_plan, live = _run(make())
-        client = _client(url, concurrency)  # one client per event loop
-    flows = None if plan_file else _flow_changes(the_plan, live)
-    click.echo(render_text(the_plan, style, flows), nl=False)
-    check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
-    if not the_plan.has_changes:
-        return
-    if the_plan.blocked:
-        for line in the_plan.blocked:
-            click.echo(f"Refused: {line}", err=True)
-        sys.exit(1)
-    if the_plan.unsafe and not force:
-        for line in the_plan.unsafe:
-            click.echo(f"Refused: {line}", err=True)
-        sys.exit(1)
-    if not auto_approve:
-        if not sys.stdin.isatty():
-            # As Terraform does: nobody can answer, so nothing is applied unasked.
-            raise ReconcilerError("apply asks for confirmation on a terminal, and there is none here: "
-                                  "review the plan above and run again with --auto-approve")
-        if not click.confirm("Apply these changes to the tenant?", default=False):
-            click.echo("Nothing applied.", err=True)
-            sys.exit(1)
+    async def work(tenant: Any) -> Any:
+        nonlocal applying, tracker
+        if saved is not None:
+            the_plan, flows = saved, None
+        else:
+            the_plan, live = await plan_tenant(tenant, manifests, force_upload=force_upload)
+            flows = _flow_changes(the_plan, live)
+        click.echo(render_text(the_plan, style, flows), nl=False)
+        if not _approved(the_plan, force, auto_approve):
+            return None
+        applying = True
+        tracker = _progress(style, the_plan)
 
-    # A line per operation in logs; on a terminal a bar, and a line for each that failed.
-    tracker = Progress(terminal=sys.stdout.isatty(), style=style)
+        def progress(result: Any) -> None:
+            text = tracker.feed(result)
+            if text:
+                click.echo(text, nl=False)
 
-    def progress(result: Any) -> None:
-        text = tracker.feed(result)
-        if text:
-            click.echo(text, nl=False)
-
-    async def go() -> Any:
-        async with client:
-            return await apply_to_tenant(client, the_plan, saved=bool(plan_file), on_result=progress)
+        return await apply_to_tenant(tenant, the_plan, saved=saved is not None, force=force, on_result=progress)
 
     try:
-        with _terminate_as_interrupt():
-            report = _run(go())
+        with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
+            report = run(client, work)
+    except _Declined:
+        sys.exit(1)
     except KeyboardInterrupt:
+        if not applying:
+            raise
         click.echo(tracker.finish(), nl=False)
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
+    if report is None:
+        return
     click.echo(tracker.finish(), nl=False)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -365,6 +339,41 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         # Every change was made, but a write failed (the state note): not a clean apply.
         click.echo("Apply finished with a failed write (see the warning above).", err=True)
         sys.exit(1)
+
+
+def _progress(style: Callable[..., str], the_plan: Any) -> Any:
+    """Apply's progress: a line per operation in logs; on a terminal a bar, and a line for
+    each operation that did not succeed. Renames are logged as renames."""
+    from reconciler.engine.plan import Action
+    from reconciler.engine.progress import Progress
+
+    renamed = {c.address: c.rename_from for c in the_plan.changes if c.action == Action.RENAME}
+    return Progress(terminal=sys.stdout.isatty(), style=style, renamed=renamed)
+
+
+def _approved(the_plan: Any, force: bool, auto_approve: bool) -> bool:
+    """Whether apply goes on with the plan shown: not when it has no changes; refused
+    (an error) when unsafe or blocked or missing a secret; asked on a terminal."""
+    from reconciler.engine.session import check_secrets
+
+    check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
+    if not the_plan.has_changes:
+        return False
+    the_plan.raise_if_unsafe(force)  # before asking: a refused plan is not offered
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        # As Terraform does: nobody can answer, so nothing is applied unasked.
+        raise ReconcilerError("apply asks for confirmation on a terminal, and there is none here: "
+                              "review the plan above and run again with --auto-approve")
+    if not click.confirm("Apply these changes to the tenant?", default=False):
+        click.echo("Nothing applied.", err=True)
+        raise _Declined()
+    return True
+
+
+class _Declined(Exception):
+    """The user answered no: apply exits 1 once the client is closed."""
 
 
 @contextlib.contextmanager
@@ -410,16 +419,11 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     same plan, read as "live vs manifest"."""
     from reconciler.engine.drift import drift_report
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
-    from reconciler.engine.session import plan_tenant
-
-    async def go() -> Any:
-        async with client:
-            return await plan_tenant(client, manifests)
+    from reconciler.engine.session import plan_tenant, run
 
     try:
         manifests = _load(directory)
-        client = _client(url, concurrency)
-        the_plan, live = _run(go())
+        the_plan, live = run(_client(url, concurrency), lambda tenant: plan_tenant(tenant, manifests))
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise
@@ -439,7 +443,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
 def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
     """drift --write: edit the manifests to match the tenant, checked before writing."""
     from reconciler.engine.adopt import adopt, still_differs
-    from reconciler.engine.planner import make_plan
+    from reconciler.engine.session import plan_offline
     from reconciler.manifest.writeback import WriteBackError, write_back
 
     adoption = adopt(the_plan, live, manifests)
@@ -449,7 +453,7 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
 
     def verify(root: Path) -> list[str]:
         try:
-            return still_differs(make_plan(_load(str(root)), live))
+            return still_differs(plan_offline(_load(str(root)), live))
         except (ManifestError, PlanError) as err:
             return [str(p) for p in err.problems]
 
@@ -500,9 +504,8 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     holds other manifest files. The written files are then planned against the same live
     state; exit 1 if that plan is not empty."""
     from reconciler.engine.export import export_manifests, write_export
-    from reconciler.engine.live import read_live
-    from reconciler.engine.planner import make_plan
     from reconciler.engine.render import render_text
+    from reconciler.engine.session import check_export, read_live, run
 
     here = [p.name for p in sorted(Path(".").glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
     if out_dir == "exported" and here:
@@ -510,13 +513,7 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
         # next `plan .` together with the manifests (every object declared twice).
         raise click.UsageError(f"this directory holds YAML files ({', '.join(here[:3])}): if it is a manifest "
                                "directory, ./exported inside it would be read with it; pass --out DIR elsewhere")
-    client = _client(url, concurrency)
-
-    async def go() -> Any:
-        async with client:
-            return await read_live(client)
-
-    live = _run(go())
+    live = run(_client(url, concurrency), read_live)
     result = export_manifests(live)
     written = write_export(result, out_dir, force=force)
     for path, what in written:
@@ -527,11 +524,7 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
         click.echo(f"{what:>8}  {path} ({detail})")
     for line in result.skipped:
         click.echo(f"Not exported: {line}", err=True)
-    # `export` then `plan` shows no changes: checked here, on the files as written (a
-    # left-out object of a pruned kind would be deleted: that is said below, not a bug).
-    check = make_plan(_load(out_dir), live)
-    doomed = [c for c in check.changes if (c.kind, c.id) in result.skipped_ids]
-    check.changes = [c for c in check.changes if (c.kind, c.id) not in result.skipped_ids]
+    check, doomed = check_export(_load(out_dir), live, result.skipped_ids)
     if check.has_changes:
         click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
                    "report it with this output):", err=True)
@@ -556,15 +549,9 @@ def _routing(directory: str, live: bool, url: str | None, concurrency: int | Non
 
     if not live:
         return routing_from_manifests(_load(directory))
-    from reconciler.engine.live import read_live
+    from reconciler.engine.session import read_live, run
 
-    client = _client(url, concurrency)
-
-    async def go() -> Any:
-        async with client:
-            return await read_live(client)
-
-    return routing_from_live(_run(go()))
+    return routing_from_live(run(_client(url, concurrency), read_live))
 
 
 def flow_source_options(func: Callable) -> Callable:
@@ -643,7 +630,7 @@ def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int
 
     findings = lint_routing(_routing(directory, live, url, concurrency))
     if fmt == "json":
-        click.echo(json.dumps({"format_version": 1, "findings": [f.to_json() for f in findings]},
+        click.echo(json.dumps({"format_version": FORMAT_VERSION, "findings": [f.to_json() for f in findings]},
                               ensure_ascii=False, indent=2))
     else:
         click.echo(render_lint_text(findings), nl=False)

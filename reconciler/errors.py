@@ -90,3 +90,8 @@ class PlanError(ReconcilerError):
         self.problems = problems
         self.headline = headline  # what the problems amount to, said once above them
         super().__init__("\n".join(([headline] if headline else []) + problems))
+
+
+class UnsafePlanError(PlanError):
+    """The plan refuses to be applied (`Plan.raise_if_unsafe`): changes apply cannot make,
+    or more deletes than the policy allows without --force. `problems`: each reason."""

@@ -91,7 +91,6 @@ class TokenManager:
         self._token: str | None = None
         self._expires_at = 0.0
         self._failed: ReconcilerError | None = None  # a renewal that failed: not tried again
-        self.renewals = 0  # how many times a token was obtained from the API key
         if token:
             self._set(token)
 
@@ -163,7 +162,6 @@ class TokenManager:
         if problem:
             raise AuthError(f"the access_token the API issued {problem}, so it cannot be sent back",
                             method="GET", endpoint=AUTH_PATH)
-        self.renewals += 1
         self._set(token, just_issued=True)
 
     def __repr__(self) -> str:

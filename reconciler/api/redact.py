@@ -81,10 +81,6 @@ class Redactor:
         # Longest first, so a secret that contains another is masked whole.
         self._secrets = sorted(forms, key=len, reverse=True)
 
-    def with_(self, more: Iterable[str | None]) -> Redactor:
-        """A redactor that also masks `more`."""
-        return Redactor([*self._given, *more])
-
     def json(self, value: Any) -> Any:
         """A decoded JSON value with every string redacted, and every value under a
         secret-looking key masked whole: done before dumping, since the dump escapes a

@@ -16,13 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler import FORMAT_VERSION
 from reconciler.engine.ledger import Ledger
-from reconciler.engine.live import read_live
-from reconciler.engine.plan import Change, Plan
-from reconciler.engine.planner import ManifestsLike, make_plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.kinds import KINDS
 
-FORMAT_VERSION = 1
 FIX_COMMAND = "reconciler apply"
 
 # What a drifted object's state is, from a plan change's action.
@@ -30,12 +28,13 @@ MISSING = "missing"  # in the manifests, not in the tenant
 DIFFERS = "differs"  # in both, some field differs
 EXTRA = "extra"  # in the tenant, not in the manifests, in a kind the manifests own (prune)
 STATES = (DIFFERS, MISSING, EXTRA)
-_STATE_OF_ACTION = {"create": MISSING, "update": DIFFERS, "rename": DIFFERS, "replace": DIFFERS, "delete": EXTRA}
+_STATE_OF_ACTION = {Action.CREATE: MISSING, Action.UPDATE: DIFFERS, Action.RENAME: DIFFERS, Action.REPLACE: DIFFERS,
+                    Action.DELETE: EXTRA}
 
 # Whether a write-only field's manifest value matches what the last apply sent.
 FP_MATCHES = "matches"  # the fingerprint kept in the tenant matches: in sync as far as anyone can tell
 FP_DIFFERS = "differs"  # the manifest changed since the last apply: apply sends it again
-FP_MISSING = "missing"  # no fingerprint (never applied by the reconciler, or the ledger was deleted)
+FP_MISSING = "missing"  # no fingerprint (never applied by the reconciler, or the state note was deleted)
 
 
 @dataclass
@@ -156,7 +155,7 @@ def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
     )
     in_sync = sum(plan.unchanged.values())
     for change in plan.changes:
-        if change.action == "update" and not change.fields:
+        if change.action == Action.UPDATE and not change.fields:
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
             continue
@@ -197,10 +196,10 @@ def _item(change: Change) -> DriftItem:
     elif state == EXTRA:
         note = change.reason
         action = f"delete the {kind.label}"
-    elif change.action == "replace":
+    elif change.action == Action.REPLACE:
         note = change.reason
         action = f"replace the {kind.label} (create a new one, repoint its users, delete the old one)"
-    elif change.action == "rename":
+    elif change.action == Action.RENAME:
         note = None
         action = f"rename the {kind.label} and update it" if fields else f"rename the {kind.label}"
     else:
@@ -212,14 +211,7 @@ def _item(change: Change) -> DriftItem:
     )
 
 
-async def drift_of_tenant(client: Any, manifests: ManifestsLike) -> tuple[DriftReport, Plan]:
-    """Read every list once, plan (pure), and read the plan as drift."""
-    live = await read_live(client)
-    plan = make_plan(manifests, live)
-    return drift_report(plan, live.ledger), plan
-
-
 __all__ = [
-    "DIFFERS", "EXTRA", "FIX_COMMAND", "FORMAT_VERSION", "FP_DIFFERS", "FP_MATCHES", "FP_MISSING", "MISSING",
-    "DriftField", "DriftItem", "DriftReport", "UnverifiedField", "drift_of_tenant", "drift_report",
+    "DIFFERS", "EXTRA", "FIX_COMMAND", "FP_DIFFERS", "FP_MATCHES", "FP_MISSING", "MISSING",
+    "DriftField", "DriftItem", "DriftReport", "UnverifiedField", "drift_report",
 ]

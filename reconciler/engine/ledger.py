@@ -1,4 +1,4 @@
-"""The ledger: what the reconciler must remember that the API never returns.
+"""The state note (class `Ledger`): what the reconciler must remember that the API never returns.
 
 Some fields are write-only (a group's queue settings, an extension's enabled flag and
 timeout, a SIP password, an mp3's bytes). To keep "apply, then plan shows no changes"

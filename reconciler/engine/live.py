@@ -10,20 +10,6 @@ from reconciler.engine.ledger import Ledger, is_ledger, ledger_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
 
-# What every live item of a kind must carry, whatever else it holds: the fields the kind's
-# `live_identity` and `live_id` read (reconciler/kinds/*.py). (identity field, whether a
-# whole number is accepted for it, id field or None when the identity is the id.) Names
-# are NFC-compared text; hotline numbers and SIP users are ids that may come as numbers.
-ITEM_SHAPES: dict[str, tuple[str, bool, str | None]] = {
-    "greetings": ("greeting_name", False, "_id"),
-    "groups": ("group_name", False, "_id"),
-    "ivr_menus": ("script_name", False, "_id"),
-    "call_scripts": ("script_name", False, "_id"),
-    "hotlines": ("number", True, None),
-    "extensions": ("sip_user", True, None),
-}
-
-
 @dataclass
 class LiveState:
     """Raw items per kind as the API returned them, plus the ledger."""
@@ -33,14 +19,20 @@ class LiveState:
 
     @classmethod
     def from_raw(cls, items: dict[str, list[dict]]) -> "LiveState":
-        """Split the ledger's call script off the rest."""
-        scripts = items.get("call_scripts", [])
-        ledger = Ledger.from_items(scripts)
+        """Split the state note (kept as an object of the kind that `holds_state_note`) off
+        the rest."""
         cleaned = {k: list(v) for k, v in items.items()}
-        cleaned["call_scripts"] = [i for i in scripts if not is_ledger(i)]
         for key in KINDS:
             cleaned.setdefault(key, [])
+        holder = state_note_kind()
+        ledger = Ledger.from_items(cleaned[holder])
+        cleaned[holder] = [i for i in cleaned[holder] if not is_ledger(i)]
         return cls(items=cleaned, ledger=ledger)
+
+
+def state_note_kind() -> str:
+    """The key of the kind the state note is stored as."""
+    return next(k for k, kind in KINDS.items() if kind.holds_state_note)
 
 
 def _is_int(value: Any) -> bool:
@@ -66,14 +58,14 @@ def check_items(key: str, items: list[Any]) -> None:
     """ApiError, naming the list endpoint and the item, unless every item of kind `key`
     has the shape the kind relies on: an object whose identity (and id) fields are there,
     with the right types. Anything deeper is the kind's to judge when it normalizes."""
-    shape = ITEM_SHAPES.get(key)
     kind = KINDS[key]
+    shape = (kind.identity_field, kind.identity_may_be_number, kind.id_field)
     for position, item in enumerate(items, 1):
         problem = _shape_problem(item, shape)
         if problem is None:
             continue
         which = f"item {position}"
-        if isinstance(item, dict) and shape is not None:
+        if isinstance(item, dict):
             label = _label(item.get(shape[2] or shape[0])) or _label(item.get(shape[0]))
             if label:
                 which += f" ({label})"
@@ -81,11 +73,12 @@ def check_items(key: str, items: list[Any]) -> None:
                        method="GET", endpoint=kind.list_path)
 
 
-def _shape_problem(item: Any, shape: tuple[str, bool, str | None] | None) -> str | None:
+def _shape_problem(item: Any, shape: tuple[str, bool, str | None]) -> str | None:
+    """What is wrong with a live item, given (identity field, whether a whole number is
+    accepted for it, id field or None when the identity is the id); None when fine. Names
+    are NFC-compared text; hotline numbers and SIP users are ids that may come as numbers."""
     if not isinstance(item, dict):
         return "is not an object"
-    if shape is None:
-        return None
     name_field, number_ok, id_field = shape
     fields = [(name_field, number_ok, id_field is not None)]
     if id_field is not None:
@@ -103,14 +96,9 @@ def _shape_problem(item: Any, shape: tuple[str, bool, str | None] | None) -> str
     return None
 
 
-async def read_live(client: Any, kinds: list[str] | None = None) -> LiveState:
-    """Every page of every kind's list, concurrently (the client bounds requests in flight).
-    Extensions are always read: groups name their members by agent id."""
-    wanted = list(kinds or KINDS)
-    if "extensions" not in wanted:
-        wanted.append("extensions")
-    if "call_scripts" not in wanted:
-        wanted.append("call_scripts")  # the ledger lives there
+async def read_live(client: Any) -> LiveState:
+    """Every page of every kind's list, concurrently (the client bounds requests in flight)."""
+    wanted = list(KINDS)
     results = await gather_or_cancel(
         [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted]
     )

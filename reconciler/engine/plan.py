@@ -6,10 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
-FORMAT_VERSION = 1
-ACTIONS = ("create", "rename", "update", "replace", "delete")
+from reconciler import FORMAT_VERSION
+from reconciler.errors import UnsafePlanError
+
+
+
+class Action(StrEnum):
+    """What a change does to one object, in the order a plan lists them. A StrEnum: its
+    JSON and text are the plain words ("create"), as they always were."""
+
+    CREATE = "create"
+    RENAME = "rename"  # renamed in place, maybe updated too
+    UPDATE = "update"
+    REPLACE = "replace"  # the API cannot update it: a new one, referrers repointed, the old deleted
+    DELETE = "delete"
+
+
+ACTIONS = tuple(Action)
 NOT_RETURNED = "(not returned by the API)"
 
 
@@ -25,7 +41,7 @@ class FieldChange:
 
 @dataclass
 class Change:
-    action: str  # one of ACTIONS
+    action: Action
     kind: str
     name: str  # identity in the manifests (name, number or sip_user)
     id: str | None = None  # live id (None for a create)
@@ -36,12 +52,15 @@ class Change:
     live_version: str | None = None  # digest of the live item the plan saw
     live_references: list[list[str]] = field(default_factory=list)  # (kind, name) the live object points to
 
+    def __post_init__(self) -> None:
+        self.action = Action(self.action)  # a plan file (or a caller) gives the word
+
     @property
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "action": str(self.action)}
 
     @classmethod
     def from_json(cls, data: dict) -> "Change":
@@ -70,14 +89,23 @@ class Plan:
     seen: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        out = {a: 0 for a in ACTIONS}
+        out = {str(a): 0 for a in ACTIONS}  # plain words: the JSON's keys
         for c in self.changes:
-            out[c.action] += 1
+            out[str(c.action)] += 1
         return out
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    def raise_if_unsafe(self, force: bool = False) -> None:
+        """Refuse to be applied (as octoDNS's Plan does), so no caller can apply an unsafe
+        plan by forgetting a check: UnsafePlanError when a change cannot be made at all
+        (`blocked`, even forced), or passes the delete threshold (`unsafe`) unless `force`."""
+        if self.blocked:
+            raise UnsafePlanError(list(self.blocked))
+        if self.unsafe and not force:
+            raise UnsafePlanError(list(self.unsafe))
 
     def to_json(self) -> dict:
         """The stable JSON form (`format_version` 1)."""

@@ -11,8 +11,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from reconciler.engine.plan import FORMAT_VERSION, Plan
+from reconciler import FORMAT_VERSION
+from reconciler.engine.plan import Plan
 from reconciler.errors import PlanError, ReconcilerError
+from reconciler.kinds import KINDS
 
 FILE_KIND = "reconciler-plan"
 
@@ -57,13 +59,12 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
     if data.get("url") != url:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
     for change in plan.changes:
-        mp3 = (change.data or {}).get("_path")
-        if mp3:
+        for mp3, sha256 in KINDS[change.kind].uploads(change.data or {}) if change.kind in KINDS else []:
             try:
                 digest = hashlib.sha256(Path(mp3).read_bytes()).hexdigest()
             except OSError:
                 raise PlanError([f"{path}: {change.address} uploads {mp3}, which is missing"]) from None
-            if digest != change.data.get("file_sha256"):
+            if digest != sha256:
                 raise PlanError([f"{path}: {mp3} changed since the plan was made; make a new plan"])
     return plan
 

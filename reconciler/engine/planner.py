@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
 from reconciler.engine.live import LiveState
-from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Change, FieldChange, Plan, live_version
+from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
@@ -40,22 +40,16 @@ class _LiveIndex:
     """Names of live objects by id, as references read in manifest terms."""
 
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> name
-    ids: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> name -> id
-    agents: dict[str, str] = field(default_factory=dict)  # agent_id -> sip_user
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> alias (agent_id) -> name
 
     def name_of(self, kind_key: str, object_id: str) -> str:
         return self.names.get(kind_key, {}).get(object_id) or f"(unknown id {object_id})"
 
-    def sip_user_of_agent(self, agent_id: str) -> str:
-        return self.agents.get(agent_id) or f"(unknown agent {agent_id})"
-
-    def extension_of(self, step_id: str) -> str | None:
-        if step_id in self.agents:
-            return self.agents[step_id]
-        return step_id if self.knows("extensions", step_id) else None
+    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
+        return self.aliases.get(kind_key, {}).get(alias or "")
 
     def knows(self, kind_key: str, object_id: str) -> bool:
-        return object_id in self.names.get(kind_key, {})  # extensions' ids are their sip_users
+        return object_id in self.names.get(kind_key, {})  # where the identity is the id, the id is the name
 
 
 def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
@@ -124,8 +118,8 @@ class _Planner:
                             candidates = self.by_name[k][old]
                             self.renamed_from[(k, key)] = old
                             break
-                if len(candidates) > 1 and k == "greetings":
-                    candidates = self._pick_greeting(key, candidates)
+                if len(candidates) > 1 and kind.picks_duplicates_by_content:
+                    candidates = self._pick_by_content(kind, key, candidates)
                 if len(candidates) > 1:
                     ids = ", ".join(kind.live_id(c) for c in candidates)
                     self.errors.append(
@@ -136,39 +130,38 @@ class _Planner:
                 elif candidates:
                     self.match[k][key] = candidates[0]
 
-    def _pick_greeting(self, key: str, candidates: list[dict]) -> list[dict]:
-        """Greetings are immutable, so their content is part of what they are: of several
-        live greetings with one name (left by an interrupted replace), the one with the
-        wanted content is the match and the others are cleaned up."""
-        kind = KINDS["greetings"]
-        want = self.want["greetings"][key]
-        same = [c for c in candidates if self._greeting_equal(kind, want, c)]
+    def _pick_by_content(self, kind: Kind, key: str, candidates: list[dict]) -> list[dict]:
+        """An immutable kind's content is part of what it is: of several live objects with
+        one name (left by an interrupted replace), the one with the wanted content is the
+        match and the others are cleaned up."""
+        want = self.want[kind.key][key]
+        same = [c for c in candidates if self._same_content(kind, want, c)]
         if len(same) == 1:
-            self.stale["greetings"] += [c for c in candidates if c is not same[0]]
+            self.stale[kind.key] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
 
-    def _greeting_equal(self, kind: Kind, want: dict, item: dict) -> bool:
+    def _same_content(self, kind: Kind, want: dict, item: dict) -> bool:
         live = kind.from_live(item, _LiveIndex())
         for f, value in want.items():
-            if f in kind.local_only or f.startswith("_") or f == "name":
+            if f in kind.local_only or f.startswith("_") or f == kind.identity:
                 continue
             if unset_env(value):
                 return False  # cannot tell without the secret: no candidate is picked
             same = kind.compare(f, value, live)
             if same is None:
-                digest = self.live.ledger.fingerprint("greetings", kind.live_id(item), f, value, f in kind.secret)
-                same = digest is not None and self.live.ledger.get("greetings", kind.live_id(item), f) == digest
+                digest = self.live.ledger.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
+                same = digest is not None and self.live.ledger.get(kind.key, kind.live_id(item), f) == digest
             if not same:
                 return False
         return True
 
     def _build_index(self) -> _LiveIndex:
         index = _LiveIndex()
-        for item in self.live.items.get("extensions", []):
-            if item.get("agent_id"):
-                index.agents[item["agent_id"]] = str(item.get("sip_user"))
         for k, kind in KINDS.items():
+            if kind.alias_field:
+                index.aliases[k] = {str(i[kind.alias_field]): kind.live_identity(i)
+                                    for i in self.live.items.get(k, []) if i.get(kind.alias_field)}
             matched = {kind.live_id(raw): key for key, raw in self.match[k].items()}
             names: dict[str, str] = {}
             for item in self.live.items.get(k, []):
@@ -181,7 +174,6 @@ class _Planner:
                 else:
                     names[object_id] = name
             index.names[k] = names
-            index.ids[k] = {v: i for i, v in names.items()}
         return index
 
     def _check_references(self) -> None:
@@ -203,7 +195,7 @@ class _Planner:
                     f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is not in the "
                     f"manifests and would be pruned ({ref_kind} is in policy.prune): declare it in the manifests"
                 )
-            elif ref_kind != "extensions":
+            elif KINDS[ref_kind].creatable:  # one never created is always a live object: no news
                 address = f"{ref_kind}/{ref_name}"
                 if address not in self.plan.external:
                     self.plan.external.append(address)
@@ -214,7 +206,7 @@ class _Planner:
                 f"{label}s have that name (ids {ids}); declare it in the manifests or make the name unique"
             )
         else:
-            hint = " (extensions are never created: it must exist in the tenant)" if ref_kind == "extensions" else ""
+            hint = "" if KINDS[ref_kind].creatable else f" ({label}s are never created: it must exist in the tenant)"
             close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + list(self.by_name[ref_kind]), 1)
             if close:
                 hint += f"; did you mean '{close[0]}'?"
@@ -230,11 +222,9 @@ class _Planner:
             want = self.want[k][key]
             raw = self.match[k].get(key)
             if raw is None:
-                if k == "greetings" and "recording" in want:
-                    self.plan.blocked.append(
-                        f"{obj.location}: greeting '{key}' is not in the tenant, and a `recording` greeting "
-                        "cannot be uploaded from its name: give it `text` or `file`"
-                    )
+                blocked = kind.blocked(want, exists=False)
+                if blocked:
+                    self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
                 if not kind.creatable:
                     same = kind.same_identity(key, set(self.by_name[k]))
                     hint = f"; the tenant has it as '{same}': write it so" if same else ""
@@ -243,7 +233,7 @@ class _Planner:
                         f"{kind.label}s are never created by the reconciler{hint}"
                     )
                     continue
-                self.plan.changes.append(Change("create", k, key, data=want))
+                self.plan.changes.append(Change(Action.CREATE, k, key, data=want))
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
@@ -263,17 +253,15 @@ class _Planner:
             if not fields:
                 unchanged += 1
                 continue
-            if not kind.updatable and "recording" in want:
+            blocked = None if kind.updatable else kind.blocked(want, exists=True)
+            if blocked:
                 # Shown (drift reports it), but apply refuses it: there is nothing to upload.
-                self.plan.blocked.append(
-                    f"{obj.location}: {kind.label} '{key}' differs from the tenant's, but a `recording` greeting "
-                    "cannot be made again from its name: give it `text` or `file`"
-                )
+                self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
             if not kind.updatable:
-                action = "replace"
+                action = Action.REPLACE
                 reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
             else:
-                action, reason = ("rename", None) if old_name is not None else ("update", None)
+                action, reason = (Action.RENAME, None) if old_name is not None else (Action.UPDATE, None)
             self.plan.changes.append(
                 Change(
                     action, k, key, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
@@ -344,12 +332,12 @@ class _Planner:
             refs = [list(r) for r in kind.references(live)]
             if id(item) in stale:
                 self.plan.changes.append(
-                    Change("delete", k, name, id=object_id, reason="left over from an interrupted replace",
+                    Change(Action.DELETE, k, name, id=object_id, reason="left over from an interrupted replace",
                            data=live, live_version=live_version(item), live_references=refs)
                 )
             elif k in self.policy.prune and kind.deletable:
                 self.plan.changes.append(
-                    Change("delete", k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
+                    Change(Action.DELETE, k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
                            data=live, live_version=live_version(item), live_references=refs)
                 )
             elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
@@ -362,8 +350,8 @@ class _Planner:
         kept = []
         for change in self.plan.changes:
             names = {change.name, change.rename_from, _plain_name(change.name)}
-            if self.protect & names and change.action != "create":
-                if change.action == "delete":
+            if self.protect & names and change.action != Action.CREATE:
+                if change.action == Action.DELETE:
                     what = "not in the manifests, protected: not deleted"
                 else:
                     fields = ", ".join(f.field for f in change.fields) or "its references"
@@ -382,7 +370,7 @@ class _Planner:
         repointed (a replaced greeting keeps its name but not its id); any other is an error."""
         going: dict[tuple[str, str], Change] = {}
         for change in self.plan.changes:
-            if change.action in ("delete", "replace"):
+            if change.action in (Action.DELETE, Action.REPLACE):
                 going[(change.kind, change.name)] = change
         if not going:
             return
@@ -398,13 +386,13 @@ class _Planner:
                         continue
                     mine = by_id.get((k, object_id))
                     referrer = f"{kind.label} '{self.index.name_of(k, object_id)}'"
-                    if mine is not None and mine.action == "delete":
+                    if mine is not None and mine.action == Action.DELETE:
                         continue
                     key = next((key for key, raw in self.match[k].items() if raw is item), None)
-                    if gone.action == "replace" and key is not None and key not in self.protect:
+                    if gone.action == Action.REPLACE and key is not None and key not in self.protect:
                         if mine is None:
                             mine = Change(
-                                "update", k, key, id=object_id, data=self.want[k][key],
+                                Action.UPDATE, k, key, id=object_id, data=self.want[k][key],
                                 reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
                                 live_version=live_version(item), live_references=[list(r) for r in refs],
                             )
@@ -412,13 +400,13 @@ class _Planner:
                             by_id[(k, object_id)] = mine
                             self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
-                    if gone.action == "delete" and mine is not None and key is not None:
+                    if gone.action == Action.DELETE and mine is not None and key is not None:
                         # What the referrer will point at after the plan: the manifest's
                         # values over the live ones it leaves alone.
                         after = {**self.live_data[k][object_id], **self.want[k][key]}
                         if target not in set(kind.references(after)):
                             continue
-                    what = "replace" if gone.action == "replace" else "delete"
+                    what = "replace" if gone.action == Action.REPLACE else "delete"
                     self.errors.append(
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
                         f"is not managed here (declare it in the manifests, or change it in the console first)"
@@ -429,7 +417,7 @@ class _Planner:
         restricted lists the tenant does not show) may be what frees an object the plan
         deletes: the delete waits for that change (apply orders by live_references)."""
         for change in self.plan.changes:
-            if change.action not in ("update", "rename") or not change.id:
+            if change.action not in (Action.UPDATE, Action.RENAME) or not change.id:
                 continue
             kinds = KINDS[change.kind].unknown_references(self.live_data[change.kind].get(change.id, {}))
             for target_kind, target_name in going:
@@ -438,7 +426,7 @@ class _Planner:
 
     def _check_threshold(self) -> None:
         for k in KINDS:
-            deletes = sum(1 for c in self.plan.changes if c.kind == k and c.action == "delete")
+            deletes = sum(1 for c in self.plan.changes if c.kind == k and c.action == Action.DELETE)
             total = len(self.live.items.get(k, []))
             if not deletes or total < self.policy.threshold_min_objects:
                 continue
@@ -461,6 +449,10 @@ def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
         ) from None
 
 
+# A reference is never the object's own identity field.
+IDENTITIES = frozenset(kind.identity for kind in KINDS.values())
+
+
 def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
@@ -480,7 +472,7 @@ def _path_of(data: Any, ref_kind: str, ref_name: str, prefix: str = "") -> str |
         return None
     for k, v in items:
         if v == ref_name and isinstance(v, str) and prefix.count(".") < 2:
-            if k not in ("name", "number", "sip_user"):
+            if k not in IDENTITIES:
                 return f"{prefix}{k}"
         found = _path_of(v, ref_kind, ref_name, f"{prefix}{k}.")
         if found:

@@ -11,13 +11,18 @@ from typing import Any, Callable
 COLOURS = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}
 
 
-def result_line(result: Any) -> str:
-    """`[3/22]     done  create groups/CSKH: reason`: one operation, for a log."""
+def result_line(result: Any, renamed: dict[str, str] | None = None) -> str:
+    """`[ 3/22]     done  create groups/CSKH: reason`: one operation, for a log. A rename
+    (`renamed`: address -> old name) is logged as one (`rename groups/Bán hàng: renamed
+    from 'Kinh doanh'`), not as the update the API makes of it."""
+    step, message = result.step, result.message
+    if step == "update" and result.address in (renamed or {}):
+        step, message = "rename", message or f"renamed from '{renamed[result.address]}'"  # type: ignore[index]
     # Positions padded to the total's width, so the columns line up past [9/10].
-    line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {result.step} " \
+    line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {step} " \
            f"{result.address}"
-    if result.message:
-        line += f": {result.message}"
+    if message:
+        line += f": {message}"
     return line
 
 
@@ -36,8 +41,10 @@ class Progress:
     every `interval` seconds (and at the last operation) instead of a line each."""
 
     def __init__(self, *, terminal: bool, style: Callable[..., str] = lambda text, **_: text,
-                 width: int = 30, interval: float = 0.1, clock: Callable[[], float] = time.monotonic):
+                 width: int = 30, interval: float = 0.1, clock: Callable[[], float] = time.monotonic,
+                 renamed: dict[str, str] | None = None):
         self.terminal = terminal
+        self.renamed = renamed or {}
         self.style = style
         self.width = width
         self.interval = interval
@@ -50,7 +57,7 @@ class Progress:
     def feed(self, result: Any) -> str:
         """The text to write for `result` ('' when nothing is due)."""
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
-        line = self.style(result_line(result), fg=COLOURS.get(result.status))
+        line = self.style(result_line(result, self.renamed), fg=COLOURS.get(result.status))
         if not self.terminal:
             return line + "\n"
         out = ""

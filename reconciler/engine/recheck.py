@@ -86,8 +86,8 @@ class Recheck:
 
     async def before_create(self, kind: Kind, name: str) -> None:
         """A name that appeared since the apply began is not created a second time."""
-        if kind.key == "greetings":
-            return  # greetings are replaced by name: a second live one is expected
+        if kind.picks_duplicates_by_content:
+            return  # replaced by name (greetings): a second live one is expected
         if await self.named(kind, name):
             raise Conflict(f"{kind.subject(name)} appeared in the tenant while this apply ran; "
                            f"not created twice ({LATE_HINT})")
@@ -95,7 +95,7 @@ class Recheck:
     async def after_create(self, kind: Kind, name: str, new_id: str) -> None:
         """If another object of that name landed while ours was created, ours goes again
         (nothing points at it yet), so the tenant never keeps two."""
-        if kind.key == "greetings":
+        if kind.picks_duplicates_by_content:
             return
         others = [i for i in await self.named(kind, name) if kind.live_id(i) != new_id]
         if not others:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from reconciler.engine.plan import NOT_RETURNED, Change, Plan
+from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf, flow_text, leaves
+from reconciler.engine.plan import NOT_RETURNED, Action, Change, Plan
 from reconciler.kinds import KINDS
 
-SYMBOLS = {"create": "+", "update": "~", "rename": "~", "replace": "-/+", "delete": "-"}
-COLOURS = {"create": "green", "update": "yellow", "rename": "yellow", "replace": "magenta", "delete": "red"}
+SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.RENAME: "~", Action.REPLACE: "-/+", Action.DELETE: "-"}
+COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RENAME: "yellow", Action.REPLACE: "magenta",
+           Action.DELETE: "red"}
 MASK = "(sensitive)"
 
 Style = Callable[..., str]
@@ -32,9 +34,58 @@ def value_text(value: Any) -> str:
 
 
 def masked(kind: str, field: str, value: Any) -> Any:
+    """The value, or MASK when the field is secret."""
     if field in KINDS[kind].secret and value not in (None, NOT_RETURNED):
         return MASK
     return value
+
+
+def field_leaves(kind: str, field: str, old: Any, new: Any) -> list[Leaf]:
+    """What changed in one field, secrets masked: the leaves that differ when the value is
+    nested or a text of a few words, else the field whole (one CHANGED leaf). Shared by the
+    plan's and the drift's renderers."""
+    old, new = masked(kind, field, old), masked(kind, field, new)
+    return _leaves(field, old, new) or [Leaf(CHANGED, field, old, new)]
+
+
+def _leaves(field: str, old: Any, new: Any) -> list[Leaf] | None:
+    # A value the API never returns has no leaves to compare with.
+    return None if NOT_RETURNED in (old, new) else leaves(field, old, new)
+
+
+def leaf_value(value: Any) -> str:
+    """A leaf's value: a nested one in YAML's flow style ({group: Kinh doanh}), a scalar as
+    every other value."""
+    return flow_text(value) if isinstance(value, (dict, list)) else value_text(value)
+
+
+def leaf_line(leaf: Leaf, old_word: str = "", new_word: str = "") -> str:
+    """One line of a text plan (`keys."2": {group: A} -> {group: B}`, `+ keys."3": ...`)
+    or, with the words "live" and "manifest", of a drift report."""
+    old = f"{old_word} {leaf_value(leaf.old)}".strip()
+    new = f"{new_word} {leaf_value(leaf.new)}".strip()
+    if leaf.change == ADDED:
+        return f"+ {leaf.path}: {new}"
+    if leaf.change == REMOVED:
+        return f"- {leaf.path}: {old}"
+    if leaf.words is not None:
+        return f"{leaf.path}: {leaf.words}"
+    return f"{leaf.path}: {old}, {new}" if old_word else f"{leaf.path}: {old} -> {new}"
+
+
+def leaf_row(leaf: Leaf) -> tuple[str, str, str]:
+    """A leaf as a Markdown table row: (path, live, manifest)."""
+    label = leaf.path if leaf.change == CHANGED else f"{leaf.sign} {leaf.path}"
+    old = "" if leaf.change == ADDED else leaf_value(leaf.old)
+    new = "" if leaf.change == REMOVED else leaf.words or leaf_value(leaf.new)
+    return label, old, new
+
+
+def leaves_json(kind: str, field: str, old: Any, new: Any) -> list[dict] | None:
+    """The leaves of a nested or text change for the JSON output (None for a field shown
+    whole, so the field's entry keeps its former shape)."""
+    found = _leaves(field, masked(kind, field, old), masked(kind, field, new))
+    return [leaf.to_json() for leaf in found] if found else None
 
 
 def summary_line(plan: Plan) -> str:
@@ -47,8 +98,7 @@ def summary_line(plan: Plan) -> str:
         if held:
             return f"No changes ({unchanged} objects unchanged{protected})."
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
-    parts = [f"{c['create']} to create", f"{c['update']} to update", f"{c['replace']} to replace",
-             f"{c['rename']} to rename", f"{c['delete']} to delete"]
+    parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
     return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
 
 
@@ -61,7 +111,7 @@ def _title(change: Change) -> str:
 
 def _change_lines(change: Change) -> list[str]:
     lines: list[str] = []
-    if change.action == "create" and change.data:
+    if change.action == Action.CREATE and change.data:
         for f, v in change.data.items():
             if f.startswith("_") or f == KINDS[change.kind].identity:
                 continue
@@ -69,9 +119,7 @@ def _change_lines(change: Change) -> list[str]:
     for fc in change.fields:
         if fc.field == KINDS[change.kind].identity:
             continue
-        old = masked(change.kind, fc.field, fc.old)
-        new = masked(change.kind, fc.field, fc.new)
-        lines.append(f"{fc.field}: {value_text(old)} -> {value_text(new)}")
+        lines += [leaf_line(leaf) for leaf in field_leaves(change.kind, fc.field, fc.old, fc.new)]
     if change.reason:
         lines.append(f"({change.reason})")
     return lines
@@ -133,8 +181,11 @@ def render_json(plan: Plan) -> str:
     for change in data["changes"]:
         kind = change["kind"]
         for fc in change["fields"]:
+            found = leaves_json(kind, fc["field"], fc["old"], fc["new"])
             fc["old"] = masked(kind, fc["field"], fc["old"])
             fc["new"] = masked(kind, fc["field"], fc["new"])
+            if found:
+                fc["leaves"] = found
         if change.get("data"):
             change["data"] = {f: masked(kind, f, v) for f, v in change["data"].items() if not f.startswith("_")}
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -164,21 +215,14 @@ def render_markdown(plan: Plan, command_hint: str = "reconciler apply", flows: A
         for c in changes:
             counts[c.action] = counts.get(c.action, 0) + 1
         what = ", ".join(f"{n} {a}" for a, n in counts.items())
-        out += [f"<details><summary><b>{kind}</b>: {what}</summary>", ""]
-        out += ["| | object | field | live | manifest |", "|---|---|---|---|---|"]
+        objects = []
         for c in changes:
-            rows = [(fc.field, value_text(masked(kind, fc.field, fc.old)), value_text(masked(kind, fc.field, fc.new)))
-                    for fc in c.fields]
-            if c.action == "create":
+            rows = [leaf_row(leaf) for fc in c.fields for leaf in field_leaves(kind, fc.field, fc.old, fc.new)]
+            if c.action == Action.CREATE:
                 rows = [(f, "", value_text(masked(kind, f, v))) for f, v in (c.data or {}).items()
                         if not f.startswith("_") and f != KINDS[kind].identity]
-            if not rows:
-                rows = [("", "", c.reason or "")]
-            for i, (f, old, new) in enumerate(rows):
-                head = f"`{SYMBOLS[c.action]}` {c.action}" if i == 0 else ""
-                name = _md(_title(c)) if i == 0 else ""
-                out.append(f"| {head} | {name} | {_md(f)} | {_md(old)} | {_md(new)} |")
-        out += ["", "</details>", ""]
+            objects.append((f"`{SYMBOLS[c.action]}` {c.action}", _title(c), rows or [("", "", c.reason or "")]))
+        out += markdown_kind_section(kind, what, objects)
     if flows is not None:
         out += _flows_markdown(flows)
     notes = [line for line in _notes_text(plan) if line]  # no blank line inside the block
@@ -187,6 +231,19 @@ def render_markdown(plan: Plan, command_hint: str = "reconciler apply", flows: A
     if plan.changes:
         out.append(f"Apply with `{command_hint}`.")
     return "\n".join(out).rstrip() + "\n"
+
+
+def markdown_kind_section(kind: str, what: str, objects: list[tuple[str, str, list[tuple[str, str, str]]]]) -> list[str]:
+    """A kind's collapsible section of a Markdown plan or drift report: one table, a row
+    per changed field (or leaf) of each object. `objects`: (head, name, rows), each row
+    (field, live, manifest). Shared by the plan's and the drift's renderers."""
+    out = [f"<details><summary><b>{kind}</b>: {what}</summary>", ""]
+    out += ["| | object | field | live | manifest |", "|---|---|---|---|---|"]
+    for head, name, rows in objects:
+        for i, (f, old, new) in enumerate(rows):
+            first = (head, _md(name)) if i == 0 else ("", "")
+            out.append(f"| {first[0]} | {first[1]} | {_md(f)} | {_md(old)} | {_md(new)} |")
+    return out + ["", "</details>", ""]
 
 
 def _flows_markdown(flows: Any) -> list[str]:

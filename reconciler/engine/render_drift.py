@@ -17,7 +17,18 @@ from reconciler.engine.drift import (
     DriftItem,
     DriftReport,
 )
-from reconciler.engine.render import Style, _md, _plain, masked, value_text
+from reconciler.engine.render import (
+    Style,
+    _md,
+    _plain,
+    field_leaves,
+    leaf_line,
+    leaf_row,
+    leaves_json,
+    markdown_kind_section,
+    masked,
+    value_text,
+)
 from reconciler.kinds import KINDS
 
 # The other way out of drift: the manifests take the tenant's values (see engine/adopt.py).
@@ -63,20 +74,19 @@ def _fingerprint_of(report: DriftReport, item: DriftItem, field: str) -> str | N
     return None
 
 
-def _field_line(report: DriftReport, item: DriftItem, fc: Any) -> str:
-    live = value_text(masked(item.kind, fc.field, fc.live))
-    manifest = value_text(masked(item.kind, fc.field, fc.manifest))
+def _field_lines(report: DriftReport, item: DriftItem, fc: Any) -> list[str]:
     if not fc.verifiable:
+        manifest = value_text(masked(item.kind, fc.field, fc.manifest))
         status = FINGERPRINT_TEXT.get(_fingerprint_of(report, item, fc.field) or FP_DIFFERS, "")
-        return f"{fc.field}: live not returned by the API ({status}); manifest {manifest}"
-    return f"{fc.field}: live {live}, manifest {manifest}"
+        return [f"{fc.field}: live not returned by the API ({status}); manifest {manifest}"]
+    return [leaf_line(leaf, "live", "manifest") for leaf in field_leaves(item.kind, fc.field, fc.live, fc.manifest)]
 
 
 def _item_lines(report: DriftReport, item: DriftItem) -> list[str]:
     lines = []
     if item.renamed_from:
         lines.append(f"name: live {value_text(item.renamed_from)}, manifest {value_text(item.name)}")
-    lines += [_field_line(report, item, fc) for fc in item.fields]
+    lines += [line for fc in item.fields for line in _field_lines(report, item, fc)]
     if item.note:
         lines.append(f"({item.note})")
     lines.append(f"apply would {item.apply_action}")
@@ -136,6 +146,9 @@ def render_json(report: DriftReport) -> str:
     data = report.to_json()
     for item in data["drift"]:
         for fc in item["fields"]:
+            found = leaves_json(item["kind"], fc["field"], fc["live"], fc["manifest"]) if fc["verifiable"] else None
+            if found:
+                fc["leaves"] = found
             fc["live"] = masked(item["kind"], fc["field"], fc["live"])
             fc["manifest"] = masked(item["kind"], fc["field"], fc["manifest"])
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -153,27 +166,24 @@ def render_markdown(report: DriftReport) -> str:
         for i in items:
             counts[i.state] = counts.get(i.state, 0) + 1
         what = ", ".join(f"{n} {'differ' if s == DIFFERS and n != 1 else s}" for s, n in counts.items())
-        out += [f"<details><summary><b>{kind}</b>: {what}</summary>", ""]
-        out += ["| | object | field | live | manifest |", "|---|---|---|---|---|"]
+        objects = []
         for item in items:
             rows: list[tuple[str, str, str]] = []
             if item.renamed_from:
                 rows.append(("name", value_text(item.renamed_from), value_text(item.name)))
             for fc in item.fields:
-                live = value_text(masked(kind, fc.field, fc.live))
-                if not fc.verifiable:
-                    fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
-                    live = f"not returned ({FINGERPRINT_TEXT[fp]})"
-                rows.append((fc.field, live, value_text(masked(kind, fc.field, fc.manifest))))
+                if fc.verifiable:
+                    rows += [leaf_row(leaf) for leaf in field_leaves(kind, fc.field, fc.live, fc.manifest)]
+                    continue
+                fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
+                rows.append((fc.field, f"not returned ({FINGERPRINT_TEXT[fp]})",
+                             value_text(masked(kind, fc.field, fc.manifest))))
             if not rows:
                 rows = [("", "(absent)" if item.state == MISSING else "(present)",
                          "(absent)" if item.state == EXTRA else "(declared)")]
             note = f" ({item.note})" if item.note else ""
-            for n, (f, live, manifest) in enumerate(rows):
-                head = f"`{SYMBOLS[item.state]}` {item.state}" if n == 0 else ""
-                name = _md(item.name + note) if n == 0 else ""
-                out.append(f"| {head} | {name} | {_md(f)} | {_md(live)} | {_md(manifest)} |")
-        out += ["", "</details>", ""]
+            objects.append((f"`{SYMBOLS[item.state]}` {item.state}", item.name + note, rows))
+        out += markdown_kind_section(kind, what, objects)
     unmanaged = sum(len(v) for v in report.unmanaged.values())
     if unmanaged:
         out += [f"<details><summary>Unmanaged, not drift: {unmanaged} object{'s' if unmanaged != 1 else ''} "

@@ -1,16 +1,48 @@
-"""One run against a tenant: read it, plan, apply. The CLI's only door into the engine."""
+"""One run against a tenant: read it, plan, apply. The CLI's door into the engine: every
+command that talks to the tenant runs here, in one event loop (`run`)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import asyncio
+from typing import Any, Awaitable, Callable, TypeVar
 
 from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
 from reconciler.engine.live import LiveState, read_live
-from reconciler.engine.plan import Plan
+from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import unset_env
+
+
+T = TypeVar("T")
+
+
+def run(client: Any, work: Callable[[Any], Awaitable[T]]) -> T:
+    """One command's one event loop: `work(client)` with the client open, closed after
+    (whatever happens)."""
+
+    async def main() -> T:
+        async with client:
+            return await work(client)
+
+    return asyncio.run(main())
+
+
+def plan_offline(manifests: ManifestsLike, live: LiveState) -> Plan:
+    """A plan against a live state already read (export's check, drift --write's check of
+    the edited files): no request."""
+    return make_plan(manifests, live)
+
+
+def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tuple[Plan, list[Change]]:
+    """`export` then `plan` shows no changes: the plan of the files as written, less the
+    changes of the objects export left out (`left_out`: their (kind, id)), and those
+    changes apart (a left-out object of a pruned kind would be deleted: said, not a bug)."""
+    check = make_plan(manifests, live)
+    doomed = [c for c in check.changes if (c.kind, c.id) in left_out]
+    check.changes = [c for c in check.changes if (c.kind, c.id) not in left_out]
+    return check, doomed
 
 
 async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
@@ -36,10 +68,12 @@ def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]
 
 
 async def apply_to_tenant(
-    client: Any, plan: Plan, *, saved: bool, on_result: Callable[[OpResult], None] | None = None
+    client: Any, plan: Plan, *, saved: bool, force: bool = False, on_result: Callable[[OpResult], None] | None = None
 ) -> ApplyReport:
     """Re-read the tenant right before changing it, so that an object changed since the plan
-    is a conflict and not silently overwritten; then apply."""
+    is a conflict and not silently overwritten; then apply. An unsafe or blocked plan is
+    refused (UnsafePlanError) before anything is read or sent, unless `force` (unsafe only)."""
+    plan.raise_if_unsafe(force)
     check_secrets(plan)
     fresh = await read_live(client)
     return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from reconciler import FORMAT_VERSION
 from reconciler.flows.model import UNSUPPORTED, Edge, Graph, Node
 
 # kind -> (Mermaid opening, closing), Graphviz shape, the word under the name.
@@ -83,7 +84,7 @@ def render_dot(graph: Graph) -> str:
 
 
 def render_graph_json(graph: Graph) -> str:
-    return json.dumps({"format_version": 1, **graph.to_json()}, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({"format_version": FORMAT_VERSION, **graph.to_json()}, ensure_ascii=False, indent=2) + "\n"
 
 
 def render_graph(graph: Graph, fmt: str) -> str:

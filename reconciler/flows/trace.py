@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reconciler import FORMAT_VERSION
 from reconciler.flows.model import DAYS, UNSUPPORTED, FlowError, Node, Routing, find_hotline, ref_node, subject
 
 ENDS = ("answered", "unanswered", "hung_up", "loop")
@@ -40,7 +41,7 @@ class Trace:
 
     def to_json(self) -> dict:
         return {
-            "format_version": 1,
+            "format_version": FORMAT_VERSION,
             "hotline": self.hotline,
             "keys": self.keys,
             "answered": self.answered,

@@ -9,7 +9,6 @@ from reconciler.kinds.greeting import GreetingKind
 from reconciler.kinds.group import GroupKind
 from reconciler.kinds.hotline import HotlineKind
 from reconciler.kinds.ivr_menu import IvrMenuKind
-from reconciler.kinds.policy import Policy
 
 # In manifest order: the order kinds are listed in output and export.
 KINDS: dict[str, Kind] = {
@@ -23,5 +22,8 @@ KINDS: dict[str, Kind] = {
         ExtensionKind(),
     )
 }
+
+# After KINDS: the policy's list of prunable kinds is read from it.
+from reconciler.kinds.policy import Policy  # noqa: E402
 
 __all__ = ["KINDS", "Kind", "Policy"]

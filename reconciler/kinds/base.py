@@ -17,24 +17,16 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from reconciler.errors import ApiError
 
+# Filled by every `Kind` subclass as it is declared (see `Kind.__init_subclass__`), so a
+# kind's words are written once, in its own module.
 # The word used in a manifest reference ({group: CSKH}) -> the kind's manifest key.
-REF_WORDS: dict[str, str] = {
-    "group": "groups",
-    "ivr": "ivr_menus",
-    "greeting": "greetings",
-    "call_script": "call_scripts",
-    "extension": "extensions",
-}
-KIND_REF_WORD: dict[str, str] = {v: k for k, v in REF_WORDS.items()}
-
+REF_WORDS: dict[str, str] = {}
+KIND_REF_WORD: dict[str, str] = {}
 # The API's type word in reference fields (target_timeout_type, action_type) -> kind key.
-API_TYPES: dict[str, str] = {
-    "Ring_group": "groups",
-    "Ivr_menu": "ivr_menus",
-    "Recording": "greetings",
-    "Extension": "extensions",
-}
-KIND_API_TYPE: dict[str, str] = {v: k for k, v in API_TYPES.items()}
+API_TYPES: dict[str, str] = {}
+KIND_API_TYPE: dict[str, str] = {}
+# Kinds whose live items others may name by a second id (`Kind.alias_field`).
+ALIASED: set[str] = set()
 
 # A whole string value `${env:NAME}` is read from the environment when it is used, so the
 # manifest, the plan and its output only ever hold the reference.
@@ -207,6 +199,7 @@ def ref_target(ref: dict[str, str]) -> tuple[str, str]:
 
 
 def make_ref(kind_key: str, name: str) -> dict[str, str]:
+    """A reference in manifest form: {group: CSKH}."""
     return {KIND_REF_WORD[kind_key]: name}
 
 
@@ -217,11 +210,13 @@ def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str,
     if not api_type or not object_id:
         return None
     kind_key = API_TYPES.get(str(api_type))
-    if kind_key == "extensions":
+    if kind_key is not None and kind_key in ALIASED:
         # The doc leaves open whether a step names the extension by agent_id or sip_user.
-        sip_user = index.extension_of(str(object_id))
-        if sip_user is not None:
-            return {"extension": sip_user}
+        name = index.name_by_alias(kind_key, str(object_id))
+        if name is None and index.knows(kind_key, str(object_id)):
+            name = str(object_id)
+        if name is not None:
+            return make_ref(kind_key, name)
     elif kind_key is not None and index.knows(kind_key, str(object_id)):
         return make_ref(kind_key, index.name_of(kind_key, str(object_id)))
     return {LIVE_REF: {"type": str(api_type), "id": str(object_id)}}
@@ -234,7 +229,7 @@ def ref_to_api(ids: "IdResolver", ref: dict[str, Any] | None) -> tuple[str, str]
     if LIVE_REF in ref:
         return ref[LIVE_REF]["type"], ref[LIVE_REF]["id"]
     kind_key, name = ref_target(ref)
-    if kind_key == "extensions":
+    if kind_key in ALIASED:
         return KIND_API_TYPE[kind_key], ids.extension_step_id(name)
     return KIND_API_TYPE[kind_key], ids.id_of(kind_key, name)
 
@@ -252,16 +247,13 @@ class LiveIndex(Protocol):
         """The manifest name of a live object, by its id (a marked id if unknown)."""
         ...
 
-    def sip_user_of_agent(self, agent_id: str) -> str:
-        """The extension (sip_user) of an agent id."""
+    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
+        """The manifest name of a live object others name by its alias (an extension's
+        agent_id, see `Kind.alias_field`), or None."""
         ...
 
     def knows(self, kind_key: str, object_id: str) -> bool:
         """Whether a live object of `kind_key` has this id (extensions: this sip_user)."""
-        ...
-
-    def extension_of(self, step_id: str) -> str | None:
-        """The sip_user a call-script step's action_id names (an agent_id or a sip_user)."""
         ...
 
 
@@ -300,7 +292,25 @@ class Kind:
     label: ClassVar[str]  # for messages: "IVR menu"
     model: ClassVar[type[ManifestModel]]
     identity: ClassVar[str]  # "name" | "number" | "sip_user"
+    ref_word: ClassVar[str | None] = None  # the word of a manifest reference: {ivr: ...}
     api_type: ClassVar[str | None] = None  # the API's reference word: "Ivr_menu"
+
+    # What every live item must carry, whatever else it holds (checked when the list is
+    # read): the raw fields `live_identity` and `live_id` read.
+    identity_field: ClassVar[str]  # "script_name"
+    identity_may_be_number: ClassVar[bool] = False  # hotline numbers, SIP users
+    id_field: ClassVar[str | None] = "_id"  # None: the identity is the id
+    # Another id other objects may name a live item by (an extension's agent_id).
+    alias_field: ClassVar[str | None] = None
+    # The reconciler's state note (engine/ledger.py) is stored as an object of this kind.
+    holds_state_note: ClassVar[bool] = False
+    # Several live objects with one name: the one whose content is the wanted one is the
+    # match (an immutable kind: an interrupted replace leaves the old one behind).
+    picks_duplicates_by_content: ClassVar[bool] = False
+    # A manifest field naming a file next to the manifest (an mp3), checked when loaded.
+    file_field: ClassVar[str | None] = None
+    # Reference fields that must not point to their own object: field -> why.
+    no_self_reference: ClassVar[dict[str, str]] = {}
     list_path: ClassVar[str]
     page_size: ClassVar[int] = 50
 
@@ -330,6 +340,36 @@ class Kind:
     local_only: ClassVar[frozenset[str]] = frozenset()
     # Fields where an omitted value means "leave the live value alone", not "default".
     keep_when_omitted: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        key = cls.__dict__.get("key")
+        if key is None:
+            return  # an intermediate class, not a kind
+        if cls.ref_word:
+            REF_WORDS[cls.ref_word] = key
+            KIND_REF_WORD[key] = cls.ref_word
+        if cls.api_type:
+            API_TYPES[cls.api_type] = key
+            KIND_API_TYPE[key] = cls.api_type
+        if cls.alias_field:
+            ALIASED.add(key)
+
+    # --- what it can be -------------------------------------------------------
+    @property
+    def prunable(self) -> bool:
+        """Whether `policy.prune` may own it: live objects absent from the manifests deleted."""
+        return self.deletable
+
+    def blocked(self, data: dict, *, exists: bool) -> str | None:
+        """Why a create (`exists` False) or a replace of `data` cannot be applied at all,
+        or None."""
+        return None
+
+    def uploads(self, data: dict) -> list[tuple[str, str]]:
+        """(file path, sha256) of every file a change of `data` uploads: a saved plan is
+        refused when one changed since."""
+        return []
 
     # --- reading -------------------------------------------------------------
     def live_identity(self, item: dict) -> str:

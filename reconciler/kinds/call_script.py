@@ -72,6 +72,9 @@ class CallScriptKind(Kind):
     label = "call script"
     model = CallScript
     identity = "name"
+    ref_word = "call_script"
+    identity_field = "script_name"
+    holds_state_note = True  # the ledger is a call script the reconciler keeps (engine/ledger.py)
     list_path = "/api/call_center/call_script/list"  # no keyword filter
     create_path = "/api/call_center/call_script/add"
     update_path = "/api/call_center/call_script/update/{id}"

@@ -32,6 +32,12 @@ class ExtensionKind(Kind):
     label = "extension"
     model = Extension
     identity = "sip_user"
+    ref_word = "extension"
+    api_type = "Extension"
+    identity_field = "sip_user"
+    identity_may_be_number = True
+    id_field = None  # the sip_user is the id
+    alias_field = "agent_id"  # groups name their members by agent id
     list_path = "/api/call_center/internal_phone/list"
     list_takes_keyword = True  # the extension number, email or full name
     creatable = False

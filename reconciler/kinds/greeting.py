@@ -70,7 +70,12 @@ class GreetingKind(Kind):
     label = "greeting"
     model = Greeting
     identity = "name"
+    ref_word = "greeting"
     api_type = "Recording"
+    identity_field = "greeting_name"
+    # Immutable: its content is part of what it is (see Kind.picks_duplicates_by_content).
+    picks_duplicates_by_content = True
+    file_field = "file"
     list_path = "/api/call_center/greeting/list"
     updatable = False
     renamable = False
@@ -81,6 +86,17 @@ class GreetingKind(Kind):
 
     def live_identity(self, item: dict) -> str:
         return nfc(item.get("greeting_name") or "")
+
+    def blocked(self, data: dict, *, exists: bool) -> str | None:
+        if "recording" not in data:
+            return None
+        if exists:
+            return ("differs from the tenant's, but a `recording` greeting cannot be made again from its name: "
+                    "give it `text` or `file`")
+        return "is not in the tenant, and a `recording` greeting cannot be uploaded from its name: give it `text` or `file`"
+
+    def uploads(self, data: dict) -> list[tuple[str, str]]:
+        return [(data["_path"], data.get("file_sha256") or "")] if data.get("_path") else []
 
     def from_live(self, item: dict, index: LiveIndex) -> dict:
         data: dict[str, Any] = {"name": self.live_identity(item)}

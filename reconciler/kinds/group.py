@@ -70,7 +70,12 @@ class GroupKind(Kind):
     label = "group"
     model = Group
     identity = "name"
+    ref_word = "group"
     api_type = "Ring_group"
+    identity_field = "group_name"
+    no_self_reference = {"on_timeout": "a group cannot overflow to itself (callers would ring the same members "
+                                       "again and again); point it at another group, an IVR menu or a greeting, "
+                                       "or leave it out"}
     list_path = "/api/call_center/internal_group/list"
     list_takes_keyword = True
     create_path = "/api/call_center/internal_group/add"
@@ -87,7 +92,8 @@ class GroupKind(Kind):
         data: dict[str, Any] = {
             "name": self.live_identity(item),
             "strategy": item.get("strategy"),
-            "members": [index.sip_user_of_agent(m.get("agent_id")) for m in members],
+            "members": [index.name_by_alias("extensions", m.get("agent_id")) or f"(unknown agent {m.get('agent_id')})"
+                        for m in members],
             "priority": PRIORITY_OF_API.get(item.get("ring_group_type") or 0, str(item.get("ring_group_type"))),
             "on_timeout": ref_from_api(index, item.get("target_timeout_type"), item.get("target_timeout")),
         }

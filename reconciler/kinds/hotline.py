@@ -89,6 +89,9 @@ class HotlineKind(Kind):
     label = "hotline"
     model = Hotline
     identity = "number"
+    identity_field = "number"
+    identity_may_be_number = True
+    id_field = None  # the number is the id
     list_path = "/api/call_center/hotline/search"
     list_takes_keyword = True  # the number
     creatable = False

@@ -13,7 +13,6 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     is_known_ref,
-    make_ref,
     nfc,
     ref_from_api,
     ref_target,
@@ -65,7 +64,9 @@ class IvrMenuKind(Kind):
     label = "IVR menu"
     model = IvrMenu
     identity = "name"
+    ref_word = "ivr"
     api_type = "Ivr_menu"
+    identity_field = "script_name"
     list_path = "/api/call_center/key-interaction/list"
     list_takes_keyword = True
     create_path = "/api/call_center/key-interaction/add"
@@ -147,4 +148,4 @@ class IvrMenuKind(Kind):
         }
 
 
-__all__ = ["IvrMenu", "IvrMenuKind", "KEYS", "make_ref"]
+__all__ = ["IvrMenu", "IvrMenuKind", "KEYS"]

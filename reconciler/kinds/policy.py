@@ -9,9 +9,11 @@ from typing import Annotated, Iterable, Literal
 
 from pydantic import Field
 
+from reconciler.kinds import KINDS
 from reconciler.kinds.base import ManifestModel, Name, nfc
 
-PrunableKind = Literal["greetings", "groups", "ivr_menus", "call_scripts"]
+# The kinds `policy.prune` may own, from the registry (reconciler/kinds/__init__.py).
+PrunableKind = Literal[tuple(key for key, kind in KINDS.items() if kind.prunable)]  # type: ignore[valid-type]
 
 
 class Policy(ManifestModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from reconciler.errors import Location, Problem
-from reconciler.kinds import KINDS
+from reconciler.kinds import KINDS, Kind
 from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, nfc
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
@@ -48,29 +48,30 @@ def is_mp3(head: bytes) -> bool:
     return head.startswith(b"ID3") or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
-def check_greeting_file(obj: DesiredObject, root_dir: Path) -> list[Problem]:
-    """A greeting's mp3 exists, is an mp3 and stays inside the manifest directory."""
+def check_file(obj: DesiredObject, field: str, root_dir: Path) -> list[Problem]:
+    """The mp3 a kind's `field` names (Kind.file_field) exists, is an mp3 and stays inside
+    the manifest directory."""
     path = obj.model.file_path()  # type: ignore[attr-defined]
     if path is None:
         return []
-    at = obj.location_of("file")
-    where = f"{obj.subject}: file: "
+    at = obj.location_of(field)
+    where = f"{obj.subject}: {field}: "
     try:
         resolved = path.resolve()  # symlinks and `..` followed: the real file must be inside
     except (OSError, ValueError) as err:  # a symlink loop, a NUL in the name
         return [Problem(at, where + f"not a usable file name ({err})")]
     if not resolved.is_relative_to(root_dir.resolve()):
-        return [Problem(at, where + f"'{obj.model.file}' is outside the manifest directory; "  # type: ignore[attr-defined]
+        return [Problem(at, where + f"'{getattr(obj.model, field)}' is outside the manifest directory; "  # type: ignore[attr-defined]
                                     "keep mp3 files inside it")]
     if not resolved.is_file():
-        return [Problem(at, where + f"no such file: '{obj.model.file}' (relative to the manifest file)")]  # type: ignore[attr-defined]
+        return [Problem(at, where + f"no such file: '{getattr(obj.model, field)}' (relative to the manifest file)")]  # type: ignore[attr-defined]
     try:
         with resolved.open("rb") as handle:
             head = handle.read(4)
     except OSError as err:
-        return [Problem(at, where + f"cannot read '{obj.model.file}': {err.strerror or err}")]  # type: ignore[attr-defined]
+        return [Problem(at, where + f"cannot read '{getattr(obj.model, field)}': {err.strerror or err}")]  # type: ignore[attr-defined]
     if not is_mp3(head):
-        return [Problem(at, where + f"'{obj.model.file}' is not an mp3 file "  # type: ignore[attr-defined]
+        return [Problem(at, where + f"'{getattr(obj.model, field)}' is not an mp3 file "  # type: ignore[attr-defined]
                                     "(it starts with neither an ID3 tag nor an MPEG audio frame)")]
     return []
 
@@ -99,14 +100,15 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
     return problems
 
 
-def check_group_overflow(obj: DesiredObject) -> list[Problem]:
-    """A group whose on_timeout is itself would ring the same members again and again."""
-    on_timeout = KINDS["groups"].desired(obj.model).get("on_timeout")
-    if ("groups", obj.key) not in KINDS["groups"].references({"on_timeout": on_timeout}):
+def check_self_references(obj: DesiredObject, kind: Kind) -> list[Problem]:
+    """A reference the kind says must not point to its own object (`Kind.no_self_reference`:
+    a group whose on_timeout is itself would ring the same members again and again)."""
+    if not kind.no_self_reference:
         return []
-    return [Problem(obj.location_of("on_timeout"),
-                    f"{obj.subject}: on_timeout: a group cannot overflow to itself (callers would ring the same "
-                    "members again and again); point it at another group, an IVR menu or a greeting, or leave it out")]
+    data = kind.desired(obj.model)
+    return [Problem(obj.location_of(field), f"{obj.subject}: {field}: {why}")
+            for field, why in kind.no_self_reference.items()
+            if (kind.key, obj.key) in kind.references({field: data.get(field)})]
 
 
 def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:

@@ -53,13 +53,14 @@ class ManifestSet:
 
     def unresolved_references(self) -> list[tuple[DesiredObject, str, tuple[str, str]]]:
         """(referrer, field path, (kind, name)) of every reference the manifests do not
-        declare. Extensions are always live objects, so every extension reference is here."""
+        declare. A kind never created (extensions) is always a live object, so every
+        reference to one is here."""
         out: list[tuple[DesiredObject, str, tuple[str, str]]] = []
         for kind_key, objs in self.objects.items():
             kind = KINDS[kind_key]
             for obj in objs.values():
                 for path, target in references_with_paths(kind, obj.model):
                     ref_kind, name = target
-                    if ref_kind == "extensions" or name not in self.objects.get(ref_kind, {}):
+                    if not KINDS[ref_kind].creatable or name not in self.objects.get(ref_kind, {}):
                         out.append((obj, path, target))
         return out

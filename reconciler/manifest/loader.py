@@ -17,10 +17,10 @@ from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import nfc
 from reconciler.manifest.checks import (
     check_env,
-    check_greeting_file,
-    check_group_overflow,
+    check_file,
     check_policy_lists,
     check_previous_names,
+    check_self_references,
 )
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.messages import describe, suggest, translate
@@ -78,12 +78,11 @@ class _Loader:
                 continue
             self._file(source)
         for key, objs in self.objects.items():
-            if key == "greetings":
-                for obj in objs.values():
-                    self.problems.extend(check_greeting_file(obj, self.root_dir))
-            if key == "groups":
-                for obj in objs.values():
-                    self.problems.extend(check_group_overflow(obj))
+            kind = KINDS[key]
+            for obj in objs.values():
+                if kind.file_field:
+                    self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
+                self.problems.extend(check_self_references(obj, kind))
             self.problems.extend(check_previous_names(objs))
         if self.problems:
             raise ManifestError(self.problems)
@@ -139,7 +138,7 @@ class _Loader:
             return
         if not first_declaration:
             return
-        if kind.key == "greetings":
+        if kind.file_field:  # its file is named relative to the manifest file
             model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]
         key = nfc(str(getattr(model, kind.identity)))
         self.objects[kind.key][key] = DesiredObject(kind.key, key, model, source.loc(start),

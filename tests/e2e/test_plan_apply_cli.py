@@ -112,6 +112,8 @@ def test_rename_by_previous_names_keeps_the_id(tenant: Tenant):
     tenant.sim.requests.clear()
     result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
     assert result.exit_code == 0, result.output
+    assert "~ rename group Bán hàng (renamed from 'Kinh doanh')" in result.output  # the plan says so
+    assert "done  rename groups/Bán hàng: renamed from 'Kinh doanh'" in result.output  # and so does the log
     (after,) = named(tenant.sim.snapshot(), "groups", "group_name", "Bán hàng")
     assert after["_id"] == before["_id"]
     assert not [r for r in tenant.mutations() if r.method == "DELETE"]

@@ -26,7 +26,7 @@ def index() -> _LiveIndex:
         "call_scripts": {"677d6052f762e43be043ac35": "Giờ hành chính"},
         "ivr_menus": {"6391fa5f44b0fb4429b580c0": "Menu phụ"},
     }
-    ix.agents = {"62d563113127de2eac6b8cbf": "101", "6209c98561c1cb163ded25fa": "100"}
+    ix.aliases = {"extensions": {"62d563113127de2eac6b8cbf": "101", "6209c98561c1cb163ded25fa": "100"}}
     return ix
 
 

@@ -24,6 +24,7 @@ def test_kind_is_complete(kind: Kind):
         assert declared <= fields | {"file_sha256"}, declared - fields
     assert kind.secret <= kind.write_only  # a secret is never read back, so never compared in clear
     assert overrides(kind, "live_identity") and overrides(kind, "from_live")
+    assert kind.identity_field and (kind.id_field is None or kind.id_field == "_id")  # what a live item must carry
     # Each verb the kind allows is either declared (an endpoint, plus `body`) or coded.
     if kind.creatable:
         assert kind.create_path or overrides(kind, "create")
