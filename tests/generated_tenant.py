@@ -91,7 +91,8 @@ def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dic
             target = rnd.choice([("", ""), ("Ivr_menu", rnd.choice(ivr_ids)), ("Recording", rnd.choice(greeting_ids))])
         groups.append({"_id": gid, "group_name": named("Nhóm", i), "strategy": rnd.choice(["enterprise", "rollover", "random"]),
                        "ring_group_type": rnd.choice([0, 1, 4]),
-                       "sip_members": rnd.sample(sip_users, min(len(sip_users), rnd.randint(0, 4))),
+                       # At least one member where nothing follows: a group never rings nobody (lint).
+                       "sip_members": rnd.sample(sip_users, min(len(sip_users), rnd.randint(0 if target[0] else 1, 4))),
                        "timeout": rnd.choice([15, 20, 30, 45]), "target_timeout_type": target[0],
                        "target_timeout": target[1],
                        "call_queue_config": {"enable": True, "is_in_call": True, "is_offline": False, "waiting_time": 60}})
@@ -107,6 +108,8 @@ def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dic
             scripts.append({"ivr": "0", "action_type": "Ivr_menu", "action": mid})
         scripts = list({s["ivr"]: s for s in scripts}.values())
         fallback = rnd.choice([("", ""), ("Ring_group", rnd.choice(group_ids)), ("Recording", rnd.choice(greeting_ids))])
+        if not any(s["action_type"] == "Ring_group" for s in scripts):
+            fallback = ("Ring_group", rnd.choice(group_ids))  # a caller can always reach a person (lint)
         ivr_menus.append({"_id": mid, "script_name": named("Menu", i) if i else "Menu chính",
                           "greeting_id": rnd.choice(greeting_ids),
                           "greeting_short_id": rnd.choice(["", rnd.choice(greeting_ids)]),
@@ -130,7 +133,9 @@ def generate(size: int, seed: int = 15, awkward: list[str] | None = None) -> dic
                              "scripts": steps, "criterias": criterias})
     hotlines = []
     for i in range(n["hotlines"]):
-        script = rnd.choice(["", _oid(5, rnd.randrange(n["call_scripts"]))])
+        script = _oid(5, rnd.randrange(n["call_scripts"]))
+        if i % 3 == 0:  # takes no inbound calls: a call script is optional (lint)
+            script = rnd.choice(["", script])
         hotline = {"number": f"8428{71000000 + i:08d}", "access_type": "applies_to_all_employees",
                    "configs": {"allow_call_in": i % 3 != 0, "allow_call_out": i % 5 != 0, "default_script": script}}
         if i % 4 == 3:  # outbound restricted to two extensions and a group
