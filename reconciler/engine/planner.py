@@ -143,10 +143,40 @@ class _Planner:
         kind = KINDS["greetings"]
         want = self.want["greetings"][key]
         same = [c for c in candidates if self._greeting_equal(kind, want, c)]
+        if len(same) > 1:
+            # Several copies with the wanted content: a killed apply's create that landed
+            # after the next apply made its own. Nothing tells them apart but their use:
+            # the copies nothing points at go; the one in use (if any) is kept. Two in use
+            # is no leftover of ours: never guessed.
+            used = self._referenced_ids()
+            in_use = [c for c in same if kind.live_id(c) in used]
+            if len(in_use) > 1:
+                return candidates
+            same = in_use or same[:1]
         if len(same) == 1:
             self.stale["greetings"] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
+
+    def _referenced_ids(self) -> set[str]:
+        """Every string value in the live objects other than greetings (and the state
+        note): ids any of them points at, whatever the shape of the reference."""
+        found: set[str] = set()
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+            elif isinstance(value, (str, int)):
+                found.add(str(value))
+
+        for k, items in self.live.items.items():
+            if k != "greetings":
+                walk(items)
+        return found
 
     def _greeting_equal(self, kind: Kind, want: dict, item: dict) -> bool:
         live = kind.from_live(item, _LiveIndex())
