@@ -274,6 +274,7 @@ class _Planner:
                     )
                     continue
                 self.plan.changes.append(Change("create", k, key, data=want))
+                self.plan.warnings += kind.send_warnings(key, want)
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
@@ -310,6 +311,7 @@ class _Planner:
                     live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
                 )
             )
+            self.plan.warnings += kind.send_warnings(key, want)
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 
