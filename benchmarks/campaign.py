@@ -47,6 +47,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.simulator import Simulator
+from reconciler.simulator.readings import resolve
 from reconciler.simulator.references import dangling
 
 API_KEY = "campaign-key"
@@ -72,8 +73,13 @@ VOICES = ["northern_female_ngocanh", "southern_male_tienhuy", "northern_male_anh
 class Manifests:
     """The desired state a seed walks through, in manifest terms, and its random edits."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, *, keys_required: bool = False):
         self.rng = rng
+        # Under the scripts-nonempty reading the server refuses an IVR menu with no keys: the
+        # user there writes menus with a key each (one to a group, so that menus leading to
+        # each other can always be created in two phases); the campaign measures the
+        # reconciler, not manifests that server refuses.
+        self.keys_required = keys_required
         self.n = 0
         self.prune = ["groups", "ivr_menus", "call_scripts"] + (["greetings"] if rng.random() < 0.5 else [])
         self.objects: dict[str, dict[str, dict]] = {k: {} for k in NAME_FIELD}
@@ -118,6 +124,16 @@ class Manifests:
         targets = [{"group": g} for g in self.objects["groups"]] + [{"ivr": i} for i in self.objects["ivr_menus"]]
         keys = {str(d): self.rng.choice(targets) for d in self.rng.sample(range(1, 10), min(2, len(targets)))}
         self.put("ivr_menus", self.name("Menu"), {"greeting": self.rng.choice(greetings), "keys": keys})
+        self._keep_a_key()
+
+    def _keep_a_key(self) -> None:
+        """With `keys_required`, every IVR menu has a key to a group (a group always remains)."""
+        if not self.keys_required:
+            return
+        for menu in self.objects["ivr_menus"].values():
+            if not any("group" in ref for ref in menu["keys"].values()):
+                free = [str(d) for d in range(1, 10) if str(d) not in menu["keys"]]
+                menu["keys"][self.rng.choice(free)] = {"group": self.rng.choice(sorted(self.objects["groups"]))}
 
     def add_call_script(self) -> None:
         pool = [{"greeting": g} for g in self.objects["greetings"]] + [{"ivr": i} for i in self.objects["ivr_menus"]]
@@ -232,6 +248,7 @@ class Manifests:
                 self.replace_greeting()
             else:
                 getattr(self, edit)()
+        self._keep_a_key()
         return edits
 
     def write(self, root: Path) -> None:
@@ -354,7 +371,8 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dic
     succeeds and then checked."""
     rng = random.Random(seed)
     result = SeedResult(seed)
-    m = Manifests(rng)
+    readings = resolve((sim_options or {}).get("readings"))
+    m = Manifests(rng, keys_required="scripts-nonempty" in readings)
     kill_step = rng.randrange(steps) if kills else -1
     with tempfile.TemporaryDirectory() as tmp, Simulator(api_key=API_KEY, **(sim_options or {})) as sim:
         manifests = Path(tmp)
