@@ -9,7 +9,9 @@ connection resets and lost responses injected into every kind of request (auth a
 included); apply is re-run until it exits 0 (at most MAX_APPLIES times). With `--kills`,
 one step of each seed runs as a real `python -m reconciler apply` process that is
 killed (SIGKILL or SIGTERM) at a random moment, and the next applies run at once, while
-its last requests may still be landing.
+its last requests may still be landing. A request that lands only after the apply that
+then succeeded had checked shows in the next plan: the campaign applies once more, as a
+user would, and counts it as a late landing (printed as LATE, with what that plan showed).
 
 After each step, with the faults switched off, from the simulator's own state:
 the manifests' objects are all live, once each; nothing else is live in an owned kind but
@@ -277,6 +279,9 @@ class SeedResult:
     reruns: list[int] = field(default_factory=list)  # per step: applies needed beyond the first
     requests: int = 0
     kills: int = 0  # kills that landed while the process was applying
+    # Steps where a killed apply's request landed after the apply that then exited 0 had
+    # checked (the next plan was not empty): what one more apply found and did.
+    late: list[str] = field(default_factory=list)
 
 
 def draw_faults(sim: Simulator, rng: random.Random) -> None:
@@ -391,10 +396,19 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dic
             while applies < MAX_APPLIES and code != 0:
                 applies += 1
                 code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve", "--concurrency", concurrency)
-            result.reruns.append(applies - 1)
             rules = sim.faults.rules
             sim.faults.clear()
             assert sim.wait_idle()
+            if code == 0 and number == kill_step:
+                # The killed process's last request may land after even the apply that
+                # succeeded had checked: as a user would, plan again and apply what it shows.
+                again, shown = run_cli(sim, env, "plan", str(manifests), "--detailed-exitcode")
+                if again == 2:
+                    applies += 1
+                    code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve")
+                    result.late.append(f"{label}: " + " ".join(line.strip() for line in shown.splitlines()
+                                                               if line.strip().startswith(("+", "-", "~", "("))))
+            result.reruns.append(applies - 1)
             if code != 0:
                 result.converged = False
                 result.problems.append(f"{label}: apply did not succeed in {MAX_APPLIES} runs:\n{out[-2000:]}")
@@ -427,6 +441,8 @@ class Figures:
             f"steps applied: {len(self.reruns)}; re-runs needed per step: mean {statistics.mean(self.reruns):.2f}, "
             f"max {max(self.reruns)}",
             f"kills mid-apply: {sum(s.kills for s in self.results)}",
+            f"late landings (a killed apply's request landed after the converging apply; one more apply): "
+            f"{sum(len(s.late) for s in self.results)}",
             f"requests per seed: mean {statistics.mean(requests):.0f}, max {max(requests)}",
         ]
 
@@ -459,6 +475,8 @@ def main() -> int:
             print(f"  {line}")
         print(f"  wall time: {time.monotonic() - started:.0f} s")
         for s in figures.results:
+            for late in s.late:
+                print(f"  LATE {late}")
             for problem in s.problems:
                 failed = True
                 print(f"  PROBLEM {problem}")
