@@ -104,12 +104,13 @@ def _dependencies(ops: dict[Node, Op]) -> Graph:
     return graph
 
 
-def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]]) -> bool:
-    """Create `node` without its references to `drop`, and set them in a second phase."""
+def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]], keep_lists: bool = False) -> bool:
+    """Create `node` without its references to `drop`, and set them in a second phase.
+    With `keep_lists`, not when that first phase would send an empty required list."""
     op = ops[node]
     _, k, name = node
     reduced = KINDS[k].optional_references(op.data or {}, drop)
-    if reduced is None:
+    if reduced is None or (keep_lists and KINDS[k].empties_list(op.data or {}, reduced)):
         return False
     ops[node] = Op(node, op.change, reduced)
     ops[("finish", k, name)] = Op(("finish", k, name), op.change, op.change.data)
@@ -124,7 +125,7 @@ def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bo
     live = op.change.data
     if live is None or ("unlink", k, name) in ops:
         return False
-    reduced = KINDS[k].optional_references(live, doomed - {(k, name)})
+    reduced = KINDS[k].release(live, doomed - {(k, name)}, name)
     if reduced is None or reduced == live:
         return False
     ops[("unlink", k, name)] = Op(("unlink", k, name), op.change, reduced)
@@ -144,14 +145,23 @@ def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], b
     Deletes (objects that point at each other and all go): the object a back edge leads
     to lets go of its references first (unlink), which cuts that edge.
 
+    A first phase that would send an empty required list (an IVR menu whose every key
+    leads into the cycle: a server may refuse "scripts is required") is the last resort:
+    another member is split if one can be.
+
     `build_graph` checks the result on the new graph. False when nothing could change."""
+    return any(_break(ops, graph, component, broken, keep_lists) for keep_lists in (True, False))
+
+
+def _break(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set[Node], keep_lists: bool) -> bool:
+    """One attempt of `_break_component`; `keep_lists`: see `_split`."""
     targets = {(k, name) for step, k, name in component if step == "create"}
     doomed = {(k, name) for step, k, name in component if step == "delete"}
 
     def split(node: Node) -> bool:
         if node[0] != "create" or node in broken or ops[node].data is None:
             return False
-        if _split(ops, node, targets - {node[1:]}):
+        if _split(ops, node, targets - {node[1:]}, keep_lists):
             broken.add(node)
             return True
         return False

@@ -136,10 +136,40 @@ class _Planner:
         match and the others are cleaned up."""
         want = self.want[kind.key][key]
         same = [c for c in candidates if self._same_content(kind, want, c)]
+        if len(same) > 1:
+            # Several copies with the wanted content: a killed apply's create that landed
+            # after the next apply made its own. Nothing tells them apart but their use:
+            # the copies nothing points at go; the one in use (if any) is kept. Two in use
+            # is no leftover of ours: never guessed.
+            used = self._referenced_ids(kind.key)
+            in_use = [c for c in same if kind.live_id(c) in used]
+            if len(in_use) > 1:
+                return candidates
+            same = in_use or same[:1]
         if len(same) == 1:
             self.stale[kind.key] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
+
+    def _referenced_ids(self, kind_key: str) -> set[str]:
+        """Every string value in the live objects of the other kinds (and not the state
+        note): ids any of them points at, whatever the shape of the reference."""
+        found: set[str] = set()
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+            elif isinstance(value, (str, int)):
+                found.add(str(value))
+
+        for k, items in self.live.items.items():
+            if k != kind_key:
+                walk(items)
+        return found
 
     def _same_content(self, kind: Kind, want: dict, item: dict) -> bool:
         live = kind.from_live(item, _LiveIndex())
@@ -234,6 +264,7 @@ class _Planner:
                     )
                     continue
                 self.plan.changes.append(Change(Action.CREATE, k, key, data=want))
+                self.plan.warnings += kind.send_warnings(key, want)
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
@@ -268,6 +299,7 @@ class _Planner:
                     live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
                 )
             )
+            self.plan.warnings += kind.send_warnings(key, want)
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 

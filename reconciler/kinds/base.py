@@ -424,6 +424,22 @@ class Kind:
         when a required reference would have to go."""
         return None
 
+    def empties_list(self, before: dict, after: dict) -> bool:
+        """Whether `after`, `before` without some references, sends an empty list the doc
+        marks required (an IVR menu's `scripts`): a server may refuse it ("scripts is
+        required")."""
+        return False
+
+    def send_warnings(self, key: str, data: dict) -> list[str]:
+        """What may go wrong when `data` is sent, under a reading of the doc that is not
+        the simulator's default: said in the plan, never a reason to refuse."""
+        return []
+
+    def release(self, data: dict, drop: set[tuple[str, str]], name: str) -> dict | None:
+        """`data` (of live object `name`, about to be deleted) without its references to
+        `drop`, so those can be deleted first; None when a required reference would go."""
+        return self.optional_references(data, drop)
+
     # --- writing -------------------------------------------------------------
     def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:
         """The request body of a create (or an update) of `data`."""

@@ -13,6 +13,7 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     is_known_ref,
+    make_ref,
     nfc,
     ref_from_api,
     ref_target,
@@ -124,6 +125,24 @@ class IvrMenuKind(Kind):
         for f in ("return_greeting", "invalid_greeting"):
             if data.get(f) and ("greetings", data[f]) in drop:
                 out[f] = None
+        return out
+
+    def send_warnings(self, key: str, data: dict) -> list[str]:
+        if data.get("keys"):
+            return []
+        return [f"IVR menu '{key}' has no keys: it is sent with an empty `scripts`, which the API doc marks "
+                "required, and a server that reads that as \"at least one\" refuses it (\"scripts is required\"); "
+                "give it a key if your tenant does"]
+
+    def empties_list(self, before: dict, after: dict) -> bool:
+        return bool(before.get("keys")) and not after.get("keys")
+
+    def release(self, data: dict, drop: set[tuple[str, str]], name: str) -> dict | None:
+        out = self.optional_references(data, drop)
+        if out is not None and self.empties_list(data, out):
+            # Never an empty `scripts` (a server may require one): one key loops back to
+            # the menu itself until it is deleted; a menu does not pin itself.
+            out["keys"] = {next(iter(data["keys"])): make_ref(self.key, name)}
         return out
 
     def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:

@@ -319,3 +319,63 @@ def test_force_upload_with_a_saved_plan_is_a_usage_error(tmp_path: Path) -> None
         assert t.run("apply", "--plan", str(saved), "--auto-approve").exit_code == 0
     finally:
         sim.stop()
+
+
+# --- never an empty `scripts` the manifests did not ask for ---------------------------------
+
+LOOP_MENUS = """
+  - name: Vòng A
+    greeting: Chào mừng
+    keys:
+      "1": {ivr: Vòng B}
+  - name: Vòng B
+    greeting: Chào mừng
+    keys:
+      "1": {ivr: Vòng A}
+      "2": {group: Kinh doanh}
+"""
+
+
+@pytest.fixture
+def strict_tenant(tmp_path: Path):
+    """examples/ and the demo tenant, under the `strict` preset (`scripts-nonempty` among them)."""
+    manifests = tmp_path / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    sim = Simulator(api_key=API_KEY, readings=["strict"])
+    try:
+        yield Tenant(sim, sim.start(), manifests)
+    finally:
+        sim.stop()
+
+
+def test_menus_that_lead_to_each_other_are_created_and_pruned_under_scripts_nonempty(strict_tenant: Tenant) -> None:
+    t, sim, manifests = strict_tenant, strict_tenant.sim, strict_tenant.manifests
+    base = t.read("ivr.yaml")
+    t.edit("ivr.yaml", base + LOOP_MENUS)
+    first = t.run("apply", str(manifests), "--auto-approve")
+    # Observed: "create ivr_menus/Vòng A ... server said: scripts is required" (its first
+    # phase had no keys) on every run.
+    assert first.exit_code == 0, first.output
+    assert t.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
+    t.edit("ivr.yaml", base + LOOP_MENUS.replace('      "2": {group: Kinh doanh}\n', ""))  # one key each
+    assert t.run("apply", str(manifests), "--auto-approve").exit_code == 0
+    assert [s["ivr"] for s in sim.tenant.find_all("ivr_menus", "Vòng B")[0]["scripts"] if s["action"]] == ["1"]
+    t.edit("ivr.yaml", base)
+    pruned = t.run("apply", str(manifests), "--auto-approve")
+    # Before: the unlink before the deletes sent a menu with no keys, refused (test_order.py).
+    assert pruned.exit_code == 0, pruned.output
+    assert not sim.tenant.find_all("ivr_menus", "Vòng A") and not sim.tenant.find_all("ivr_menus", "Vòng B")
+    assert t.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_plan_warns_that_an_ivr_menu_without_keys_may_be_refused(strict_tenant: Tenant) -> None:
+    t, manifests = strict_tenant, strict_tenant.manifests
+    t.edit("ivr.yaml", t.read("ivr.yaml") + "\n  - name: Chỉ lời chào\n    greeting: Chào mừng\n"
+           "    fallback: {group: Kinh doanh}\n")
+    plan = t.run("plan", str(manifests))
+    # Observed: a plan that said nothing, then "scripts is required" at apply, every time.
+    assert plan.exit_code == 0, plan.output
+    assert "Warning: IVR menu 'Chỉ lời chào' has no keys" in plan.output
+    assert "scripts is required" in plan.output
+    applied = t.run("apply", str(manifests), "--auto-approve")
+    assert applied.exit_code == 1 and "server said: scripts is required" in applied.output

@@ -10,7 +10,7 @@ from reconciler.engine import order
 from reconciler.engine.order import build_graph
 from reconciler.engine.planner import make_plan
 from reconciler.kinds import KINDS, Policy
-from tests.engine.builders import FakeManifests, extension, group, live, tts
+from tests.engine.builders import FakeManifests, extension, group, ivr, live, tts
 
 EXTS = [extension("101")]
 
@@ -111,3 +111,30 @@ def test_a_main_menu_its_sub_menus_lead_back_to_is_the_one_in_two_phases():
     ops, graph = build_graph(make_plan(m, live(extensions=EXTS)))
     assert [node for node in ops if node[0] == "finish"] == [("finish", "ivr_menus", "Menu chính")]
     check_every_reference_exists_when_sent(ops, run_order(graph))
+
+
+def test_a_cycle_is_broken_where_the_first_phase_keeps_a_key():
+    """An IVR menu sent with no keys may be refused ("scripts is required", the `strict`
+    reading): the menu split in two phases is one that keeps a key of its own."""
+    m = FakeManifests().add("greetings", name="Chào", text="Xin chào").add("groups", name="G", members=["101"])
+    m.add("ivr_menus", name="A", greeting="Chào", keys={"1": {"ivr": "B"}})
+    m.add("ivr_menus", name="B", greeting="Chào", keys={"1": {"ivr": "A"}, "2": {"group": "G"}})
+    m.add("ivr_menus", name="C", greeting="Chào", keys={"1": {"ivr": "A"}, "2": {"ivr": "B"}})
+    ops, graph = build_graph(make_plan(m, live(extensions=EXTS)))
+    assert [node for node in ops if node[0] == "finish"] == [("finish", "ivr_menus", "B")]
+    assert all(op.data["keys"] for node, op in ops.items() if node[1] == "ivr_menus")
+    check_every_reference_exists_when_sent(ops, run_order(graph))
+
+
+def test_menus_that_lead_to_each_other_and_all_go_never_send_an_empty_key_list():
+    a_id, b_id = "a" * 24, "b" * 24
+    greeting = tts("Chào", "Xin chào")
+    state = live(extensions=EXTS, greetings=[greeting],
+                 ivr_menus=[ivr("A", greeting["_id"], {"1": ("Ivr_menu", b_id)}, _id=a_id),
+                            ivr("B", greeting["_id"], {"1": ("Ivr_menu", a_id)}, _id=b_id)])
+    ops, graph = build_graph(make_plan(FakeManifests(policy=Policy(prune=["ivr_menus"])), state))
+    (unlink,) = [node for node in ops if node[0] == "unlink"]
+    # The key that led to the other menu loops back to this one until it is deleted.
+    assert ops[unlink].data["keys"] == {"1": {"ivr": unlink[2]}}
+    sequence = run_order(graph)
+    assert sequence.index(unlink) < sequence.index(("delete", "ivr_menus", "A" if unlink[2] == "B" else "B"))
