@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, out_edges, subject
 
@@ -90,7 +91,10 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
                                  "returns to this menu: a caller can never leave it or reach a person",
                                  routing.location(node, path), severity))
         else:
-            others = ", ".join(f"'{n}'" for n in sorted(group) if n != first)
+            names = [f"'{n}'" for n in sorted(group) if n != first]
+            others = ", ".join(names[:5])
+            if len(names) > 5:  # a long ring: name a few, count the rest
+                others += f" (and {len(names) - 5} more)"
             found.append(Finding("ivr-menu-trap", node, f"{subject(node)}: its keys and fallback lead only to "
                                  f"IVR menus {others} and back: a caller can never reach a person",
                                  routing.location(node), severity))
@@ -98,41 +102,13 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
 
 
 def _components(exits: dict[str, set[Node]]) -> list[list[str]]:
-    """Strongly connected groups of menus (Tarjan), menus in declaration order. A menu that
+    """Strongly connected groups of menus (engine/scc.py: iterative, so a long chain of
+    menus cannot exhaust Python's recursion), menus in declaration order. A menu that
     cannot return to itself is not a component of its own here."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    out: list[list[str]] = []
-
-    def visit(name: str) -> None:
-        index[name] = low[name] = len(index)
-        stack.append(name)
-        on_stack.add(name)
-        for kind, target in exits[name]:
-            if kind != "ivr_menus" or target not in exits:
-                continue
-            if target not in index:
-                visit(target)
-                low[name] = min(low[name], low[target])
-            elif target in on_stack:
-                low[name] = min(low[name], index[target])
-        if low[name] == index[name]:
-            group = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                group.append(top)
-                if top == name:
-                    break
-            if len(group) > 1 or ("ivr_menus", name) in exits[name]:
-                out.append(group)
-
-    for name in exits:
-        if name not in index:
-            visit(name)
-    return out
+    graph = {name: [t for k, t in exits[name] if k == "ivr_menus" and t in exits] for name in exits}
+    declared = {name: i for i, name in enumerate(exits)}
+    groups = [sorted(c, key=declared.__getitem__) for c in cyclic_components(graph)]
+    return sorted(groups, key=lambda g: declared[g[0]])
 
 
 def reached_nodes(routing: Routing) -> set[Node]:

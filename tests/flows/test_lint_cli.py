@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.flows.conftest import EXAMPLES, run
+from tests.flows.conftest import EXAMPLES, run, run_json
 
 BROKEN = """
 groups:
@@ -113,3 +113,16 @@ def test_lint_of_invalid_manifests_fails_to_run_with_exit_1(manifests):
     result = run("lint", manifests("groups:\n  - name: X\n    colour: red\n"))
     assert result.exit_code == 1
     assert "unknown field 'colour'" in result.output
+
+
+def test_a_long_ring_of_menus_is_one_trap_not_a_crash(manifests):
+    # 1,500 menus, each key leading to the next and the last back to the first: deeper than
+    # Python's recursion limit, which a recursive walk of the menus hit (an internal error).
+    count = 1500
+    text = "ivr_menus:\n" + "".join(
+        f"  - {{name: M{i}, greeting: Chào, keys: {{\"1\": {{ivr: M{(i + 1) % count}}}}}}}\n" for i in range(count))
+    data = run_json("lint", manifests(text))
+    traps = [f for f in data["findings"] if f["code"] == "ivr-menu-trap"]
+    assert len(traps) == 1 and traps[0]["name"] == "M0"
+    assert traps[0]["message"].endswith("'M1', 'M10', 'M100', 'M1000', 'M1001' (and 1494 more) and back: "
+                                        "a caller can never reach a person")
