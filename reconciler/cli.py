@@ -427,7 +427,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise
-    report = drift_report(the_plan, live.ledger)
+    report = drift_report(the_plan, live.state_note)
     if fmt == "json":
         click.echo(render_json(report), nl=False)
     elif fmt == "markdown":

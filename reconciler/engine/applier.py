@@ -14,15 +14,16 @@ import graphlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from reconciler.engine.ledger import LEDGER_NAME, Ledger
 from reconciler.engine.live import LiveState
 from reconciler.engine.order import Node, build_graph as _build_graph
 from reconciler.engine.order import Op as _Op
 from reconciler.engine.plan import Change, Plan, live_version
 from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
+from reconciler.engine.state_note import StateNote
 from reconciler.errors import ApiError, PlanError, ReconcilerError
 from reconciler.kinds import KINDS
+from reconciler.kinds.base import ALIASED, reference_forms
 
 
 @dataclass
@@ -43,7 +44,7 @@ class OpResult:
 @dataclass
 class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
-    ledger_written: bool = False
+    state_note_written: bool = False
     warnings: list[str] = field(default_factory=list)
 
     def by_status(self, status: str) -> list[OpResult]:
@@ -83,9 +84,11 @@ class _Ids:
                 everything.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
             self.all_live[k] = everything
             self.known[k] = {kind.live_id(i) for i in live.items.get(k, [])}
-        self.agents = {str(i.get("sip_user")): i.get("agent_id") for i in live.items.get("extensions", [])}
+        self.aliases = {k: {KINDS[k].live_id(i): i.get(KINDS[k].alias_field or "") for i in live.items.get(k, [])}
+                        for k in ALIASED}
         self.renamed: dict[tuple[str, str], str] = {}
-        self.extension_form = extension_step_form(live)
+        # The state note's own steps tell too, on a tenant whose other steps do not.
+        self.ref_forms = reference_forms(KINDS, live.state_note.put_back(live.items))
 
     def id_of(self, kind_key: str, name: str) -> str:
         if (kind_key, name) in self.created:
@@ -98,34 +101,15 @@ class _Ids:
         what = "no" if not found else f"{len(found)}"
         raise ReconcilerError(f"{what} live {KINDS[kind_key].label} named '{name}'")
 
-    def agent_of(self, sip_user: str) -> str:
-        agent = self.agents.get(sip_user)
-        if not agent:
-            raise ReconcilerError(f"extension {sip_user} has no agent in the tenant")
-        return agent
-
-    def extension_step_id(self, sip_user: str) -> str:
-        return sip_user if self.extension_form == "sip_user" else self.agent_of(sip_user)
+    def alias_of(self, kind_key: str, name: str) -> str:
+        alias = self.aliases.get(kind_key, {}).get(name)
+        if not alias:
+            kind = KINDS[kind_key]
+            raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
+        return str(alias)
 
     def known_ids(self, kind_key: str) -> set[str]:
         return self.known.get(kind_key, set())
-
-
-def extension_step_form(live: LiveState) -> str:
-    """How this tenant's call-script Extension steps name an extension, as its live steps
-    (the state note's among them) show it: "agent_id" (also when none tells) or "sip_user"."""
-    agents = {str(i.get("agent_id")) for i in live.items.get("extensions", []) if i.get("agent_id")}
-    sip_users = {str(i.get("sip_user")) for i in live.items.get("extensions", [])}
-    scripts = [*live.items.get("call_scripts", []), *([live.ledger.item] if live.ledger.item else [])]
-    for script in scripts:
-        for step in script.get("scripts") or []:
-            if isinstance(step, dict) and step.get("action_type") == "Extension":
-                target = str(step.get("action_id"))
-                if target in agents:
-                    return "agent_id"
-                if target in sip_users:
-                    return "sip_user"
-    return "agent_id"
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
@@ -139,7 +123,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
     for change in plan.changes:
         label = f"{KINDS[change.kind].label} '{change.name}'"
         if change.action == "create":
-            if (change.kind, change.name) in names and change.kind != "greetings":
+            if (change.kind, change.name) in names and not KINDS[change.kind].picks_duplicates_by_content:
                 stale.append(f"{label} was created in the tenant since the plan was made")
             continue
         item = items.get((change.kind, change.id or ""))
@@ -188,10 +172,9 @@ async def apply_plan(
         (c.kind, c.name)
         for c in plan.changes
         if (c.action != "create" and _is_conflict(c, fresh_items))
-        or (c.action == "create" and c.kind != "greetings" and (c.kind, c.name) in fresh_names)
+        or (c.action == "create" and not KINDS[c.kind].picks_duplicates_by_content and (c.kind, c.name) in fresh_names)
     }
-    ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item,
-                    key=fresh.ledger.key)
+    note = fresh.state_note.copy()
     recheck = Recheck(client, fresh_items, manifest_reader(fresh))
 
     # Set once no create or update can run any more: a refused delete then retries once.
@@ -213,7 +196,7 @@ async def apply_plan(
         if step == "create":
             new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids))
             ids.created[(k, name)] = new_id
-            _record(ledger, kind.key, new_id, op.data or {})
+            _record(note, kind.key, new_id, op.data or {})
         elif step in ("update", "finish", "unlink"):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
@@ -222,20 +205,20 @@ async def apply_plan(
             changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
             await kind.update(client, object_id, op.data or {}, live, changed, ids)
             if step != "unlink":
-                _record(ledger, kind.key, object_id, op.data or {})
+                _record(note, kind.key, object_id, op.data or {})
         elif step == "delete":
             if _first_write(ops, op.node):
                 try:
                     await recheck.before_write(change, step)
                 except AlreadyGone as gone:
-                    ledger.forget(kind.key, change.id or "")
+                    note.forget(kind.key, change.id or "")
                     return str(gone)
             try:
                 await kind.delete(client, change.id or "")
             except ReconcilerError:
                 # A retry after a lost answer meets "not found": gone is what was asked.
                 if not await _still_there(client, kind, change.id):
-                    ledger.forget(kind.key, change.id or "")
+                    note.forget(kind.key, change.id or "")
                     return
                 # Refused, perhaps "in use" by a referrer whose reference the tenant did not
                 # show: once every change that could let go of it is done, try once more.
@@ -245,7 +228,7 @@ async def apply_plan(
                 except ReconcilerError:
                     if await _still_there(client, kind, change.id):
                         raise
-            ledger.forget(kind.key, change.id or "")
+            note.forget(kind.key, change.id or "")
         return None
 
     sorter = graphlib.TopologicalSorter(graph)
@@ -264,9 +247,10 @@ async def apply_plan(
         if node not in finished:
             emit(OpResult(node[0], node[1], node[2], "skipped", "a change it depends on did not succeed"))
     try:
-        report.ledger_written = await _write_ledger(client, ledger, fresh, ids)
+        report.state_note_written = await note.save(client, before=fresh.state_note.entries, items=fresh.items,
+                                                    created=[(k, i) for (k, _), i in ids.created.items()], ids=ids)
     except ReconcilerError as err:
-        # Losing the ledger costs one re-send next time, never a wrong result.
+        # Losing the state note costs one re-send next time, never a wrong result.
         report.warnings.append(
             f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
             "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
@@ -361,68 +345,11 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _record(ledger: Ledger, kind_key: str, object_id: str, data: dict) -> None:
+def _record(note: StateNote, kind_key: str, object_id: str, data: dict) -> None:
     kind = KINDS[kind_key]
     for f in kind.fingerprinted:
         if f in data and data[f] is not None:
-            digest = ledger.fingerprint(kind_key, object_id, f, data[f], f in kind.secret)
+            digest = note.fingerprint(kind_key, object_id, f, data[f], f in kind.secret)
             if digest is not None:
-                ledger.put(kind_key, object_id, f, digest)
+                note.put(kind_key, object_id, f, digest)
 
-
-async def _write_ledger(client: Any, ledger: Ledger, fresh: LiveState, ids: _Ids) -> bool:
-    """Store the fingerprints of what was applied, dropping objects that no longer exist.
-    Written only when it changed, so an apply with nothing to do sends nothing."""
-    live_ids = {f"{k}:{KINDS[k].live_id(i)}" for k in KINDS for i in fresh.items.get(k, [])}
-    live_ids |= {f"{k}:{object_id}" for (k, _), object_id in ids.created.items()}
-    ledger.entries = {key: v for key, v in ledger.entries.items() if key in live_ids and v}
-    before = fresh.ledger.entries
-    if ledger.entries == before or (not ledger.entries and ledger.item is None):
-        return False
-    path = "/api/call_center/call_script"
-    refusals: list[ApiError] = []
-    for scripts in _ledger_steps(fresh, ids):
-        body = {"note": ledger.note(), "scripts": scripts, "criterias": []}
-        try:
-            if ledger.item is not None:
-                await client.send("PUT", f"{path}/update/{ledger.item['_id']}", json={"name": LEDGER_NAME, **body},
-                                  subject="the reconciler's state note")
-            else:
-                async def find_existing() -> Any:
-                    items = await client.list_all(f"{path}/list", page_size=50)
-                    return next((i for i in items if i.get("script_name") == LEDGER_NAME), None)
-
-                await client.create("POST", f"{path}/add", json={"script_name": LEDGER_NAME, **body},
-                                    subject="the reconciler's state note", find_existing=find_existing)
-            return True
-        except ApiError as err:
-            if err.server_message is None:
-                raise  # not a refusal: the outcome is unknown, trying another body would not help
-            refusals.append(err)
-    raise refusals[0]
-
-
-def _ledger_steps(fresh: LiveState, ids: _Ids) -> list[list[dict]]:
-    """The `scripts` to try for the state note, best first. The doc marks `scripts` as
-    required, so the note has one step, pointing at an extension: the reconciler never
-    deletes extensions, so the step never keeps a user's delete from happening, and a call
-    script no hotline runs rings nobody. Extension steps name the extension by agent_id or
-    by sip_user (the doc leaves it open): the tenant's own steps tell, else both are tried.
-    An empty list is the last resort (a tenant with no extension)."""
-    kept = (fresh.ledger.item or {}).get("scripts") or []
-    agents = {str(i.get("sip_user")): str(i.get("agent_id") or "") for i in fresh.items.get("extensions", [])}
-    candidates: list[list[dict]] = []
-    if kept and all(isinstance(s, dict) and s.get("action_type") == "Extension" and
-                    str(s.get("action_id")) in {*agents, *agents.values()} for s in kept):
-        candidates.append([{"action_type": "Extension", "action_id": str(s["action_id"])} for s in kept])
-    if agents:
-        sip_user = min(agents, key=lambda s: (len(s), s))
-        forms = {"agent_id": agents[sip_user], "sip_user": sip_user}
-        order = [ids.extension_form, *(f for f in forms if f != ids.extension_form)]
-        candidates += [[{"action_type": "Extension", "action_id": forms[f]}] for f in order if forms[f]]
-    candidates.append([])
-    unique: list[list[dict]] = []
-    for c in candidates:
-        if c not in unique:
-            unique.append(c)
-    return unique

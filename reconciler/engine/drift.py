@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import FORMAT_VERSION
-from reconciler.engine.ledger import Ledger
+from reconciler.engine.state_note import StateNote
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.kinds import KINDS
 
@@ -142,8 +142,8 @@ class DriftReport:
         }
 
 
-def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
-    """The plan as a drift report. `ledger` tells an unverified field whose fingerprint
+def drift_report(plan: Plan, state_note: StateNote | None = None) -> DriftReport:
+    """The plan as a drift report. `state_note` tells an unverified field whose fingerprint
     differs from one that has none; without it, both read "differs"."""
     report = DriftReport(
         unmanaged={k: sorted(v) for k, v in plan.unmanaged.items() if v},
@@ -172,8 +172,8 @@ def drift_report(plan: Plan, ledger: Ledger | None = None) -> DriftReport:
             for f in fields:
                 if f not in sent_again:
                     status = FP_MATCHES
-                elif ledger is not None and change is not None and change.id is not None and \
-                        ledger.get(k, change.id, f) is None:
+                elif state_note is not None and change is not None and change.id is not None and \
+                        state_note.get(k, change.id, f) is None:
                     status = FP_MISSING
                 else:
                     status = FP_DIFFERS

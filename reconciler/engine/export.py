@@ -49,11 +49,6 @@ MANIFEST_SUFFIXES = (".yaml", ".yml")
 MARKER = "# Written by `reconciler export` (content sha256:{digest}); export replaces this file only while it is unedited."
 _MARKER_RE = re.compile(r"^# Written by `reconciler export` \(content sha256:([0-9a-f]{16})\)")
 
-# Why a written field is not the object's full content (end-of-line comments).
-FIELD_NOTES: dict[tuple[str, str], str] = {
-    ("greetings", "recording"): "uploaded mp3: the API never returns its audio, so the tenant's file is "
-                                "kept as it is (write `file: path.mp3` instead to manage the audio)",
-}
 # Why a field read from the tenant is not written (kind.to_manifest left it out).
 DROPPED_NOTE = ("{field} left out: the API does not return its full value ({value}), and a manifest "
                 "that leaves it out leaves it as it is")
@@ -129,7 +124,7 @@ def export_manifests(live: LiveState) -> Export:
                 continue
             dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind.secret
                        and not f.startswith("_")]
-            objects.append((_sort_key(identity), manifest, _notes(k, kind, manifest, data, dropped)))
+            objects.append((_sort_key(identity), manifest, _notes(kind, manifest, data, dropped)))
         objects.sort(key=lambda triple: triple[0])
         documents[k] = [(manifest, notes) for _, manifest, notes in objects]
         out.counts[k] = len(objects)
@@ -216,10 +211,10 @@ def _sort_key(identity: str) -> tuple:
     return (0, int(identity), "", identity) if identity.isdigit() else (1, 0, identity.casefold(), identity)
 
 
-def _notes(k: str, kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> dict[str, str]:
+def _notes(kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> dict[str, str]:
     """End-of-line comments by field: why a written field is not the object's full content,
-    and (on the identity) which fields read from the tenant are left out."""
-    notes = {f: FIELD_NOTES[(k, f)] for f in manifest if (k, f) in FIELD_NOTES}
+    (`Kind.field_notes`), and (on the identity) which fields read from the tenant are left out."""
+    notes = {f: kind.field_notes[f] for f in manifest if f in kind.field_notes}
     if dropped:
         notes[kind.identity] = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
     return notes

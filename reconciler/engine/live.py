@@ -6,33 +6,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.api.client import gather_or_cancel
-from reconciler.engine.ledger import Ledger, is_ledger, ledger_key
+from reconciler.engine.state_note import StateNote, state_note_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
 
 @dataclass
 class LiveState:
-    """Raw items per kind as the API returned them, plus the ledger."""
+    """Raw items per kind as the API returned them, plus the state note."""
 
     items: dict[str, list[dict]] = field(default_factory=dict)
-    ledger: Ledger = field(default_factory=Ledger)
+    state_note: StateNote = field(default_factory=StateNote)
 
     @classmethod
     def from_raw(cls, items: dict[str, list[dict]]) -> "LiveState":
-        """Split the state note (kept as an object of the kind that `holds_state_note`) off
+        """Split the state note (kept as an object of the kind that `HoldsStateNote`) off
         the rest."""
         cleaned = {k: list(v) for k, v in items.items()}
         for key in KINDS:
             cleaned.setdefault(key, [])
-        holder = state_note_kind()
-        ledger = Ledger.from_items(cleaned[holder])
-        cleaned[holder] = [i for i in cleaned[holder] if not is_ledger(i)]
-        return cls(items=cleaned, ledger=ledger)
-
-
-def state_note_kind() -> str:
-    """The key of the kind the state note is stored as."""
-    return next(k for k, kind in KINDS.items() if kind.holds_state_note)
+        note = StateNote.split_from(cleaned)
+        return cls(items=cleaned, state_note=note)
 
 
 def _is_int(value: Any) -> bool:
@@ -105,5 +98,5 @@ async def read_live(client: Any) -> LiveState:
     for key, items in zip(wanted, results):
         check_items(key, items)
     state = LiveState.from_raw(dict(zip(wanted, results)))
-    state.ledger.key = ledger_key()
+    state.state_note.key = state_note_key()
     return state

@@ -15,6 +15,7 @@ from reconciler import FORMAT_VERSION
 from reconciler.engine.plan import Plan
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
+from reconciler.kinds.base import Uploading
 
 FILE_KIND = "reconciler-plan"
 
@@ -59,7 +60,8 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
     if data.get("url") != url:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
     for change in plan.changes:
-        for mp3, sha256 in KINDS[change.kind].uploads(change.data or {}) if change.kind in KINDS else []:
+        kind = KINDS.get(change.kind)
+        for mp3, sha256 in kind.uploads(change.data or {}) if isinstance(kind, Uploading) else []:
             try:
                 digest = hashlib.sha256(Path(mp3).read_bytes()).hexdigest()
             except OSError:

@@ -180,8 +180,8 @@ class _Planner:
                 return False  # cannot tell without the secret: no candidate is picked
             same = kind.compare(f, value, live)
             if same is None:
-                digest = self.live.ledger.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
-                same = digest is not None and self.live.ledger.get(kind.key, kind.live_id(item), f) == digest
+                digest = self.live.state_note.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
+                same = digest is not None and self.live.state_note.get(kind.key, kind.live_id(item), f) == digest
             if not same:
                 return False
         return True
@@ -317,7 +317,7 @@ class _Planner:
         (a new id, every referrer repointed)."""
         if kind.updatable or self.force_upload:
             return False
-        return all(not f.verifiable and self.live.ledger.get(kind.key, object_id, f.field) is None for f in fields)
+        return all(not f.verifiable and self.live.state_note.get(kind.key, object_id, f.field) is None for f in fields)
 
     def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
               key: str) -> tuple[list[FieldChange], list[str]]:
@@ -335,8 +335,8 @@ class _Planner:
             same = kind.compare(f, value, live)
             if same is None:
                 unverified.append(f)
-                digest = self.live.ledger.fingerprint(kind.key, object_id, f, value, f in kind.secret)
-                if digest is None or self.live.ledger.get(kind.key, object_id, f) != digest:
+                digest = self.live.state_note.fingerprint(kind.key, object_id, f, value, f in kind.secret)
+                if digest is None or self.live.state_note.get(kind.key, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))

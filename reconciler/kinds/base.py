@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import Annotated, Any, ClassVar, Protocol
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Mapping, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -230,8 +231,34 @@ def ref_to_api(ids: "IdResolver", ref: dict[str, Any] | None) -> tuple[str, str]
         return ref[LIVE_REF]["type"], ref[LIVE_REF]["id"]
     kind_key, name = ref_target(ref)
     if kind_key in ALIASED:
-        return KIND_API_TYPE[kind_key], ids.extension_step_id(name)
+        if ids.ref_forms.get(kind_key, RefForm.ALIAS) is RefForm.IDENTITY:
+            return KIND_API_TYPE[kind_key], name
+        return KIND_API_TYPE[kind_key], ids.alias_of(kind_key, name)
     return KIND_API_TYPE[kind_key], ids.id_of(kind_key, name)
+
+
+class RefForm(StrEnum):
+    """How a request body names an object of a kind with an `alias_field` (the doc leaves
+    open whether a call script's Extension step holds the agent_id or the sip_user)."""
+
+    ALIAS = "alias"  # by its alias (an extension's agent_id)
+    IDENTITY = "identity"  # by its identity (its sip_user)
+
+
+def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]) -> dict[str, RefForm]:
+    """How this tenant's references name each aliased kind, as the first live reference
+    that tells shows it (`Kind.open_references`); ALIAS when none tells."""
+    forms: dict[str, RefForm] = {}
+    for key in ALIASED:
+        kind = kinds[key]
+        aliases = {str(i.get(kind.alias_field)) for i in items.get(key, []) if i.get(kind.alias_field)}
+        identities = {kind.live_id(i) for i in items.get(key, [])}
+        told = (RefForm.ALIAS if target in aliases else RefForm.IDENTITY
+                for ref_key, ref_items in items.items() for item in ref_items
+                for api_type, target in kinds[ref_key].open_references(item)
+                if API_TYPES.get(api_type) == key and target in aliases | identities)
+        forms[key] = next(told, RefForm.ALIAS)
+    return forms
 
 
 class ManifestModel(BaseModel):
@@ -260,17 +287,15 @@ class LiveIndex(Protocol):
 class IdResolver(Protocol):
     """What a kind needs to turn names into ids when it builds a request body."""
 
-    extension_form: str  # how Extension steps name an extension here: "agent_id" | "sip_user"
+    # How references name each aliased kind on this tenant (`reference_forms`); a kind
+    # whose server refuses one form may switch to the other.
+    ref_forms: dict[str, RefForm]
 
     def id_of(self, kind_key: str, name: str) -> str:
         ...
 
-    def agent_of(self, sip_user: str) -> str:
-        ...
-
-    def extension_step_id(self, sip_user: str) -> str:
-        """What a call-script Extension step's action_id holds for `sip_user` on this
-        tenant: its agent_id, or its sip_user (the doc leaves it open)."""
+    def alias_of(self, kind_key: str, name: str) -> str:
+        """The alias (`Kind.alias_field`) of the live object `name`: an extension's agent_id."""
         ...
 
     def known_ids(self, kind_key: str) -> set[str]:
@@ -286,7 +311,10 @@ def made_by_us(items: list[dict], ids: IdResolver, kind_key: str) -> list[dict]:
 
 
 class Kind:
-    """One kind of tenant object. Subclasses fill the class attributes and hooks."""
+    """One kind of tenant object. Subclasses fill the class attributes and hooks; what the
+    API lets it do is what it inherits (python-gitlab's mixins): `Creatable`, `Updatable`
+    (`Renamable`), `Deletable`, plus `Uploading` and `HoldsStateNote`. A kind with none
+    of the verbs (a hotline) is read and compared only."""
 
     key: ClassVar[str]  # manifest key: "ivr_menus"
     label: ClassVar[str]  # for messages: "IVR menu"
@@ -302,29 +330,11 @@ class Kind:
     id_field: ClassVar[str | None] = "_id"  # None: the identity is the id
     # Another id other objects may name a live item by (an extension's agent_id).
     alias_field: ClassVar[str | None] = None
-    # The reconciler's state note (engine/ledger.py) is stored as an object of this kind.
-    holds_state_note: ClassVar[bool] = False
-    # Several live objects with one name: the one whose content is the wanted one is the
-    # match (an immutable kind: an interrupted replace leaves the old one behind).
-    picks_duplicates_by_content: ClassVar[bool] = False
-    # A manifest field naming a file next to the manifest (an mp3), checked when loaded.
-    file_field: ClassVar[str | None] = None
     # Reference fields that must not point to their own object: field -> why.
     no_self_reference: ClassVar[dict[str, str]] = {}
     list_path: ClassVar[str]
     page_size: ClassVar[int] = 50
-
-    # Endpoints, for kinds the API treats as plain resources ("{id}" is the live id).
-    create_path: ClassVar[str | None] = None
-    update_path: ClassVar[str | None] = None
-    update_method: ClassVar[str] = "POST"
-    delete_path: ClassVar[str | None] = None
     list_takes_keyword: ClassVar[bool] = False  # the list filters by ?keyword=NAME
-
-    creatable: ClassVar[bool] = True  # hotlines and extensions are not
-    deletable: ClassVar[bool] = True
-    updatable: ClassVar[bool] = True  # greetings are replaced instead
-    renamable: ClassVar[bool] = True
 
     # Fields the API never returns: verified by fingerprint only.
     write_only: ClassVar[frozenset[str]] = frozenset()
@@ -340,12 +350,15 @@ class Kind:
     local_only: ClassVar[frozenset[str]] = frozenset()
     # Fields where an omitted value means "leave the live value alone", not "default".
     keep_when_omitted: ClassVar[frozenset[str]] = frozenset()
+    # Why a field export writes is not the object's full content: field -> an end-of-line
+    # comment, in exported manifests.
+    field_notes: ClassVar[dict[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         key = cls.__dict__.get("key")
         if key is None:
-            return  # an intermediate class, not a kind
+            return  # an intermediate class (a verb), not a kind
         if cls.ref_word:
             REF_WORDS[cls.ref_word] = key
             KIND_REF_WORD[key] = cls.ref_word
@@ -355,21 +368,41 @@ class Kind:
         if cls.alias_field:
             ALIASED.add(key)
 
-    # --- what it can be -------------------------------------------------------
+    # --- what it can do: read from the verbs it inherits ----------------------
+    @property
+    def creatable(self) -> bool:
+        return isinstance(self, Creatable)
+
+    @property
+    def updatable(self) -> bool:
+        """False for a kind the API creates but cannot update (greetings): it is replaced."""
+        return isinstance(self, Updatable)
+
+    @property
+    def renamable(self) -> bool:
+        return isinstance(self, Renamable)
+
+    @property
+    def deletable(self) -> bool:
+        return isinstance(self, Deletable)
+
     @property
     def prunable(self) -> bool:
         """Whether `policy.prune` may own it: live objects absent from the manifests deleted."""
         return self.deletable
 
+    @property
+    def picks_duplicates_by_content(self) -> bool:
+        """Created but never updated: a change is a replace (a new object of the same name,
+        then the old one deleted), so two live objects of one name are expected while one
+        is under way or after it was interrupted. The one whose content is the wanted one
+        is the match, and a create of a name that exists is no conflict."""
+        return self.creatable and not self.updatable
+
     def blocked(self, data: dict, *, exists: bool) -> str | None:
         """Why a create (`exists` False) or a replace of `data` cannot be applied at all,
         or None."""
         return None
-
-    def uploads(self, data: dict) -> list[tuple[str, str]]:
-        """(file path, sha256) of every file a change of `data` uploads: a saved plan is
-        refused when one changed since."""
-        return []
 
     # --- reading -------------------------------------------------------------
     def live_identity(self, item: dict) -> str:
@@ -386,6 +419,12 @@ class Kind:
     def from_live(self, item: dict, index: LiveIndex) -> dict:
         """A live item in manifest terms (identity included, write-only fields absent)."""
         raise NotImplementedError
+
+    def open_references(self, item: dict) -> list[tuple[str, str]]:
+        """(API type word, id) of the references a raw live item holds in the form the doc
+        leaves open (a call script's steps): they tell `reference_forms` how this tenant
+        names an aliased kind."""
+        return []
 
     # --- desired -------------------------------------------------------------
     def desired(self, obj: ManifestModel) -> dict:
@@ -449,6 +488,25 @@ class Kind:
         """How errors name the object: "group 'CSKH'"."""
         return f"{self.label} '{name}'"
 
+    def to_manifest(self, data: dict) -> dict:
+        """Normalized data back to manifest form (for export)."""
+        return data
+
+
+def _declared(kind: Kind, path: str | None, verb: str) -> str:
+    """A verb's endpoint, which the kind declares unless it codes the verb itself."""
+    if not path:
+        raise NotImplementedError(f"{kind.key}: declare {verb}_path or override {verb}()")
+    return path
+
+
+class Creatable(Kind):
+    """The API can create it (python-gitlab's CreateMixin): declare `create_path` and
+    `body`, or code `create`. Every create is found again, never repeated, when its answer
+    is lost (see `find_new`)."""
+
+    create_path: ClassVar[str | None] = None
+
     async def find_new(self, client: Any, name: str, ids: IdResolver) -> dict | None:
         """The object a create made, when its answer was lost: same name, made during
         this apply."""
@@ -458,11 +516,11 @@ class Kind:
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         """Create `data`; its new id. Never a duplicate: see `find_new`."""
-        assert self.create_path, f"{self.key} declares no create_path"
+        path = _declared(self, self.create_path, "create")
         name = data[self.identity]
         payload = await client.create(
             "POST",
-            self.create_path,
+            path,
             json=self.body(expand_env(data), ids, update=False),
             subject=self.subject(name),
             find_existing=lambda: self.find_new(client, name, ids),
@@ -481,22 +539,75 @@ class Kind:
                            method="POST", endpoint=self.create_path or "", subject=self.subject(name))
         return new_id
 
+
+class Updatable(Kind):
+    """The API can update it in place (UpdateMixin): declare `update_path` (and
+    `update_method`) and `body`, or code `update`. A creatable kind that is not updatable
+    is replaced instead."""
+
+    update_path: ClassVar[str | None] = None  # "{id}" is the live id
+    update_method: ClassVar[str] = "POST"
+
     async def update(
         self, client: Any, object_id: str, data: dict, live: dict, changed: set[str], ids: IdResolver
     ) -> None:
         """Make the live object `object_id` match `data` (`changed`: the fields that differ)."""
-        assert self.update_path, f"{self.key} declares no update_path"
+        path = _declared(self, self.update_path, "update")
         await client.send(
             self.update_method,
-            self.update_path.format(id=object_id),
+            path.format(id=object_id),
             json=self.body(expand_env(data), ids, update=True),
             subject=self.subject(data[self.identity]),
         )
 
-    async def delete(self, client: Any, object_id: str) -> None:
-        assert self.delete_path, f"{self.key} declares no delete_path"
-        await client.send("DELETE", self.delete_path.format(id=object_id), subject=f"{self.label} {object_id}")
 
-    def to_manifest(self, data: dict) -> dict:
-        """Normalized data back to manifest form (for export)."""
-        return data
+class Renamable(Updatable):
+    """An update can change its identity: `previous_names` renames a live object in place."""
+
+
+class Deletable(Kind):
+    """The API can delete it (DeleteMixin), so `policy.prune` may own the kind: declare
+    `delete_path`, or code `delete`."""
+
+    delete_path: ClassVar[str | None] = None  # "{id}" is the live id
+
+    async def delete(self, client: Any, object_id: str) -> None:
+        path = _declared(self, self.delete_path, "delete")
+        await client.send("DELETE", path.format(id=object_id), subject=f"{self.label} {object_id}")
+
+
+class Uploading(Kind):
+    """A manifest field names a file next to the manifest (an mp3), checked when loaded
+    and uploaded by a change; a saved plan is refused when the file changed since."""
+
+    file_field: ClassVar[str]
+
+    def uploads(self, data: dict) -> list[tuple[str, str]]:
+        """(file path, sha256) of every file a change of `data` uploads."""
+        raise NotImplementedError
+
+
+class HoldsStateNote(Kind):
+    """The reconciler's state note (engine/state_note.py: fingerprints of what the API
+    never returns) is stored in the tenant as one object of this kind, named
+    `state_note_name`: never planned, listed or exported. The kind decides how the note's
+    text is read from that object and written back."""
+
+    state_note_name: ClassVar[str]
+
+    def is_state_note(self, item: dict) -> bool:
+        return self.live_identity(item) == self.state_note_name
+
+    def find_state_note(self, items: list[dict]) -> dict | None:
+        """The note among this kind's live items (the newest, if several), or None."""
+        raise NotImplementedError
+
+    def state_note_text(self, item: dict) -> str:
+        """The note's text, as stored in the live object `item`."""
+        raise NotImplementedError
+
+    async def save_state_note(self, client: Any, text: str, item: dict | None,
+                              live: Mapping[str, list[dict]], ids: IdResolver) -> None:
+        """Store `text` in the tenant: update `item`, or create the note when None. `live`:
+        the raw items the apply started from, by kind."""
+        raise NotImplementedError

@@ -3,17 +3,21 @@ criteria that send a caller to a known agent first)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Awaitable, Callable, Literal
+from typing import Annotated, Any, Awaitable, Callable, Literal, Mapping
 
 from pydantic import Field, field_validator
 
 from reconciler.errors import ApiError
 from reconciler.kinds.base import (
+    Creatable,
+    Deletable,
+    HoldsStateNote,
     IdResolver,
-    Kind,
     LiveIndex,
     ManifestModel,
     Name,
+    RefForm,
+    Renamable,
     is_known_ref,
     nfc,
     ref_from_api,
@@ -21,7 +25,11 @@ from reconciler.kinds.base import (
     ref_to_api,
     ref_type,
 )
+from reconciler.kinds.extension import ExtensionKind
 
+# The state note (engine/state_note.py) is a call script of this name. Existing tenants
+# hold it under this name, so it never changes.
+STATE_NOTE_NAME = "reconciler state (safe to delete)"
 CRITERIA = {"account_manager": "2", "previous_agent": "3", "missed_call_agent": "4"}  # API: criterias[].type
 CRITERIA_OF_API = {v: k for k, v in CRITERIA.items()}
 
@@ -67,14 +75,14 @@ def _int(value: Any) -> Any:
         return value
 
 
-class CallScriptKind(Kind):
+class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
     key = "call_scripts"
     label = "call script"
     model = CallScript
     identity = "name"
     ref_word = "call_script"
     identity_field = "script_name"
-    holds_state_note = True  # the ledger is a call script the reconciler keeps (engine/ledger.py)
+    state_note_name = STATE_NOTE_NAME
     list_path = "/api/call_center/call_script/list"  # no keyword filter
     create_path = "/api/call_center/call_script/add"
     update_path = "/api/call_center/call_script/update/{id}"
@@ -103,6 +111,11 @@ class CallScriptKind(Kind):
     def references(self, data: dict) -> list[tuple[str, str]]:
         return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
 
+    def open_references(self, item: dict) -> list[tuple[str, str]]:
+        # The doc leaves open what a step's action_id holds for an extension.
+        return [(str(s.get("action_type")), str(s.get("action_id"))) for s in item.get("scripts") or []
+                if isinstance(s, dict)]
+
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         return await _either_extension_form(data, ids, lambda: super(CallScriptKind, self).create(client, data, ids))
 
@@ -128,18 +141,89 @@ class CallScriptKind(Kind):
         }
 
 
+    # --- the state note (HoldsStateNote): its text is the script's `note` ---------
+    def find_state_note(self, items: list[dict]) -> dict | None:
+        found = sorted((i for i in items if self.is_state_note(i)), key=lambda i: i.get("last_updated_date") or 0)
+        return found[-1] if found else None
+
+    def state_note_text(self, item: dict) -> str:
+        return item.get("note") or ""
+
+    async def save_state_note(self, client: Any, text: str, item: dict | None,
+                              live: Mapping[str, list[dict]], ids: IdResolver) -> None:
+        """Update the note's call script (or create it), trying each of
+        `_state_note_steps` in turn while the server refuses one."""
+        refusals: list[ApiError] = []
+        for scripts in _state_note_steps(item, live, ids):
+            body = {"note": text, "scripts": scripts, "criterias": []}
+            try:
+                if item is not None:
+                    await client.send(self.update_method, (self.update_path or "").format(id=item["_id"]),
+                                      json={"name": self.state_note_name, **body}, subject=STATE_NOTE_SUBJECT)
+                else:
+                    async def find_existing() -> Any:
+                        items = await client.list_all(self.list_path, page_size=self.page_size)
+                        return self.find_state_note(items)
+
+                    await client.create("POST", self.create_path or "",
+                                        json={"script_name": self.state_note_name, **body},
+                                        subject=STATE_NOTE_SUBJECT, find_existing=find_existing)
+                return
+            except ApiError as err:
+                if err.server_message is None:
+                    raise  # not a refusal: the outcome is unknown, trying another body would not help
+                refusals.append(err)
+        raise refusals[0]
+
+
 async def _either_extension_form(data: dict, ids: Any, send: Callable[[], Awaitable[Any]]) -> Any:
     """Send; if the server refuses a script with Extension steps named by agent_id, it reads
     the doc's "id of the component" as the sip_user: say so to `ids` and send once more."""
     try:
         return await send()
     except ApiError as err:
-        has_extension = any(next(iter(s), None) == "extension" for s in data.get("steps", []))
-        if err.server_message is None or not has_extension or ids.extension_form == "sip_user":
+        ext = ExtensionKind.key
+        has_extension = any(next(iter(s), None) == ExtensionKind.ref_word for s in data.get("steps", []))
+        if err.server_message is None or not has_extension or ids.ref_forms.get(ext) is RefForm.IDENTITY:
             raise
-        ids.extension_form = "sip_user"
+        ids.ref_forms[ext] = RefForm.IDENTITY
         try:
             return await send()
         except ApiError:
-            ids.extension_form = "agent_id"  # refused either way: the first answer tells why
+            ids.ref_forms[ext] = RefForm.ALIAS  # refused either way: the first answer tells why
             raise err from None
+
+
+# --- the state note, stored as a call script ------------------------------------------
+# Its text is the script's `note`. The doc marks `scripts` as required, so the note has
+# one step, pointing at an extension: the reconciler never deletes extensions, so the step
+# never keeps a user's delete from happening, and a call script no hotline runs rings
+# nobody.
+STATE_NOTE_SUBJECT = "the reconciler's state note"
+
+
+def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: IdResolver) -> list[list[dict]]:
+    """The `scripts` to try for the state note, best first: its own step while it still
+    names a live extension; then one extension, named as this tenant's Extension steps name
+    one (agent_id or sip_user: the doc leaves it open), then the other way. An empty list
+    is the last resort (a tenant with no extension)."""
+    ext = ExtensionKind
+    step_type = ext.api_type
+    kept = (item or {}).get("scripts") or []
+    aliases = {str(i.get(ext.identity_field)): str(i.get(ext.alias_field) or "") for i in live.get(ext.key, [])}
+    candidates: list[list[dict]] = []
+    if kept and all(isinstance(s, dict) and s.get("action_type") == step_type and
+                    str(s.get("action_id")) in {*aliases, *aliases.values()} for s in kept):
+        candidates.append([{"action_type": step_type, "action_id": str(s["action_id"])} for s in kept])
+    if aliases:
+        identity = min(aliases, key=lambda s: (len(s), s))
+        forms = {RefForm.ALIAS: aliases[identity], RefForm.IDENTITY: identity}
+        preferred = ids.ref_forms.get(ext.key, RefForm.ALIAS)
+        order = [preferred, *(f for f in forms if f != preferred)]
+        candidates += [[{"action_type": step_type, "action_id": forms[f]}] for f in order if forms[f]]
+    candidates.append([])
+    unique: list[list[dict]] = []
+    for c in candidates:
+        if c not in unique:
+            unique.append(c)
+    return unique

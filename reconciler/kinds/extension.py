@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, SipUser, env_name, expand_env
+from reconciler.kinds.base import IdResolver, LiveIndex, ManifestModel, SipUser, Updatable, env_name, expand_env
 
 
 class Extension(ManifestModel):
@@ -27,7 +27,7 @@ class Extension(ManifestModel):
         return value
 
 
-class ExtensionKind(Kind):
+class ExtensionKind(Updatable):
     key = "extensions"
     label = "extension"
     model = Extension
@@ -40,9 +40,6 @@ class ExtensionKind(Kind):
     alias_field = "agent_id"  # groups name their members by agent id
     list_path = "/api/call_center/internal_phone/list"
     list_takes_keyword = True  # the extension number, email or full name
-    creatable = False
-    deletable = False
-    renamable = False
     write_only = frozenset({"enabled", "call_timeout", "password"})
     secret = frozenset({"password"})
     keep_when_omitted = frozenset({"enabled", "call_timeout", "password"})

@@ -10,7 +10,18 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from reconciler.errors import ReconcilerError
-from reconciler.kinds.base import IdResolver, Kind, LiveIndex, ManifestModel, Name, expand_env, made_by_us, nfc
+from reconciler.kinds.base import (
+    Creatable,
+    Deletable,
+    IdResolver,
+    LiveIndex,
+    ManifestModel,
+    Name,
+    Uploading,
+    expand_env,
+    made_by_us,
+    nfc,
+)
 
 VOICES = (
     "northern_female_ngocanh",
@@ -65,7 +76,9 @@ class Greeting(ManifestModel):
         return self
 
 
-class GreetingKind(Kind):
+class GreetingKind(Creatable, Deletable, Uploading):
+    """Not Updatable: a changed greeting is replaced (see Kind.picks_duplicates_by_content)."""
+
     key = "greetings"
     label = "greeting"
     model = Greeting
@@ -73,16 +86,15 @@ class GreetingKind(Kind):
     ref_word = "greeting"
     api_type = "Recording"
     identity_field = "greeting_name"
-    # Immutable: its content is part of what it is (see Kind.picks_duplicates_by_content).
-    picks_duplicates_by_content = True
     file_field = "file"
     list_path = "/api/call_center/greeting/list"
-    updatable = False
-    renamable = False
+    delete_path = "/api/call_center/greeting/delete/{id}"
     # An mp3's bytes never come back; its fingerprint is compared instead.
     write_only = frozenset({"file_sha256"})
     # `file` names the mp3 on the manifest side only; the tenant knows it by a server name.
     local_only = frozenset({"file"})
+    field_notes = {"recording": "uploaded mp3: the API never returns its audio, so the tenant's file is kept as it "
+                                "is (write `file: path.mp3` instead to manage the audio)"}
 
     def live_identity(self, item: dict) -> str:
         return nfc(item.get("greeting_name") or "")
@@ -170,9 +182,6 @@ class GreetingKind(Kind):
         if new_id is None:
             raise ReconcilerError(f"{subject}: uploaded, but the API did not say its id and it is not in the list")
         return new_id
-
-    async def delete(self, client: Any, object_id: str) -> None:
-        await client.send("DELETE", f"/api/call_center/greeting/delete/{object_id}", subject=f"greeting {object_id}")
 
 
 def _greeting_id(payload: Any) -> str | None:

@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from reconciler.kinds.base import (
+    Creatable,
+    Deletable,
     IdResolver,
-    Kind,
     LiveIndex,
     ManifestModel,
     Name,
+    Renamable,
     ExtensionNumber,
     is_known_ref,
     nfc,
@@ -65,7 +67,7 @@ class Group(ManifestModel):
         return members
 
 
-class GroupKind(Kind):
+class GroupKind(Creatable, Renamable, Deletable):
     key = "groups"
     label = "group"
     model = Group

@@ -11,11 +11,11 @@ from pydantic import ConfigDict, Field, field_validator
 from reconciler.kinds.base import (
     ExtensionNumber,
     IdResolver,
-    Kind,
     LiveIndex,
     ManifestModel,
     Name,
     SipUser,
+    Updatable,
     expand_env,
 )
 
@@ -84,7 +84,7 @@ class Hotline(ManifestModel):
     )
 
 
-class HotlineKind(Kind):
+class HotlineKind(Updatable):
     key = "hotlines"
     label = "hotline"
     model = Hotline
@@ -94,9 +94,6 @@ class HotlineKind(Kind):
     id_field = None  # the number is the id
     list_path = "/api/call_center/hotline/search"
     list_takes_keyword = True  # the number
-    creatable = False
-    deletable = False
-    renamable = False
     # The API returns who may call out only as an undocumented `accesses` list, and never
     # returns the dedicated extension: both are verified by fingerprint.
     write_only = frozenset({"dedicated_to"})

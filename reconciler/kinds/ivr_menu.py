@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from reconciler.kinds.base import (
+    Creatable,
+    Deletable,
     IdResolver,
-    Kind,
     LiveIndex,
     ManifestModel,
     Name,
+    Renamable,
     is_known_ref,
     make_ref,
     nfc,
@@ -60,7 +62,7 @@ class IvrMenu(ManifestModel):
     )
 
 
-class IvrMenuKind(Kind):
+class IvrMenuKind(Creatable, Renamable, Deletable):
     key = "ivr_menus"
     label = "IVR menu"
     model = IvrMenu

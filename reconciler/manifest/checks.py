@@ -49,7 +49,7 @@ def is_mp3(head: bytes) -> bool:
 
 
 def check_file(obj: DesiredObject, field: str, root_dir: Path) -> list[Problem]:
-    """The mp3 a kind's `field` names (Kind.file_field) exists, is an mp3 and stays inside
+    """The mp3 a kind's `field` names (Uploading.file_field) exists, is an mp3 and stays inside
     the manifest directory."""
     path = obj.model.file_path()  # type: ignore[attr-defined]
     if path is None:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import Location, ManifestError, Problem
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import nfc
+from reconciler.kinds.base import Uploading, nfc
 from reconciler.manifest.checks import (
     check_env,
     check_file,
@@ -80,7 +80,7 @@ class _Loader:
         for key, objs in self.objects.items():
             kind = KINDS[key]
             for obj in objs.values():
-                if kind.file_field:
+                if isinstance(kind, Uploading):
                     self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
                 self.problems.extend(check_self_references(obj, kind))
             self.problems.extend(check_previous_names(objs))
@@ -138,7 +138,7 @@ class _Loader:
             return
         if not first_declaration:
             return
-        if kind.file_field:  # its file is named relative to the manifest file
+        if isinstance(kind, Uploading):  # its file is named relative to the manifest file
             model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]
         key = nfc(str(getattr(model, kind.identity)))
         self.objects[kind.key][key] = DesiredObject(kind.key, key, model, source.loc(start),

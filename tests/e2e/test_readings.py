@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.engine.ledger import LEDGER_NAME
+from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.simulator import Simulator
 from reconciler.simulator.readings import DEFAULTS, PRESETS, QUESTIONS
 
@@ -57,7 +57,7 @@ def reading_tenant(request, tmp_path: Path):
 def _live_objects(sim: Simulator) -> int:
     snap = sim.snapshot()
     return sum(len(v) for k, v in snap.items() if k != "call_scripts") + sum(
-        1 for s in snap["call_scripts"] if s["script_name"] != LEDGER_NAME)
+        1 for s in snap["call_scripts"] if s["script_name"] != STATE_NOTE_NAME)
 
 
 def _exported_objects(out: Path) -> int:
@@ -128,7 +128,7 @@ def test_state_note_has_a_step_and_blocks_nothing_under_reading(tmp_path: Path, 
     t = Tenant(sim, sim.start(), _mp3_only(tmp_path))
     try:
         assert t.run("apply", str(t.manifests), "--auto-approve").exit_code == 0
-        (note,) = sim.tenant.find_all("call_scripts", LEDGER_NAME)
+        (note,) = sim.tenant.find_all("call_scripts", STATE_NOTE_NAME)
         (step,) = note["scripts"]
         owner = sim.tenant.extensions["100"]
         assert step["action_type"] == "Extension"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 from reconciler.engine.drift import drift_report
-from reconciler.engine.ledger import LEDGER_NAME, LEDGER_NOTE_PREFIX, fingerprint
+from reconciler.engine.state_note import TEXT_PREFIX, fingerprint
+from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.plan import NOT_RETURNED, Change, FieldChange, Plan
 from reconciler.engine.planner import make_plan
 from reconciler.engine.render import render_markdown as render_plan_markdown
@@ -17,8 +18,8 @@ from tests.engine.builders import FakeManifests, call_script, extension, group, 
 EXTS = [extension("101"), extension("102")]
 
 
-def ledger_item(entries: dict) -> dict:
-    return call_script(LEDGER_NAME, []) | {"note": LEDGER_NOTE_PREFIX + json.dumps(entries)}
+def state_note_item(entries: dict) -> dict:
+    return call_script(STATE_NOTE_NAME, []) | {"note": TEXT_PREFIX + json.dumps(entries)}
 
 
 def test_each_kind_of_drift_and_unmanaged_objects_that_are_not_drift():
@@ -29,7 +30,7 @@ def test_each_kind_of_drift_and_unmanaged_objects_that_are_not_drift():
     g_cskh, g_old = group("CSKH", ["101"]), group("Cũ", ["101"])
     state = live(extensions=EXTS, groups=[g_cskh, g_old, group("Đúng", ["102"])],
                  greetings=[tts("Không quản lý", "x")])
-    report = drift_report(make_plan(m, state), state.ledger)
+    report = drift_report(make_plan(m, state), state.state_note)
 
     by_name = {i.name: i for i in report.items}
     assert {n: i.state for n, i in by_name.items()} == {"CSKH": "differs", "Mới": "missing", "Cũ": "extra"}
@@ -45,7 +46,7 @@ def test_each_kind_of_drift_and_unmanaged_objects_that_are_not_drift():
 def test_in_sync_when_only_unmanaged_objects_differ():
     m = FakeManifests().add("groups", name="CSKH", members=["101"])
     state = live(extensions=EXTS, groups=[group("CSKH", ["101"]), group("Khác", ["102"], strategy="random")])
-    report = drift_report(make_plan(m, state), state.ledger)
+    report = drift_report(make_plan(m, state), state.state_note)
     assert report.in_sync and report.items == []
     assert report.unmanaged == {"groups": ["Khác"], "extensions": ["101", "102"]}
     assert summary_line(report) == "In sync: the tenant matches the manifests (1 object; 3 unmanaged objects left alone)."
@@ -58,8 +59,8 @@ def test_write_only_fields_say_whether_the_last_apply_fingerprint_matches():
          .add("extensions", sip_user="102", enabled=False))
     entries = {"extensions:101": {"enabled": fingerprint("extensions", "101", "enabled", True, False),
                                   "call_timeout": fingerprint("extensions", "101", "call_timeout", 20, False)}}
-    state = live(extensions=EXTS, call_scripts=[ledger_item(entries)])
-    report = drift_report(make_plan(m, state), state.ledger)
+    state = live(extensions=EXTS, call_scripts=[state_note_item(entries)])
+    report = drift_report(make_plan(m, state), state.state_note)
 
     status = {(n, f.field): f.fingerprint for n, fs in report.unverified["extensions"].items() for f in fs}
     assert status == {("101", "enabled"): "matches", ("101", "call_timeout"): "differs",
@@ -82,7 +83,7 @@ def test_a_replaced_greeting_is_drift_but_its_repointed_referrers_are_in_sync():
     state = live(extensions=EXTS, greetings=[g], ivr_menus=[ivr("Menu", g["_id"])])
     plan = make_plan(m, state)
     assert {c.action for c in plan.changes} == {"replace", "update"}  # the update only repoints
-    report = drift_report(plan, state.ledger)
+    report = drift_report(plan, state.state_note)
     (item,) = report.items
     assert (item.kind, item.name, item.state) == ("greetings", "Chào", "differs")
     assert "replace" in item.apply_action and "cannot be updated" in item.note
@@ -92,7 +93,7 @@ def test_a_replaced_greeting_is_drift_but_its_repointed_referrers_are_in_sync():
 def test_a_rename_shows_the_live_name():
     m = FakeManifests().add("groups", name="Bán hàng", previous_names=["Kinh doanh"], members=["101"])
     state = live(extensions=EXTS, groups=[group("Kinh doanh", ["101"])])
-    report = drift_report(make_plan(m, state), state.ledger)
+    report = drift_report(make_plan(m, state), state.state_note)
     (item,) = report.items
     assert (item.name, item.renamed_from, item.fields) == ("Bán hàng", "Kinh doanh", [])
     assert 'name: live "Kinh doanh", manifest "Bán hàng"' in render_text(report)
@@ -134,7 +135,7 @@ def test_markdown_is_a_comment_with_a_section_per_kind_and_the_fix():
          .add("groups", name="CSKH <b>|x", members=["101"], strategy="rollover"))
     state = live(extensions=EXTS, groups=[group("CSKH <b>|x", ["101"]), group("Cũ", [])],
                  greetings=[tts("Khác", "y")])
-    md = render_markdown(drift_report(make_plan(m, state), state.ledger))
+    md = render_markdown(drift_report(make_plan(m, state), state.state_note))
     lines = md.splitlines()
     assert lines[0] == "### reconciler drift"
     assert lines[2] == "**Drift: 1 differs, 0 missing from the tenant, 1 not in the manifests (0 in sync; " \
@@ -165,7 +166,7 @@ def test_a_live_target_manifests_cannot_name_is_shown_not_a_crash():
     m = (FakeManifests(policy=Policy(prune=["groups", "ivr_menus", "call_scripts"]))
          .add("groups", name="Mặc định", members=["101"], strategy="rollover"))
     state = live(extensions=EXTS, groups=[voicemail, group("Thừa", [])], ivr_menus=[menu], call_scripts=[script])
-    report = drift_report(make_plan(m, state), state.ledger)
+    report = drift_report(make_plan(m, state), state.state_note)
     assert {(i.name, i.state) for i in report.items} == {("Mặc định", "differs"), ("Thừa", "extra"),
                                                          ("Menu", "extra"), ("Kịch bản", "extra")}
     (item,) = [i for i in report.items if i.name == "Mặc định"]
@@ -180,7 +181,7 @@ def test_a_greeting_of_the_other_type_is_a_visible_difference():
     uploaded = {"_id": "5f00000000000000000000aa", "greeting_name": "Chào", "formality": "Tải lên",
                 "recording_file": "b2.mp3", "content": "b2.mp3", "voice": "", "speed": 0}
     state = live(extensions=EXTS, greetings=[tts("Nhạc chờ", "giờ là giọng đọc"), uploaded])
-    report = drift_report(make_plan(m, state), state.ledger)
+    report = drift_report(make_plan(m, state), state.state_note)
     fields = {(i.name, f.field): (f.live, f.verifiable) for i in report.items for f in i.fields}
     assert fields == {("Nhạc chờ", "recording"): (None, True), ("Chào", "text"): (None, True),
                       ("Chào", "voice"): (None, True), ("Chào", "speed"): (None, True)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.engine.ledger import LEDGER_NAME, LEDGER_NOTE_PREFIX, fingerprint
+from reconciler.engine.state_note import TEXT_PREFIX, fingerprint
+from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.planner import make_plan
 from reconciler.errors import PlanError
 from reconciler.kinds import Policy
@@ -160,20 +161,20 @@ def test_interrupted_replace_leftover_is_cleaned_up():
     assert ("update", "ivr_menus", "Menu") in actions(plan)
 
 
-def test_write_only_field_unverified_then_matched_by_ledger():
+def test_write_only_field_unverified_then_matched_by_the_state_note():
     g = group("CSKH", ["101"])
     queue = {"enabled": True, "when_busy": True, "when_offline": False, "waiting_time": 60}
     m = FakeManifests().add("groups", name="CSKH", members=["101"], queue=queue)
     (change,) = make_plan(m, live(extensions=EXTS, groups=[g])).changes
     assert [(f.field, f.verifiable) for f in change.fields] == [("queue", False)]
-    note = LEDGER_NOTE_PREFIX + '{"groups:%s": {"queue": "%s"}}' % (
+    note = TEXT_PREFIX + '{"groups:%s": {"queue": "%s"}}' % (
         g["_id"], fingerprint("groups", g["_id"], "queue", queue, False))
-    ledger = call_script(LEDGER_NAME, [])
-    ledger["note"] = note
-    plan = make_plan(m, live(extensions=EXTS, groups=[g], call_scripts=[ledger]))
+    note_item = call_script(STATE_NOTE_NAME, [])
+    note_item["note"] = note
+    plan = make_plan(m, live(extensions=EXTS, groups=[g], call_scripts=[note_item]))
     assert plan.changes == []
     assert plan.unverified == {"groups": {"CSKH": ["queue"]}}
-    assert plan.unmanaged["call_scripts"] == []  # the ledger is never reported
+    assert plan.unmanaged["call_scripts"] == []  # the state note is never reported
 
 
 def test_hotline_not_in_tenant_is_an_error_and_omitted_fields_are_kept():

@@ -5,13 +5,23 @@ from __future__ import annotations
 import pytest
 
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import API_TYPES, KIND_REF_WORD
+from reconciler.kinds.base import (
+    API_TYPES,
+    KIND_REF_WORD,
+    Creatable,
+    Deletable,
+    HoldsStateNote,
+    Renamable,
+    Updatable,
+    Uploading,
+)
 
 ALL = list(KINDS.values())
 
 
-def overrides(kind: Kind, method: str) -> bool:
-    return getattr(type(kind), method) is not getattr(Kind, method)
+def overrides(kind: Kind, method: str, verb: type = Kind) -> bool:
+    """Whether the kind codes `method` itself rather than taking `verb`'s."""
+    return getattr(type(kind), method) is not getattr(verb, method)
 
 
 @pytest.mark.parametrize("kind", ALL, ids=lambda k: k.key)
@@ -25,20 +35,40 @@ def test_kind_is_complete(kind: Kind):
     assert kind.secret <= kind.write_only  # a secret is never read back, so never compared in clear
     assert overrides(kind, "live_identity") and overrides(kind, "from_live")
     assert kind.identity_field and (kind.id_field is None or kind.id_field == "_id")  # what a live item must carry
-    # Each verb the kind allows is either declared (an endpoint, plus `body`) or coded.
-    if kind.creatable:
-        assert kind.create_path or overrides(kind, "create")
-    if kind.deletable:
-        assert kind.delete_path or overrides(kind, "delete")
-    if kind.updatable:
-        assert kind.update_path or overrides(kind, "update")
-    if kind.create_path or kind.update_path:
+    # Each verb the kind inherits is either declared (an endpoint, plus `body`) or coded.
+    paths = []
+    if isinstance(kind, Creatable):
+        assert kind.create_path or overrides(kind, "create", Creatable)
+        # A create that meets a twin made meanwhile deletes its own copy again (recheck.py).
+        assert isinstance(kind, Deletable)
+    if isinstance(kind, Deletable):
+        assert kind.delete_path or overrides(kind, "delete", Deletable)
+        paths.append(kind.delete_path)
+    if isinstance(kind, Updatable):
+        assert kind.update_path or overrides(kind, "update", Updatable)
+        paths.append(kind.update_path)
+    if getattr(kind, "create_path", None) or getattr(kind, "update_path", None):
         assert overrides(kind, "body")
-    for path in (kind.update_path, kind.delete_path):
+    for path in paths:
         assert path is None or path.endswith("{id}")
+    if isinstance(kind, Uploading):
+        assert kind.file_field in fields and overrides(kind, "uploads", Uploading)
+    # The booleans the engine reads are what the kind inherits, never declared apart.
+    assert (kind.creatable, kind.updatable, kind.renamable, kind.deletable) == (
+        isinstance(kind, Creatable), isinstance(kind, Updatable), isinstance(kind, Renamable),
+        isinstance(kind, Deletable))
     if kind.api_type:
         assert API_TYPES[kind.api_type] == kind.key
     assert kind.key in KIND_REF_WORD or not kind.creatable or kind.key == "call_scripts"
+
+
+def test_one_kind_holds_the_state_note_and_can_write_it():
+    holders = [k for k in ALL if isinstance(k, HoldsStateNote)]
+    assert len(holders) == 1
+    (holder,) = holders
+    assert isinstance(holder, Creatable) and isinstance(holder, Updatable)
+    for hook in ("find_state_note", "state_note_text", "save_state_note"):
+        assert overrides(holder, hook, HoldsStateNote)
 
 
 def test_registry_covers_every_manifest_kind_of_the_spec():
@@ -49,4 +79,4 @@ def test_registry_covers_every_manifest_kind_of_the_spec():
 def test_previous_names_only_where_renaming_is_possible(kind: Kind):
     has = "previous_names" in kind.model.model_fields
     # Greetings take previous_names too: they cannot be renamed, so a rename is a replace.
-    assert has == (kind.renamable or kind.key == "greetings")
+    assert has == (kind.renamable or kind.picks_duplicates_by_content)
