@@ -275,6 +275,7 @@ def _flow_changes(the_plan: Any, live: Any) -> Any:
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
           url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
+    from reconciler.engine.applier import Status
     from reconciler.engine.planfile import load_plan
     from reconciler.engine.render import render_text
     from reconciler.engine.session import apply_to_tenant, plan_tenant, run
@@ -328,8 +329,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     click.echo(tracker.finish(), nl=False)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    done, failed = report.by_status("done"), report.by_status("failed") + report.by_status("conflict")
-    skipped = report.by_status("skipped")
+    done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
+    skipped = report.by_status(Status.SKIPPED)
     click.echo(style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} failed, "
                      f"{len(skipped)} skipped.", bold=True))
     if not report.ok:

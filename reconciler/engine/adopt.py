@@ -27,7 +27,7 @@ from pydantic import ValidationError
 # What a manifest can state is export's judgement; adoption uses the very same one.
 from reconciler.engine.export import _clean, _inexpressible, _invalid
 from reconciler.engine.live import LiveState
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
 from reconciler.kinds import KINDS, Kind
 from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
@@ -77,11 +77,11 @@ class _Adopter:
         self.identities = {k: set(v) for k, v in self.live_data.items()}
 
     def run(self) -> Adoption:
-        creates = [c for c in self.plan.changes if c.action == "create"]
-        deletes = [c for c in self.plan.changes if c.action == "delete"]
+        creates = [c for c in self.plan.changes if c.action == Action.CREATE]
+        deletes = [c for c in self.plan.changes if c.action == Action.DELETE]
         renamed = self._console_renames(creates, deletes)
         for change in self.plan.changes:
-            if change.action in ("update", "replace", "rename"):
+            if change.action in (Action.UPDATE, Action.REPLACE, Action.RENAME):
                 self._take_fields(change)
         gone = {(k, old) for k, old, _ in renamed}
         taken = {(k, new) for k, _, new in renamed}
@@ -285,5 +285,5 @@ def still_differs(plan: Plan) -> list[str]:
     return [
         f"{c.address}: {c.action}" + (f" ({', '.join(f.field for f in c.fields if f.verifiable)})" if c.fields else "")
         for c in plan.changes
-        if c.action in ("create", "delete") or any(f.verifiable for f in c.fields)
+        if c.action in (Action.CREATE, Action.DELETE) or any(f.verifiable for f in c.fields)
     ]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import graphlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable
 
 from reconciler.engine.live import LiveState
-from reconciler.engine.order import Node, build_graph as _build_graph
+from reconciler.engine.order import Node, Step, build_graph as _build_graph
 from reconciler.engine.order import Op as _Op
-from reconciler.engine.plan import Change, Plan, live_version
+from reconciler.engine.plan import Action, Change, Plan, live_version
 from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
@@ -26,12 +27,21 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import ALIASED, reference_forms
 
 
+class Status(StrEnum):
+    """How one operation ended. A StrEnum: output shows the plain words."""
+
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a change it depends on did not succeed
+    CONFLICT = "conflict"  # changed in the tenant meanwhile: not overwritten
+
+
 @dataclass
 class OpResult:
-    step: str
+    step: Step
     kind: str
     name: str
-    status: str  # done | failed | skipped | conflict
+    status: Status
     message: str = ""
     position: int = 0  # this result's number, of `total`, for progress lines
     total: int = 0
@@ -47,12 +57,12 @@ class ApplyReport:
     state_note_written: bool = False
     warnings: list[str] = field(default_factory=list)
 
-    def by_status(self, status: str) -> list[OpResult]:
+    def by_status(self, status: Status) -> list[OpResult]:
         return [r for r in self.results if r.status == status]
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "done" for r in self.results)
+        return all(r.status == Status.DONE for r in self.results)
 
     def to_json(self) -> dict:
         return {
@@ -72,7 +82,7 @@ class _Ids:
         self.live: dict[str, dict[str, list[str]]] = {}
         self.known: dict[str, set[str]] = {}
         self.all_live: dict[str, dict[str, list[str]]] = {}
-        deleted = {(c.kind, c.id) for c in plan.changes if c.action == "delete"}
+        deleted = {(c.kind, c.id) for c in plan.changes if c.action == Action.DELETE}
         for k, kind in KINDS.items():
             names: dict[str, list[str]] = {}
             for item in live.items.get(k, []):
@@ -122,7 +132,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
     names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
     for change in plan.changes:
         label = f"{KINDS[change.kind].label} '{change.name}'"
-        if change.action == "create":
+        if change.action == Action.CREATE:
             if (change.kind, change.name) in names and not KINDS[change.kind].picks_duplicates_by_content:
                 stale.append(f"{label} was created in the tenant since the plan was made")
             continue
@@ -133,7 +143,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
             stale.append(f"{label} was changed in the tenant since the plan was made")
     # Objects that appeared since, and that the plan does not create: a new plan would
     # see them (delete them in a pruned kind, list them as unmanaged otherwise).
-    created = {(c.kind, c.name) for c in plan.changes if c.action == "create"}
+    created = {(c.kind, c.name) for c in plan.changes if c.action == Action.CREATE}
     for k, seen in plan.seen.items():
         if k not in KINDS:
             continue
@@ -164,15 +174,15 @@ async def apply_plan(
     ops, graph = _build_graph(plan)
     ids = _Ids(fresh, plan)
     for change in plan.changes:
-        if change.action == "rename" and change.id:
+        if change.action == Action.RENAME and change.id:
             ids.renamed[(change.kind, change.name)] = change.id
     fresh_items = {(k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])}
     fresh_names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
     conflicted = {
         (c.kind, c.name)
         for c in plan.changes
-        if (c.action != "create" and _is_conflict(c, fresh_items))
-        or (c.action == "create" and not KINDS[c.kind].picks_duplicates_by_content and (c.kind, c.name) in fresh_names)
+        if (c.action != Action.CREATE and _is_conflict(c, fresh_items))
+        or (c.action == Action.CREATE and not KINDS[c.kind].picks_duplicates_by_content and (c.kind, c.name) in fresh_names)
     }
     note = fresh.state_note.copy()
     recheck = Recheck(client, fresh_items, manifest_reader(fresh))
@@ -190,23 +200,23 @@ async def apply_plan(
         step, k, name = op.node
         kind = KINDS[k]
         change = op.change
-        if (k, name) in conflicted and step in ("create", "update", "delete", "unlink"):
-            what = "created" if change.action == "create" else "changed"
+        if (k, name) in conflicted and step in (Step.CREATE, Step.UPDATE, Step.DELETE, Step.UNLINK):
+            what = "created" if change.action == Action.CREATE else "changed"
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
-        if step == "create":
+        if step == Step.CREATE:
             new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids))
             ids.created[(k, name)] = new_id
             _record(note, kind.key, new_id, op.data or {})
-        elif step in ("update", "finish", "unlink"):
+        elif step in (Step.UPDATE, Step.FINISH, Step.UNLINK):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
             if _first_write(ops, op.node):
                 live = await recheck.before_write(change, step) or live
-            changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
+            changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
             await kind.update(client, object_id, op.data or {}, live, changed, ids)
-            if step != "unlink":
+            if step != Step.UNLINK:
                 _record(note, kind.key, object_id, op.data or {})
-        elif step == "delete":
+        elif step == Step.DELETE:
             if _first_write(ops, op.node):
                 try:
                     await recheck.before_write(change, step)
@@ -245,7 +255,7 @@ async def apply_plan(
         raise
     for node, op in ops.items():
         if node not in finished:
-            emit(OpResult(node[0], node[1], node[2], "skipped", "a change it depends on did not succeed"))
+            emit(OpResult(node[0], node[1], node[2], Status.SKIPPED, "a change it depends on did not succeed"))
     try:
         report.state_note_written = await note.save(client, before=fresh.state_note.entries, items=fresh.items,
                                                     created=[(k, i) for (k, _), i in ids.created.items()], ids=ids)
@@ -281,7 +291,7 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
             running[task] = ops[node]
         if not running:
             break
-        if all(op.node[0] == "delete" for op in running.values()):
+        if all(op.node[0] == Step.DELETE for op in running.values()):
             others_done.set()
         done = [await completed.get()]
         while not completed.empty():
@@ -293,9 +303,9 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
             if error is None:
                 finished.add(op.node)
                 sorter.done(op.node)
-                emit(OpResult(step, k, name, "done", task.result() or _describe(op)))
+                emit(OpResult(step, k, name, Status.DONE, task.result() or _describe(op)))
             else:
-                status = "conflict" if isinstance(error, _Conflict) else "failed"
+                status = Status.CONFLICT if isinstance(error, _Conflict) else Status.FAILED
                 emit(OpResult(step, k, name, status, _error_text(error)))
                 finished.add(op.node)  # not done(): what depends on it never becomes ready
 
@@ -317,9 +327,9 @@ def _first_write(ops: dict[Node, _Op], node: Node) -> bool:
     """Whether `node` is this apply's first write to an existing object: the one to re-read
     it before (later steps follow this apply's own writes)."""
     step, k, name = node
-    if step in ("update", "unlink"):
+    if step in (Step.UPDATE, Step.UNLINK):
         return True
-    return step == "delete" and ("unlink", k, name) not in ops
+    return step == Step.DELETE and (Step.UNLINK, k, name) not in ops
 
 
 def _is_conflict(change: Change, fresh_items: dict) -> bool:
@@ -329,12 +339,12 @@ def _is_conflict(change: Change, fresh_items: dict) -> bool:
 
 def _describe(op: _Op) -> str:
     step, _, _ = op.node
-    if step == "finish":
+    if step == Step.FINISH:
         return "second phase: references of a cycle set"
-    if step == "unlink":
+    if step == Step.UNLINK:
         return "references into a cycle removed, so the objects can be deleted"
-    if op.change.action == "replace":
-        return "new one created" if step == "create" else "old one deleted"
+    if op.change.action == Action.REPLACE:
+        return "new one created" if step == Step.CREATE else "old one deleted"
     return op.change.reason or ""
 
 

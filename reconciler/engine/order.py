@@ -8,15 +8,34 @@ Pure: no HTTP here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from reconciler.engine.plan import Change, Plan
+from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.scc import back_edges, cyclic_components
 from reconciler.errors import PlanError
 from reconciler.kinds import KINDS
 
-# (step, kind, name); step: create | update | finish (second phase of a cycle) |
-# unlink (drop references before deleting objects that point at each other) | delete
-Node = tuple[str, str, str]
+class Step(StrEnum):
+    """One operation of an apply on one object (a change is one or two of them). A
+    StrEnum: reports and progress lines show the plain words."""
+
+    CREATE = "create"
+    UPDATE = "update"  # also a rename
+    FINISH = "finish"  # the second phase of a cycle: the references the first phase left out
+    UNLINK = "unlink"  # references dropped before objects that point at each other are deleted
+    DELETE = "delete"
+
+
+Node = tuple[Step, str, str]  # (step, kind, name)
+
+# The steps of each change, in order: a replace creates the new object, then deletes the old.
+STEPS: dict[Action, tuple[Step, ...]] = {
+    Action.CREATE: (Step.CREATE,),
+    Action.RENAME: (Step.UPDATE,),
+    Action.UPDATE: (Step.UPDATE,),
+    Action.REPLACE: (Step.CREATE, Step.DELETE),
+    Action.DELETE: (Step.DELETE,),
+}
 
 
 @dataclass
@@ -52,19 +71,12 @@ def _operations(plan: Plan) -> dict[Node, Op]:
     ops: dict[Node, Op] = {}
     for change in plan.changes:
         k, name = change.kind, change.name
-        if change.action == "create":
-            ops[("create", k, name)] = Op(("create", k, name), change, change.data)
-        elif change.action in ("update", "rename"):
-            ops[("update", k, name)] = Op(("update", k, name), change, change.data)
-        elif change.action == "replace":
-            ops[("create", k, name)] = Op(("create", k, name), change, change.data)
-            ops[("delete", k, name)] = Op(("delete", k, name), change, None)
-        elif change.action == "delete":
-            ops[("delete", k, name)] = Op(("delete", k, name), change, None)
+        for step in STEPS[change.action]:
+            ops[(step, k, name)] = Op((step, k, name), change, None if step == Step.DELETE else change.data)
     for node, op in list(ops.items()):
         # An object that points at itself ("press 9 to hear the menu again") is created
         # without that reference, then completed: its id does not exist before.
-        if node[0] == "create" and op.data is not None and (node[1], node[2]) in KINDS[node[1]].references(op.data):
+        if node[0] == Step.CREATE and op.data is not None and (node[1], node[2]) in KINDS[node[1]].references(op.data):
             _split(ops, node, {(node[1], node[2])})
     return ops
 
@@ -77,29 +89,29 @@ def _dependencies(ops: dict[Node, Op]) -> Graph:
     # Operations by the objects their live versions reference: a delete's referrers.
     referrers: dict[tuple[str, str], list[Node]] = {}
     for node, op in ops.items():
-        if node[0] not in ("create", "finish"):
+        if node[0] not in (Step.CREATE, Step.FINISH):
             for ref_kind, ref_name in op.change.live_references:
                 referrers.setdefault((ref_kind, ref_name), []).append(node)
     graph: Graph = {}
     for node, op in ops.items():
         step, k, name = node
         deps: dict[Node, None] = {}
-        if step in ("create", "update", "finish") and op.data is not None:
+        if step in (Step.CREATE, Step.UPDATE, Step.FINISH) and op.data is not None:
             for target in KINDS[k].references(op.data):
-                create = ("create", *target)
+                create = (Step.CREATE, *target)
                 if create in ops and create != node:
                     deps[create] = None
-        if step == "finish":
-            deps[("create", k, name)] = None
-        if step == "delete":
+        if step == Step.FINISH:
+            deps[(Step.CREATE, k, name)] = None
+        if step == Step.DELETE:
             for other in referrers.get((k, name), ()):
                 if other == node:
                     continue
-                if other[0] == "delete" and ("unlink", other[1], other[2]) in ops:
+                if other[0] == Step.DELETE and (Step.UNLINK, other[1], other[2]) in ops:
                     continue  # that referrer lets go of its references first
                 deps[other] = None
-            if op.change.action == "replace":
-                deps[("create", k, name)] = None
+            if op.change.action == Action.REPLACE:
+                deps[(Step.CREATE, k, name)] = None
         graph[node] = deps
     return graph
 
@@ -113,7 +125,7 @@ def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]], keep_lis
     if reduced is None or (keep_lists and KINDS[k].empties_list(op.data or {}, reduced)):
         return False
     ops[node] = Op(node, op.change, reduced)
-    ops[("finish", k, name)] = Op(("finish", k, name), op.change, op.change.data)
+    ops[(Step.FINISH, k, name)] = Op((Step.FINISH, k, name), op.change, op.change.data)
     return True
 
 
@@ -123,12 +135,12 @@ def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bo
     _, k, name = node
     op = ops[node]
     live = op.change.data
-    if live is None or ("unlink", k, name) in ops:
+    if live is None or (Step.UNLINK, k, name) in ops:
         return False
     reduced = KINDS[k].release(live, doomed - {(k, name)}, name)
     if reduced is None or reduced == live:
         return False
-    ops[("unlink", k, name)] = Op(("unlink", k, name), op.change, reduced)
+    ops[(Step.UNLINK, k, name)] = Op((Step.UNLINK, k, name), op.change, reduced)
     return True
 
 
@@ -155,18 +167,18 @@ def _break_component(ops: dict[Node, Op], graph: Graph, component: list[Node], b
 
 def _break(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set[Node], keep_lists: bool) -> bool:
     """One attempt of `_break_component`; `keep_lists`: see `_split`."""
-    targets = {(k, name) for step, k, name in component if step == "create"}
-    doomed = {(k, name) for step, k, name in component if step == "delete"}
+    targets = {(k, name) for step, k, name in component if step == Step.CREATE}
+    doomed = {(k, name) for step, k, name in component if step == Step.DELETE}
 
     def split(node: Node) -> bool:
-        if node[0] != "create" or node in broken or ops[node].data is None:
+        if node[0] != Step.CREATE or node in broken or ops[node].data is None:
             return False
         if _split(ops, node, targets - {node[1:]}, keep_lists):
             broken.add(node)
             return True
         return False
 
-    free = [node for node in component if ("finish", *node[1:]) in ops and split(node)]
+    free = [node for node in component if (Step.FINISH, *node[1:]) in ops and split(node)]
     if free:
         return True
     # Start the search at the most referenced members (hubs such as a main menu): back
@@ -183,9 +195,9 @@ def _break(ops: dict[Node, Op], graph: Graph, component: list[Node], broken: set
             continue  # its references into the component are gone: so is this edge
         if split(target) or split(source):
             changed = True
-        elif target[0] == "delete" and _unlink(ops, target, doomed):
+        elif target[0] == Step.DELETE and _unlink(ops, target, doomed):
             changed = True
     if changed:
         return True
     # No back edge could be cut where it is: any member that can be.
-    return any(split(node) or (node[0] == "delete" and _unlink(ops, node, doomed)) for node in component)
+    return any(split(node) or (node[0] == Step.DELETE and _unlink(ops, node, doomed)) for node in component)

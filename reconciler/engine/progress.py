@@ -8,7 +8,11 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-COLOURS = {"done": "green", "failed": "red", "conflict": "red", "skipped": "yellow"}
+from reconciler.engine.applier import Status
+from reconciler.engine.order import Step
+from reconciler.engine.plan import Action
+
+COLOURS = {Status.DONE: "green", Status.FAILED: "red", Status.CONFLICT: "red", Status.SKIPPED: "yellow"}
 
 
 def result_line(result: Any, renamed: dict[str, str] | None = None) -> str:
@@ -16,8 +20,8 @@ def result_line(result: Any, renamed: dict[str, str] | None = None) -> str:
     (`renamed`: address -> old name) is logged as one (`rename groups/Bán hàng: renamed
     from 'Kinh doanh'`), not as the update the API makes of it."""
     step, message = result.step, result.message
-    if step == "update" and result.address in (renamed or {}):
-        step, message = "rename", message or f"renamed from '{renamed[result.address]}'"  # type: ignore[index]
+    if step == Step.UPDATE and result.address in (renamed or {}):
+        step, message = Action.RENAME, message or f"renamed from '{renamed[result.address]}'"  # type: ignore[index]
     # Positions padded to the total's width, so the columns line up past [9/10].
     line = f"[{result.position:>{len(str(result.total))}}/{result.total}] {result.status:>8}  {step} " \
            f"{result.address}"
@@ -61,7 +65,7 @@ class Progress:
         if not self.terminal:
             return line + "\n"
         out = ""
-        if result.status != "done":
+        if result.status != Status.DONE:
             out += self._clear() + line + "\n"
         now = self.clock()
         last = result.position >= result.total

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Callable
 
+from reconciler.engine.order import Step
 from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
@@ -66,7 +67,7 @@ class Recheck:
             items = await self._whole(kind)
         return [i for i in items if kind.live_identity(i) == name]
 
-    async def before_write(self, change: Change, step: str) -> dict | None:
+    async def before_write(self, change: Change, step: Step) -> dict | None:
         """Before the first update or delete of an existing object: its current raw item,
         to build the update from. Raises Conflict when it changed since the apply began,
         AlreadyGone when a delete finds nothing left to delete."""
@@ -76,7 +77,7 @@ class Recheck:
         now = await self.current(kind, object_id, live_name)
         label = kind.subject(change.name)
         if now is None:
-            if step == "delete":
+            if step == Step.DELETE:
                 raise AlreadyGone(f"{label} was already gone from the tenant")
             raise Conflict(f"{label} was deleted in the tenant while this apply ran ({LATE_HINT})")
         before = self.start.get((change.kind, object_id))

@@ -7,7 +7,7 @@ itself, in one object with a visible name, of the kind that `HoldsStateNote` (a 
 script: that kind's module says how the note is stored). Losing it is safe: every
 write-only field then counts as unverified-and-changed once, is sent again, and the
 fingerprints are written back. Only fingerprints are stored, never a value. A secret's
-fingerprint is an HMAC keyed by something the tenant does not hold (RECONCILER_LEDGER_KEY,
+fingerprint is an HMAC keyed by something the tenant does not hold (RECONCILER_STATE_NOTE_KEY,
 else the API key): anyone who can read call scripts could otherwise try every short PIN
 against it. Without such a key a secret cannot be verified, and is sent on every apply.
 """
@@ -25,15 +25,15 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import HoldsStateNote, IdResolver, expand_env
 
 # The note's text starts with this tag. Its word predates the name "state note"; it stays,
-# so the notes existing tenants hold are still read (as does the variable's name below,
-# which users have set).
+# so the notes existing tenants hold are still read.
 TEXT_PREFIX = "reconciler-ledger v1 "
-KEY_VARIABLE = "RECONCILER_LEDGER_KEY"
+# The key's variable, then its older name (still read: CI setups have it), then the API key.
+KEY_VARIABLES = ("RECONCILER_STATE_NOTE_KEY", "RECONCILER_LEDGER_KEY", "OMICALL_API_KEY")
 
 
 def state_note_key() -> bytes | None:
     """The key of secrets' fingerprints, from the environment (never stored anywhere)."""
-    key = os.environ.get(KEY_VARIABLE) or os.environ.get("OMICALL_API_KEY")
+    key = next((os.environ[v] for v in KEY_VARIABLES if os.environ.get(v)), None)
     return key.encode() if key else None
 
 

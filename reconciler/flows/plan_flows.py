@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.engine.live import LiveState
-from reconciler.engine.plan import Plan
+from reconciler.engine.plan import Action, Plan
 from reconciler.flows.model import Graph, Node, Routing, out_edges, reachable_graph, ref_node, subject
 from reconciler.flows.render import render_mermaid
 from reconciler.flows.sources import routing_from_live
@@ -34,7 +34,7 @@ def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
     if not plan.changes:
         return FlowChanges()
     before = routing_from_live(live)
-    renames = {(c.kind, c.rename_from): c.name for c in plan.changes if c.action == "rename" and c.rename_from}
+    renames = {(c.kind, c.rename_from): c.name for c in plan.changes if c.action == Action.RENAME and c.rename_from}
     before = _renamed(before, renames)  # a rename keeps ids: not a change of the flow
     after = _after(before, plan)
     out = FlowChanges()
@@ -71,7 +71,7 @@ def _after(before: Routing, plan: Plan) -> Routing:
     objects = copy.deepcopy(before.objects)
     for change in plan.changes:
         kind = objects.setdefault(change.kind, {})
-        if change.action == "delete":
+        if change.action == Action.DELETE:
             kind.pop(change.name, None)
         elif change.data is not None:
             kind[change.name] = {**kind.get(change.name, {}), **change.data}

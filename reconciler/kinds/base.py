@@ -251,12 +251,11 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     forms: dict[str, RefForm] = {}
     for key in ALIASED:
         kind = kinds[key]
-        aliases = {str(i.get(kind.alias_field)) for i in items.get(key, []) if i.get(kind.alias_field)}
-        identities = {kind.live_id(i) for i in items.get(key, [])}
-        told = (RefForm.ALIAS if target in aliases else RefForm.IDENTITY
-                for ref_key, ref_items in items.items() for item in ref_items
+        form_of = {kind.live_id(i): RefForm.IDENTITY for i in items.get(key, [])}
+        form_of |= {str(i[kind.alias_field]): RefForm.ALIAS for i in items.get(key, []) if i.get(kind.alias_field)}
+        told = (form_of[target] for ref_key, ref_items in items.items() if ref_key in kinds for item in ref_items
                 for api_type, target in kinds[ref_key].open_references(item)
-                if API_TYPES.get(api_type) == key and target in aliases | identities)
+                if API_TYPES.get(api_type) == key and target in form_of)
         forms[key] = next(told, RefForm.ALIAS)
     return forms
 

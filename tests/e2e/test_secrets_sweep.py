@@ -1,5 +1,5 @@
 """Every command, successful and failing, with debug logging on, swept for the API key,
-the tokens the tenant issued, the ledger key and every SIP password: in stdout, stderr,
+the tokens the tenant issued, the state-note key and every SIP password: in stdout, stderr,
 the log, saved plans, exported files and the state note the tenant keeps."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from reconciler.cli import cli
 from tests.e2e.conftest import API_KEY, Tenant
 
 PASSWORDS = {"EXT_101_PASSWORD": "pw-101-Zq7xR2", "EXT_102_PASSWORD": "pw-102-Kd9wT4"}
-LEDGER_KEY = "ledger-key-Hs82mQ"
+NOTE_KEY = "state-note-key-Hs82mQ"
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def with_passwords(tenant: Tenant) -> None:
 def test_no_command_ever_shows_a_secret(tenant: Tenant, tmp_path: Path, debug_log: io.StringIO):
     with_passwords(tenant)
     tokens = issued_tokens(tenant)
-    env = {**PASSWORDS, "RECONCILER_LEDGER_KEY": LEDGER_KEY}
+    env = {**PASSWORDS, "RECONCILER_STATE_NOTE_KEY": NOTE_KEY}
     dirs = str(tenant.manifests)
     plan_file, exported = tmp_path / "plan.json", tmp_path / "exported"
     broken = tmp_path / "broken"
@@ -108,7 +108,7 @@ def test_no_command_ever_shows_a_secret(tenant: Tenant, tmp_path: Path, debug_lo
     places += [(f"exported {p.name}", p.read_text("utf-8")) for p in sorted(exported.rglob("*")) if p.is_file()
                and p.suffix in (".yaml", ".yml")]
     assert "apiKey" in debug_log.getvalue() or "/api/auth" in debug_log.getvalue(), "debug logging must be on"
-    secrets = [API_KEY, LEDGER_KEY, *PASSWORDS.values(), *tokens]
+    secrets = [API_KEY, NOTE_KEY, *PASSWORDS.values(), *tokens]
     leaks = [(where, s[:12]) for where, text in places for s in secrets if s in text]
     assert leaks == []
     assert tenant.sim.tenant.extensions["101"]["password"] == PASSWORDS["EXT_101_PASSWORD"]  # it was applied

@@ -55,3 +55,19 @@ def test_the_newest_of_two_notes_is_read():
     old = {"_id": "l1", "script_name": STATE_NOTE_NAME, "last_updated_date": 1, "note": TEXT_PREFIX + '{"a:1":{"f":"x"}}'}
     new = {**old, "_id": "l2", "last_updated_date": 2, "note": TEXT_PREFIX + '{"a:1":{"f":"y"}}'}
     assert note_of(new, old).get("a", "1", "f") == "y"
+
+
+def test_the_key_is_read_under_its_name_then_its_older_name_then_the_api_key(monkeypatch):
+    from reconciler.engine.state_note import state_note_key
+
+    for name in ("RECONCILER_STATE_NOTE_KEY", "RECONCILER_LEDGER_KEY", "OMICALL_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert state_note_key() is None
+    monkeypatch.setenv("OMICALL_API_KEY", "api")
+    assert state_note_key() == b"api"
+    monkeypatch.setenv("RECONCILER_LEDGER_KEY", "older")
+    assert state_note_key() == b"older"
+    monkeypatch.setenv("RECONCILER_STATE_NOTE_KEY", "")  # empty counts as not set, as CI gives it
+    assert state_note_key() == b"older"
+    monkeypatch.setenv("RECONCILER_STATE_NOTE_KEY", "new")
+    assert state_note_key() == b"new"

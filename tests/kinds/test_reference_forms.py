@@ -1,0 +1,36 @@
+"""How this tenant's call-script steps name an extension (agent_id or sip_user: the doc
+leaves it open) is read from its live steps, the state note's among them; the engine asks
+without naming a kind."""
+
+from __future__ import annotations
+
+from reconciler.engine.state_note import TEXT_PREFIX
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import RefForm, reference_forms
+from reconciler.kinds.call_script import STATE_NOTE_NAME
+from tests.engine.builders import call_script, extension, live
+
+EXTS = [extension("101", "a101"), extension("102", "a102")]
+
+
+def forms(*scripts: dict) -> RefForm:
+    state = live(extensions=EXTS, call_scripts=list(scripts))
+    return reference_forms(KINDS, state.state_note.put_back(state.items))["extensions"]
+
+
+def test_steps_that_name_the_sip_user_tell_it():
+    assert forms(call_script("A", [("Extension", "102")])) is RefForm.IDENTITY
+
+
+def test_steps_that_name_the_agent_tell_it():
+    assert forms(call_script("A", [("Extension", "a101")])) is RefForm.ALIAS
+
+
+def test_agent_id_when_no_step_tells():
+    assert forms() is RefForm.ALIAS
+    assert forms(call_script("A", [("Extension", "999")])) is RefForm.ALIAS  # names no live extension
+
+
+def test_the_state_notes_own_step_tells_too():
+    note = call_script(STATE_NOTE_NAME, [("Extension", "101")]) | {"note": TEXT_PREFIX + "{}"}
+    assert forms(note) is RefForm.IDENTITY
