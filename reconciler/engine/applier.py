@@ -24,7 +24,7 @@ from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
 from reconciler.errors import ApiError, PlanError, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import ALIASED, reference_forms
+from reconciler.kinds.base import ALIASED, Creatable, Deletable, Updatable, can, reference_forms
 
 
 class Status(StrEnum):
@@ -182,7 +182,8 @@ async def apply_plan(
         (c.kind, c.name)
         for c in plan.changes
         if (c.action != Action.CREATE and _is_conflict(c, fresh_items))
-        or (c.action == Action.CREATE and not KINDS[c.kind].picks_duplicates_by_content and (c.kind, c.name) in fresh_names)
+        or (c.action == Action.CREATE and (c.kind, c.name) in fresh_names
+            and not KINDS[c.kind].picks_duplicates_by_content)
     }
     note = fresh.state_note.copy()
     recheck = Recheck(client, fresh_items, manifest_reader(fresh))
@@ -204,7 +205,8 @@ async def apply_plan(
             what = "created" if change.action == Action.CREATE else "changed"
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == Step.CREATE:
-            new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids))
+            creatable = can(kind, Creatable)
+            new_id = await _create_once(recheck, kind, name, lambda: creatable.create(client, op.data or {}, ids))
             ids.created[(k, name)] = new_id
             _record(note, kind.key, new_id, op.data or {})
         elif step in (Step.UPDATE, Step.FINISH, Step.UNLINK):
@@ -213,7 +215,7 @@ async def apply_plan(
             if _first_write(ops, op.node):
                 live = await recheck.before_write(change, step) or live
             changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
-            await kind.update(client, object_id, op.data or {}, live, changed, ids)
+            await can(kind, Updatable).update(client, object_id, op.data or {}, live, changed, ids)
             if step != Step.UNLINK:
                 _record(note, kind.key, object_id, op.data or {})
         elif step == Step.DELETE:
@@ -224,7 +226,7 @@ async def apply_plan(
                     note.forget(kind.key, change.id or "")
                     return str(gone)
             try:
-                await kind.delete(client, change.id or "")
+                await can(kind, Deletable).delete(client, change.id or "")
             except ReconcilerError:
                 # A retry after a lost answer meets "not found": gone is what was asked.
                 if not await _still_there(client, kind, change.id):
@@ -234,7 +236,7 @@ async def apply_plan(
                 # show: once every change that could let go of it is done, try once more.
                 await others_done.wait()
                 try:
-                    await kind.delete(client, change.id or "")
+                    await can(kind, Deletable).delete(client, change.id or "")
                 except ReconcilerError:
                     if await _still_there(client, kind, change.id):
                         raise

@@ -2,8 +2,9 @@
 
 A kind says, in one module: its manifest model, its identity, its references, its API
 endpoints and verbs, how a live item reads in manifest terms, how a desired object becomes
-a request body, which fields the API never returns and which are secret. The engine only
-ever talks to a kind through `Kind`.
+a request body, which fields the API never returns and which are secret. What the API
+lets it do is what it inherits (`Creatable`, `Updatable`, `Renamable`, `Deletable`, below
+`Kind`). The engine only ever talks to a kind through these classes.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping, Protocol
+from typing import Annotated, Any, ClassVar, Mapping, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from reconciler.errors import ApiError
+from reconciler.errors import ApiError, ReconcilerError
 
 # Filled by every `Kind` subclass as it is declared (see `Kind.__init_subclass__`), so a
 # kind's words are written once, in its own module.
@@ -573,6 +574,18 @@ class Deletable(Kind):
     async def delete(self, client: Any, object_id: str) -> None:
         path = _declared(self, self.delete_path, "delete")
         await client.send("DELETE", path.format(id=object_id), subject=f"{self.label} {object_id}")
+
+
+Verb = TypeVar("Verb", Creatable, Updatable, Deletable)
+_DONE = {Creatable: "created", Updatable: "updated", Deletable: "deleted"}
+
+
+def can(kind: Kind, verb: type[Verb]) -> Verb:
+    """`kind` as one that has `verb`: how the engine asks before it calls one. A kind that
+    has not (a plan made by another version) is a clear error, not a missing method."""
+    if not isinstance(kind, verb):
+        raise ReconcilerError(f"{kind.label}s cannot be {_DONE[verb]} through the API")
+    return kind
 
 
 class Uploading(Kind):

@@ -80,3 +80,14 @@ def test_previous_names_only_where_renaming_is_possible(kind: Kind):
     has = "previous_names" in kind.model.model_fields
     # Greetings take previous_names too: they cannot be renamed, so a rename is a replace.
     assert has == (kind.renamable or kind.picks_duplicates_by_content)
+
+
+def test_the_engine_asks_a_kind_for_a_verb_it_has():
+    from reconciler.errors import ReconcilerError
+    from reconciler.kinds.base import can
+
+    assert can(KINDS["groups"], Deletable) is KINDS["groups"]
+    with pytest.raises(ReconcilerError, match="hotlines cannot be created through the API"):
+        can(KINDS["hotlines"], Creatable)
+    with pytest.raises(ReconcilerError, match="greetings cannot be updated through the API"):
+        can(KINDS["greetings"], Updatable)
