@@ -135,13 +135,13 @@ def run_command(sim: Sim, args: list[str], size: int, latency: float, log: Path)
                usage.ru_maxrss / 1024, counts["reads"], counts["mutating"], proc.returncode)
 
 
-def read_floor_rounds(seed: dict, concurrency: int, ledger: bool) -> tuple[int, int]:
+def read_floor_rounds(seed: dict, concurrency: int, state_note: bool) -> tuple[int, int]:
     """(round trips, pages) of reading every list once: the token, then page 1 of every
     list together, then the remaining pages `concurrency` at a time (a lower bound)."""
     sizes = {k: len(v) for k, v in seed.items()}
     for kind in ("greetings", "groups", "ivr_menus", "call_scripts", "hotlines", "extensions"):
         sizes.setdefault(kind, 0)
-    if ledger:
+    if state_note:
         sizes["call_scripts"] += 1
     pages = [max(1, math.ceil(n / PAGE_SIZE)) for n in sizes.values()]
     total = sum(pages)
@@ -197,7 +197,7 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
     logs.mkdir(exist_ok=True)
     runs: list[Run] = []
     conc = ["--concurrency", str(concurrency)]
-    read_rounds, _ = read_floor_rounds(seed, concurrency, ledger=False)
+    read_rounds, _ = read_floor_rounds(seed, concurrency, state_note=False)
 
     def record(run: Run, floor_rounds: float | None = None, **extra: Any) -> None:
         run.size = objects
@@ -216,7 +216,7 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
         record(run_command(sim, ["plan", str(out), *conc], size, 0.0, logs / f"plan-{size}.log"), read_rounds)
         record(run_command(sim, ["drift", str(out), *conc], size, 0.0, logs / f"drift-{size}.log"), read_rounds)
     rounds, operations, chain = apply_graph_rounds(out, base, concurrency)
-    base_rounds, _ = read_floor_rounds(base, concurrency, ledger=False)
+    base_rounds, _ = read_floor_rounds(base, concurrency, state_note=False)
     # Two reads of the starting tenant (plan, then the re-check), the graph, the state note.
     apply_rounds = 2 * base_rounds + rounds + 1
     with simulator(base, 0.0, tmp) as sim:

@@ -55,7 +55,7 @@ from reconciler.simulator.references import dangling
 API_KEY = "campaign-key"
 MAX_APPLIES = 4
 PROTECTED = "Nhóm nhân viên mặc định"
-LEDGER_NAME = "reconciler state (safe to delete)"
+STATE_NOTE_NAME = "reconciler state (safe to delete)"
 # One entry per simulator configuration to run under. Between them they take every reading
 # of the doc's open questions (reconciler/simulator/readings.py): the defaults, the
 # `strict` preset (each question's hardest answer), and the answers neither includes.
@@ -337,7 +337,7 @@ def check(sim: Simulator, m: Manifests, foreign: dict[tuple[str, str], Any], env
         if missing:
             result.problems.append(f"{label}: {kind} missing: {sorted(missing)}")
         if kind in m.prune:
-            extra = set(names) - wanted - {PROTECTED, LEDGER_NAME}
+            extra = set(names) - wanted - {PROTECTED, STATE_NOTE_NAME}
             if extra:
                 result.problems.append(f"{label}: {kind} left behind: {sorted(extra)}")
     for kind, items in snap.items():
@@ -366,7 +366,7 @@ def unowned(sim: Simulator, m: Manifests) -> dict[tuple[str, str], Any]:
         for item in items:
             name = str(item[NAME_FIELD[kind]])
             owned = kind in m.prune and name != PROTECTED
-            if not owned and (kind, name) not in m.ever and name != LEDGER_NAME:
+            if not owned and (kind, name) not in m.ever and name != STATE_NOTE_NAME:
                 out[(kind, str(item.get("_id", name)))] = item
     return out
 

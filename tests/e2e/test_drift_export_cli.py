@@ -272,11 +272,11 @@ def test_drift_exit_1_on_invalid_manifests(tenant: Tenant):
     assert "groups.yaml:3:5" in result.output
 
 
-def test_export_after_an_apply_keeps_what_the_api_hides_and_skips_the_ledger(tenant: Tenant, tmp_path: Path):
+def test_export_after_an_apply_keeps_what_the_api_hides_and_skips_the_state_note(tenant: Tenant, tmp_path: Path):
     assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
     out = tmp_path / "exported"
     files = export_plan_reexport(tenant, out)
-    assert "reconciler state" not in files["call_scripts.yaml"].decode()  # the ledger is not an object
+    assert "reconciler state" not in files["call_scripts.yaml"].decode()  # the state note is not an object
     greetings = files["greetings.yaml"].decode()
     nhac_cho = greetings.split("- name: Nhạc chờ\n", 1)[1].split("\n\n", 1)[0]
     assert nhac_cho.startswith("    recording: ") and "# uploaded mp3" in nhac_cho

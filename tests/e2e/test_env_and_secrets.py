@@ -29,8 +29,8 @@ def test_sip_password_is_applied_verified_by_keyed_fingerprint_and_never_shown(t
     plan_file = tmp_path / "plan.json"
     again = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", "--out", str(plan_file), env=env)
     assert again.exit_code == 0, again.output
-    (ledger,) = named(tenant.sim.snapshot(), "call_scripts", "script_name", "reconciler state (safe to delete)")
-    for text in (first.output, again.output, plan_file.read_text(), ledger["note"]):
+    (note,) = named(tenant.sim.snapshot(), "call_scripts", "script_name", "reconciler state (safe to delete)")
+    for text in (first.output, again.output, plan_file.read_text(), note["note"]):
         assert "s3cret-PIN-4821" not in text
     # A new password is sent; the key of the fingerprints is the API key, which the tenant never holds.
     changed = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env={"EXT_101_PASSWORD": "other"})

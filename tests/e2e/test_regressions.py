@@ -68,7 +68,7 @@ def test_F4_changed_mp3_is_uploaded_even_after_a_5xx(tenant: Tenant):
     tenant.run("apply", str(tenant.manifests), "--auto-approve")
     uploads_ok = [r for r in tenant.sim.requests if r.path.endswith("/greeting/upload") and r.status == 200]
     # Observed: the retry's find_existing() finds the old greeting (same name, an upload) and
-    # takes it for the new one; the ledger records the new sha256 against the old id, and
+    # takes it for the new one; the state note records the new sha256 against the old id, and
     # plan then says "No changes" while the tenant still plays the old audio.
     assert len(uploads_ok) == 2, "the changed mp3 was never uploaded"
     now = named(tenant.sim.snapshot(), "greetings", "greeting_name", "Nhạc chờ")
