@@ -62,7 +62,7 @@ POLICY_TEXT = f"""{SCHEMA_LINE}
 # alone and reported as unmanaged by `plan` and `drift`.
 # `protect` lists names (or numbers) that are never changed or deleted.
 policy:
-  prune: []        # e.g. [greetings, groups, ivr_menus, call_scripts]
+  prune: []        # e.g. [{', '.join(k for k, kind in KINDS.items() if kind.prunable)}]
   protect: []      # e.g. ["Nhóm nhân viên mặc định"]
 """
 
