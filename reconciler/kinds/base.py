@@ -250,7 +250,7 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     """How this tenant's references name each aliased kind, as the first live reference
     that tells shows it (`Kind.open_references`); ALIAS when none tells."""
     forms: dict[str, RefForm] = {}
-    for key in ALIASED:
+    for key in ALIASED & set(kinds):
         kind = kinds[key]
         form_of = {kind.live_id(i): RefForm.IDENTITY for i in items.get(key, [])}
         form_of |= {str(i[kind.alias_field]): RefForm.ALIAS for i in items.get(key, []) if i.get(kind.alias_field)}
