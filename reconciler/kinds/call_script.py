@@ -140,7 +140,6 @@ class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
             ],
         }
 
-
     # --- the state note (HoldsStateNote): its text is the script's `note` ---------
     def find_state_note(self, items: list[dict]) -> dict | None:
         found = sorted((i for i in items if self.is_state_note(i)), key=lambda i: i.get("last_updated_date") or 0)
