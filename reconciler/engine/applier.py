@@ -23,6 +23,7 @@ from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.errors import ApiError, PlanError, ReconcilerError
 from reconciler.kinds import KINDS
+from reconciler.kinds.base import expand_env
 
 
 @dataclass
@@ -365,7 +366,7 @@ def _record(ledger: Ledger, kind_key: str, object_id: str, data: dict) -> None:
     kind = KINDS[kind_key]
     for f in kind.fingerprinted:
         if f in data and data[f] is not None:
-            digest = ledger.fingerprint(kind_key, object_id, f, data[f], f in kind.secret)
+            digest = ledger.fingerprint(kind_key, object_id, f, expand_env(data[f]), f in kind.secret)
             if digest is not None:
                 ledger.put(kind_key, object_id, f, digest)
 

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.kinds.base import expand_env, nfc
+from reconciler.kinds.base import nfc
 
 LEDGER_NAME = "reconciler state (safe to delete)"
 LEDGER_NOTE_PREFIX = "reconciler-ledger v1 "
@@ -39,8 +39,9 @@ def is_ledger(item: dict) -> bool:
 
 def fingerprint(kind: str, object_id: str, field_name: str, value: Any, secret: bool,
                 key: bytes | None = None) -> str | None:
-    """A short, salted digest of a field's value as applied; None for a secret without a key."""
-    text = json.dumps(expand_env(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A short, salted digest of a field's value as applied (secrets expanded by the
+    caller); None for a secret without a key."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     salt = f"{kind}:{object_id}:{field_name}".encode()
     if secret:
         if not key:

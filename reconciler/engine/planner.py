@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
+from reconciler.kinds.base import KIND_REF_WORD, expand_env, nfc, unset_env
 from reconciler.kinds.policy import unmatched_protect
+
+
+# A plan made where no secret is set (a pull request's job): every field set from
+# ${env:NAME} is left unverified, and the plan cannot be applied.
+NO_SECRETS: Mapping[str, str] = MappingProxyType({})
 
 
 class DesiredLike(Protocol):
@@ -52,18 +58,26 @@ class _LiveIndex:
         return object_id in self.names.get(kind_key, {})  # where the identity is the id, the id is the name
 
 
-def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
-    """The changes that make the live tenant match the manifests. Raises PlanError for
-    ambiguous live names, references that resolve nowhere, and objects that must exist but
-    do not; nothing has been sent to the tenant then. An object the API can only replace
-    (an mp3 greeting) is not replaced for want of a fingerprint alone (the state note is
-    missing): it is reported unverified, unless `force_upload`."""
-    return _Planner(manifests, live, force_upload=force_upload).run()
+def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
+              force_upload: bool = False) -> Plan:
+    """The changes that make the live tenant match the manifests: a pure function, which
+    reads no file and no environment. `secrets`: the values of the `${env:NAME}` the
+    manifests use, read beforehand (`secret_values`); a field whose secret is not among them
+    is not compared, and the plan says so (it cannot be applied). mp3 digests were read
+    when the manifests were loaded.
+
+    Raises PlanError for ambiguous live names, references that resolve nowhere, and
+    objects that must exist but do not; nothing has been sent to the tenant then. An object
+    the API can only replace (an mp3 greeting) is not replaced for want of a fingerprint
+    alone (the state note is missing): it is reported unverified, unless `force_upload`."""
+    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload).run()
 
 
 class _Planner:
-    def __init__(self, manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False):
+    def __init__(self, manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
+                 force_upload: bool = False):
         self.force_upload = force_upload
+        self.secrets = secrets
         self.objects = manifests.objects
         self.policy = manifests.policy
         self.live = live
@@ -176,8 +190,9 @@ class _Planner:
         for f, value in want.items():
             if f in kind.local_only or f.startswith("_") or f == kind.identity:
                 continue
-            if unset_env(value):
+            if unset_env(value, self.secrets):
                 return False  # cannot tell without the secret: no candidate is picked
+            value = expand_env(value, self.secrets)
             same = kind.compare(f, value, live)
             if same is None:
                 digest = self.live.ledger.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
@@ -326,16 +341,17 @@ class _Planner:
         for f, value in want.items():
             if f == kind.identity or f in kind.local_only or f.startswith("_"):
                 continue
-            missing = unset_env(value)
+            missing = unset_env(value, self.secrets)
             if missing:
                 # Plan and drift run without secrets (a pull request's job has none): the
                 # field is not compared, and the output says so.
                 self._secret_not_verified(kind, key, f, missing)
                 continue
-            same = kind.compare(f, value, live)
+            same = kind.compare(f, expand_env(value, self.secrets), live)
             if same is None:
                 unverified.append(f)
-                digest = self.live.ledger.fingerprint(kind.key, object_id, f, value, f in kind.secret)
+                digest = self.live.ledger.fingerprint(kind.key, object_id, f, expand_env(value, self.secrets),
+                                                      f in kind.secret)
                 if digest is None or self.live.ledger.get(kind.key, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
