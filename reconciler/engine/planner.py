@@ -10,13 +10,13 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol
 
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import KIND_REF_WORD, expand_env, nfc, unset_env
+from reconciler.kinds.base import expand_env, nfc, unset_env
 from reconciler.kinds.policy import unmatched_protect
 
 
@@ -225,14 +225,15 @@ class _Planner:
         for k, kind in KINDS.items():
             for key, obj in self.objects.get(k, {}).items():
                 data = self.want[k][key]
-                for ref_kind, ref_name in kind.references(data):
-                    self._resolve(obj, data, ref_kind, ref_name)
+                for ref in kind.references(data):
+                    self._resolve(obj, ref)
 
-    def _resolve(self, obj: DesiredLike, data: dict, ref_kind: str, ref_name: str) -> None:
+    def _resolve(self, obj: DesiredLike, ref: tuple[str, str]) -> None:
+        ref_kind, ref_name = ref
         if ref_name in self.want.get(ref_kind, {}):
             return
         label = KINDS[ref_kind].label
-        where = obj.location_of(_path_of(data, ref_kind, ref_name) or "")
+        where = obj.location_of(getattr(ref, "path", ""))  # a kind's reference says where it is written
         found = self.by_name[ref_kind].get(ref_name, [])
         if len(found) == 1:
             if ref_kind in self.policy.prune and ref_name not in self.protect:
@@ -497,35 +498,9 @@ def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
         ) from None
 
 
-# A reference is never the object's own identity field.
-IDENTITIES = frozenset(kind.identity for kind in KINDS.values())
-
-
 def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
-
-
-def _path_of(data: Any, ref_kind: str, ref_name: str, prefix: str = "") -> str | None:
-    """Dotted path of the first value in `data` that refers to (ref_kind, ref_name)."""
-    word = KIND_REF_WORD.get(ref_kind)
-    items: Iterable[tuple[str, Any]]
-    if isinstance(data, dict):
-        if len(data) == 1 and data.get(word) == ref_name:
-            return prefix.rstrip(".")
-        items = ((str(k), v) for k, v in data.items())
-    elif isinstance(data, list):
-        items = ((str(i), v) for i, v in enumerate(data))
-    else:
-        return None
-    for k, v in items:
-        if v == ref_name and isinstance(v, str) and prefix.count(".") < 2:
-            if k not in IDENTITIES:
-                return f"{prefix}{k}"
-        found = _path_of(v, ref_kind, ref_name, f"{prefix}{k}.")
-        if found:
-            return found
-    return None
 
 
 @dataclass

@@ -202,10 +202,23 @@ def is_known_ref(ref: dict[str, Any] | None) -> bool:
     return bool(ref) and next(iter(ref)) in REF_WORDS  # type: ignore[arg-type]
 
 
-def ref_target(ref: dict[str, str]) -> tuple[str, str]:
-    """(kind key, name) of a reference in manifest form."""
+class Ref(tuple):
+    """A reference: the pair (kind key, name) it compares and hashes as, plus `path`, where
+    in its object it is written ("keys.2", "members.0"; "" when it was read from the
+    tenant), so that an error about it points at that value in the manifest."""
+
+    path: str
+
+    def __new__(cls, kind_key: str, name: str, path: str = "") -> "Ref":
+        ref = super().__new__(cls, (kind_key, name))
+        ref.path = path
+        return ref
+
+
+def ref_target(ref: dict[str, str], path: str = "") -> Ref:
+    """The Ref of a reference in manifest form written at `path`."""
     ((word, name),) = ref.items()
-    return REF_WORDS[word], name
+    return Ref(REF_WORDS[word], name, path)
 
 
 def make_ref(kind_key: str, name: str) -> dict[str, str]:
@@ -416,7 +429,8 @@ class Kind:
         return want == live[field]
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        """(kind key, name) of every object this one points to."""
+        """(kind key, name) of every object this one points to, each a `Ref` that says
+        where in `data` it is written."""
         return []
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:

@@ -101,7 +101,7 @@ class CallScriptKind(Kind):
         }
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
+        return [ref_target(s, f"steps.{i}") for i, s in enumerate(data.get("steps", [])) if is_known_ref(s)]
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         return await _either_extension_form(data, ids, lambda: super(CallScriptKind, self).create(client, data, ids))

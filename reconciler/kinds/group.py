@@ -13,6 +13,7 @@ from reconciler.kinds.base import (
     ManifestModel,
     Name,
     ExtensionNumber,
+    Ref,
     is_known_ref,
     nfc,
     ref_from_api,
@@ -108,9 +109,9 @@ class GroupKind(Kind):
         return super().compare(field, want, live)
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        refs = [("extensions", m) for m in data.get("members", [])]
+        refs = [Ref("extensions", m, f"members.{i}") for i, m in enumerate(data.get("members", []))]
         if is_known_ref(data.get("on_timeout")):
-            refs.append(ref_target(data["on_timeout"]))
+            refs.append(ref_target(data["on_timeout"], "on_timeout"))
         return refs
 
     def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:
