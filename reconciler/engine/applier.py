@@ -63,29 +63,15 @@ class ApplyReport:
 
 
 class _Ids:
-    """Names to ids for request bodies: objects created in this run first, then live ones
-    (those the plan deletes left out, so a leftover of an interrupted replace never
-    makes its name ambiguous)."""
+    """Names to ids for request bodies, from the live catalogue and what this apply learns:
+    objects it created first, then renamed ones, then live ones (those the plan deletes
+    left out, so a leftover of an interrupted replace never makes its name ambiguous)."""
 
     def __init__(self, live: LiveState, plan: Plan):
-        self.created: dict[tuple[str, str], str] = {}
-        self.live: dict[str, dict[str, list[str]]] = {}
-        self.known: dict[str, set[str]] = {}
-        self.all_live: dict[str, dict[str, list[str]]] = {}
-        deleted = {(c.kind, c.id) for c in plan.changes if c.action == "delete"}
-        for k, kind in KINDS.items():
-            names: dict[str, list[str]] = {}
-            for item in live.items.get(k, []):
-                if (k, kind.live_id(item)) not in deleted:
-                    names.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
-            self.live[k] = names
-            everything: dict[str, list[str]] = {}
-            for item in live.items.get(k, []):
-                everything.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
-            self.all_live[k] = everything
-            self.known[k] = {kind.live_id(i) for i in live.items.get(k, [])}
-        self.agents = {str(i.get("sip_user")): i.get("agent_id") for i in live.items.get("extensions", [])}
+        self.catalogue = live.catalogue
+        self.created: dict[tuple[str, str], str] = {}  # learnt during the apply
         self.renamed: dict[tuple[str, str], str] = {}
+        self.deleted = {(c.kind, c.id) for c in plan.changes if c.action == "delete"}
         self.extension_form = extension_step_form(live)
 
     def id_of(self, kind_key: str, name: str) -> str:
@@ -93,14 +79,15 @@ class _Ids:
             return self.created[(kind_key, name)]
         if (kind_key, name) in self.renamed:
             return self.renamed[(kind_key, name)]
-        found = self.live.get(kind_key, {}).get(name, []) or self.all_live.get(kind_key, {}).get(name, [])
+        everything = self.catalogue.ids_named(kind_key, name)
+        found = [i for i in everything if (kind_key, i) not in self.deleted] or everything
         if len(found) == 1:
             return found[0]
         what = "no" if not found else f"{len(found)}"
         raise ReconcilerError(f"{what} live {KINDS[kind_key].label} named '{name}'")
 
     def agent_of(self, sip_user: str) -> str:
-        agent = self.agents.get(sip_user)
+        agent = self.catalogue.alias_of("extensions", sip_user)
         if not agent:
             raise ReconcilerError(f"extension {sip_user} has no agent in the tenant")
         return agent
@@ -109,7 +96,7 @@ class _Ids:
         return sip_user if self.extension_form == "sip_user" else self.agent_of(sip_user)
 
     def known_ids(self, kind_key: str) -> set[str]:
-        return self.known.get(kind_key, set())
+        return self.catalogue.ids(kind_key)
 
 
 def extension_step_form(live: LiveState) -> str:
@@ -133,17 +120,14 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
     """Changes whose live object is no longer what the plan saw: edited, deleted or, for a
     create, made by someone else since."""
     stale: list[str] = []
-    items = {
-        (k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])
-    }
-    names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
+    catalogue = fresh.catalogue
     for change in plan.changes:
         label = f"{KINDS[change.kind].label} '{change.name}'"
         if change.action == "create":
-            if (change.kind, change.name) in names and change.kind != "greetings":
+            if catalogue.named(change.kind, change.name) and change.kind != "greetings":
                 stale.append(f"{label} was created in the tenant since the plan was made")
             continue
-        item = items.get((change.kind, change.id or ""))
+        item = catalogue.item(change.kind, change.id or "")
         if item is None:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
         elif change.live_version and live_version(item) != change.live_version:
@@ -155,7 +139,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
         if k not in KINDS:
             continue
         known = set(seen)
-        for identity in sorted({KINDS[k].live_identity(i) for i in fresh.items.get(k, [])} - known):
+        for identity in sorted(set(catalogue.names(k)) - known):
             if (k, identity) not in created:
                 stale.append(f"{KINDS[k].label} '{identity}' was created in the tenant since the plan was made")
     return stale

@@ -60,8 +60,7 @@ async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bo
 async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
     """The live state, and the identities of its objects per kind."""
     live = await read_live(client)
-    names = {k: {KINDS[k].live_identity(item) for item in items} for k, items in live.items.items()}
-    return live, names
+    return live, live.catalogue.identities()
 
 
 def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]:
