@@ -30,7 +30,7 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
+from reconciler.kinds.base import KIND_REF_WORD, env_name, expand_env, nfc, unset_env
 
 PREVIOUS_NAMES = "previous_names"
 
@@ -135,9 +135,9 @@ class _Adopter:
         want = kind.desired(obj.model)
         live = self.live_data[kind_key][new]
         for f, value in want.items():
-            if f == kind.identity or f in kind.local_only or f.startswith("_"):
-                continue
-            same = kind.compare(f, value, live)
+            if f == kind.identity or f in kind.local_only or f.startswith("_") or unset_env(value):
+                continue  # (a secret not set here cannot be compared: left as the manifest says)
+            same = kind.compare(f, expand_env(value), live)
             if same is None:
                 continue
             if not same:
@@ -231,9 +231,9 @@ class _Adopter:
             return False
         want = kind.desired(self.manifests.objects[kind_key][key].model)
         return all(
-            kind.compare(f, v, live) is not False
+            kind.compare(f, expand_env(v), live) is not False
             for f, v in want.items()
-            if f != kind.identity and f not in kind.local_only and not f.startswith("_")
+            if f != kind.identity and f not in kind.local_only and not f.startswith("_") and not unset_env(v)
         )
 
 

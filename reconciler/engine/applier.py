@@ -22,9 +22,9 @@ from reconciler.engine.plan import Action, Change, Plan, live_version
 from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
-from reconciler.errors import ApiError, PlanError, ReconcilerError
+from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import ALIASED, Creatable, Deletable, Updatable, can, reference_forms
+from reconciler.kinds.base import Creatable, Deletable, Updatable, can, expand_env, reference_forms
 
 
 class Status(StrEnum):
@@ -73,30 +73,15 @@ class ApplyReport:
 
 
 class _Ids:
-    """Names to ids for request bodies: objects created in this run first, then live ones
-    (those the plan deletes left out, so a leftover of an interrupted replace never
-    makes its name ambiguous)."""
+    """Names to ids for request bodies, from the live catalogue and what this apply learns:
+    objects it created first, then renamed ones, then live ones (those the plan deletes
+    left out, so a leftover of an interrupted replace never makes its name ambiguous)."""
 
     def __init__(self, live: LiveState, plan: Plan):
-        self.created: dict[tuple[str, str], str] = {}
-        self.live: dict[str, dict[str, list[str]]] = {}
-        self.known: dict[str, set[str]] = {}
-        self.all_live: dict[str, dict[str, list[str]]] = {}
-        deleted = {(c.kind, c.id) for c in plan.changes if c.action == Action.DELETE}
-        for k, kind in KINDS.items():
-            names: dict[str, list[str]] = {}
-            for item in live.items.get(k, []):
-                if (k, kind.live_id(item)) not in deleted:
-                    names.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
-            self.live[k] = names
-            everything: dict[str, list[str]] = {}
-            for item in live.items.get(k, []):
-                everything.setdefault(kind.live_identity(item), []).append(kind.live_id(item))
-            self.all_live[k] = everything
-            self.known[k] = {kind.live_id(i) for i in live.items.get(k, [])}
-        self.aliases = {k: {KINDS[k].live_id(i): i.get(KINDS[k].alias_field or "") for i in live.items.get(k, [])}
-                        for k in ALIASED}
+        self.catalogue = live.catalogue
+        self.created: dict[tuple[str, str], str] = {}  # learnt during the apply
         self.renamed: dict[tuple[str, str], str] = {}
+        self.deleted = {(c.kind, c.id) for c in plan.changes if c.action == Action.DELETE}
         # The state note's own steps tell too, on a tenant whose other steps do not.
         self.ref_forms = reference_forms(KINDS, live.state_note.put_back(live.items))
 
@@ -105,38 +90,36 @@ class _Ids:
             return self.created[(kind_key, name)]
         if (kind_key, name) in self.renamed:
             return self.renamed[(kind_key, name)]
-        found = self.live.get(kind_key, {}).get(name, []) or self.all_live.get(kind_key, {}).get(name, [])
+        everything = self.catalogue.ids_named(kind_key, name)
+        found = [i for i in everything if (kind_key, i) not in self.deleted] or everything
         if len(found) == 1:
             return found[0]
         what = "no" if not found else f"{len(found)}"
         raise ReconcilerError(f"{what} live {KINDS[kind_key].label} named '{name}'")
 
     def alias_of(self, kind_key: str, name: str) -> str:
-        alias = self.aliases.get(kind_key, {}).get(name)
+        alias = self.catalogue.alias_of(kind_key, name)
         if not alias:
             kind = KINDS[kind_key]
             raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
-        return str(alias)
+        return alias
 
     def known_ids(self, kind_key: str) -> set[str]:
-        return self.known.get(kind_key, set())
+        return self.catalogue.ids(kind_key)
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
     """Changes whose live object is no longer what the plan saw: edited, deleted or, for a
     create, made by someone else since."""
     stale: list[str] = []
-    items = {
-        (k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])
-    }
-    names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
+    catalogue = fresh.catalogue
     for change in plan.changes:
         label = f"{KINDS[change.kind].label} '{change.name}'"
         if change.action == Action.CREATE:
-            if (change.kind, change.name) in names and not KINDS[change.kind].picks_duplicates_by_content:
+            if catalogue.named(change.kind, change.name) and not KINDS[change.kind].picks_duplicates_by_content:
                 stale.append(f"{label} was created in the tenant since the plan was made")
             continue
-        item = items.get((change.kind, change.id or ""))
+        item = catalogue.item(change.kind, change.id or "")
         if item is None:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
         elif change.live_version and live_version(item) != change.live_version:
@@ -148,7 +131,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
         if k not in KINDS:
             continue
         known = set(seen)
-        for identity in sorted({KINDS[k].live_identity(i) for i in fresh.items.get(k, [])} - known):
+        for identity in sorted(set(catalogue.names(k)) - known):
             if (k, identity) not in created:
                 stale.append(f"{KINDS[k].label} '{identity}' was created in the tenant since the plan was made")
     return stale
@@ -361,7 +344,7 @@ def _record(note: StateNote, kind_key: str, object_id: str, data: dict) -> None:
     kind = KINDS[kind_key]
     for f in kind.fingerprinted:
         if f in data and data[f] is not None:
-            digest = note.fingerprint(kind_key, object_id, f, data[f], f in kind.secret)
+            digest = note.fingerprint(kind_key, object_id, f, expand_env(data[f]), f in kind.secret)
             if digest is not None:
                 note.put(kind_key, object_id, f, digest)
 

@@ -98,13 +98,15 @@ def export_manifests(live: LiveState) -> Export:
     could not name or express is left out and listed in `skipped`, with why."""
     out = Export()
     skipped_by_kind: dict[str, list[str]] = defaultdict(list)
-    for k, name, ids in _duplicates(live):
+    catalogue = live.catalogue
+    duplicates = catalogue.duplicates()
+    for k, name, ids in duplicates:
         skipped_by_kind[k] += [f"{KINDS[k].label} '{name}' (ids {', '.join(ids)}): {len(ids)} live {KINDS[k].label}s "
                                f"share this name, and a manifest names each object once; rename or delete all but "
                                f"one in the console, then export again"]
         out.skipped_ids |= {(k, i) for i in ids}
-    ambiguous = {(k, name) for k, name, _ in _duplicates(live)}
-    identities = {k: {kind.live_identity(i) for i in live.items.get(k, [])} for k, kind in KINDS.items()}
+    ambiguous = {(k, name) for k, name, _ in duplicates}
+    identities = catalogue.identities()
     terms = live_in_manifest_terms(live)
     documents: dict[str, list[tuple[dict, dict[str, str]]]] = {}
     for k, kind in KINDS.items():
@@ -151,17 +153,6 @@ def written_by_export(text: str) -> bool:
     first, _, body = text.partition("\n")
     match = _MARKER_RE.match(first)
     return match is not None and match.group(1) == _digest(body)
-
-
-def _duplicates(live: LiveState) -> list[tuple[str, str, list[str]]]:
-    """(kind, name, ids) of every identity shared by several live objects."""
-    found = []
-    for k, kind in KINDS.items():
-        by_name: dict[str, list[str]] = defaultdict(list)
-        for item in live.items.get(k, []):
-            by_name[kind.live_identity(item)].append(kind.live_id(item))
-        found += [(k, name, ids) for name, ids in sorted(by_name.items()) if len(ids) > 1]
-    return found
 
 
 def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from reconciler.api.client import gather_or_cancel
+from reconciler.engine.catalogue import Catalogue
 from reconciler.engine.state_note import StateNote, state_note_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
@@ -16,6 +18,11 @@ class LiveState:
 
     items: dict[str, list[dict]] = field(default_factory=dict)
     state_note: StateNote = field(default_factory=StateNote)
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The live objects indexed once, for every part that looks them up."""
+        return Catalogue(self.items)
 
     @classmethod
     def from_raw(cls, items: dict[str, list[dict]]) -> "LiveState":

@@ -8,15 +8,21 @@ No HTTP here: the live tenant arrives as the raw lists the API returned.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Protocol
 
+from reconciler.engine.catalogue import LiveNames
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import KIND_REF_WORD, nfc, unset_env
+from reconciler.kinds.base import expand_env, nfc, unset_env
 from reconciler.kinds.policy import unmatched_protect
+
+
+# A plan made where no secret is set (a pull request's job): every field set from
+# ${env:NAME} is left unverified, and the plan cannot be applied.
+NO_SECRETS: Mapping[str, str] = MappingProxyType({})
 
 
 class DesiredLike(Protocol):
@@ -35,35 +41,26 @@ class ManifestsLike(Protocol):
     policy: Policy
 
 
-@dataclass
-class _LiveIndex:
-    """Names of live objects by id, as references read in manifest terms."""
+def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
+              force_upload: bool = False) -> Plan:
+    """The changes that make the live tenant match the manifests: a pure function, which
+    reads no file and no environment. `secrets`: the values of the `${env:NAME}` the
+    manifests use, read beforehand (`secret_values`); a field whose secret is not among them
+    is not compared, and the plan says so (it cannot be applied). mp3 digests were read
+    when the manifests were loaded.
 
-    names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> name
-    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> alias (agent_id) -> name
-
-    def name_of(self, kind_key: str, object_id: str) -> str:
-        return self.names.get(kind_key, {}).get(object_id) or f"(unknown id {object_id})"
-
-    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
-        return self.aliases.get(kind_key, {}).get(alias or "")
-
-    def knows(self, kind_key: str, object_id: str) -> bool:
-        return object_id in self.names.get(kind_key, {})  # where the identity is the id, the id is the name
-
-
-def make_plan(manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False) -> Plan:
-    """The changes that make the live tenant match the manifests. Raises PlanError for
-    ambiguous live names, references that resolve nowhere, and objects that must exist but
-    do not; nothing has been sent to the tenant then. An object the API can only replace
-    (an mp3 greeting) is not replaced for want of a fingerprint alone (the state note is
-    missing): it is reported unverified, unless `force_upload`."""
-    return _Planner(manifests, live, force_upload=force_upload).run()
+    Raises PlanError for ambiguous live names, references that resolve nowhere, and
+    objects that must exist but do not; nothing has been sent to the tenant then. An object
+    the API can only replace (an mp3 greeting) is not replaced for want of a fingerprint
+    alone (the state note is missing): it is reported unverified, unless `force_upload`."""
+    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload).run()
 
 
 class _Planner:
-    def __init__(self, manifests: ManifestsLike, live: LiveState, *, force_upload: bool = False):
+    def __init__(self, manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
+                 force_upload: bool = False):
         self.force_upload = force_upload
+        self.secrets = secrets
         self.objects = manifests.objects
         self.policy = manifests.policy
         self.live = live
@@ -73,12 +70,7 @@ class _Planner:
         self.want: dict[str, dict[str, dict]] = {
             k: {key: KINDS[k].desired(obj.model) for key, obj in self.objects.get(k, {}).items()} for k in KINDS
         }
-        self.by_name: dict[str, dict[str, list[dict]]] = {}
-        for k, kind in KINDS.items():
-            index: dict[str, list[dict]] = {}
-            for item in live.items.get(k, []):
-                index.setdefault(kind.live_identity(item), []).append(item)
-            self.by_name[k] = index
+        self.catalogue = live.catalogue
         self.match: dict[str, dict[str, dict]] = {k: {} for k in KINDS}  # kind -> key -> raw
         self.renamed_from: dict[tuple[str, str], str] = {}
         self.stale: dict[str, list[dict]] = {k: [] for k in KINDS}  # leftovers of a replace
@@ -105,17 +97,17 @@ class _Planner:
         kinds = list(KINDS)
         self.plan.changes.sort(key=lambda c: (kinds.index(c.kind), order[c.action], c.name))
         self.plan.live_counts = {k: len(self.live.items.get(k, [])) for k in KINDS}
-        self.plan.seen = {k: sorted(self.by_name[k]) for k in KINDS}
+        self.plan.seen = {k: sorted(self.catalogue.names(k)) for k in KINDS}
         return self.plan
 
     def _match_all(self) -> None:
         for k, kind in KINDS.items():
             for key, obj in self.objects.get(k, {}).items():
-                candidates = self.by_name[k].get(key, [])
+                candidates = self.catalogue.named(k, key)
                 if not candidates:
                     for old in getattr(obj.model, "previous_names", []) or []:
-                        if self.by_name[k].get(old):
-                            candidates = self.by_name[k][old]
+                        if self.catalogue.named(k, old):
+                            candidates = self.catalogue.named(k, old)
                             self.renamed_from[(k, key)] = old
                             break
                 if len(candidates) > 1 and kind.picks_duplicates_by_content:
@@ -172,12 +164,13 @@ class _Planner:
         return found
 
     def _same_content(self, kind: Kind, want: dict, item: dict) -> bool:
-        live = kind.from_live(item, _LiveIndex())
+        live = kind.from_live(item, self.catalogue.names_for_reading())
         for f, value in want.items():
             if f in kind.local_only or f.startswith("_") or f == kind.identity:
                 continue
-            if unset_env(value):
+            if unset_env(value, self.secrets):
                 return False  # cannot tell without the secret: no candidate is picked
+            value = expand_env(value, self.secrets)
             same = kind.compare(f, value, live)
             if same is None:
                 digest = self.live.state_note.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
@@ -186,39 +179,26 @@ class _Planner:
                 return False
         return True
 
-    def _build_index(self) -> _LiveIndex:
-        index = _LiveIndex()
-        for k, kind in KINDS.items():
-            if kind.alias_field:
-                index.aliases[k] = {str(i[kind.alias_field]): kind.live_identity(i)
-                                    for i in self.live.items.get(k, []) if i.get(kind.alias_field)}
-            matched = {kind.live_id(raw): key for key, raw in self.match[k].items()}
-            names: dict[str, str] = {}
-            for item in self.live.items.get(k, []):
-                object_id = kind.live_id(item)
-                name = kind.live_identity(item)
-                if object_id in matched:
-                    names[object_id] = matched[object_id]
-                elif len(self.by_name[k].get(name, [])) > 1 or name in self.match[k]:
-                    names[object_id] = f"{name} (id {object_id})"
-                else:
-                    names[object_id] = name
-            index.names[k] = names
-        return index
+    def _build_index(self) -> LiveNames:
+        """Live objects' names as references read them: the manifest's name of a matched
+        object (a rename reads as its new name)."""
+        return self.catalogue.names_for_reading(
+            {k: {kind.live_id(raw): key for key, raw in self.match[k].items()} for k, kind in KINDS.items()})
 
     def _check_references(self) -> None:
         for k, kind in KINDS.items():
             for key, obj in self.objects.get(k, {}).items():
                 data = self.want[k][key]
-                for ref_kind, ref_name in kind.references(data):
-                    self._resolve(obj, data, ref_kind, ref_name)
+                for ref in kind.references(data):
+                    self._resolve(obj, ref)
 
-    def _resolve(self, obj: DesiredLike, data: dict, ref_kind: str, ref_name: str) -> None:
+    def _resolve(self, obj: DesiredLike, ref: tuple[str, str]) -> None:
+        ref_kind, ref_name = ref
         if ref_name in self.want.get(ref_kind, {}):
             return
         label = KINDS[ref_kind].label
-        where = obj.location_of(_path_of(data, ref_kind, ref_name) or "")
-        found = self.by_name[ref_kind].get(ref_name, [])
+        where = obj.location_of(getattr(ref, "path", ""))  # a kind's reference says where it is written
+        found = self.catalogue.named(ref_kind, ref_name)
         if len(found) == 1:
             if ref_kind in self.policy.prune and ref_name not in self.protect:
                 self.errors.append(
@@ -237,7 +217,7 @@ class _Planner:
             )
         else:
             hint = "" if KINDS[ref_kind].creatable else f" ({label}s are never created: it must exist in the tenant)"
-            close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + list(self.by_name[ref_kind]), 1)
+            close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + self.catalogue.names(ref_kind), 1)
             if close:
                 hint += f"; did you mean '{close[0]}'?"
             self.errors.append(
@@ -256,7 +236,7 @@ class _Planner:
                 if blocked:
                     self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
                 if not kind.creatable:
-                    same = kind.same_identity(key, set(self.by_name[k]))
+                    same = kind.same_identity(key, set(self.catalogue.names(k)))
                     hint = f"; the tenant has it as '{same}': write it so" if same else ""
                     self.errors.append(
                         f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
@@ -326,16 +306,17 @@ class _Planner:
         for f, value in want.items():
             if f == kind.identity or f in kind.local_only or f.startswith("_"):
                 continue
-            missing = unset_env(value)
+            missing = unset_env(value, self.secrets)
             if missing:
                 # Plan and drift run without secrets (a pull request's job has none): the
                 # field is not compared, and the output says so.
                 self._secret_not_verified(kind, key, f, missing)
                 continue
-            same = kind.compare(f, value, live)
+            same = kind.compare(f, expand_env(value, self.secrets), live)
             if same is None:
                 unverified.append(f)
-                digest = self.live.state_note.fingerprint(kind.key, object_id, f, value, f in kind.secret)
+                digest = self.live.state_note.fingerprint(kind.key, object_id, f, expand_env(value, self.secrets),
+                                                          f in kind.secret)
                 if digest is None or self.live.state_note.get(kind.key, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
@@ -394,7 +375,7 @@ class _Planner:
             kept.append(change)
         self.plan.changes = kept
         known = [key for objs in self.objects.values() for key in objs]
-        known += [KINDS[k].live_identity(item) for k in KINDS for item in self.live.items.get(k, [])]
+        known += [name for k in KINDS for name in self.catalogue.names(k)]
         self.plan.warnings += unmatched_protect(self.policy.protect, known)
 
     def _check_deletes_and_repoint(self) -> None:
@@ -469,7 +450,7 @@ class _Planner:
                 )
 
 
-def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
+def _read(kind: Kind, item: dict, index: LiveNames) -> dict:
     """A live item in manifest terms; an item the API returned malformed is the tenant's
     error, named, not a traceback."""
     try:
@@ -481,53 +462,20 @@ def _read(kind: Kind, item: dict, index: _LiveIndex) -> dict:
         ) from None
 
 
-# A reference is never the object's own identity field.
-IDENTITIES = frozenset(kind.identity for kind in KINDS.values())
-
-
 def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
-
-
-def _path_of(data: Any, ref_kind: str, ref_name: str, prefix: str = "") -> str | None:
-    """Dotted path of the first value in `data` that refers to (ref_kind, ref_name)."""
-    word = KIND_REF_WORD.get(ref_kind)
-    items: Iterable[tuple[str, Any]]
-    if isinstance(data, dict):
-        if len(data) == 1 and data.get(word) == ref_name:
-            return prefix.rstrip(".")
-        items = ((str(k), v) for k, v in data.items())
-    elif isinstance(data, list):
-        items = ((str(i), v) for i, v in enumerate(data))
-    else:
-        return None
-    for k, v in items:
-        if v == ref_name and isinstance(v, str) and prefix.count(".") < 2:
-            if k not in IDENTITIES:
-                return f"{prefix}{k}"
-        found = _path_of(v, ref_kind, ref_name, f"{prefix}{k}.")
-        if found:
-            return found
-    return None
-
-
-@dataclass
-class _NoManifests:
-    objects: dict = field(default_factory=dict)
-    policy: Policy = field(default_factory=Policy)
 
 
 def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
     """Every live object in manifest terms, by kind, as (id, data): references by name,
     write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
     read = manifest_reader(live)
-    return {k: [(kind.live_id(i), read(k, i)) for i in live.items.get(k, [])] for k, kind in KINDS.items()}
+    return {k: [(kind.live_id(i), read(k, i)) for i in live.catalogue.items(k)] for k, kind in KINDS.items()}
 
 
 def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
     """A function that reads one raw item of `live`'s tenant in manifest terms (kind key,
     item) -> data, with references named as `live_in_manifest_terms` names them."""
-    planner = _Planner(_NoManifests(), live)
-    planner.index = planner._build_index()
-    return lambda k, item: KINDS[k].from_live(item, planner.index)
+    names = live.catalogue.names_for_reading()
+    return lambda k, item: KINDS[k].from_live(item, names)

@@ -12,7 +12,7 @@ from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import unset_env
+from reconciler.kinds.base import secret_values, unset_env
 
 
 T = TypeVar("T")
@@ -29,17 +29,23 @@ def run(client: Any, work: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+def read_secrets(manifests: ManifestsLike) -> dict[str, str]:
+    """The values of the environment variables the manifests name (those set here), read
+    before planning: the planner itself reads no environment."""
+    return secret_values([KINDS[k].desired(obj.model) for k, objs in manifests.objects.items() for obj in objs.values()])
+
+
 def plan_offline(manifests: ManifestsLike, live: LiveState) -> Plan:
     """A plan against a live state already read (export's check, drift --write's check of
     the edited files): no request."""
-    return make_plan(manifests, live)
+    return make_plan(manifests, live, secrets=read_secrets(manifests))
 
 
 def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tuple[Plan, list[Change]]:
     """`export` then `plan` shows no changes: the plan of the files as written, less the
     changes of the objects export left out (`left_out`: their (kind, id)), and those
     changes apart (a left-out object of a pruned kind would be deleted: said, not a bug)."""
-    check = make_plan(manifests, live)
+    check = make_plan(manifests, live, secrets=read_secrets(manifests))
     doomed = [c for c in check.changes if (c.kind, c.id) in left_out]
     check.changes = [c for c in check.changes if (c.kind, c.id) not in left_out]
     return check, doomed
@@ -48,20 +54,19 @@ def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tu
 async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
     """Read every list once, then plan (pure)."""
     live = await read_live(client)
-    return make_plan(manifests, live, force_upload=force_upload), live
+    return make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload), live
 
 
 async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
     """The live state, and the identities of its objects per kind."""
     live = await read_live(client)
-    names = {k: {KINDS[k].live_identity(item) for item in items} for k, items in live.items.items()}
-    return live, names
+    return live, live.catalogue.identities()
 
 
 def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]:
     """`validate --live`: every check `plan` makes (raises PlanError as plan does, also
     for changes apply could not make); returns the plan's warnings."""
-    plan = make_plan(manifests, live)
+    plan = make_plan(manifests, live, secrets=read_secrets(manifests))
     if plan.blocked:
         raise PlanError(plan.blocked)
     return plan.warnings

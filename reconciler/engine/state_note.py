@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import HoldsStateNote, IdResolver, expand_env
+from reconciler.kinds.base import HoldsStateNote, IdResolver
 
 # The note's text starts with this tag. Its word predates the name "state note"; it stays,
 # so the notes existing tenants hold are still read.
@@ -44,8 +44,9 @@ def holder() -> HoldsStateNote:
 
 def fingerprint(kind: str, object_id: str, field_name: str, value: Any, secret: bool,
                 key: bytes | None = None) -> str | None:
-    """A short, salted digest of a field's value as applied; None for a secret without a key."""
-    text = json.dumps(expand_env(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A short, salted digest of a field's value as applied (secrets expanded by the
+    caller); None for a secret without a key."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     salt = f"{kind}:{object_id}:{field_name}".encode()
     if secret:
         if not key:

@@ -56,24 +56,34 @@ def env_refs(value: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def unset_env(value: Any) -> list[str]:
-    """The variables `value` refers to that are not set here. Empty counts as not set: CI
-    systems give an empty string for a secret that was never created."""
-    return [name for name in env_refs(value) if not os.environ.get(name)]
+def unset_env(value: Any, env: Mapping[str, str] | None = None) -> list[str]:
+    """The variables `value` refers to that are not set in `env` (default: the process's
+    environment). Empty counts as not set: CI systems give an empty string for a secret
+    that was never created."""
+    env = os.environ if env is None else env
+    return [name for name in env_refs(value) if not env.get(name)]
 
 
-def expand_env(value: Any) -> Any:
-    """`value` with every `${env:NAME}` replaced by the variable's value (recursively)."""
+def expand_env(value: Any, env: Mapping[str, str] | None = None) -> Any:
+    """`value` with every `${env:NAME}` replaced by the variable's value in `env` (default:
+    the process's environment), recursively."""
+    env = os.environ if env is None else env
     if isinstance(value, dict):
-        return {k: expand_env(v) for k, v in value.items()}
+        return {k: expand_env(v, env) for k, v in value.items()}
     if isinstance(value, list):
-        return [expand_env(v) for v in value]
+        return [expand_env(v, env) for v in value]
     name = env_name(value)
     if name is not None:
-        if not os.environ.get(name):
+        if not env.get(name):
             raise KeyError(f"environment variable {name} is not set (or empty)")
-        return os.environ[name]
+        return env[name]
     return value
+
+
+def secret_values(values: Any) -> dict[str, str]:
+    """NAME -> value of every `${env:NAME}` in `values` that is set (and not empty) in the
+    process's environment: read once, before planning, so the planner reads no environment."""
+    return {name: os.environ[name] for name in env_refs(values) if os.environ.get(name)}
 
 
 def nfc(text: str) -> str:
@@ -194,10 +204,23 @@ def is_known_ref(ref: dict[str, Any] | None) -> bool:
     return bool(ref) and next(iter(ref)) in REF_WORDS  # type: ignore[arg-type]
 
 
-def ref_target(ref: dict[str, str]) -> tuple[str, str]:
-    """(kind key, name) of a reference in manifest form."""
+class Ref(tuple):
+    """A reference: the pair (kind key, name) it compares and hashes as, plus `path`, where
+    in its object it is written ("keys.2", "members.0"; "" when it was read from the
+    tenant), so that an error about it points at that value in the manifest."""
+
+    path: str
+
+    def __new__(cls, kind_key: str, name: str, path: str = "") -> "Ref":
+        ref = super().__new__(cls, (kind_key, name))
+        ref.path = path
+        return ref
+
+
+def ref_target(ref: dict[str, str], path: str = "") -> Ref:
+    """The Ref of a reference in manifest form written at `path`."""
     ((word, name),) = ref.items()
-    return REF_WORDS[word], name
+    return Ref(REF_WORDS[word], name, path)
 
 
 def make_ref(kind_key: str, name: str) -> dict[str, str]:
@@ -437,14 +460,16 @@ class Kind:
         return data
 
     def compare(self, field: str, want: Any, live: dict) -> bool | None:
-        """Whether the live object has `want` in `field`: True or False, or None when the
-        tenant does not tell (a write-only field, or one this item does not carry)."""
+        """Whether the live object has `want` (secrets already expanded) in `field`: True or
+        False, or None when the tenant does not tell (a write-only field, or one this item
+        does not carry)."""
         if field in self.write_only or field not in live:
             return None
-        return expand_env(want) == live[field]
+        return want == live[field]
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        """(kind key, name) of every object this one points to."""
+        """(kind key, name) of every object this one points to, each a `Ref` that says
+        where in `data` it is written."""
         return []
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:

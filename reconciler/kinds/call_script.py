@@ -109,7 +109,7 @@ class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
         }
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        return [ref_target(s) for s in data.get("steps", []) if is_known_ref(s)]
+        return [ref_target(s, f"steps.{i}") for i, s in enumerate(data.get("steps", [])) if is_known_ref(s)]
 
     def open_references(self, item: dict) -> list[tuple[str, str]]:
         # The doc leaves open what a step's action_id holds for an extension.

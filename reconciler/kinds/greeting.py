@@ -3,7 +3,6 @@ changed greeting is replaced (created anew, referrers repointed, the old one del
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -54,14 +53,20 @@ class Greeting(ManifestModel):
         description="the tenant's recording file name of an uploaded mp3 (written by export)",
     )
     previous_names: list[Name] = Field(default_factory=list)
-    # Set by the manifest loader: the directory of the file this greeting was read from.
+    # Set by the manifest loader: the directory of the file this greeting was read from,
+    # and (once the mp3 was checked) its real path and sha256, so planning reads no disk.
     _base_dir: Path | None = PrivateAttr(default=None)
+    _file_read: tuple[str, str] | None = PrivateAttr(default=None)
 
     def file_path(self) -> Path | None:
         """The mp3's path on disk, or None for a greeting without `file`."""
         if self.file is None:
             return None
         return (self._base_dir or Path(".")) / self.file
+
+    def remember_file(self, resolved: Path, sha256: str) -> None:
+        """Keep what the loader read of the mp3: its real path and content digest."""
+        self._file_read = (str(resolved), sha256)
 
     @model_validator(mode="after")
     def _one_source(self) -> "Greeting":
@@ -127,11 +132,11 @@ class GreetingKind(Creatable, Deletable, Uploading):
         elif obj.recording is not None:
             data["recording"] = obj.recording
         else:
-            path = obj.file_path()
-            assert path is not None
+            # Read when the manifests were loaded (manifest/checks.py): no disk here.
+            if obj._file_read is None:
+                raise ValueError(f"greeting '{obj.name}': its mp3 was not read (load manifests with load_manifests)")
             data["file"] = obj.file
-            data["file_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
-            data["_path"] = str(path.resolve())
+            data["_path"], data["file_sha256"] = obj._file_read
         return data
 
     def compare(self, field: str, want: Any, live: dict) -> bool | None:

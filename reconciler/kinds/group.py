@@ -15,6 +15,7 @@ from reconciler.kinds.base import (
     Name,
     Renamable,
     ExtensionNumber,
+    Ref,
     is_known_ref,
     nfc,
     ref_from_api,
@@ -110,9 +111,9 @@ class GroupKind(Creatable, Renamable, Deletable):
         return super().compare(field, want, live)
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        refs = [("extensions", m) for m in data.get("members", [])]
+        refs = [Ref("extensions", m, f"members.{i}") for i, m in enumerate(data.get("members", []))]
         if is_known_ref(data.get("on_timeout")):
-            refs.append(ref_target(data["on_timeout"]))
+            refs.append(ref_target(data["on_timeout"], "on_timeout"))
         return refs
 
     def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:

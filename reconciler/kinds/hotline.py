@@ -14,6 +14,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
+    Ref,
     SipUser,
     Updatable,
     expand_env,
@@ -152,17 +153,21 @@ class HotlineKind(Updatable):
         return {"number": obj.number, **{k: v for k, v in data.items() if k != "number"}}
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        refs = [("call_scripts", data["call_script"])] if data.get("call_script") else []
-        for day in (data.get("schedule") or {}).values():
-            names = [day] if isinstance(day, str) else [f.get("call_script") for f in day or []]
-            refs += [("call_scripts", n) for n in names if n and ("call_scripts", n) not in refs]
+        refs = [Ref("call_scripts", data["call_script"], "call_script")] if data.get("call_script") else []
+        for day, routing in (data.get("schedule") or {}).items():
+            if isinstance(routing, str):
+                named = [(f"schedule.{day}", routing)]
+            else:
+                named = [(f"schedule.{day}.{i}.call_script", f.get("call_script")) for i, f in enumerate(routing or [])]
+            refs += [Ref("call_scripts", n, path) for path, n in named if n and ("call_scripts", n) not in refs]
         access = data.get("outbound_access")
         if isinstance(access, dict):
-            refs += [("extensions", e) for e in access.get("extensions", [])]
-            refs += [("groups", g) for g in access.get("groups", [])]
+            refs += [Ref("extensions", e, f"outbound_access.extensions.{i}")
+                     for i, e in enumerate(access.get("extensions", []))]
+            refs += [Ref("groups", g, f"outbound_access.groups.{i}") for i, g in enumerate(access.get("groups", []))]
         elif access == "restricted":
             # A live hotline: what its `accesses` showed, in whatever shape they came.
-            refs += [(k, name) for k, name in data.get("_outbound_refs") or []]
+            refs += [Ref(k, name) for k, name in data.get("_outbound_refs") or []]
         return refs
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:

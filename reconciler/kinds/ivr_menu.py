@@ -13,6 +13,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
+    Ref,
     Renamable,
     is_known_ref,
     make_ref,
@@ -107,13 +108,13 @@ class IvrMenuKind(Creatable, Renamable, Deletable):
 
     def references(self, data: dict) -> list[tuple[str, str]]:
         refs = [
-            ("greetings", data[f])
+            Ref("greetings", data[f], f)
             for f in ("greeting", "return_greeting", "invalid_greeting")
             if data.get(f)
         ]
-        refs += [ref_target(r) for r in data.get("keys", {}).values() if is_known_ref(r)]
+        refs += [ref_target(r, f"keys.{k}") for k, r in data.get("keys", {}).items() if is_known_ref(r)]
         if is_known_ref(data.get("fallback")):
-            refs.append(ref_target(data["fallback"]))
+            refs.append(ref_target(data["fallback"], "fallback"))
         return refs
 
     def optional_references(self, data: dict, drop: set[tuple[str, str]]) -> dict | None:

@@ -4,6 +4,7 @@ that clash across objects, the policy's lists, references against the live tenan
 from __future__ import annotations
 
 import difflib
+import hashlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -50,7 +51,7 @@ def is_mp3(head: bytes) -> bool:
 
 def check_file(obj: DesiredObject, field: str, root_dir: Path) -> list[Problem]:
     """The mp3 a kind's `field` names (Uploading.file_field) exists, is an mp3 and stays inside
-    the manifest directory."""
+    the manifest directory; its digest is kept on the model for the planner."""
     path = obj.model.file_path()  # type: ignore[attr-defined]
     if path is None:
         return []
@@ -66,13 +67,14 @@ def check_file(obj: DesiredObject, field: str, root_dir: Path) -> list[Problem]:
     if not resolved.is_file():
         return [Problem(at, where + f"no such file: '{getattr(obj.model, field)}' (relative to the manifest file)")]  # type: ignore[attr-defined]
     try:
-        with resolved.open("rb") as handle:
-            head = handle.read(4)
+        content = resolved.read_bytes()
     except OSError as err:
         return [Problem(at, where + f"cannot read '{getattr(obj.model, field)}': {err.strerror or err}")]  # type: ignore[attr-defined]
-    if not is_mp3(head):
+    if not is_mp3(content[:4]):
         return [Problem(at, where + f"'{getattr(obj.model, field)}' is not an mp3 file "  # type: ignore[attr-defined]
                                     "(it starts with neither an ID3 tag nor an MPEG audio frame)")]
+    # Its digest is what plans compare and pin: read here, once, so planning reads no disk.
+    obj.model.remember_file(resolved, hashlib.sha256(content).hexdigest())  # type: ignore[attr-defined]
     return []
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from reconciler.errors import Location
 from reconciler.kinds import KINDS, Policy
 from reconciler.kinds.base import ManifestModel
-from reconciler.manifest.references import references_with_paths
 
 
 @dataclass
@@ -59,8 +58,8 @@ class ManifestSet:
         for kind_key, objs in self.objects.items():
             kind = KINDS[kind_key]
             for obj in objs.values():
-                for path, target in references_with_paths(kind, obj.model):
-                    ref_kind, name = target
+                for ref in kind.references(kind.desired(obj.model)):
+                    ref_kind, name = ref
                     if not KINDS[ref_kind].creatable or name not in self.objects.get(ref_kind, {}):
-                        out.append((obj, path, target))
+                        out.append((obj, getattr(ref, "path", ""), (ref_kind, name)))
         return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reconciler.engine.planner import _LiveIndex
+from reconciler.engine.catalogue import LiveNames
+from reconciler.engine.live import LiveState
 from reconciler.kinds import KINDS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "simulator" / "fixtures"
@@ -18,16 +19,18 @@ def items(name: str) -> list[dict]:
     return payload["items"] if isinstance(payload, dict) and "items" in payload else [payload]
 
 
-def index() -> _LiveIndex:
-    ix = _LiveIndex()
-    ix.names = {
-        "groups": {"62ff119508d4bf3ea694a44a": "Nhóm CSKH"},
-        "greetings": {"6209c99b067f745da47367f3": "Lời chào", "62da34652a310904dfbbf13b": "Khác"},
-        "call_scripts": {"677d6052f762e43be043ac35": "Giờ hành chính"},
-        "ivr_menus": {"6391fa5f44b0fb4429b580c0": "Menu phụ"},
-    }
-    ix.aliases = {"extensions": {"62d563113127de2eac6b8cbf": "101", "6209c98561c1cb163ded25fa": "100"}}
-    return ix
+def index() -> LiveNames:
+    """The names the examples' ids read as, from a live tenant that has those objects."""
+    live = LiveState.from_raw({
+        "groups": [{"_id": "62ff119508d4bf3ea694a44a", "group_name": "Nhóm CSKH"}],
+        "greetings": [{"_id": "6209c99b067f745da47367f3", "greeting_name": "Lời chào"},
+                      {"_id": "62da34652a310904dfbbf13b", "greeting_name": "Khác"}],
+        "call_scripts": [{"_id": "677d6052f762e43be043ac35", "script_name": "Giờ hành chính"}],
+        "ivr_menus": [{"_id": "6391fa5f44b0fb4429b580c0", "script_name": "Menu phụ"}],
+        "extensions": [{"sip_user": "101", "agent_id": "62d563113127de2eac6b8cbf"},
+                       {"sip_user": "100", "agent_id": "6209c98561c1cb163ded25fa"}],
+    })
+    return live.catalogue.names_for_reading()
 
 
 def test_group_list_members_are_extensions_in_order():
@@ -76,7 +79,6 @@ def test_references_in_any_reading_become_names_or_opaque_live_references():
     from reconciler.kinds.base import ref_from_api
 
     ix = index()
-    ix.names["extensions"] = {"100": "100", "101": "101"}
     assert ref_from_api(ix, "Extension", "62d563113127de2eac6b8cbf") == {"extension": "101"}
     assert ref_from_api(ix, "Extension", "101") == {"extension": "101"}
     assert ref_from_api(ix, "Extension", "999") == {"live": {"type": "Extension", "id": "999"}}
@@ -91,7 +93,6 @@ def test_hotline_accesses_are_read_in_every_shape():
     hotline = {"number": "842871002283", "access_type": "applies_according_to_employee_criteria",
                "configs": {"default_script": ""}}
     ix = index()
-    ix.names["extensions"] = {"101": "101"}
     kind = KINDS["hotlines"]
     typed = kind.from_live({**hotline, "accesses": [{"type": "extension", "sip_user": "101"},
                                                     {"type": "group", "group_id": "62ff119508d4bf3ea694a44a"}]}, ix)
