@@ -53,13 +53,6 @@ class ApplyReport:
     def ok(self) -> bool:
         return all(r.status == "done" for r in self.results)
 
-    def to_json(self) -> dict:
-        return {
-            "format_version": 1,
-            "ok": self.ok,
-            "results": [r.__dict__ for r in self.results],
-        }
-
 
 class _Ids:
     """Names to ids for request bodies: objects created in this run first, then live ones
