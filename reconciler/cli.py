@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import os
@@ -305,14 +304,10 @@ class _ApplyRun:
     auto_approve: bool
     force_upload: bool
     progress: Any = None
-    task: Any = None  # the event loop's task running it, once started
-    terminated: bool = False  # cancelled by SIGTERM while Ctrl-C is ignored
 
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
         from reconciler.engine.session import apply_to_tenant, plan_tenant
-
-        self.task = asyncio.current_task()
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
@@ -337,15 +332,13 @@ def _run_apply(client: Any, work: _ApplyRun) -> Any:
     from reconciler.engine.session import run
 
     try:
-        with _terminate_as_interrupt(work):  # stopped while planning: nothing was sent ("Aborted.")
+        with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
             return run(client, work)
     except _Declined:
         sys.exit(1)
-    except (KeyboardInterrupt, asyncio.CancelledError) as stop:
-        if isinstance(stop, asyncio.CancelledError) and not work.terminated:
-            raise
+    except KeyboardInterrupt:
         if work.progress is None:
-            raise KeyboardInterrupt from None
+            raise
         click.echo(work.progress.finish(), nl=False)
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
@@ -406,26 +399,16 @@ class _Declined(Exception):
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt(work: _ApplyRun) -> Iterator[None]:
+def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM (`kill`, a CI job cancelled) stops an apply as Ctrl-C does: asyncio cancels
-    the operations in flight and the user is told what to do, instead of a silent exit."""
+    the operations in flight and the user is told what to do, instead of a silent exit.
+    Also where Ctrl-C is ignored (SIGTERM used to be passed on as that ignored SIGINT)."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
+    from reconciler.engine.session import stop
 
-    def interrupt(signum: int, frame: Any) -> None:
-        handler = signal.getsignal(signal.SIGINT)
-        if callable(handler):
-            handler(signal.SIGINT, frame)  # asyncio's while the loop runs: it cancels the work
-        elif work.task is None:
-            raise KeyboardInterrupt  # not started: nothing was sent
-        else:
-            # Ctrl-C is ignored, as in a background job of a shell script (POSIX has those
-            # ignore it): SIGTERM still stops the work, as asyncio's handler would.
-            work.terminated = True
-            work.task.cancel()
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop())
     try:
         yield
     finally:
