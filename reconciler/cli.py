@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -275,64 +276,86 @@ def _flow_changes(the_plan: Any, live: Any) -> Any:
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
           url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
-    from reconciler.engine.applier import Status
     from reconciler.engine.planfile import load_plan
-    from reconciler.engine.render import render_text
-    from reconciler.engine.session import apply_to_tenant, plan_tenant, run
 
     if plan_file and directory:
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
     if plan_file and force_upload:
         raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
     client = _client(url, concurrency)
-    style = _style_for(sys.stdout)
     saved = load_plan(plan_file, url=client.url) if plan_file else None
-    manifests = None if plan_file else _load(directory or ".")
-    applying = False
+    work = _ApplyRun(style=_style_for(sys.stdout), saved=saved, manifests=None if plan_file else _load(directory or "."),
+                     force=force, auto_approve=auto_approve, force_upload=force_upload)
+    report = _run_apply(client, work)
+    if report is not None:
+        _apply_outcome(report, work)
 
-    tracker: Any = None  # the apply's progress, once it starts
 
-    async def work(tenant: Any) -> Any:
-        nonlocal applying, tracker
-        if saved is not None:
-            the_plan, flows = saved, None
+@dataclass
+class _ApplyRun:
+    """One apply's work in the event loop: plan (or take the saved plan), show it, ask,
+    apply with progress. `progress` is set once writing starts: an interrupt before that
+    has sent nothing."""
+
+    style: Callable[..., str]
+    saved: Any  # a saved plan (apply --plan), else None
+    manifests: Any  # else the manifests to plan
+    force: bool
+    auto_approve: bool
+    force_upload: bool
+    progress: Any = None
+
+    async def __call__(self, tenant: Any) -> Any:
+        from reconciler.engine.render import render_text
+        from reconciler.engine.session import apply_to_tenant, plan_tenant
+        if self.saved is not None:
+            the_plan, flows = self.saved, None
         else:
-            the_plan, live = await plan_tenant(tenant, manifests, force_upload=force_upload)
+            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload)
             flows = _flow_changes(the_plan, live)
-        click.echo(render_text(the_plan, style, flows), nl=False)
-        if not _approved(the_plan, force, auto_approve):
+        click.echo(render_text(the_plan, self.style, flows), nl=False)
+        if not _approved(the_plan, self.force, self.auto_approve):
             return None
-        applying = True
-        tracker = _progress(style, the_plan)
+        self.progress = _progress(self.style, the_plan)
+        return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
+                                     on_result=self._show)
 
-        def progress(result: Any) -> None:
-            text = tracker.feed(result)
-            if text:
-                click.echo(text, nl=False)
+    def _show(self, result: Any) -> None:
+        text = self.progress.feed(result)
+        if text:
+            click.echo(text, nl=False)
 
-        return await apply_to_tenant(tenant, the_plan, saved=saved is not None, force=force, on_result=progress)
+
+def _run_apply(client: Any, work: _ApplyRun) -> Any:
+    """The apply's report, or None when nothing was to be applied. Declined: exit 1.
+    Interrupted (Ctrl-C, SIGTERM) while writing: what was done, how to finish, exit 1."""
+    from reconciler.engine.session import run
 
     try:
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
-            report = run(client, work)
+            return run(client, work)
     except _Declined:
         sys.exit(1)
     except KeyboardInterrupt:
-        if not applying:
+        if work.progress is None:
             raise
-        click.echo(tracker.finish(), nl=False)
+        click.echo(work.progress.finish(), nl=False)
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
-    if report is None:
-        return
-    click.echo(tracker.finish(), nl=False)
+
+
+def _apply_outcome(report: Any, work: _ApplyRun) -> None:
+    """The apply's last lines, and exit 1 unless every change was made and saved."""
+    from reconciler.engine.applier import Status
+
+    click.echo(work.progress.finish(), nl=False)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
     skipped = report.by_status(Status.SKIPPED)
-    click.echo(style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} failed, "
-                     f"{len(skipped)} skipped.", bold=True))
+    click.echo(work.style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} "
+                          f"failed, {len(skipped)} skipped.", bold=True))
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
@@ -380,11 +403,14 @@ class _Declined(Exception):
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM (`kill`, a CI job cancelled) stops an apply as Ctrl-C does: asyncio cancels
-    the operations in flight and the user is told what to do, instead of a silent exit."""
+    the operations in flight and the user is told what to do, instead of a silent exit.
+    Also where Ctrl-C is ignored (SIGTERM used to be passed on as that ignored SIGINT)."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signal handlers can only be set from the main thread
         return
-    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    from reconciler.engine.session import stop
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop())
     try:
         yield
     finally:
@@ -505,26 +531,43 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     holds other manifest files. The written files are then planned against the same live
     state; exit 1 if that plan is not empty."""
     from reconciler.engine.export import export_manifests, write_export
-    from reconciler.engine.render import render_text
-    from reconciler.engine.session import check_export, read_live, run
+    from reconciler.engine.session import read_live, run
 
-    here = [p.name for p in sorted(Path(".").glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
-    if out_dir == "exported" and here:
-        # Run from inside a manifest directory, the default ./exported would be read by the
-        # next `plan .` together with the manifests (every object declared twice).
-        raise click.UsageError(f"this directory holds YAML files ({', '.join(here[:3])}): if it is a manifest "
-                               "directory, ./exported inside it would be read with it; pass --out DIR elsewhere")
+    _refuse_default_out_in_manifests(out_dir)
     live = run(_client(url, concurrency), read_live)
     result = export_manifests(live)
-    written = write_export(result, out_dir, force=force)
+    _echo_written(write_export(result, out_dir, force=force), result)
+    for line in result.skipped:
+        click.echo(f"Not exported: {line}", err=True)
+    _verify_export(out_dir, live, result)
+    click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
+
+
+def _refuse_default_out_in_manifests(out_dir: str) -> None:
+    """Run from inside a manifest directory, the default ./exported would be read by the
+    next `plan .` together with the manifests (every object declared twice)."""
+    here = [p.name for p in sorted(Path(".").glob("*.y*ml")) if p.suffix in (".yaml", ".yml")]
+    if out_dir == "exported" and here:
+        raise click.UsageError(f"this directory holds YAML files ({', '.join(here[:3])}): if it is a manifest "
+                               "directory, ./exported inside it would be read with it; pass --out DIR elsewhere")
+
+
+def _echo_written(written: list[tuple[Path, str]], result: Any) -> None:
+    """A line per file export wrote: how many objects, and whether it replaced a file of yours."""
     for path, what in written:
         count = result.counts.get(path.stem)
         detail = f"{count} object{'s' if count != 1 else ''}" if count is not None else "policy"
         if what == "replaced":
             detail += "; your file, not written by export, replaced because of --force"
         click.echo(f"{what:>8}  {path} ({detail})")
-    for line in result.skipped:
-        click.echo(f"Not exported: {line}", err=True)
+
+
+def _verify_export(out_dir: str, live: Any, result: Any) -> None:
+    """Exit 1 when a plan of the written files is not empty (a bug), or when objects were
+    left out (with what an apply of them would delete)."""
+    from reconciler.engine.render import render_text
+    from reconciler.engine.session import check_export
+
     check, doomed = check_export(_load(out_dir), live, result.skipped_ids)
     if check.has_changes:
         click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
@@ -538,7 +581,6 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
             click.echo(f"Warning: {change.address} was left out and {change.kind} is in policy.prune: an apply of "
                        f"{out_dir} would delete it; declare it by hand first.", err=True)
         sys.exit(1)
-    click.echo(f"Exported {result.total} objects to {out_dir}; `reconciler plan {out_dir}` shows no changes.")
 
 
 # --- reviewing call flows: graph / trace / lint ------------------------------------------

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -55,6 +55,18 @@ MAX_REJECTIONS = 3
 # A request paced by 429 + Retry-After gives up after this many waits or this long waiting.
 MAX_THROTTLED = 50
 MAX_THROTTLED_WAIT = 300.0
+
+
+class RequestParts(TypedDict, total=False):
+    """What a request carries besides its method and path (`send` and `create` take the
+    same): a query, a JSON body or multipart files, and the object it is about (named in
+    errors)."""
+
+    params: dict | None
+    json: Any
+    files: dict | None
+    subject: str | None
+
 
 _URL_QUERY = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s?#'\"<>]*)[?#][^\s'\"<>]*", re.IGNORECASE)
 
@@ -215,32 +227,16 @@ class OmicallClient:
             pages.append(last["items"])
         return [item for page in pages for item in page]
 
-    async def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict | None = None,
-        json: Any = None,
-        files: dict | None = None,
-        subject: str | None = None,
-    ) -> Any:
+    async def send(self, method: str, path: str, **request: Unpack[RequestParts]) -> Any:
         """A request whose repetition is harmless (update, delete, status); retried on 429, 5xx, timeouts and resets.
 
         `files` (multipart) should hold bytes or seekable files, so a retry can send them again.
         """
-        return await self._request(method, path, params=params, json=json, files=files, subject=subject)
+        return await self._request(method, path, **request)
 
     async def create(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict | None = None,
-        json: Any = None,
-        files: dict | None = None,
-        subject: str | None = None,
-        find_existing: Callable[[], Awaitable[Any | None]],
+        self, method: str, path: str, *, find_existing: Callable[[], Awaitable[Any | None]],
+        **request: Unpack[RequestParts],
     ) -> Any:
         """A request that must not be repeated blindly (a create).
 
@@ -249,9 +245,7 @@ class OmicallClient:
         `find_existing()`: an object found there is the result, and nothing is sent again;
         None means the create did not happen, and it is retried.
         """
-        return await self._request(
-            method, path, params=params, json=json, files=files, subject=subject, find_existing=find_existing
-        )
+        return await self._request(method, path, find_existing=find_existing, **request)
 
     # -- the one request function ------------------------------------------------------
 

@@ -64,13 +64,6 @@ class ApplyReport:
     def ok(self) -> bool:
         return all(r.status == Status.DONE for r in self.results)
 
-    def to_json(self) -> dict:
-        return {
-            "format_version": 1,
-            "ok": self.ok,
-            "results": [r.__dict__ for r in self.results],
-        }
-
 
 class _Ids:
     """Names to ids for request bodies, from the live catalogue and what this apply learns:

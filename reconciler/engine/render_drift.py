@@ -4,7 +4,6 @@ Markdown (an issue or pull-request comment). Secret fields are masked in every f
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from reconciler.engine.drift import (
     DIFFERS,
@@ -14,21 +13,12 @@ from reconciler.engine.drift import (
     FP_MATCHES,
     FP_MISSING,
     MISSING,
+    DriftField,
     DriftItem,
     DriftReport,
 )
-from reconciler.engine.render import (
-    Style,
-    _md,
-    _plain,
-    field_leaves,
-    leaf_line,
-    leaf_row,
-    leaves_json,
-    markdown_kind_section,
-    masked,
-    value_text,
-)
+from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
+    mask_json_field, masked, md, plain, report_markdown, report_text, value_text
 from reconciler.kinds import KINDS
 
 # The other way out of drift: the manifests take the tenant's values (see engine/adopt.py).
@@ -74,7 +64,7 @@ def _fingerprint_of(report: DriftReport, item: DriftItem, field: str) -> str | N
     return None
 
 
-def _field_lines(report: DriftReport, item: DriftItem, fc: Any) -> list[str]:
+def _field_lines(report: DriftReport, item: DriftItem, fc: DriftField) -> list[str]:
     if not fc.verifiable:
         manifest = value_text(masked(item.kind, fc.field, fc.manifest))
         status = FINGERPRINT_TEXT.get(_fingerprint_of(report, item, fc.field) or FP_DIFFERS, "")
@@ -82,7 +72,7 @@ def _field_lines(report: DriftReport, item: DriftItem, fc: Any) -> list[str]:
     return [leaf_line(leaf, "live", "manifest") for leaf in field_leaves(item.kind, fc.field, fc.live, fc.manifest)]
 
 
-def _item_lines(report: DriftReport, item: DriftItem) -> list[str]:
+def _lines(report: DriftReport, item: DriftItem) -> list[str]:
     lines = []
     if item.renamed_from:
         lines.append(f"name: live {value_text(item.renamed_from)}, manifest {value_text(item.name)}")
@@ -93,118 +83,97 @@ def _item_lines(report: DriftReport, item: DriftItem) -> list[str]:
     return lines
 
 
-def render_text(report: DriftReport, style: Style = _plain) -> str:
-    """The drift for people: per kind, one line per object and one per differing field."""
-    out: list[str] = []
-    for kind in KINDS:
-        items = [i for i in report.items if i.kind == kind]
-        if not items:
+def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
+    rows: list[Row] = []
+    if item.renamed_from:
+        rows.append(("name", value_text(item.renamed_from), value_text(item.name)))
+    for fc in item.fields:
+        if fc.verifiable:
+            rows += [leaf_row(leaf) for leaf in field_leaves(item.kind, fc.field, fc.live, fc.manifest)]
             continue
-        out.append(style(kind, bold=True))
-        for item in items:
-            head = f"  {SYMBOLS[item.state]} {KINDS[kind].label} {item.name}: {STATE_TEXT[item.state]}"
-            out.append(style(head, fg=COLOURS[item.state]))
-            out += [f"      {line}" for line in _item_lines(report, item)]
-        out.append("")
-    out += _notes(report)
-    out.append(style(summary_line(report), bold=True))
-    if not report.in_sync:
-        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live changes "
-                   f"into the manifests with `{ADOPT_COMMAND}`.")
-    return "\n".join(out).rstrip() + "\n"
+        fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
+        rows.append((fc.field, f"not returned ({FINGERPRINT_TEXT[fp]})",
+                     value_text(masked(item.kind, fc.field, fc.manifest))))
+    return rows or [("", "(absent)" if item.state == MISSING else "(present)",
+                     "(absent)" if item.state == EXTRA else "(declared)")]
+
+
+def _entry(report: DriftReport, item: DriftItem) -> Entry:
+    note = f" ({item.note})" if item.note else ""
+    return Entry(
+        kind=item.kind, state=item.state, symbol=SYMBOLS[item.state], colour=COLOURS[item.state],
+        head=f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}", lines=_lines(report, item),
+        title=item.name + note, rows=_rows(report, item),
+    )
 
 
 def _notes(report: DriftReport) -> list[str]:
+    unverified = [f"{k}/{name}: " + ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in fields)
+                  for k, objs in report.unverified.items() for name, fields in objs.items()]
+    return [
+        *listed("Unmanaged (in the tenant, not in the manifests, in kinds policy.prune does not own; "
+                "not drift, left alone):", [f"{k}: {', '.join(v)}" for k, v in report.unmanaged.items()]),
+        *listed("Not verifiable against the tenant (the API never returns them; compared with the "
+                "fingerprint of the last apply):", unverified),
+        *(["Referenced live objects not declared in the manifests: " + ", ".join(report.external)]
+          if report.external else []),
+        *listed("Protected by policy (never changed by apply):", report.protected),
+        *(f"Warning: {w}" for w in report.warnings),
+        *(f"Apply cannot put this back: {b}" for b in report.blocked),
+    ]
+
+
+def _markdown_tail(report: DriftReport) -> list[str]:
+    """The unmanaged objects and unverifiable fields, folded, then the other notes."""
     out: list[str] = []
-    if report.unmanaged:
-        out.append("Unmanaged (in the tenant, not in the manifests, in kinds policy.prune does not own; "
-                   "not drift, left alone):")
-        out += [f"  {k}: {', '.join(v)}" for k, v in report.unmanaged.items()]
-    if report.unverified:
-        out.append("Not verifiable against the tenant (the API never returns them; compared with the "
-                   "fingerprint of the last apply):")
-        for k, objs in report.unverified.items():
-            for name, fields in objs.items():
-                text = ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in fields)
-                out.append(f"  {k}/{name}: {text}")
-    if report.external:
-        out.append("Referenced live objects not declared in the manifests: " + ", ".join(report.external))
-    if report.protected:
-        out.append("Protected by policy (never changed by apply):")
-        out += [f"  {p}" for p in report.protected]
-    for w in report.warnings:
-        out.append(f"Warning: {w}")
-    for b in report.blocked:
-        out.append(f"Apply cannot put this back: {b}")
-    if out:
-        out.append("")
-    return out
-
-
-def render_json(report: DriftReport) -> str:
-    """The stable JSON form, secrets masked."""
-    data = report.to_json()
-    for item in data["drift"]:
-        for fc in item["fields"]:
-            found = leaves_json(item["kind"], fc["field"], fc["live"], fc["manifest"]) if fc["verifiable"] else None
-            if found:
-                fc["leaves"] = found
-            fc["live"] = masked(item["kind"], fc["field"], fc["live"])
-            fc["manifest"] = masked(item["kind"], fc["field"], fc["manifest"])
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def render_markdown(report: DriftReport) -> str:
-    """For an issue or pull-request comment: a summary line, then a collapsible section
-    per kind with live and manifest values, then the unmanaged and unverifiable objects."""
-    out = ["### reconciler drift", "", f"**{summary_line(report)}**", ""]
-    for kind in KINDS:
-        items = [i for i in report.items if i.kind == kind]
-        if not items:
-            continue
-        counts: dict[str, int] = {}
-        for i in items:
-            counts[i.state] = counts.get(i.state, 0) + 1
-        what = ", ".join(f"{n} {'differ' if s == DIFFERS and n != 1 else s}" for s, n in counts.items())
-        objects = []
-        for item in items:
-            rows: list[tuple[str, str, str]] = []
-            if item.renamed_from:
-                rows.append(("name", value_text(item.renamed_from), value_text(item.name)))
-            for fc in item.fields:
-                if fc.verifiable:
-                    rows += [leaf_row(leaf) for leaf in field_leaves(kind, fc.field, fc.live, fc.manifest)]
-                    continue
-                fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
-                rows.append((fc.field, f"not returned ({FINGERPRINT_TEXT[fp]})",
-                             value_text(masked(kind, fc.field, fc.manifest))))
-            if not rows:
-                rows = [("", "(absent)" if item.state == MISSING else "(present)",
-                         "(absent)" if item.state == EXTRA else "(declared)")]
-            note = f" ({item.note})" if item.note else ""
-            objects.append((f"`{SYMBOLS[item.state]}` {item.state}", item.name + note, rows))
-        out += markdown_kind_section(kind, what, objects)
     unmanaged = sum(len(v) for v in report.unmanaged.values())
     if unmanaged:
         out += [f"<details><summary>Unmanaged, not drift: {unmanaged} object{'s' if unmanaged != 1 else ''} "
                 "(kinds policy.prune does not own)</summary>", ""]
-        out += [f"- **{k}**: {_md(', '.join(v))}" for k, v in report.unmanaged.items()]
+        out += [f"- **{k}**: {md(', '.join(v))}" for k, v in report.unmanaged.items()]
         out += ["", "</details>", ""]
     fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in fs]
     if fields:
         out += [f"<details><summary>Not verifiable against the tenant: {len(fields)} field"
                 f"{'s' if len(fields) != 1 else ''} (the API never returns them)</summary>", ""]
         out += ["| object | field | fingerprint of the last apply |", "|---|---|---|"]
-        out += [f"| {_md(f'{k}/{name}')} | {_md(f.field)} | {FINGERPRINT_TEXT[f.fingerprint]} |"
+        out += [f"| {md(f'{k}/{name}')} | {md(f.field)} | {FINGERPRINT_TEXT[f.fingerprint]} |"
                 for k, name, f in fields]
         out += ["", "</details>", ""]
     extra = [*(f"Protected by policy: {p}" for p in report.protected),
              *(f"Warning: {w}" for w in report.warnings),
              *(f"Apply cannot put this back: {b}" for b in report.blocked)]
-    out += [f"- {_md(line)}" for line in extra]
+    out += [f"- {md(line)}" for line in extra]
     if extra:
         out.append("")
-    if not report.in_sync:
-        out.append(f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live changes into "
-                   f"the manifests with `{ADOPT_COMMAND}`.")
-    return "\n".join(out).rstrip() + "\n"
+    return out
+
+
+def _report(drift: DriftReport) -> Report:
+    fix = "" if drift.in_sync else (f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live "
+                                    f"changes into the manifests with `{ADOPT_COMMAND}`.")
+    return Report(
+        noun="drift", summary=summary_line(drift), entries=[_entry(drift, i) for i in drift.items],
+        notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
+        markdown_footer=fix, plural={DIFFERS: "differ"},
+    )
+
+
+def render_text(drift: DriftReport, style: Style = plain) -> str:
+    """The drift for people: per kind, one line per object and one per differing field."""
+    return report_text(_report(drift), style)
+
+
+def render_json(drift: DriftReport) -> str:
+    """The stable JSON form, secrets masked."""
+    data = drift.to_json()
+    for item in data["drift"]:
+        for fc in item["fields"]:
+            mask_json_field(item["kind"], fc, "live", "manifest")
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_markdown(drift: DriftReport) -> str:
+    """For an issue or pull-request comment: a summary line, then a collapsible section
+    per kind with live and manifest values, then the unmanaged and unverifiable objects."""
+    return report_markdown(_report(drift))

@@ -18,15 +18,45 @@ from reconciler.kinds.base import secret_values, unset_env
 T = TypeVar("T")
 
 
+class _Running:
+    """The command whose event loop runs in this process (one at a time), for `stop`."""
+
+    task: asyncio.Task | None = None
+    stopped = False
+
+
 def run(client: Any, work: Callable[[Any], Awaitable[T]]) -> T:
     """One command's one event loop: `work(client)` with the client open, closed after
-    (whatever happens)."""
+    (whatever happens). Stopped by Ctrl-C or by `stop()`: KeyboardInterrupt, once the work
+    in flight is cancelled."""
 
     async def main() -> T:
-        async with client:
-            return await work(client)
+        _Running.task, _Running.stopped = asyncio.current_task(), False
+        try:
+            async with client:
+                return await work(client)
+        finally:
+            _Running.task = None
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        if not _Running.stopped:
+            raise
+        raise KeyboardInterrupt from None
+
+
+def stop() -> None:
+    """Stop the running command as Ctrl-C does, from a signal handler: its work is
+    cancelled and `run` raises KeyboardInterrupt. This works where Ctrl-C is ignored (a
+    background job of a shell script inherits SIGINT ignored). No command running:
+    KeyboardInterrupt at once."""
+    task = _Running.task
+    if task is None:
+        raise KeyboardInterrupt
+    _Running.stopped = True
+    task.cancel()
+    task.get_loop().call_soon_threadsafe(lambda: None)  # wake the loop if it waits in select()
 
 
 def read_secrets(manifests: ManifestsLike) -> dict[str, str]:

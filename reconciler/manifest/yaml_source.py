@@ -241,15 +241,13 @@ class _Builder:
 
     def _run(self, parser: Any) -> Any:
         # The hot loop of `validate`: one pass over the events, dispatch on the event's
-        # class, containers filled in place (the common cases inlined). Kept as one
-        # function on purpose, though long: a call per event is a measurable share of a
-        # large load (STYLE.md: 1,000 objects in about 1 s).
+        # class, containers filled in place. Scalars (most events) and putting a value into
+        # its parent stay inline: a call per event is a measurable share of a large load
+        # (STYLE.md: 1,000 objects in about 1 s); the rarer events have a step each.
         stack: list[_Frame] = []
         root: list[Any] = []
         documents = 0
         get_event = parser.get_event
-        marks_table = self.source._marks
-        keep = self.source._keep.append
         while True:
             event = get_event()
             cls = event.__class__
@@ -268,34 +266,12 @@ class _Builder:
                 if self.count > MAX_NODES:
                     self._count(0, pos)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
-                is_map = cls is MappingStartEvent
-                if event.tag is not None:
-                    self._check_tag(event.tag, pos, "map" if is_map else "seq")
-                if len(stack) >= MAX_DEPTH:
-                    raise self.fail(pos, f"nesting is too deep (more than {MAX_DEPTH} levels)")
-                value = {} if is_map else []
-                marks = _Marks(pos, {}, {}) if is_map else _Marks(pos, None, [])
-                marks_table[id(value)] = marks
-                keep(value)
-                self._count(1, pos)
-                if event.anchor:
-                    self.anchors[event.anchor] = (value, None)
-                stack.append(_Frame(value, marks, event.anchor, self.count))
+                stack.append(self._open(event, cls is MappingStartEvent, pos, len(stack)))
                 continue
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
-                frame = stack.pop()
-                if frame.anchor:
-                    self.anchors[frame.anchor] = (frame.value, self.count - frame.count_at_start + 1)
-                value = frame.value
-                pos = frame.marks.start
+                value, pos = self._close(stack.pop())
             elif cls is AliasEvent:
-                target = self.anchors.get(event.anchor)
-                if target is None:
-                    raise self.fail(pos, f"unknown alias *{event.anchor} (no &{event.anchor} before it)")
-                value, size = target
-                if size is None:
-                    raise self.fail(pos, f"alias *{event.anchor} refers to a value that contains it (a cycle)")
-                self._count(size, pos)
+                value = self._alias(event.anchor, pos)
             elif cls is DocumentStartEvent:
                 documents += 1
                 if documents > 1:
@@ -320,6 +296,38 @@ class _Builder:
                 parent.has_key = False
             else:
                 self._key(parent, value, pos)
+
+    def _open(self, event: Any, is_map: bool, pos: Pos, depth: int) -> _Frame:
+        """A mapping or sequence starts at `pos`: its empty container, with its marks."""
+        if event.tag is not None:
+            self._check_tag(event.tag, pos, "map" if is_map else "seq")
+        if depth >= MAX_DEPTH:
+            raise self.fail(pos, f"nesting is too deep (more than {MAX_DEPTH} levels)")
+        value: Any = {} if is_map else []
+        marks = _Marks(pos, {}, {}) if is_map else _Marks(pos, None, [])
+        self.source._marks[id(value)] = marks
+        self.source._keep.append(value)
+        self._count(1, pos)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, None)
+        return _Frame(value, marks, event.anchor, self.count)
+
+    def _close(self, frame: _Frame) -> tuple[Any, Pos]:
+        """A container ends: it, and where it started (its position in its parent)."""
+        if frame.anchor:
+            self.anchors[frame.anchor] = (frame.value, self.count - frame.count_at_start + 1)
+        return frame.value, frame.marks.start
+
+    def _alias(self, anchor: str, pos: Pos) -> Any:
+        """The value `*anchor` at `pos` stands for, counted as often as it is repeated."""
+        target = self.anchors.get(anchor)
+        if target is None:
+            raise self.fail(pos, f"unknown alias *{anchor} (no &{anchor} before it)")
+        value, size = target
+        if size is None:
+            raise self.fail(pos, f"alias *{anchor} refers to a value that contains it (a cycle)")
+        self._count(size, pos)
+        return value
 
     def _count(self, n: int, pos: Pos) -> None:
         self.count += n

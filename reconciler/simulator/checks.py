@@ -10,7 +10,7 @@ number is accepted.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Container, Iterable, Mapping
 
 from .errors import ApiError
 
@@ -84,6 +84,16 @@ def string_list(value: Any, key: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ApiError(f"{key} must be an array of strings")
     return list(value)
+
+
+def existing(value: Any, key: str, known: Container[str], what: str) -> list[str]:
+    """A JSON array of ids of existing objects (``what``: their name in the error), each
+    once, in first-seen order."""
+    ids = string_list(value, key)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ApiError(f"{key}: {what} not found: {', '.join(unknown)}")
+    return list(dict.fromkeys(ids))
 
 
 def object_list(value: Any, key: str) -> list[dict[str, Any]]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +31,18 @@ class Tenant:
         full_env = {"OMICALL_URL": self.url, "OMICALL_API_KEY": API_KEY, "OMICALL_TOKEN": None,
                     "NO_COLOR": "1", **(env or {})}
         return CliRunner().invoke(cli, list(args), env=full_env, catch_exceptions=False)
+
+    def start_apply(self, *, ctrl_c: bool = True) -> subprocess.Popen:
+        """`python -m reconciler apply --auto-approve` of the manifests, in a process of its
+        own. Ctrl-C (SIGINT) is handled there as on a terminal whatever this test process
+        inherited (a background job of a shell script inherits it ignored), or ignored with
+        `ctrl_c=False`."""
+        env = {**os.environ, "OMICALL_URL": self.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
+        env.pop("OMICALL_TOKEN", None)
+        disposition = signal.SIG_DFL if ctrl_c else signal.SIG_IGN
+        return subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(self.manifests), "--auto-approve"],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, disposition))
 
     def mutations(self) -> list:
         return [r for r in self.sim.requests if r.method != "GET" and r.path != "/api/auth"]

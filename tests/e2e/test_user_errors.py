@@ -4,17 +4,14 @@ would read as "changes" or "drift"), no traceback, nothing sent to the tenant.""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from tests.e2e.conftest import API_KEY, Tenant
+from tests.e2e.conftest import Tenant
 from tests.e2e.test_plan_apply_cli import apply_examples
 
 
@@ -79,10 +76,7 @@ def test_sim_mistakes_are_messages_not_tracebacks(tmp_path):
 
 def test_ctrl_c_during_apply_stops_cleanly_and_a_rerun_finishes(tenant: Tenant):
     tenant.sim.latency = 0.2
-    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
-    env.pop("OMICALL_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(tenant.manifests), "--auto-approve"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = tenant.start_apply()
     deadline = time.monotonic() + 30
     while not tenant.mutations() and time.monotonic() < deadline:
         time.sleep(0.02)

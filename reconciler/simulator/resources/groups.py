@@ -121,11 +121,7 @@ def _sip_members(tenant: Tenant, value: Any, key: str) -> list[str]:
     # The update table types sip_members as String: accept "101,102" as well as a list.
     if isinstance(value, str):
         value = [s.strip() for s in value.split(",") if s.strip()]
-    sip_users = checks.string_list(value, key)
-    unknown = [s for s in sip_users if s not in tenant.extensions]
-    if unknown:
-        raise ApiError(f"{key}: extension not found: {', '.join(unknown)}")
-    return list(dict.fromkeys(sip_users))  # a member appears once, first position wins
+    return checks.existing(value, key, tenant.extensions, "extension")  # a member once, first position wins
 
 
 def _queue_config(value: Any) -> dict[str, Any]:

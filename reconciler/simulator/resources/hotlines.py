@@ -134,17 +134,9 @@ def update(tenant: Tenant, req: Request) -> Any:
     changes: dict[str, Any] = {}
     configs = copy.deepcopy(record["configs"])
     if body.get("extensions") is not None:
-        sip_users = checks.string_list(body["extensions"], "extensions")
-        unknown = [s for s in sip_users if s not in tenant.extensions]
-        if unknown:
-            raise ApiError(f"extensions: extension not found: {', '.join(unknown)}")
-        changes["extensions"] = list(dict.fromkeys(sip_users))
+        changes["extensions"] = checks.existing(body["extensions"], "extensions", tenant.extensions, "extension")
     if body.get("group_ids") is not None:
-        group_ids = checks.string_list(body["group_ids"], "group_ids")
-        unknown = [g for g in group_ids if g not in tenant.groups]
-        if unknown:
-            raise ApiError(f"group_ids: ring group not found: {', '.join(unknown)}")
-        changes["group_ids"] = list(dict.fromkeys(group_ids))
+        changes["group_ids"] = checks.existing(body["group_ids"], "group_ids", tenant.groups, "ring group")
     if body.get("call_script") is not None:
         script = checks.text(body["call_script"], "call_script", allow_empty=True)
         if script and script not in tenant.call_scripts:
