@@ -4,7 +4,8 @@ Operations with no dependency between them run concurrently (the client bounds r
 in flight). A failed operation stops what depends on it and nothing else. Before anything
 is sent, every object the plan updates or deletes is checked against a fresh read of the
 tenant: one changed since the plan is a conflict and is not overwritten. Each object is
-read once more right before it is written (see recheck.py).
+looked up again before it is updated or deleted and after it is created, in reads shared
+per kind (see recheck.py).
 """
 
 from __future__ import annotations
@@ -192,7 +193,10 @@ async def apply_plan(
     }
     ledger = Ledger(entries={k: dict(v) for k, v in fresh.ledger.entries.items()}, item=fresh.ledger.item,
                     key=fresh.ledger.key)
-    recheck = Recheck(client, fresh_items, manifest_reader(fresh))
+    recheck = Recheck(client, fresh_items, manifest_reader(fresh), {k: len(fresh.items.get(k, [])) for k in KINDS})
+    running: dict[asyncio.Task, _Op] = {}
+    parked = [0]  # refused deletes waiting for `others_done`
+    recheck.busy = lambda: len(running) - parked[0] > recheck.held
 
     # Set once no create or update can run any more: a refused delete then retries once.
     others_done = asyncio.Event()
@@ -239,7 +243,12 @@ async def apply_plan(
                     return
                 # Refused, perhaps "in use" by a referrer whose reference the tenant did not
                 # show: once every change that could let go of it is done, try once more.
-                await others_done.wait()
+                parked[0] += 1
+                recheck.poke()
+                try:
+                    await others_done.wait()
+                finally:
+                    parked[0] -= 1
                 try:
                     await kind.delete(client, change.id or "")
                 except ReconcilerError:
@@ -250,12 +259,12 @@ async def apply_plan(
 
     sorter = graphlib.TopologicalSorter(graph)
     sorter.prepare()
-    running: dict[asyncio.Task, _Op] = {}
     finished: set[Node] = set()
     try:
-        await _drive(sorter, ops, running, finished, run, emit, others_done)
+        await _drive(sorter, ops, running, finished, run, emit, others_done, recheck)
     except asyncio.CancelledError:
         # Ctrl-C: stop what is in flight before the client closes under it.
+        recheck.cancel()
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
@@ -283,12 +292,13 @@ async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
 
 
 async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, finished: set,
-                 run: Callable, emit: Callable, others_done: asyncio.Event) -> None:
+                 run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck) -> None:
     """Run every ready operation concurrently; a failed one never releases its dependents.
     `others_done` is set when only deletes run: no create or update can start any more
     (they never wait for a delete). Finished tasks arrive on a queue: waiting on all
     running tasks at each completion (asyncio.wait) costs time in proportion to how many
-    run, thousands in a big apply."""
+    run, thousands in a big apply. `recheck` hears of every change to what runs: its
+    look-ups go in batches paid for by finished writes, or at once when all else waits."""
     completed: asyncio.Queue[asyncio.Task] = asyncio.Queue()
     while True:
         for node in sorter.get_ready():
@@ -299,11 +309,13 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
             break
         if all(op.node[0] == "delete" for op in running.values()):
             others_done.set()
+        recheck.poke()
         done = [await completed.get()]
         while not completed.empty():
             done.append(completed.get_nowait())
         for task in done:
             op = running.pop(task)
+            recheck.finished()
             step, k, name = op.node
             error = task.exception()
             if error is None:
@@ -321,9 +333,8 @@ _Conflict = Conflict
 
 async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable) -> str:
     """A create that never leaves two live objects of one name: the name is looked up
-    right before, and again right after (a late request of an interrupted apply may land
-    in between)."""
-    await recheck.before_create(kind, name)
+    right after (a name that appeared since the apply read the tenant, or a late request
+    of an interrupted apply landing during the create, is there by then)."""
     new_id = await create()
     await recheck.after_create(kind, name, new_id)
     return new_id
