@@ -61,8 +61,9 @@ SHARE = 8
 @dataclass
 class _LookUp:
     name: str  # the live name: the keyword that finds the object in one page
+    object_id: str | None  # the object looked up by id, if any
     whole: bool  # the whole list is needed (a keyword page did not show it)
-    answer: asyncio.Future  # -> (items, whether they are the whole list)
+    answer: asyncio.Future  # -> (the items named `name` or with that id, whether the whole list was read)
 
 
 class Recheck:
@@ -111,7 +112,7 @@ class Recheck:
         self.sizes[kind.key] = self.sizes.get(kind.key, 0) + 1
         if kind.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
-        items, _ = await self._look_up(kind, name, whole=False)
+        items, _ = await self._look_up(kind, name, None, whole=False)
         if not any(kind.live_identity(i) == name and kind.live_id(i) != new_id for i in items):
             return
         await kind.delete(self.client, new_id)
@@ -138,16 +139,18 @@ class Recheck:
 
     async def _current(self, kind: Kind, object_id: str, name: str) -> dict | None:
         """The live item `object_id` as it is now (None: gone)."""
-        items, whole = await self._look_up(kind, name, whole=not kind.list_takes_keyword)
+        items, whole = await self._look_up(kind, name, object_id, whole=False)
         found = _by_id(kind, items, object_id)
         if found is None and not whole:
-            items, _ = await self._look_up(kind, name, whole=True)
+            items, _ = await self._look_up(kind, name, object_id, whole=True)
             found = _by_id(kind, items, object_id)
         return found
 
-    async def _look_up(self, kind: Kind, name: str, *, whole: bool) -> tuple[list[dict], bool]:
-        """The items of `kind` named `name` (a keyword page), or all of them."""
-        look_up = _LookUp(name, whole, asyncio.get_running_loop().create_future())
+    async def _look_up(self, kind: Kind, name: str, object_id: str | None, *, whole: bool) -> tuple[list[dict], bool]:
+        """The live items of `kind` that a keyword read of `name` shows, or (read whole) the
+        ones named `name` and the one with id `object_id`."""
+        look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword,
+                          asyncio.get_running_loop().create_future())
         self._batches.setdefault(kind.key, []).append(look_up)
         self.held += 1
         self.poke()
@@ -169,11 +172,9 @@ class Recheck:
             if cost <= self._budget:
                 self._send(key)
         if self._batches and not self.busy():
-            # Nothing else can go on: the batches that cost at most a read per look-up,
-            # else the cheapest per look-up.
-            cheap = [k for k in self._batches if self._cost(k)[0] <= len(self._batches[k])]
-            for key in cheap or [min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k]))]:
-                self._send(key)
+            # Nothing else can go on: the batch that costs the fewest reads per look-up
+            # (the others keep gathering look-ups while its operations go on).
+            self._send(min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k])))
 
     def _send(self, key: str) -> None:
         cost, whole = self._cost(key)
@@ -189,13 +190,14 @@ class Recheck:
             if whole:
                 items = await self.client.list_all(kind.list_path, page_size=kind.page_size)
                 self.sizes[kind.key] = len(items)
-                answers = {look_up.name: items for look_up in batch}
+                answers = _relevant(kind, items, batch)
             else:
                 names = sorted({look_up.name for look_up in batch})
                 pages = await gather_or_cancel([
                     self.client.list_all(kind.list_path, params={"keyword": n}, page_size=kind.page_size)
                     for n in names])
-                answers = dict(zip(names, pages))
+                page_of = dict(zip(names, pages))
+                answers = [page_of[look_up.name] for look_up in batch]
         except asyncio.CancelledError:
             for look_up in batch:
                 look_up.answer.cancel()
@@ -205,9 +207,30 @@ class Recheck:
                 if not look_up.answer.done():
                     look_up.answer.set_exception(error)
             return
-        for look_up in batch:
+        for look_up, items in zip(batch, answers):
             if not look_up.answer.done():
-                look_up.answer.set_result((answers[look_up.name], whole))
+                look_up.answer.set_result((items, whole))
+
+
+def _relevant(kind: Kind, items: list[dict], batch: list[_LookUp]) -> list[list[dict]]:
+    """For each look-up of `batch`, the items of the whole list it is about (its name, its
+    id), found in one pass over the list, not one per look-up."""
+    by_name: dict[str, list[dict]] = {look_up.name: [] for look_up in batch}
+    wanted_ids = {look_up.object_id for look_up in batch if look_up.object_id}
+    by_id: dict[str, dict] = {}
+    for item in items:
+        if (named := by_name.get(kind.live_identity(item))) is not None:
+            named.append(item)
+        if kind.live_id(item) in wanted_ids:
+            by_id[kind.live_id(item)] = item
+    answers = []
+    for look_up in batch:
+        found = list(by_name[look_up.name])
+        item = by_id.get(look_up.object_id or "")
+        if item is not None and all(i is not item for i in found):
+            found.append(item)
+        answers.append(found)
+    return answers
 
 
 def _by_id(kind: Kind, items: list[dict], object_id: str) -> dict | None:
