@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
+import itertools
 import json
 import math
 import os
@@ -151,10 +153,11 @@ def read_floor_rounds(seed: dict, concurrency: int, ledger: bool) -> tuple[int, 
 
 def apply_graph_rounds(manifests: Path, seed: dict, concurrency: int) -> tuple[int, int, int]:
     """(round trips, operations, longest chain) of the apply's dependency graph, run
-    `concurrency` at a time, each operation one round trip, ready operations first come
-    first served (what the applier does)."""
+    `concurrency` at a time, each operation one round trip, the ready operations with the
+    longest chain after them first (what the applier does)."""
     import graphlib
 
+    from reconciler.engine.applier import _chain_heights
     from reconciler.engine.live import LiveState
     from reconciler.engine.order import build_graph
     from reconciler.engine.planner import make_plan
@@ -176,16 +179,16 @@ def apply_graph_rounds(manifests: Path, seed: dict, concurrency: int) -> tuple[i
     sorter.prepare()
     ready: list = []
     rounds = 0
-    depth: dict = {}
-    for node in graphlib.TopologicalSorter(graph).static_order():
-        depth[node] = 1 + max((depth[d] for d in graph[node]), default=0)
+    height = _chain_heights(graph, ops)
+    order = itertools.count()
     while sorter.is_active():
-        ready.extend(sorter.get_ready())
-        batch, ready = ready[:concurrency], ready[concurrency:]
+        for node in sorter.get_ready():
+            heapq.heappush(ready, (-height[node], next(order), node))
+        batch = [heapq.heappop(ready)[2] for _ in range(min(concurrency, len(ready)))]
         rounds += 1
         for node in batch:
             sorter.done(node)
-    return rounds, len(ops), max(depth.values(), default=0)
+    return rounds, len(ops), max(height.values(), default=0)
 
 
 def measure_size(size: int, latency: float, with_latency: bool, concurrency: int, tmp: Path) -> list[Run]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import graphlib
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -196,7 +198,6 @@ async def apply_plan(
     recheck = Recheck(client, fresh_items, manifest_reader(fresh), {k: len(fresh.items.get(k, [])) for k in KINDS})
     running: dict[asyncio.Task, _Op] = {}
     parked = [0]  # refused deletes waiting for `others_done`
-    recheck.busy = lambda: len(running) - parked[0] > recheck.held
 
     # Set once no create or update can run any more: a refused delete then retries once.
     others_done = asyncio.Event()
@@ -245,6 +246,7 @@ async def apply_plan(
                 # show: once every change that could let go of it is done, try once more.
                 parked[0] += 1
                 recheck.poke()
+                recheck.on_wait()
                 try:
                     await others_done.wait()
                 finally:
@@ -261,7 +263,8 @@ async def apply_plan(
     sorter.prepare()
     finished: set[Node] = set()
     try:
-        await _drive(sorter, ops, running, finished, run, emit, others_done, recheck)
+        await _drive(sorter, graph, ops, running, finished, run, emit, others_done, recheck,
+                     lambda: recheck.held + parked[0], 2 * getattr(client, "concurrency", 8))
     except asyncio.CancelledError:
         # Ctrl-C: stop what is in flight before the client closes under it.
         recheck.cancel()
@@ -291,32 +294,52 @@ async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
     return any(kind.live_id(i) == object_id for i in items)
 
 
-async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, finished: set,
-                 run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck) -> None:
-    """Run every ready operation concurrently; a failed one never releases its dependents.
-    `others_done` is set when only deletes run: no create or update can start any more
-    (they never wait for a delete). Finished tasks arrive on a queue: waiting on all
-    running tasks at each completion (asyncio.wait) costs time in proportion to how many
-    run, thousands in a big apply. `recheck` hears of every change to what runs: its
-    look-ups go in batches paid for by finished writes, or at once when all else waits."""
-    completed: asyncio.Queue[asyncio.Task] = asyncio.Queue()
+async def _drive(sorter: graphlib.TopologicalSorter, graph: dict, ops: dict, running: dict, finished: set,
+                 run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck,
+                 waiting: Callable[[], int], window: int) -> None:
+    """Run the ready operations concurrently; a failed one never releases its dependents.
+
+    At most `window` operations are at work at a time (the `waiting()` ones, parked until
+    the re-check's look-ups are sent, do not count): the client's queue stays short, so a look-up is
+    not sent behind thousands of writes nothing waits for. Ready operations start longest
+    chain first (the operations that wait for them, transitively), so the critical path
+    is never kept waiting behind the rest.
+
+    `others_done` is set when only deletes are left: no create or update can start any
+    more (they never wait for a delete). Finished tasks arrive on a queue (None: an
+    operation began to wait, a place in the window is free): waiting on all running
+    tasks at each completion (asyncio.wait) costs time in proportion to how many run."""
+    completed: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
+    recheck.on_wait = lambda: completed.put_nowait(None)
+    height = _chain_heights(graph, ops)
+    order = itertools.count()
+    ready: list[tuple[int, int, Node]] = []  # (-height, order, node): a heap
+    recheck.busy = lambda: bool(ready) or len(running) > waiting()
+    pending_others = 0  # creates and updates ready or running
     while True:
         for node in sorter.get_ready():
+            heapq.heappush(ready, (-height[node], next(order), node))
+            pending_others += node[0] != "delete"
+        while ready and len(running) - waiting() < window:
+            node = heapq.heappop(ready)[2]
             task = asyncio.ensure_future(run(ops[node]))
             task.add_done_callback(completed.put_nowait)
             running[task] = ops[node]
         if not running:
             break
-        if all(op.node[0] == "delete" for op in running.values()):
+        if not pending_others:
             others_done.set()
         recheck.poke()
         done = [await completed.get()]
         while not completed.empty():
             done.append(completed.get_nowait())
         for task in done:
+            if task is None:
+                continue
             op = running.pop(task)
             recheck.finished()
             step, k, name = op.node
+            pending_others -= step != "delete"
             error = task.exception()
             if error is None:
                 finished.add(op.node)
@@ -326,6 +349,18 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
                 status = "conflict" if isinstance(error, _Conflict) else "failed"
                 emit(OpResult(step, k, name, status, _error_text(error)))
                 finished.add(op.node)  # not done(): what depends on it never becomes ready
+
+
+def _chain_heights(graph: dict[Node, dict[Node, None]], ops: dict) -> dict[Node, int]:
+    """Each operation -> the longest chain of operations that wait for it, itself included."""
+    waiting_for: dict[Node, list[Node]] = {node: [] for node in ops}
+    for node, deps in graph.items():
+        for dep in deps:
+            waiting_for.setdefault(dep, []).append(node)
+    height: dict[Node, int] = {}
+    for node in reversed(list(graphlib.TopologicalSorter(graph).static_order())):
+        height[node] = 1 + max((height[n] for n in waiting_for.get(node, ())), default=0)
+    return height
 
 
 _Conflict = Conflict

@@ -70,8 +70,9 @@ class Recheck:
     """Looks objects up again during an apply, in batches per kind (see the module).
 
     `busy()` (set by the applier) says whether some running operation is doing something
-    other than waiting for a look-up; `finished()` is called once per finished operation,
-    `poke()` whenever the applier's running operations change."""
+    other than waiting for a look-up, `on_wait()` hears when one begins to wait;
+    `finished()` is called once per finished operation, `poke()` whenever the
+    applier's running operations change."""
 
     def __init__(self, client: Any, start: dict[tuple[str, str], dict], read: Callable[[str, dict], dict],
                  sizes: dict[str, int]):
@@ -80,6 +81,7 @@ class Recheck:
         self.read = read  # (kind key, raw item) -> the item in manifest terms
         self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
         self.busy: Callable[[], bool] = lambda: True
+        self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
         self.held = 0  # look-ups in batches not sent yet
         self._batches: dict[str, list[_LookUp]] = {}  # kind -> look-ups, oldest batch first
         self._budget = 0.0  # reads the finished writes have paid for
@@ -154,6 +156,7 @@ class Recheck:
         self._batches.setdefault(kind.key, []).append(look_up)
         self.held += 1
         self.poke()
+        self.on_wait()
         return await look_up.answer
 
     def _cost(self, key: str) -> tuple[int, bool]:
