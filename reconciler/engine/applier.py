@@ -181,6 +181,7 @@ async def apply_plan(
         raise PlanError(stale, headline="the saved plan is stale; make a new plan")
     report = ApplyReport()
     ops, graph = _build_graph(plan)
+    heights = _chain_heights(graph, ops)
     ids = _Ids(fresh, plan)
     for change in plan.changes:
         if change.action == "rename" and change.id:
@@ -216,14 +217,15 @@ async def apply_plan(
             what = "created" if change.action == "create" else "changed"
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == "create":
-            new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids))
+            new_id = await _create_once(recheck, kind, name, lambda: kind.create(client, op.data or {}, ids),
+                                        heights[op.node])
             ids.created[(k, name)] = new_id
             _record(ledger, kind.key, new_id, op.data or {})
         elif step in ("update", "finish", "unlink"):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
             if _first_write(ops, op.node):
-                live = await recheck.before_write(change, step) or live
+                live = await recheck.before_write(change, step, heights[op.node]) or live
             changed = {f.field for f in change.fields} if step == "update" and change.fields else set(op.data or {})
             await kind.update(client, object_id, op.data or {}, live, changed, ids)
             if step != "unlink":
@@ -231,7 +233,7 @@ async def apply_plan(
         elif step == "delete":
             if _first_write(ops, op.node):
                 try:
-                    await recheck.before_write(change, step)
+                    await recheck.before_write(change, step, heights[op.node])
                 except AlreadyGone as gone:
                     ledger.forget(kind.key, change.id or "")
                     return str(gone)
@@ -263,7 +265,7 @@ async def apply_plan(
     sorter.prepare()
     finished: set[Node] = set()
     try:
-        await _drive(sorter, graph, ops, running, finished, run, emit, others_done, recheck,
+        await _drive(sorter, heights, ops, running, finished, run, emit, others_done, recheck,
                      lambda: recheck.held + parked[0], 2 * getattr(client, "concurrency", 8))
     except asyncio.CancelledError:
         # Ctrl-C: stop what is in flight before the client closes under it.
@@ -294,7 +296,7 @@ async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
     return any(kind.live_id(i) == object_id for i in items)
 
 
-async def _drive(sorter: graphlib.TopologicalSorter, graph: dict, ops: dict, running: dict, finished: set,
+async def _drive(sorter: graphlib.TopologicalSorter, height: dict, ops: dict, running: dict, finished: set,
                  run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck,
                  waiting: Callable[[], int], window: int) -> None:
     """Run the ready operations concurrently; a failed one never releases its dependents.
@@ -302,8 +304,8 @@ async def _drive(sorter: graphlib.TopologicalSorter, graph: dict, ops: dict, run
     At most `window` operations are at work at a time (the `waiting()` ones, parked until
     the re-check's look-ups are sent, do not count): the client's queue stays short, so a look-up is
     not sent behind thousands of writes nothing waits for. Ready operations start longest
-    chain first (the operations that wait for them, transitively), so the critical path
-    is never kept waiting behind the rest.
+    chain first (`height`: the operations that wait for them, transitively, themselves
+    included), so the critical path is never kept waiting behind the rest.
 
     `others_done` is set when only deletes are left: no create or update can start any
     more (they never wait for a delete). Finished tasks arrive on a queue (None: an
@@ -311,10 +313,10 @@ async def _drive(sorter: graphlib.TopologicalSorter, graph: dict, ops: dict, run
     tasks at each completion (asyncio.wait) costs time in proportion to how many run."""
     completed: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
     recheck.on_wait = lambda: completed.put_nowait(None)
-    height = _chain_heights(graph, ops)
     order = itertools.count()
     ready: list[tuple[int, int, Node]] = []  # (-height, order, node): a heap
     recheck.busy = lambda: bool(ready) or len(running) > waiting()
+    recheck.rounds_left = lambda: (len(ops) - len(finished)) / (window / 2)
     pending_others = 0  # creates and updates ready or running
     while True:
         for node in sorter.get_ready():
@@ -366,12 +368,12 @@ def _chain_heights(graph: dict[Node, dict[Node, None]], ops: dict) -> dict[Node,
 _Conflict = Conflict
 
 
-async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable) -> str:
+async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable, chain: int = 0) -> str:
     """A create that never leaves two live objects of one name: the name is looked up
     right after (a name that appeared since the apply read the tenant, or a late request
     of an interrupted apply landing during the create, is there by then)."""
     new_id = await create()
-    await recheck.after_create(kind, name, new_id)
+    await recheck.after_create(kind, name, new_id, chain)
     return new_id
 
 

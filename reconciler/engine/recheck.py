@@ -20,12 +20,16 @@ keyword). A batch is sent:
 - when the writes the apply has finished since it started have paid for it: each
   finished operation earns 1/SHARE of a read, so the look-ups never cost more than one
   request for SHARE writes, however big the tenant; big batches pay for themselves;
+- at once when it holds up a chain of operations half as long as the rounds of writes
+  left (operations not finished / the client's concurrency): near the end of an apply,
+  the chains waiting for look-ups set its length, and they no longer wait for the
+  budget;
 - at once when nothing else can go on (every running operation waits for a look-up):
-  then the batches that cost at most one read per look-up, or else the cheapest one.
+  then the batch that costs the fewest reads per look-up (the others keep gathering).
 
-So an operation waits for its look-up while the apply is busy with other writes (never
-longer than it takes the apply to earn the batch's reads), and a look-up is at most that
-old when its write is sent. A keyword page that does not show an object being looked up
+So an operation waits for its look-up only while the apply has more pressing writes to
+send, and its write follows the answer at once: the applier keeps at most twice the
+client's concurrency at work, so the write is not queued behind thousands of others. A keyword page that does not show an object being looked up
 by id is never taken as "gone" (a server may match keywords differently): the whole list
 is read for it.
 """
@@ -63,6 +67,7 @@ class _LookUp:
     name: str  # the live name: the keyword that finds the object in one page
     object_id: str | None  # the object looked up by id, if any
     whole: bool  # the whole list is needed (a keyword page did not show it)
+    chain: int  # how many operations wait on this one, itself included (the longest chain)
     answer: asyncio.Future  # -> (the items named `name` or with that id, whether the whole list was read)
 
 
@@ -82,6 +87,8 @@ class Recheck:
         self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
         self.busy: Callable[[], bool] = lambda: True
         self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
+        self.rounds_left: Callable[[], float] = lambda: 0.0  # operations not finished / the client's concurrency
+        self._chains: dict[str, int] = {}  # kind -> the longest chain waiting for its batch
         self.held = 0  # look-ups in batches not sent yet
         self._batches: dict[str, list[_LookUp]] = {}  # kind -> look-ups, oldest batch first
         self._budget = 0.0  # reads the finished writes have paid for
@@ -90,13 +97,14 @@ class Recheck:
 
     # -- what the applier asks -------------------------------------------------
 
-    async def before_write(self, change: Change, step: str) -> dict | None:
+    async def before_write(self, change: Change, step: str, chain: int = 0) -> dict | None:
         """Before the first update or delete of an existing object: its current raw item,
         to build the update from. Raises Conflict when it changed since the apply began,
-        AlreadyGone when a delete finds nothing left to delete."""
+        AlreadyGone when a delete finds nothing left to delete. `chain`: the operations
+        waiting for this one, itself included."""
         kind = KINDS[change.kind]
         object_id = change.id or ""
-        now = await self._current(kind, object_id, change.rename_from or change.name)
+        now = await self._current(kind, object_id, change.rename_from or change.name, chain)
         label = kind.subject(change.name)
         if now is None:
             if step == "delete":
@@ -107,14 +115,14 @@ class Recheck:
             raise Conflict(f"{label} was changed in the tenant while this apply ran; not overwritten ({LATE_HINT})")
         return now
 
-    async def after_create(self, kind: Kind, name: str, new_id: str) -> None:
+    async def after_create(self, kind: Kind, name: str, new_id: str, chain: int = 0) -> None:
         """If another object of that name is in the tenant besides the one this apply just
         created (it appeared since the apply read the tenant, or landed during the
         create), ours goes again (nothing points at it yet), so the tenant never keeps two."""
         self.sizes[kind.key] = self.sizes.get(kind.key, 0) + 1
         if kind.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
-        items, _ = await self._look_up(kind, name, None, whole=False)
+        items, _ = await self._look_up(kind, name, None, chain, whole=False)
         if not any(kind.live_identity(i) == name and kind.live_id(i) != new_id for i in items):
             return
         await kind.delete(self.client, new_id)
@@ -139,21 +147,23 @@ class Recheck:
 
     # -- batches ---------------------------------------------------------------
 
-    async def _current(self, kind: Kind, object_id: str, name: str) -> dict | None:
+    async def _current(self, kind: Kind, object_id: str, name: str, chain: int) -> dict | None:
         """The live item `object_id` as it is now (None: gone)."""
-        items, whole = await self._look_up(kind, name, object_id, whole=False)
+        items, whole = await self._look_up(kind, name, object_id, chain, whole=False)
         found = _by_id(kind, items, object_id)
         if found is None and not whole:
-            items, _ = await self._look_up(kind, name, object_id, whole=True)
+            items, _ = await self._look_up(kind, name, object_id, chain, whole=True)
             found = _by_id(kind, items, object_id)
         return found
 
-    async def _look_up(self, kind: Kind, name: str, object_id: str | None, *, whole: bool) -> tuple[list[dict], bool]:
+    async def _look_up(self, kind: Kind, name: str, object_id: str | None, chain: int, *,
+                       whole: bool) -> tuple[list[dict], bool]:
         """The live items of `kind` that a keyword read of `name` shows, or (read whole) the
         ones named `name` and the one with id `object_id`."""
-        look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword,
+        look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword, chain,
                           asyncio.get_running_loop().create_future())
         self._batches.setdefault(kind.key, []).append(look_up)
+        self._chains[kind.key] = max(self._chains.get(kind.key, 0), chain)
         self.held += 1
         self.poke()
         self.on_wait()
@@ -174,6 +184,12 @@ class Recheck:
             cost, _ = self._cost(key)
             if cost <= self._budget:
                 self._send(key)
+        if self._batches:
+            # A batch that holds up a chain half as long as the rounds of writes left goes
+            # at once: held longer, it would make the apply longer.
+            key = max(self._batches, key=lambda k: self._chains.get(k, 0))
+            if 2 * self._chains.get(key, 0) >= self.rounds_left():
+                self._send(key)
         if self._batches and not self.busy():
             # Nothing else can go on: the batch that costs the fewest reads per look-up
             # (the others keep gathering look-ups while its operations go on).
@@ -182,6 +198,7 @@ class Recheck:
     def _send(self, key: str) -> None:
         cost, whole = self._cost(key)
         batch = self._batches.pop(key)
+        self._chains.pop(key, None)
         self.held -= len(batch)
         self._budget -= cost
         task = asyncio.ensure_future(self._answer(KINDS[key], batch, whole))
