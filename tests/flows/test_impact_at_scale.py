@@ -3,24 +3,10 @@ exactly what the markdown plan's diagrams name."""
 
 from __future__ import annotations
 
-import asyncio
-
-from reconciler.api import OmicallClient
-from reconciler.engine.live import LiveState, read_live
 from reconciler.engine.plan import Change, Plan
 from reconciler.flows.plan_flows import flow_changes
 from reconciler.kinds import KINDS
-from reconciler.simulator import Simulator
-from tests.generated_tenant import generate
-
-
-def live_of(seed: dict) -> LiveState:
-    with Simulator(seed, api_key="k") as sim:
-        async def read() -> LiveState:
-            async with OmicallClient("http://127.0.0.1", api_key="k", transport=sim.transport()) as client:
-                return await read_live(client)
-
-        return asyncio.run(read())
+from tests.generated_tenant import generate, live_of
 
 
 def test_the_impact_alone_is_the_impact_the_diagrams_come_with():
