@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from reconciler.api.client import gather_or_cancel
@@ -71,6 +71,23 @@ class _LookUp:
     answer: asyncio.Future  # -> (the items named `name` or with that id, whether the whole list was read)
 
 
+@dataclass
+class _Batch:
+    """The look-ups of one kind not sent yet, with what choosing how to answer them needs
+    (kept as they come: a batch is weighed at every finished operation)."""
+
+    look_ups: list[_LookUp] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    whole: bool = False  # some look-up needs the whole list
+    chain: int = 0  # the longest chain waiting for it
+
+    def add(self, look_up: _LookUp) -> None:
+        self.look_ups.append(look_up)
+        self.names.add(look_up.name)
+        self.whole = self.whole or look_up.whole
+        self.chain = max(self.chain, look_up.chain)
+
+
 class Recheck:
     """Looks objects up again during an apply, in batches per kind (see the module).
 
@@ -88,9 +105,8 @@ class Recheck:
         self.busy: Callable[[], bool] = lambda: True
         self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
         self.rounds_left: Callable[[], float] = lambda: 0.0  # operations not finished / the client's concurrency
-        self._chains: dict[str, int] = {}  # kind -> the longest chain waiting for its batch
         self.held = 0  # look-ups in batches not sent yet
-        self._batches: dict[str, list[_LookUp]] = {}  # kind -> look-ups, oldest batch first
+        self._batches: dict[str, _Batch] = {}  # kind -> its batch, oldest first
         self._budget = 0.0  # reads the finished writes have paid for
         self._sending: set[asyncio.Task] = set()
         self._poked = False
@@ -162,8 +178,7 @@ class Recheck:
         ones named `name` and the one with id `object_id`."""
         look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword, chain,
                           asyncio.get_running_loop().create_future())
-        self._batches.setdefault(kind.key, []).append(look_up)
-        self._chains[kind.key] = max(self._chains.get(kind.key, 0), chain)
+        self._batches.setdefault(kind.key, _Batch()).add(look_up)
         self.held += 1
         self.poke()
         self.on_wait()
@@ -173,10 +188,9 @@ class Recheck:
         """(requests, whether they read the whole list) of answering `key`'s batch."""
         kind, batch = KINDS[key], self._batches[key]
         pages = max(1, math.ceil(self.sizes.get(key, 0) / kind.page_size))
-        if any(look_up.whole for look_up in batch):
+        if batch.whole or pages < len(batch.names):
             return pages, True
-        names = len({look_up.name for look_up in batch})
-        return (names, False) if names <= pages else (pages, True)
+        return len(batch.names), False
 
     def _send_due(self) -> None:
         self._poked = False
@@ -187,18 +201,17 @@ class Recheck:
         if self._batches:
             # A batch that holds up a chain half as long as the rounds of writes left goes
             # at once: held longer, it would make the apply longer.
-            key = max(self._batches, key=lambda k: self._chains.get(k, 0))
-            if 2 * self._chains.get(key, 0) >= self.rounds_left():
+            key = max(self._batches, key=lambda k: self._batches[k].chain)
+            if 2 * self._batches[key].chain >= self.rounds_left():
                 self._send(key)
         if self._batches and not self.busy():
             # Nothing else can go on: the batch that costs the fewest reads per look-up
             # (the others keep gathering look-ups while its operations go on).
-            self._send(min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k])))
+            self._send(min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k].look_ups)))
 
     def _send(self, key: str) -> None:
         cost, whole = self._cost(key)
-        batch = self._batches.pop(key)
-        self._chains.pop(key, None)
+        batch = self._batches.pop(key).look_ups
         self.held -= len(batch)
         self._budget -= cost
         task = asyncio.ensure_future(self._answer(KINDS[key], batch, whole))
