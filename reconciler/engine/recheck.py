@@ -14,12 +14,12 @@ land late. So the applier looks each object up again:
 Look-ups are not sent one by one. Each kind gathers them in a batch, and a batch is
 answered by one read, whichever is cheaper: one `?keyword=` page per name (groups, IVR
 menus, hotlines, extensions) or the whole list (ceil(live objects / page size) pages,
-read concurrently; the only way for greetings and call scripts, whose lists take no
-keyword). A batch is sent:
+read concurrently; the only way for call scripts, whose list takes no keyword;
+greetings, replaced by content, are not looked up). A batch is sent:
 
 - when the writes the apply has finished since it started have paid for it: each
-  finished operation earns 1/SHARE of a read, so the look-ups never cost more than one
-  request for SHARE writes, however big the tenant; big batches pay for themselves;
+  finished operation earns 1/SHARE of a read, so these reads never cost more than one
+  request for SHARE writes, however big the tenant (the two cases below add a few);
 - at once when it holds up a chain of operations half as long as the rounds of writes
   left (operations not finished / the client's concurrency): near the end of an apply,
   the chains waiting for look-ups set its length, and they no longer wait for the
@@ -29,9 +29,9 @@ keyword). A batch is sent:
 
 So an operation waits for its look-up only while the apply has more pressing writes to
 send, and its write follows the answer at once: the applier keeps at most twice the
-client's concurrency at work, so the write is not queued behind thousands of others. A keyword page that does not show an object being looked up
-by id is never taken as "gone" (a server may match keywords differently): the whole list
-is read for it.
+client's concurrency at work, so the write is not queued behind thousands of others.
+A keyword page that does not show an object looked up by id is never taken as "gone"
+(a server may match keywords differently): the whole list is read for it.
 """
 
 from __future__ import annotations
