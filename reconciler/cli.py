@@ -248,7 +248,7 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     elif fmt == "markdown":
         click.echo(render_markdown(the_plan, flows=_flow_changes(the_plan, live)), nl=False)
     else:
-        click.echo(render_text(the_plan, _style_for(sys.stdout), _flow_changes(the_plan, live)), nl=False)
+        click.echo(render_text(the_plan, _style_for(sys.stdout), _flow_changes(the_plan, live, draw=False)), nl=False)
     if out:
         save_plan(the_plan, out, url=client.url)
         click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
@@ -259,10 +259,10 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
         sys.exit(2)
 
 
-def _flow_changes(the_plan: Any, live: Any) -> Any:
+def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
     from reconciler.flows.plan_flows import flow_changes
 
-    return flow_changes(the_plan, live)
+    return flow_changes(the_plan, live, draw=draw)
 
 
 @cli.command()
@@ -312,7 +312,7 @@ class _ApplyRun:
             the_plan, flows = self.saved, None
         else:
             the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload)
-            flows = _flow_changes(the_plan, live)
+            flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
         click.echo(render_text(the_plan, self.style, flows), nl=False)
         if not _approved(the_plan, self.force, self.auto_approve):
             return None

@@ -155,3 +155,19 @@ def before_configuration(seed: dict[str, list[dict[str, Any]]]) -> dict[str, lis
             "greetings": [g for g in seed["greetings"] if g["formality"] == "Tải lên"],
             "hotlines": [{"number": h["number"], "configs": {"allow_call_in": True, "allow_call_out": True,
                                                              "default_script": ""}} for h in seed["hotlines"]]}
+
+
+def live_of(seed: dict[str, list[dict[str, Any]]]) -> Any:
+    """The LiveState a read of a simulator serving `seed` gives (in process, no network)."""
+    import asyncio
+
+    from reconciler.api import OmicallClient
+    from reconciler.engine.live import read_live
+    from reconciler.simulator import Simulator
+
+    with Simulator(seed, api_key="k") as sim:
+        async def read() -> Any:
+            async with OmicallClient("http://127.0.0.1", api_key="k", transport=sim.transport()) as client:
+                return await read_live(client)
+
+        return asyncio.run(read())

@@ -4,13 +4,16 @@ Operations with no dependency between them run concurrently (the client bounds r
 in flight). A failed operation stops what depends on it and nothing else. Before anything
 is sent, every object the plan updates or deletes is checked against a fresh read of the
 tenant: one changed since the plan is a conflict and is not overwritten. Each object is
-read once more right before it is written (see recheck.py).
+looked up again before it is updated or deleted and after it is created, in reads shared
+per kind (see recheck.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import graphlib
+import heapq
+import itertools
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Callable
@@ -148,6 +151,7 @@ async def apply_plan(
         raise PlanError(stale, headline="the saved plan is stale; make a new plan")
     report = ApplyReport()
     ops, graph = _build_graph(plan)
+    heights = _chain_heights(graph, ops)
     ids = _Ids(fresh, plan)
     for change in plan.changes:
         if change.action == Action.RENAME and change.id:
@@ -162,7 +166,9 @@ async def apply_plan(
             and not KINDS[c.kind].picks_duplicates_by_content)
     }
     note = fresh.state_note.copy()
-    recheck = Recheck(client, fresh_items, manifest_reader(fresh))
+    recheck = Recheck(client, fresh_items, manifest_reader(fresh), {k: len(fresh.items.get(k, [])) for k in KINDS})
+    running: dict[asyncio.Task, _Op] = {}
+    parked = [0]  # refused deletes waiting for `others_done`
 
     # Set once no create or update can run any more: a refused delete then retries once.
     others_done = asyncio.Event()
@@ -182,14 +188,15 @@ async def apply_plan(
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == Step.CREATE:
             creatable = can(kind, Creatable)
-            new_id = await _create_once(recheck, kind, name, lambda: creatable.create(client, op.data or {}, ids))
+            new_id = await _create_once(recheck, kind, name, lambda: creatable.create(client, op.data or {}, ids),
+                                        heights[op.node])
             ids.created[(k, name)] = new_id
             _record(note, kind.key, new_id, op.data or {})
         elif step in (Step.UPDATE, Step.FINISH, Step.UNLINK):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
             if _first_write(ops, op.node):
-                live = await recheck.before_write(change, step) or live
+                live = await recheck.before_write(change, step, heights[op.node]) or live
             changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
             await can(kind, Updatable).update(client, object_id, op.data or {}, live, changed, ids)
             if step != Step.UNLINK:
@@ -197,7 +204,7 @@ async def apply_plan(
         elif step == Step.DELETE:
             if _first_write(ops, op.node):
                 try:
-                    await recheck.before_write(change, step)
+                    await recheck.before_write(change, step, heights[op.node])
                 except AlreadyGone as gone:
                     note.forget(kind.key, change.id or "")
                     return str(gone)
@@ -210,7 +217,13 @@ async def apply_plan(
                     return
                 # Refused, perhaps "in use" by a referrer whose reference the tenant did not
                 # show: once every change that could let go of it is done, try once more.
-                await others_done.wait()
+                parked[0] += 1
+                recheck.poke()
+                recheck.on_wait()
+                try:
+                    await others_done.wait()
+                finally:
+                    parked[0] -= 1
                 try:
                     await can(kind, Deletable).delete(client, change.id or "")
                 except ReconcilerError:
@@ -221,12 +234,13 @@ async def apply_plan(
 
     sorter = graphlib.TopologicalSorter(graph)
     sorter.prepare()
-    running: dict[asyncio.Task, _Op] = {}
     finished: set[Node] = set()
     try:
-        await _drive(sorter, ops, running, finished, run, emit, others_done)
+        await _drive(sorter, heights, ops, running, finished, run, emit, others_done, recheck,
+                     lambda: recheck.held + parked[0], 2 * getattr(client, "concurrency", 8))
     except asyncio.CancelledError:
         # Ctrl-C: stop what is in flight before the client closes under it.
+        recheck.cancel()
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
@@ -254,29 +268,52 @@ async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
     return any(kind.live_id(i) == object_id for i in items)
 
 
-async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, finished: set,
-                 run: Callable, emit: Callable, others_done: asyncio.Event) -> None:
-    """Run every ready operation concurrently; a failed one never releases its dependents.
-    `others_done` is set when only deletes run: no create or update can start any more
-    (they never wait for a delete). Finished tasks arrive on a queue: waiting on all
-    running tasks at each completion (asyncio.wait) costs time in proportion to how many
-    run, thousands in a big apply."""
-    completed: asyncio.Queue[asyncio.Task] = asyncio.Queue()
+async def _drive(sorter: graphlib.TopologicalSorter, height: dict, ops: dict, running: dict, finished: set,
+                 run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck,
+                 waiting: Callable[[], int], window: int) -> None:
+    """Run the ready operations concurrently; a failed one never releases its dependents.
+
+    At most `window` operations are at work at a time (the `waiting()` ones, parked until
+    the re-check's look-ups are sent, do not count): the client's queue stays short, so a look-up is
+    not sent behind thousands of writes nothing waits for. Ready operations start longest
+    chain first (`height`: the operations that wait for them, transitively, themselves
+    included), so the critical path is never kept waiting behind the rest.
+
+    `others_done` is set when only deletes are left: no create or update can start any
+    more (they never wait for a delete). Finished tasks arrive on a queue (None: an
+    operation began to wait, a place in the window is free): waiting on all running
+    tasks at each completion (asyncio.wait) costs time in proportion to how many run."""
+    completed: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
+    recheck.on_wait = lambda: completed.put_nowait(None)
+    order = itertools.count()
+    ready: list[tuple[int, int, Node]] = []  # (-height, order, node): a heap
+    recheck.busy = lambda: bool(ready) or len(running) > waiting()
+    recheck.rounds_left = lambda: (len(ops) - len(finished)) / (window / 2)
+    pending_others = 0  # creates and updates ready or running
     while True:
         for node in sorter.get_ready():
+            heapq.heappush(ready, (-height[node], next(order), node))
+            pending_others += node[0] != Step.DELETE
+        while ready and len(running) - waiting() < window:
+            node = heapq.heappop(ready)[2]
             task = asyncio.ensure_future(run(ops[node]))
             task.add_done_callback(completed.put_nowait)
             running[task] = ops[node]
         if not running:
             break
-        if all(op.node[0] == Step.DELETE for op in running.values()):
+        if not pending_others:
             others_done.set()
+        recheck.poke()
         done = [await completed.get()]
         while not completed.empty():
             done.append(completed.get_nowait())
         for task in done:
+            if task is None:
+                continue
             op = running.pop(task)
+            recheck.finished()
             step, k, name = op.node
+            pending_others -= step != Step.DELETE
             error = task.exception()
             if error is None:
                 finished.add(op.node)
@@ -288,16 +325,27 @@ async def _drive(sorter: graphlib.TopologicalSorter, ops: dict, running: dict, f
                 finished.add(op.node)  # not done(): what depends on it never becomes ready
 
 
+def _chain_heights(graph: dict[Node, dict[Node, None]], ops: dict) -> dict[Node, int]:
+    """Each operation -> the longest chain of operations that wait for it, itself included."""
+    waiting_for: dict[Node, list[Node]] = {node: [] for node in ops}
+    for node, deps in graph.items():
+        for dep in deps:
+            waiting_for.setdefault(dep, []).append(node)
+    height: dict[Node, int] = {}
+    for node in reversed(list(graphlib.TopologicalSorter(graph).static_order())):
+        height[node] = 1 + max((height[n] for n in waiting_for.get(node, ())), default=0)
+    return height
+
+
 _Conflict = Conflict
 
 
-async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable) -> str:
+async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable, chain: int = 0) -> str:
     """A create that never leaves two live objects of one name: the name is looked up
-    right before, and again right after (a late request of an interrupted apply may land
-    in between)."""
-    await recheck.before_create(kind, name)
+    right after (a name that appeared since the apply read the tenant, or a late request
+    of an interrupted apply landing during the create, is there by then)."""
     new_id = await create()
-    await recheck.after_create(kind, name, new_id)
+    await recheck.after_create(kind, name, new_id, chain)
     return new_id
 
 

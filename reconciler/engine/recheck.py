@@ -1,24 +1,47 @@
-"""Re-reading one object right before the applier writes it.
+"""Re-reading objects during an apply, right before they are written, in shared reads.
 
 The tenant is read once before an apply starts; an apply can take minutes, and in that
 time someone may edit an object in the console, or a request of an interrupted apply may
-land late. So each object is read again just before its first update or delete, and each
-name just before (and just after) a create:
+land late. So the applier looks each object up again:
 
-- lists that filter by `?keyword=` (groups, IVR menus, hotlines, extensions) answer with
-  one short page: one request per object;
-- lists without a keyword filter (greetings, call scripts) are read whole, and operations
-  that become ready together share that one read.
+- before the first update or delete of an object that existed: an object whose fields
+  (in manifest terms) changed since the apply began is a conflict and is not
+  overwritten; one already gone is not deleted twice;
+- after each create (not before: this one read catches a name that appeared before the
+  create as well as one that landed during it): if another object of that name is there,
+  the copy this apply made is deleted again at once, before anything points at it.
 
-An object whose fields (in manifest terms) differ from what the apply started from is a
-conflict and is not overwritten; one already gone is not deleted twice.
+Look-ups are not sent one by one. Each kind gathers them in a batch, and a batch is
+answered by one read, whichever is cheaper: one `?keyword=` page per name (groups, IVR
+menus, hotlines, extensions) or the whole list (ceil(live objects / page size) pages,
+read concurrently; the only way for call scripts, whose list takes no keyword;
+greetings, replaced by content, are not looked up). A batch is sent:
+
+- when the writes the apply has finished since it started have paid for it: each
+  finished operation earns 1/SHARE of a read, so these reads never cost more than one
+  request for SHARE writes, however big the tenant (the two cases below add a few);
+- at once when it holds up a chain of operations half as long as the rounds of writes
+  left (operations not finished / the client's concurrency): near the end of an apply,
+  the chains waiting for look-ups set its length, and they no longer wait for the
+  budget;
+- at once when nothing else can go on (every running operation waits for a look-up):
+  then the batch that costs the fewest reads per look-up (the others keep gathering).
+
+So an operation waits for its look-up only while the apply has more pressing writes to
+send, and its write follows the answer at once: the applier keeps at most twice the
+client's concurrency at work, so the write is not queued behind thousands of others.
+A keyword page that does not show an object looked up by id is never taken as "gone"
+(a server may match keywords differently): the whole list is read for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from reconciler.api.client import gather_or_cancel
 from reconciler.engine.order import Step
 from reconciler.engine.plan import Change
 from reconciler.errors import ReconcilerError
@@ -35,46 +58,70 @@ class AlreadyGone(ReconcilerError):
 
 LATE_HINT = "an edit in the console, or a late request of an interrupted apply; run plan to see it, then apply again"
 
+# Finished writes per re-check read: the look-ups cost at most one read for SHARE writes
+# (plus the reads sent because nothing else could go on).
+SHARE = 8
+
+
+@dataclass
+class _LookUp:
+    name: str  # the live name: the keyword that finds the object in one page
+    object_id: str | None  # the object looked up by id, if any
+    whole: bool  # the whole list is needed (a keyword page did not show it)
+    chain: int  # how many operations wait on this one, itself included (the longest chain)
+    answer: asyncio.Future  # -> (the items named `name` or with that id, whether the whole list was read)
+
+
+@dataclass
+class _Batch:
+    """The look-ups of one kind not sent yet, with what choosing how to answer them needs
+    (kept as they come: a batch is weighed at every finished operation)."""
+
+    look_ups: list[_LookUp] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+    whole: bool = False  # some look-up needs the whole list
+    chain: int = 0  # the longest chain waiting for it
+
+    def add(self, look_up: _LookUp) -> None:
+        self.look_ups.append(look_up)
+        self.names.add(look_up.name)
+        self.whole = self.whole or look_up.whole
+        self.chain = max(self.chain, look_up.chain)
+
 
 class Recheck:
-    """Reads objects again during an apply. `reads` counts the list requests it made
-    (pages included), so their cost can be measured."""
+    """Looks objects up again during an apply, in batches per kind (see the module).
 
-    def __init__(self, client: Any, start: dict[tuple[str, str], dict], read: Callable[[str, dict], dict]):
+    `busy()` (set by the applier) says whether some running operation is doing something
+    other than waiting for a look-up, `on_wait()` hears when one begins to wait;
+    `finished()` is called once per finished operation, `poke()` whenever the
+    applier's running operations change."""
+
+    def __init__(self, client: Any, start: dict[tuple[str, str], dict], read: Callable[[str, dict], dict],
+                 sizes: dict[str, int]):
         self.client = client
         self.start = start  # (kind, id) -> raw item the apply started from
         self.read = read  # (kind key, raw item) -> the item in manifest terms
-        self.reads = 0
-        self._shared: dict[str, tuple[asyncio.Task, list[bool]]] = {}
+        self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
+        self.busy: Callable[[], bool] = lambda: True
+        self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
+        self.rounds_left: Callable[[], float] = lambda: 0.0  # operations not finished / the client's concurrency
+        self.held = 0  # look-ups in batches not sent yet
+        self._batches: dict[str, _Batch] = {}  # kind -> its batch, oldest first
+        self._budget = 0.0  # reads the finished writes have paid for
+        self._sending: set[asyncio.Task] = set()
+        self._poked = False
 
-    async def current(self, kind: Kind, object_id: str, name: str) -> dict | None:
-        """The live item `object_id` as it is now (None: gone). `name` is its live name,
-        the keyword that finds it in one page."""
-        if kind.list_takes_keyword:
-            items = await self._list(kind, {"keyword": name})
-            found = _by_id(kind, items, object_id)
-            if found is not None:
-                return found
-            # A server may match keywords differently (accents, spaces): never call an
-            # object gone on a keyword miss alone.
-        return _by_id(kind, await self._whole(kind), object_id)
+    # -- what the applier asks -------------------------------------------------
 
-    async def named(self, kind: Kind, name: str) -> list[dict]:
-        """Every live item named `name` now."""
-        if kind.list_takes_keyword:
-            items = await self._list(kind, {"keyword": name})
-        else:
-            items = await self._whole(kind)
-        return [i for i in items if kind.live_identity(i) == name]
-
-    async def before_write(self, change: Change, step: Step) -> dict | None:
+    async def before_write(self, change: Change, step: Step, chain: int = 0) -> dict | None:
         """Before the first update or delete of an existing object: its current raw item,
         to build the update from. Raises Conflict when it changed since the apply began,
-        AlreadyGone when a delete finds nothing left to delete."""
+        AlreadyGone when a delete finds nothing left to delete. `chain`: the operations
+        waiting for this one, itself included."""
         kind = KINDS[change.kind]
         object_id = change.id or ""
-        live_name = change.rename_from or change.name
-        now = await self.current(kind, object_id, live_name)
+        now = await self._current(kind, object_id, change.rename_from or change.name, chain)
         label = kind.subject(change.name)
         if now is None:
             if step == Step.DELETE:
@@ -85,44 +132,139 @@ class Recheck:
             raise Conflict(f"{label} was changed in the tenant while this apply ran; not overwritten ({LATE_HINT})")
         return now
 
-    async def before_create(self, kind: Kind, name: str) -> None:
-        """A name that appeared since the apply began is not created a second time."""
+    async def after_create(self, kind: Kind, name: str, new_id: str, chain: int = 0) -> None:
+        """If another object of that name is in the tenant besides the one this apply just
+        created (it appeared since the apply read the tenant, or landed during the
+        create), ours goes again (nothing points at it yet), so the tenant never keeps two."""
+        self.sizes[kind.key] = self.sizes.get(kind.key, 0) + 1
         if kind.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
-        if await self.named(kind, name):
-            raise Conflict(f"{kind.subject(name)} appeared in the tenant while this apply ran; "
-                           f"not created twice ({LATE_HINT})")
-
-    async def after_create(self, kind: Kind, name: str, new_id: str) -> None:
-        """If another object of that name landed while ours was created, ours goes again
-        (nothing points at it yet), so the tenant never keeps two."""
-        if kind.picks_duplicates_by_content:
-            return
-        others = [i for i in await self.named(kind, name) if kind.live_id(i) != new_id]
-        if not others:
+        items, _ = await self._look_up(kind, name, None, chain, whole=False)
+        if not any(kind.live_identity(i) == name and kind.live_id(i) != new_id for i in items):
             return
         await kind.delete(self.client, new_id)
         raise Conflict(f"{kind.subject(name)} appeared in the tenant while this apply created it; "
                        f"the copy this apply made was deleted again ({LATE_HINT})")
 
-    async def _list(self, kind: Kind, params: dict | None) -> list[dict]:
-        self.reads += 1
-        return await self.client.list_all(kind.list_path, params=params, page_size=kind.page_size)
+    def finished(self) -> None:
+        """An operation finished: its write pays 1/SHARE of a read."""
+        self._budget += 1 / SHARE
+        self.poke()
 
-    async def _whole(self, kind: Kind) -> list[dict]:
-        """The whole list, shared by every caller that asks before the read is sent."""
-        shared = self._shared.get(kind.key)
-        if shared is None or shared[1][0]:
-            sent = [False]
+    def poke(self) -> None:
+        """Look at the batches again soon (once the operations ready now have asked)."""
+        if not self._poked and self._batches:
+            self._poked = True
+            asyncio.get_running_loop().call_soon(self._send_due)
 
-            async def read() -> list[dict]:
-                await asyncio.sleep(0)  # let the operations ready at the same time join
-                sent[0] = True
-                return await self._list(kind, None)
+    def cancel(self) -> None:
+        """Stop the reads in flight (the apply is interrupted)."""
+        for task in self._sending:
+            task.cancel()
 
-            shared = (asyncio.ensure_future(read()), sent)
-            self._shared[kind.key] = shared
-        return await asyncio.shield(shared[0])
+    # -- batches ---------------------------------------------------------------
+
+    async def _current(self, kind: Kind, object_id: str, name: str, chain: int) -> dict | None:
+        """The live item `object_id` as it is now (None: gone)."""
+        items, whole = await self._look_up(kind, name, object_id, chain, whole=False)
+        found = _by_id(kind, items, object_id)
+        if found is None and not whole:
+            items, _ = await self._look_up(kind, name, object_id, chain, whole=True)
+            found = _by_id(kind, items, object_id)
+        return found
+
+    async def _look_up(self, kind: Kind, name: str, object_id: str | None, chain: int, *,
+                       whole: bool) -> tuple[list[dict], bool]:
+        """The live items of `kind` that a keyword read of `name` shows, or (read whole) the
+        ones named `name` and the one with id `object_id`."""
+        look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword, chain,
+                          asyncio.get_running_loop().create_future())
+        self._batches.setdefault(kind.key, _Batch()).add(look_up)
+        self.held += 1
+        self.poke()
+        self.on_wait()
+        return await look_up.answer
+
+    def _cost(self, key: str) -> tuple[int, bool]:
+        """(requests, whether they read the whole list) of answering `key`'s batch."""
+        kind, batch = KINDS[key], self._batches[key]
+        pages = max(1, math.ceil(self.sizes.get(key, 0) / kind.page_size))
+        if batch.whole or pages < len(batch.names):
+            return pages, True
+        return len(batch.names), False
+
+    def _send_due(self) -> None:
+        self._poked = False
+        for key in list(self._batches):  # oldest batch first
+            cost, _ = self._cost(key)
+            if cost <= self._budget:
+                self._send(key)
+        if self._batches:
+            # A batch that holds up a chain half as long as the rounds of writes left goes
+            # at once: held longer, it would make the apply longer.
+            key = max(self._batches, key=lambda k: self._batches[k].chain)
+            if 2 * self._batches[key].chain >= self.rounds_left():
+                self._send(key)
+        if self._batches and not self.busy():
+            # Nothing else can go on: the batch that costs the fewest reads per look-up
+            # (the others keep gathering look-ups while its operations go on).
+            self._send(min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k].look_ups)))
+
+    def _send(self, key: str) -> None:
+        cost, whole = self._cost(key)
+        batch = self._batches.pop(key).look_ups
+        self.held -= len(batch)
+        self._budget -= cost
+        task = asyncio.ensure_future(self._answer(KINDS[key], batch, whole))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _answer(self, kind: Kind, batch: list[_LookUp], whole: bool) -> None:
+        try:
+            if whole:
+                items = await self.client.list_all(kind.list_path, page_size=kind.page_size)
+                self.sizes[kind.key] = len(items)
+                answers = _relevant(kind, items, batch)
+            else:
+                names = sorted({look_up.name for look_up in batch})
+                pages = await gather_or_cancel([
+                    self.client.list_all(kind.list_path, params={"keyword": n}, page_size=kind.page_size)
+                    for n in names])
+                page_of = dict(zip(names, pages))
+                answers = [page_of[look_up.name] for look_up in batch]
+        except asyncio.CancelledError:
+            for look_up in batch:
+                look_up.answer.cancel()
+            raise
+        except Exception as error:  # every operation waiting for this read fails with it
+            for look_up in batch:
+                if not look_up.answer.done():
+                    look_up.answer.set_exception(error)
+            return
+        for look_up, items in zip(batch, answers):
+            if not look_up.answer.done():
+                look_up.answer.set_result((items, whole))
+
+
+def _relevant(kind: Kind, items: list[dict], batch: list[_LookUp]) -> list[list[dict]]:
+    """For each look-up of `batch`, the items of the whole list it is about (its name, its
+    id), found in one pass over the list, not one per look-up."""
+    by_name: dict[str, list[dict]] = {look_up.name: [] for look_up in batch}
+    wanted_ids = {look_up.object_id for look_up in batch if look_up.object_id}
+    by_id: dict[str, dict] = {}
+    for item in items:
+        if (named := by_name.get(kind.live_identity(item))) is not None:
+            named.append(item)
+        if kind.live_id(item) in wanted_ids:
+            by_id[kind.live_id(item)] = item
+    answers = []
+    for look_up in batch:
+        found = list(by_name[look_up.name])
+        item = by_id.get(look_up.object_id or "")
+        if item is not None and all(i is not item for i in found):
+            found.append(item)
+        answers.append(found)
+    return answers
 
 
 def _by_id(kind: Kind, items: list[dict], object_id: str) -> dict | None:

@@ -9,6 +9,8 @@ Pure: no HTTP, no files.
 
 from __future__ import annotations
 
+from collections import deque
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,14 +163,14 @@ def reachable_graph(routing: Routing, starts: list[Node], seen: set[Node] | None
     """Breadth first from `starts`: the order a caller meets things."""
     graph = Graph()
     seen = set() if seen is None else seen
-    queue: list[Node] = []
+    queue: deque[Node] = deque()
     for start in starts:
         if start not in seen:
             seen.add(start)
             graph.nodes.append(start)
             queue.append(start)
     while queue:
-        node = queue.pop(0)
+        node = queue.popleft()
         for edge, _ in out_edges(routing, node):
             graph.edges.append(edge)
             if edge.target not in seen:

@@ -10,6 +10,7 @@ from typing import Any
 
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Action, Plan
+from reconciler.engine.scc import strongly_connected_components
 from reconciler.flows.model import Graph, Node, Routing, out_edges, reachable_graph, ref_node, subject
 from reconciler.flows.render import render_mermaid
 from reconciler.flows.sources import routing_from_live
@@ -29,8 +30,9 @@ class FlowChanges:
     impact: list[str] = field(default_factory=list)  # one sentence per hotline and lost group
 
 
-def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
-    """The call flows `plan` changes, drawn after the change, and what callers lose."""
+def flow_changes(plan: Plan, live: LiveState, *, draw: bool = True) -> FlowChanges:
+    """The call flows `plan` changes, drawn after the change (unless not `draw`: a text
+    plan shows only the impact), and what callers lose."""
     if not plan.changes:
         return FlowChanges()
     before = routing_from_live(live)
@@ -38,6 +40,8 @@ def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
     before = _renamed(before, renames)  # a rename keeps ids: not a change of the flow
     after = _after(before, plan)
     out = FlowChanges()
+    if not draw:
+        return _impact_only(before, after)
     for number in sorted(set(before.hotlines()) | set(after.hotlines())):
         start: list[Node] = [("hotlines", number)]
         was, now = reachable_graph(before, start), reachable_graph(after, start)
@@ -47,6 +51,46 @@ def flow_changes(plan: Plan, live: LiveState) -> FlowChanges:
         lost = [n for n in was.nodes if n[0] == "groups" and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
+
+
+def _impact_only(before: Routing, after: Routing) -> FlowChanges:
+    """The impact alone, in time linear in the routing: the groups each hotline reaches,
+    before and after, as bit sets over the components of the routing graph (a hotline may
+    reach most of a big tenant through menus that lead to each other: walking each
+    hotline's flow would cost hotlines x objects)."""
+    out = FlowChanges()
+    index: dict[Node, int] = {}  # group -> its bit, shared by both
+    was_reach, now_reach = _groups_reached(before, index), _groups_reached(after, index)
+    for number in sorted(set(before.hotlines()) | set(after.hotlines())):
+        start: Node = ("hotlines", number)
+        if was_reach.get(start, 0) & ~now_reach.get(start, 0):
+            # Named in the order a caller meets them, as with the diagrams.
+            now_nodes = set(reachable_graph(after, [start]).nodes)
+            lost = [n for n in reachable_graph(before, [start]).nodes if n[0] == "groups" and n not in now_nodes]
+            out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
+    return out
+
+
+def _groups_reached(routing: Routing, index: dict[Node, int]) -> dict[Node, int]:
+    """Each hotline -> the groups reachable from it, a bit set (bits by `index`)."""
+    targets: dict[Node, list[Node]] = {}
+    stack: list[Node] = [("hotlines", h) for h in routing.hotlines()]
+    while stack:
+        node = stack.pop()
+        if node not in targets:
+            targets[node] = [edge.target for edge, _ in out_edges(routing, node)]
+            stack += targets[node]
+    bits: dict[Node, int] = {}  # node -> bit set of the groups it reaches
+    for component in strongly_connected_components(targets):  # what a component reaches first
+        mask = 0
+        for node in component:
+            if node[0] == "groups":
+                mask |= 1 << index.setdefault(node, len(index))
+            for target in targets[node]:
+                mask |= bits.get(target, 0)
+        for node in component:
+            bits[node] = mask
+    return {node: mask for node, mask in bits.items() if node[0] == "hotlines"}
 
 
 def _diagram(number: str, was: Graph, now: Graph, after: Routing) -> FlowDiagram:

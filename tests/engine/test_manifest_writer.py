@@ -4,7 +4,6 @@ writes text that does not parse."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 import pytest
@@ -12,27 +11,17 @@ from ruamel.yaml import YAML
 
 from click.testing import CliRunner
 
-from reconciler.api import OmicallClient
 from reconciler.cli import cli
 from reconciler.engine import export as export_module
 from reconciler.engine.export import export_manifests
-from reconciler.engine.live import LiveState, read_live
+from reconciler.engine.live import LiveState
 from reconciler.engine.manifest_writer import Unsupported, dump_list, ruamel_list, scalar, write_list
 from reconciler.simulator import Simulator
-from tests.generated_tenant import AWKWARD, generate
+from tests.generated_tenant import AWKWARD, generate, live_of
 
 # Texts ruamel writes unquoted in a flow mapping, where they do not parse back.
 RUAMEL_FLOW_BUGS = ["? hỏi"]
 SAFE = YAML(typ="safe", pure=False)
-
-
-def live_of(seed: dict) -> LiveState:
-    with Simulator(seed, api_key="k") as sim:
-        async def read() -> LiveState:
-            async with OmicallClient("http://127.0.0.1", api_key="k", transport=sim.transport()) as client:
-                return await read_live(client)
-
-        return asyncio.run(read())
 
 
 def export_with(monkeypatch: pytest.MonkeyPatch, live: LiveState, dumper) -> dict[str, str]:
