@@ -258,8 +258,8 @@ class Manifests:
         for old in root.glob("*.yaml"):
             old.unlink()
         for kind, objects in self.objects.items():
-            key = "number" if kind == "hotlines" else "sip_user" if kind == "extensions" else "name"
-            items = [{key: name, **data} for name, data in objects.items()]
+            identity_field = "number" if kind == "hotlines" else "sip_user" if kind == "extensions" else "name"
+            items = [{identity_field: name, **data} for name, data in objects.items()]
             (root / f"{kind}.yaml").write_text(json.dumps({kind: items}, ensure_ascii=False, indent=1), "utf-8")
         (root / "policy.yaml").write_text(json.dumps({"policy": {"prune": self.prune, "protect": [PROTECTED]}}),
                                           "utf-8")

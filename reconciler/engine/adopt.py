@@ -40,7 +40,7 @@ class FieldEdit:
     """New values for some fields of one manifest object."""
 
     kind: str
-    key: str  # the object's identity in the manifests today
+    name: str  # the object's identity in the manifests today
     fields: dict[str, Any]
     order: list[str]  # field order, to place a field the object does not have yet
 
@@ -50,7 +50,7 @@ class Adoption:
     """The manifest edits that make the manifests match the tenant."""
 
     edits: list[FieldEdit] = field(default_factory=list)
-    removals: list[tuple[str, str]] = field(default_factory=list)  # (kind, key)
+    removals: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     additions: list[tuple[str, dict]] = field(default_factory=list)  # (kind, object in manifest form)
     renames: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, old, new)
     left_alone: list[str] = field(default_factory=list)  # "groups/CSKH: queue" the API never returns
@@ -86,25 +86,25 @@ class _Adopter:
         gone = {(k, old) for k, old, _ in renamed}
         taken = {(k, new) for k, _, new in renamed}
         self.out.removals = [(c.kind, c.name) for c in creates if (c.kind, c.name) not in gone]
-        for kind_key, old, new in renamed:
-            self._rename(kind_key, old, new)
+        for kind_name, old, new in renamed:
+            self._rename(kind_name, old, new)
         for change in deletes:
             if (change.kind, change.name) not in taken:
                 self._add(change)
-        for (kind_key, key), values in self.fields.items():
-            self._check(kind_key, key, values)
-            self.out.edits.append(FieldEdit(kind_key, key, values, _order(KINDS[kind_key])))
+        for (kind_name, name), values in self.fields.items():
+            self._check(kind_name, name, values)
+            self.out.edits.append(FieldEdit(kind_name, name, values, _order(KINDS[kind_name])))
         return self.out
 
     # --- what changes ----------------------------------------------------------------------
 
-    def _set(self, kind_key: str, key: str, name: str, value: Any) -> None:
-        obj = self.manifests.objects[kind_key][key]
-        if name in obj.model.model_fields_set and name != PREVIOUS_NAMES:
-            full = obj.model.model_dump(include={name}).get(name)
-            given = obj.model.model_dump(include={name}, exclude_unset=True).get(name)
+    def _set(self, kind_name: str, name: str, field_name: str, value: Any) -> None:
+        obj = self.manifests.objects[kind_name][name]
+        if field_name in obj.model.model_fields_set and field_name != PREVIOUS_NAMES:
+            full = obj.model.model_dump(include={field_name}).get(field_name)
+            given = obj.model.model_dump(include={field_name}, exclude_unset=True).get(field_name)
             value = _keep_omitted(value, full, given)
-        self.fields.setdefault((kind_key, key), {})[name] = value
+        self.fields.setdefault((kind_name, name), {})[field_name] = value
 
     def _take_fields(self, change: Change) -> None:
         kind = KINDS[change.kind]
@@ -123,17 +123,17 @@ class _Adopter:
             else:
                 self._set(change.kind, change.name, f.field, f.old)
 
-    def _rename(self, kind_key: str, old: str, new: str) -> None:
+    def _rename(self, kind_name: str, old: str, new: str) -> None:
         """A console rename: the object takes the live name and its live fields, the old
         name is kept in previous_names, and every reference to it follows."""
-        kind = KINDS[kind_key]
-        self.out.renames.append((kind_key, old, new))
-        self._set(kind_key, old, kind.identity, new)
-        previous = [p for p in _previous(self.manifests, kind_key, old) if p != new]
-        self._set(kind_key, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
-        obj = self.manifests.objects[kind_key][old]
+        kind = KINDS[kind_name]
+        self.out.renames.append((kind_name, old, new))
+        self._set(kind_name, old, kind.identity, new)
+        previous = [p for p in _previous(self.manifests, kind_name, old) if p != new]
+        self._set(kind_name, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
+        obj = self.manifests.objects[kind_name][old]
         want = kind.desired(obj.model)
-        live = self.live_data[kind_key][new]
+        live = self.live_data[kind_name][new]
         for f, value in want.items():
             if f == kind.identity or f in kind.local_only or f.startswith("_") or unset_env(value):
                 continue  # (a secret not set here cannot be compared: left as the manifest says)
@@ -141,17 +141,17 @@ class _Adopter:
             if same is None:
                 continue
             if not same:
-                self._set(kind_key, old, f, live.get(f))
-        word = KIND_REF_WORD.get(kind_key)
+                self._set(kind_name, old, f, live.get(f))
+        word = KIND_REF_WORD.get(kind_name)
         for ref_kind, objs in self.manifests.objects.items():
             referrer_kind = KINDS[ref_kind]
-            for key, referrer in objs.items():
-                if (ref_kind, key) in self.out.removals:
+            for name, referrer in objs.items():
+                if (ref_kind, name) in self.out.removals:
                     continue
                 written = referrer.model.model_dump(exclude_unset=True, exclude={PREVIOUS_NAMES})
-                for top, value in {**written, **self.fields.get((ref_kind, key), {})}.items():
-                    if top != referrer_kind.identity and (kind_key, old) in referrer_kind.references({top: value}):
-                        self._set(ref_kind, key, top, _renamed(value, old, new, word))
+                for top, value in {**written, **self.fields.get((ref_kind, name), {})}.items():
+                    if top != referrer_kind.identity and (kind_name, old) in referrer_kind.references({top: value}):
+                        self._set(ref_kind, name, top, _renamed(value, old, new, word))
 
     def _add(self, change: Change) -> None:
         kind = KINDS[change.kind]
@@ -169,11 +169,11 @@ class _Adopter:
             return
         self.out.additions.append((change.kind, manifest))
 
-    def _check(self, kind_key: str, key: str, values: dict[str, Any]) -> None:
+    def _check(self, kind_name: str, name: str, values: dict[str, Any]) -> None:
         """The object as it will read, validated as the manifest loader validates it."""
-        kind = KINDS[kind_key]
-        obj = self.manifests.objects[kind_key][key]
-        address = f"{kind_key}/{key}"
+        kind = KINDS[kind_name]
+        obj = self.manifests.objects[kind_name][name]
+        address = f"{kind_name}/{name}"
         known = {k: self.identities.get(k, set()) | set(self.manifests.objects.get(k, {})) for k in KINDS}
         found = _inexpressible(kind, values, known, set())
         merged = {**obj.model.model_dump(exclude_unset=True), **values}
@@ -183,9 +183,10 @@ class _Adopter:
             by_field: dict[str, list[str]] = {}
             for e in err.errors():
                 by_field.setdefault(str(e["loc"][0]) if e["loc"] else "object", []).append(e["msg"])
-            for name, messages in by_field.items():
+            for field_name, messages in by_field.items():
                 why = f" ({messages[0]})" if len(messages) == 1 else ""
-                found.append(f"{name}: the tenant's value {values.get(name)!r} cannot be written in a manifest{why}")
+                found.append(f"{field_name}: the tenant's value {values.get(field_name)!r} "
+                             f"cannot be written in a manifest{why}")
         self.out.problems += [f"{address}: {p}" for p in found]
 
     # --- renames ---------------------------------------------------------------------------
@@ -224,12 +225,12 @@ class _Adopter:
                 pairs.append((k, name, live_name))
         return pairs
 
-    def _same_content(self, kind_key: str, key: str, live_name: str) -> bool:
-        kind = KINDS[kind_key]
-        live = self.live_data[kind_key].get(live_name)
+    def _same_content(self, kind_name: str, name: str, live_name: str) -> bool:
+        kind = KINDS[kind_name]
+        live = self.live_data[kind_name].get(live_name)
         if live is None:
             return False
-        want = kind.desired(self.manifests.objects[kind_key][key].model)
+        want = kind.desired(self.manifests.objects[kind_name][name].model)
         return all(
             kind.compare(f, expand_env(v), live) is not False
             for f, v in want.items()
@@ -244,8 +245,8 @@ def _order(kind: Kind) -> list[str]:
     return [kind.identity, PREVIOUS_NAMES, *rest]
 
 
-def _previous(manifests: ManifestsLike, kind_key: str, key: str) -> list[str]:
-    return [nfc(p) for p in getattr(manifests.objects[kind_key][key].model, PREVIOUS_NAMES, []) or []]
+def _previous(manifests: ManifestsLike, kind_name: str, name: str) -> list[str]:
+    return [nfc(p) for p in getattr(manifests.objects[kind_name][name].model, PREVIOUS_NAMES, []) or []]
 
 
 def _keep_omitted(new: Any, full: Any, given: Any) -> Any:

@@ -81,27 +81,27 @@ class _Ids:
         # The state note's own steps tell too, on a tenant whose other steps do not.
         self.ref_forms = reference_forms(KINDS, live.state_note.put_back(live.items))
 
-    def id_of(self, kind_key: str, name: str) -> str:
-        if (kind_key, name) in self.created:
-            return self.created[(kind_key, name)]
-        if (kind_key, name) in self.renamed:
-            return self.renamed[(kind_key, name)]
-        everything = self.catalogue.ids_named(kind_key, name)
-        found = [i for i in everything if (kind_key, i) not in self.deleted] or everything
+    def id_of(self, kind_name: str, name: str) -> str:
+        if (kind_name, name) in self.created:
+            return self.created[(kind_name, name)]
+        if (kind_name, name) in self.renamed:
+            return self.renamed[(kind_name, name)]
+        everything = self.catalogue.ids_named(kind_name, name)
+        found = [i for i in everything if (kind_name, i) not in self.deleted] or everything
         if len(found) == 1:
             return found[0]
         what = "no" if not found else f"{len(found)}"
-        raise ReconcilerError(f"{what} live {KINDS[kind_key].label} named '{name}'")
+        raise ReconcilerError(f"{what} live {KINDS[kind_name].label} named '{name}'")
 
-    def alias_of(self, kind_key: str, name: str) -> str:
-        alias = self.catalogue.alias_of(kind_key, name)
+    def alias_of(self, kind_name: str, name: str) -> str:
+        alias = self.catalogue.alias_of(kind_name, name)
         if not alias:
-            kind = KINDS[kind_key]
+            kind = KINDS[kind_name]
             raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
         return alias
 
-    def known_ids(self, kind_key: str) -> set[str]:
-        return self.catalogue.ids(kind_key)
+    def known_ids(self, kind_name: str) -> set[str]:
+        return self.catalogue.ids(kind_name)
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
@@ -191,7 +191,7 @@ async def apply_plan(
             new_id = await _create_once(recheck, kind, name, lambda: creatable.create(client, op.data or {}, ids),
                                         heights[op.node])
             ids.created[(k, name)] = new_id
-            _record(note, kind.key, new_id, op.data or {})
+            _record(note, kind.name, new_id, op.data or {})
         elif step in (Step.UPDATE, Step.FINISH, Step.UNLINK):
             object_id = ids.created.get((k, name)) or change.id or ""
             live = fresh_items.get((k, object_id), {})
@@ -200,20 +200,20 @@ async def apply_plan(
             changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
             await can(kind, Updatable).update(client, object_id, op.data or {}, live, changed, ids)
             if step != Step.UNLINK:
-                _record(note, kind.key, object_id, op.data or {})
+                _record(note, kind.name, object_id, op.data or {})
         elif step == Step.DELETE:
             if _first_write(ops, op.node):
                 try:
                     await recheck.before_write(change, step, heights[op.node])
                 except AlreadyGone as gone:
-                    note.forget(kind.key, change.id or "")
+                    note.forget(kind.name, change.id or "")
                     return str(gone)
             try:
                 await can(kind, Deletable).delete(client, change.id or "")
             except ReconcilerError:
                 # A retry after a lost answer meets "not found": gone is what was asked.
                 if not await _still_there(client, kind, change.id):
-                    note.forget(kind.key, change.id or "")
+                    note.forget(kind.name, change.id or "")
                     return
                 # Refused, perhaps "in use" by a referrer whose reference the tenant did not
                 # show: once every change that could let go of it is done, try once more.
@@ -229,7 +229,7 @@ async def apply_plan(
                 except ReconcilerError:
                     if await _still_there(client, kind, change.id):
                         raise
-            note.forget(kind.key, change.id or "")
+            note.forget(kind.name, change.id or "")
         return None
 
     sorter = graphlib.TopologicalSorter(graph)
@@ -381,11 +381,11 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _record(note: StateNote, kind_key: str, object_id: str, data: dict) -> None:
-    kind = KINDS[kind_key]
+def _record(note: StateNote, kind_name: str, object_id: str, data: dict) -> None:
+    kind = KINDS[kind_name]
     for f in kind.fingerprinted:
         if f in data and data[f] is not None:
-            digest = note.fingerprint(kind_key, object_id, f, expand_env(data[f]), f in kind.secret)
+            digest = note.fingerprint(kind_name, object_id, f, expand_env(data[f]), f in kind.secret)
             if digest is not None:
-                note.put(kind_key, object_id, f, digest)
+                note.put(kind_name, object_id, f, digest)
 

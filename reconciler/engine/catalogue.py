@@ -28,52 +28,52 @@ class Catalogue:
             if kind.alias_field:
                 self._by_alias[k] = {str(i[kind.alias_field]): i for i in self._items[k] if i.get(kind.alias_field)}
 
-    def items(self, kind_key: str) -> list[dict]:
+    def items(self, kind_name: str) -> list[dict]:
         """Every live object of the kind, in the order the API listed them."""
-        return self._items.get(kind_key, [])
+        return self._items.get(kind_name, [])
 
-    def item(self, kind_key: str, object_id: str) -> dict | None:
+    def item(self, kind_name: str, object_id: str) -> dict | None:
         """The live object with this id, or None."""
-        return self._by_id.get(kind_key, {}).get(object_id)
+        return self._by_id.get(kind_name, {}).get(object_id)
 
-    def named(self, kind_key: str, name: str) -> list[dict]:
+    def named(self, kind_name: str, name: str) -> list[dict]:
         """The live objects with this identity (several when the tenant has duplicates)."""
-        return self._by_name.get(kind_key, {}).get(name, [])
+        return self._by_name.get(kind_name, {}).get(name, [])
 
-    def names(self, kind_key: str) -> list[str]:
+    def names(self, kind_name: str) -> list[str]:
         """The identities of the kind's live objects, each once, in the order listed."""
-        return list(self._by_name.get(kind_key, {}))
+        return list(self._by_name.get(kind_name, {}))
 
     def identities(self) -> dict[str, set[str]]:
-        """Kind key -> identities of its live objects (what `validate --live` resolves against)."""
+        """Kind name -> identities of its live objects (what `validate --live` resolves against)."""
         return {k: set(self.names(k)) for k in KINDS}
 
-    def ids(self, kind_key: str) -> set[str]:
+    def ids(self, kind_name: str) -> set[str]:
         """The ids of the kind's live objects."""
-        return set(self._by_id.get(kind_key, {}))
+        return set(self._by_id.get(kind_name, {}))
 
-    def ids_named(self, kind_key: str, name: str) -> list[str]:
+    def ids_named(self, kind_name: str, name: str) -> list[str]:
         """The ids of the live objects with this identity."""
-        return [KINDS[kind_key].live_id(i) for i in self.named(kind_key, name)]
+        return [KINDS[kind_name].live_id(i) for i in self.named(kind_name, name)]
 
-    def aliased(self, kind_key: str, alias: str) -> dict | None:
+    def aliased(self, kind_name: str, alias: str) -> dict | None:
         """The live object others name by this alias (`Kind.alias_field`), or None."""
-        return self._by_alias.get(kind_key, {}).get(alias)
+        return self._by_alias.get(kind_name, {}).get(alias)
 
-    def alias_of(self, kind_key: str, name: str) -> str | None:
+    def alias_of(self, kind_name: str, name: str) -> str | None:
         """The second id (`Kind.alias_field`: an extension's agent_id) of the one live object
         with this identity, or None."""
-        found = self.named(kind_key, name)
-        field = KINDS[kind_key].alias_field
+        found = self.named(kind_name, name)
+        field = KINDS[kind_name].alias_field
         return str(found[0][field]) if len(found) == 1 and field and found[0].get(field) else None
 
     def duplicates(self) -> list[tuple[str, str, list[str]]]:
-        """(kind key, name, ids) of every identity several live objects share."""
+        """(kind name, object name, ids) of every identity several live objects share."""
         return [(k, name, self.ids_named(k, name)) for k in KINDS
                 for name, found in sorted(self._by_name[k].items()) if len(found) > 1]
 
     def names_for_reading(self, matched: Mapping[str, Mapping[str, str]] | None = None) -> "LiveNames":
-        """How references read in manifest terms name live objects; `matched`: kind key ->
+        """How references read in manifest terms name live objects; `matched`: kind name ->
         id -> the manifest name the planner matched that object to."""
         return LiveNames(self, matched or {})
 
@@ -88,21 +88,21 @@ class LiveNames:
         self.matched = matched
         self._matched_names = {k: set(ids.values()) for k, ids in matched.items()}
 
-    def name_of(self, kind_key: str, object_id: str) -> str:
-        matched = self.matched.get(kind_key, {}).get(object_id)
+    def name_of(self, kind_name: str, object_id: str) -> str:
+        matched = self.matched.get(kind_name, {}).get(object_id)
         if matched is not None:
             return matched
-        item = self.catalogue.item(kind_key, object_id)
+        item = self.catalogue.item(kind_name, object_id)
         if item is None:
             return f"(unknown id {object_id})"
-        name = KINDS[kind_key].live_identity(item)
-        if len(self.catalogue.named(kind_key, name)) > 1 or name in self._matched_names.get(kind_key, set()):
+        name = KINDS[kind_name].live_identity(item)
+        if len(self.catalogue.named(kind_name, name)) > 1 or name in self._matched_names.get(kind_name, set()):
             return f"{name} (id {object_id})"
         return name
 
-    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
-        item = self.catalogue.aliased(kind_key, alias or "")
-        return KINDS[kind_key].live_identity(item) if item is not None else None
+    def name_by_alias(self, kind_name: str, alias: str | None) -> str | None:
+        item = self.catalogue.aliased(kind_name, alias or "")
+        return KINDS[kind_name].live_identity(item) if item is not None else None
 
-    def knows(self, kind_key: str, object_id: str) -> bool:
-        return self.catalogue.item(kind_key, object_id) is not None
+    def knows(self, kind_name: str, object_id: str) -> bool:
+        return self.catalogue.item(kind_name, object_id) is not None

@@ -89,8 +89,8 @@ class Export:
         return sum(self.counts.values())
 
 
-def file_name(kind_key: str) -> str:
-    return f"{kind_key}.yaml"
+def file_name(kind_name: str) -> str:
+    return f"{kind_name}.yaml"
 
 
 def export_manifests(live: LiveState) -> Export:

@@ -29,8 +29,8 @@ class LiveState:
         """Split the state note (kept as an object of the kind that `HoldsStateNote`) off
         the rest."""
         cleaned = {k: list(v) for k, v in items.items()}
-        for key in KINDS:
-            cleaned.setdefault(key, [])
+        for kind_name in KINDS:
+            cleaned.setdefault(kind_name, [])
         note = StateNote.split_from(cleaned)
         return cls(items=cleaned, state_note=note)
 
@@ -54,11 +54,11 @@ def _label(value: Any) -> str | None:
     return None
 
 
-def check_items(key: str, items: list[Any]) -> None:
-    """ApiError, naming the list endpoint and the item, unless every item of kind `key`
+def check_items(kind_name: str, items: list[Any]) -> None:
+    """ApiError, naming the list endpoint and the item, unless every item of kind `kind_name`
     has the shape the kind relies on: an object whose identity (and id) fields are there,
     with the right types. Anything deeper is the kind's to judge when it normalizes."""
-    kind = KINDS[key]
+    kind = KINDS[kind_name]
     shape = (kind.identity_field, kind.identity_may_be_number, kind.id_field)
     for position, item in enumerate(items, 1):
         problem = _shape_problem(item, shape)
@@ -69,7 +69,7 @@ def check_items(key: str, items: list[Any]) -> None:
             label = _label(item.get(shape[2] or shape[0])) or _label(item.get(shape[0]))
             if label:
                 which += f" ({label})"
-        raise ApiError(f"the {kind.key.replace('_', ' ')} list is malformed: {which} {problem}",
+        raise ApiError(f"the {kind.name.replace('_', ' ')} list is malformed: {which} {problem}",
                        method="GET", endpoint=kind.list_path)
 
 
@@ -102,8 +102,8 @@ async def read_live(client: Any) -> LiveState:
     results = await gather_or_cancel(
         [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted]
     )
-    for key, items in zip(wanted, results):
-        check_items(key, items)
+    for kind_name, items in zip(wanted, results):
+        check_items(kind_name, items)
     state = LiveState.from_raw(dict(zip(wanted, results)))
     state.state_note.key = state_note_key()
     return state

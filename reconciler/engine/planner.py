@@ -29,7 +29,7 @@ class DesiredLike(Protocol):
     """What the planner needs of a manifest object (reconciler.manifest.DesiredObject)."""
 
     kind: str
-    key: str
+    name: str
     model: Any
     location: Location
 
@@ -68,10 +68,10 @@ class _Planner:
         self.errors: list[str] = []
         self.plan = Plan()
         self.want: dict[str, dict[str, dict]] = {
-            k: {key: KINDS[k].desired(obj.model) for key, obj in self.objects.get(k, {}).items()} for k in KINDS
+            k: {name: KINDS[k].desired(obj.model) for name, obj in self.objects.get(k, {}).items()} for k in KINDS
         }
         self.catalogue = live.catalogue
-        self.match: dict[str, dict[str, dict]] = {k: {} for k in KINDS}  # kind -> key -> raw
+        self.match: dict[str, dict[str, dict]] = {k: {} for k in KINDS}  # kind -> object name -> raw
         self.renamed_from: dict[tuple[str, str], str] = {}
         self.stale: dict[str, list[dict]] = {k: [] for k in KINDS}  # leftovers of a replace
 
@@ -102,48 +102,48 @@ class _Planner:
 
     def _match_all(self) -> None:
         for k, kind in KINDS.items():
-            for key, obj in self.objects.get(k, {}).items():
-                candidates = self.catalogue.named(k, key)
+            for name, obj in self.objects.get(k, {}).items():
+                candidates = self.catalogue.named(k, name)
                 if not candidates:
                     for old in getattr(obj.model, "previous_names", []) or []:
                         if self.catalogue.named(k, old):
                             candidates = self.catalogue.named(k, old)
-                            self.renamed_from[(k, key)] = old
+                            self.renamed_from[(k, name)] = old
                             break
                 if len(candidates) > 1 and kind.picks_duplicates_by_content:
-                    candidates = self._pick_by_content(kind, key, candidates)
+                    candidates = self._pick_by_content(kind, name, candidates)
                 if len(candidates) > 1:
                     ids = ", ".join(kind.live_id(c) for c in candidates)
                     self.errors.append(
                         f"{obj.location}: {len(candidates)} live {kind.label}s are named "
-                        f"'{self.renamed_from.get((k, key), key)}' (ids {ids}); the reconciler never guesses: "
+                        f"'{self.renamed_from.get((k, name), name)}' (ids {ids}); the reconciler never guesses: "
                         "rename or delete all but one in the console"
                     )
                 elif candidates:
-                    self.match[k][key] = candidates[0]
+                    self.match[k][name] = candidates[0]
 
-    def _pick_by_content(self, kind: Kind, key: str, candidates: list[dict]) -> list[dict]:
+    def _pick_by_content(self, kind: Kind, name: str, candidates: list[dict]) -> list[dict]:
         """An immutable kind's content is part of what it is: of several live objects with
         one name (left by an interrupted replace), the one with the wanted content is the
         match and the others are cleaned up."""
-        want = self.want[kind.key][key]
+        want = self.want[kind.name][name]
         same = [c for c in candidates if self._same_content(kind, want, c)]
         if len(same) > 1:
             # Several copies with the wanted content: a killed apply's create that landed
             # after the next apply made its own. Nothing tells them apart but their use:
             # the copies nothing points at go; the one in use (if any) is kept. Two in use
             # is no leftover of ours: never guessed.
-            used = self._referenced_ids(kind.key)
+            used = self._referenced_ids(kind.name)
             in_use = [c for c in same if kind.live_id(c) in used]
             if len(in_use) > 1:
                 return candidates
             same = in_use or same[:1]
         if len(same) == 1:
-            self.stale[kind.key] += [c for c in candidates if c is not same[0]]
+            self.stale[kind.name] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
 
-    def _referenced_ids(self, kind_key: str) -> set[str]:
+    def _referenced_ids(self, kind_name: str) -> set[str]:
         """Every string value in the live objects of the other kinds (and not the state
         note): ids any of them points at, whatever the shape of the reference."""
         found: set[str] = set()
@@ -159,7 +159,7 @@ class _Planner:
                 found.add(str(value))
 
         for k, items in self.live.items.items():
-            if k != kind_key:
+            if k != kind_name:
                 walk(items)
         return found
 
@@ -173,8 +173,8 @@ class _Planner:
             value = expand_env(value, self.secrets)
             same = kind.compare(f, value, live)
             if same is None:
-                digest = self.live.state_note.fingerprint(kind.key, kind.live_id(item), f, value, f in kind.secret)
-                same = digest is not None and self.live.state_note.get(kind.key, kind.live_id(item), f) == digest
+                digest = self.live.state_note.fingerprint(kind.name, kind.live_id(item), f, value, f in kind.secret)
+                same = digest is not None and self.live.state_note.get(kind.name, kind.live_id(item), f) == digest
             if not same:
                 return False
         return True
@@ -183,12 +183,12 @@ class _Planner:
         """Live objects' names as references read them: the manifest's name of a matched
         object (a rename reads as its new name)."""
         return self.catalogue.names_for_reading(
-            {k: {kind.live_id(raw): key for key, raw in self.match[k].items()} for k, kind in KINDS.items()})
+            {k: {kind.live_id(raw): name for name, raw in self.match[k].items()} for k, kind in KINDS.items()})
 
     def _check_references(self) -> None:
         for k, kind in KINDS.items():
-            for key, obj in self.objects.get(k, {}).items():
-                data = self.want[k][key]
+            for name, obj in self.objects.get(k, {}).items():
+                data = self.want[k][name]
                 for ref in kind.references(data):
                     self._resolve(obj, ref)
 
@@ -202,7 +202,7 @@ class _Planner:
         if len(found) == 1:
             if ref_kind in self.policy.prune and ref_name not in self.protect:
                 self.errors.append(
-                    f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is not in the "
+                    f"{where}: {KINDS[obj.kind].label} '{obj.name}' uses {label} '{ref_name}', which is not in the "
                     f"manifests and would be pruned ({ref_kind} is in policy.prune): declare it in the manifests"
                 )
             elif KINDS[ref_kind].creatable:  # one never created is always a live object: no news
@@ -212,7 +212,7 @@ class _Planner:
         elif len(found) > 1:
             ids = ", ".join(KINDS[ref_kind].live_id(i) for i in found)
             self.errors.append(
-                f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', but {len(found)} live "
+                f"{where}: {KINDS[obj.kind].label} '{obj.name}' uses {label} '{ref_name}', but {len(found)} live "
                 f"{label}s have that name (ids {ids}); declare it in the manifests or make the name unique"
             )
         else:
@@ -221,43 +221,43 @@ class _Planner:
             if close:
                 hint += f"; did you mean '{close[0]}'?"
             self.errors.append(
-                f"{where}: {KINDS[obj.kind].label} '{obj.key}' uses {label} '{ref_name}', which is neither in the "
+                f"{where}: {KINDS[obj.kind].label} '{obj.name}' uses {label} '{ref_name}', which is neither in the "
                 f"manifests nor in the tenant{hint}"
             )
 
     def _plan_kind(self, k: str) -> None:
         kind = KINDS[k]
         unchanged = 0
-        for key, obj in self.objects.get(k, {}).items():
-            want = self.want[k][key]
-            raw = self.match[k].get(key)
+        for name, obj in self.objects.get(k, {}).items():
+            want = self.want[k][name]
+            raw = self.match[k].get(name)
             if raw is None:
                 blocked = kind.blocked(want, exists=False)
                 if blocked:
-                    self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
+                    self.plan.blocked.append(f"{obj.location}: {kind.label} '{name}' {blocked}")
                 if not kind.creatable:
-                    same = kind.same_identity(key, set(self.catalogue.names(k)))
+                    same = kind.same_identity(name, set(self.catalogue.names(k)))
                     hint = f"; the tenant has it as '{same}': write it so" if same else ""
                     self.errors.append(
-                        f"{obj.location}: {kind.label} '{key}' does not exist in the tenant; "
+                        f"{obj.location}: {kind.label} '{name}' does not exist in the tenant; "
                         f"{kind.label}s are never created by the reconciler{hint}"
                     )
                     continue
-                self.plan.changes.append(Change(Action.CREATE, k, key, data=want))
-                self.plan.warnings += kind.send_warnings(key, want)
+                self.plan.changes.append(Change(Action.CREATE, k, name, data=want))
+                self.plan.warnings += kind.send_warnings(name, want)
                 continue
             object_id = kind.live_id(raw)
             live = self.live_data[k][object_id]
-            fields, unverified = self._diff(kind, object_id, want, live, key)
+            fields, unverified = self._diff(kind, object_id, want, live, name)
             if unverified:
-                self.plan.unverified.setdefault(k, {})[key] = unverified
-            old_name = self.renamed_from.get((k, key))
-            fields = self._review(kind, key, want, live, fields)
+                self.plan.unverified.setdefault(k, {})[name] = unverified
+            old_name = self.renamed_from.get((k, name))
+            fields = self._review(kind, name, want, live, fields)
             if old_name is not None:
-                fields.insert(0, FieldChange(kind.identity, old_name, key))
+                fields.insert(0, FieldChange(kind.identity, old_name, name))
             if fields and self._unknown_only(kind, object_id, fields) and old_name is None:
                 self.plan.warnings.append(
-                    f"{kind.label} '{key}': the tenant holds no fingerprint of its "
+                    f"{kind.label} '{name}': the tenant holds no fingerprint of its "
                     f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
                     f"not checked and not replaced; run with --force-upload to upload it again")
                 fields = []
@@ -267,7 +267,7 @@ class _Planner:
             blocked = None if kind.updatable else kind.blocked(want, exists=True)
             if blocked:
                 # Shown (drift reports it), but apply refuses it: there is nothing to upload.
-                self.plan.blocked.append(f"{obj.location}: {kind.label} '{key}' {blocked}")
+                self.plan.blocked.append(f"{obj.location}: {kind.label} '{name}' {blocked}")
             if not kind.updatable:
                 action = Action.REPLACE
                 reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
@@ -275,18 +275,18 @@ class _Planner:
                 action, reason = (Action.RENAME, None) if old_name is not None else (Action.UPDATE, None)
             self.plan.changes.append(
                 Change(
-                    action, k, key, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
+                    action, k, name, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
                     live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
                 )
             )
-            self.plan.warnings += kind.send_warnings(key, want)
+            self.plan.warnings += kind.send_warnings(name, want)
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 
-    def _review(self, kind: Kind, key: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
+    def _review(self, kind: Kind, name: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
         """The kind's word on a change: side effects shown as field changes, and what needs
         --force (plan.unsafe) or cannot be applied (plan.blocked)."""
-        extra, unsafe, blocked = kind.review(key, want, live, fields)
+        extra, unsafe, blocked = kind.review(name, want, live, fields)
         self.plan.unsafe += unsafe
         self.plan.blocked += blocked
         return fields + [FieldChange(f, old, new) for f, old, new in extra]
@@ -297,10 +297,10 @@ class _Planner:
         (a new id, every referrer repointed)."""
         if kind.updatable or self.force_upload:
             return False
-        return all(not f.verifiable and self.live.state_note.get(kind.key, object_id, f.field) is None for f in fields)
+        return all(not f.verifiable and self.live.state_note.get(kind.name, object_id, f.field) is None for f in fields)
 
     def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
-              key: str) -> tuple[list[FieldChange], list[str]]:
+              name: str) -> tuple[list[FieldChange], list[str]]:
         fields: list[FieldChange] = []
         unverified: list[str] = []
         for f, value in want.items():
@@ -310,23 +310,23 @@ class _Planner:
             if missing:
                 # Plan and drift run without secrets (a pull request's job has none): the
                 # field is not compared, and the output says so.
-                self._secret_not_verified(kind, key, f, missing)
+                self._secret_not_verified(kind, name, f, missing)
                 continue
             same = kind.compare(f, expand_env(value, self.secrets), live)
             if same is None:
                 unverified.append(f)
-                digest = self.live.state_note.fingerprint(kind.key, object_id, f, expand_env(value, self.secrets),
+                digest = self.live.state_note.fingerprint(kind.name, object_id, f, expand_env(value, self.secrets),
                                                           f in kind.secret)
-                if digest is None or self.live.state_note.get(kind.key, object_id, f) != digest:
+                if digest is None or self.live.state_note.get(kind.name, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
         return fields, unverified
 
-    def _secret_not_verified(self, kind: Kind, key: str, field_name: str, names: list[str]) -> None:
+    def _secret_not_verified(self, kind: Kind, name: str, field_name: str, names: list[str]) -> None:
         variables = ", ".join(names)
         self.plan.warnings.append(
-            f"{kind.label} '{key}': {field_name} not verified: environment variable {variables} "
+            f"{kind.label} '{name}': {field_name} not verified: environment variable {variables} "
             f"{'is' if len(names) == 1 else 'are'} not set here (plan and drift work without it; apply needs it)"
         )
         self.plan.secrets_not_set += [n for n in names if n not in self.plan.secrets_not_set]
@@ -374,7 +374,7 @@ class _Planner:
                 continue
             kept.append(change)
         self.plan.changes = kept
-        known = [key for objs in self.objects.values() for key in objs]
+        known = [name for objs in self.objects.values() for name in objs]
         known += [name for k in KINDS for name in self.catalogue.names(k)]
         self.plan.warnings += unmatched_protect(self.policy.protect, known)
 
@@ -401,11 +401,11 @@ class _Planner:
                     referrer = f"{kind.label} '{self.index.name_of(k, object_id)}'"
                     if mine is not None and mine.action == Action.DELETE:
                         continue
-                    key = next((key for key, raw in self.match[k].items() if raw is item), None)
-                    if gone.action == Action.REPLACE and key is not None and key not in self.protect:
+                    name = next((name for name, raw in self.match[k].items() if raw is item), None)
+                    if gone.action == Action.REPLACE and name is not None and name not in self.protect:
                         if mine is None:
                             mine = Change(
-                                Action.UPDATE, k, key, id=object_id, data=self.want[k][key],
+                                Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
                                 reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
                                 live_version=live_version(item), live_references=[list(r) for r in refs],
                             )
@@ -413,10 +413,10 @@ class _Planner:
                             by_id[(k, object_id)] = mine
                             self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
-                    if gone.action == Action.DELETE and mine is not None and key is not None:
+                    if gone.action == Action.DELETE and mine is not None and name is not None:
                         # What the referrer will point at after the plan: the manifest's
                         # values over the live ones it leaves alone.
-                        after = {**self.live_data[k][object_id], **self.want[k][key]}
+                        after = {**self.live_data[k][object_id], **self.want[k][name]}
                         if target not in set(kind.references(after)):
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
@@ -475,7 +475,7 @@ def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]
 
 
 def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
-    """A function that reads one raw item of `live`'s tenant in manifest terms (kind key,
+    """A function that reads one raw item of `live`'s tenant in manifest terms (kind name,
     item) -> data, with references named as `live_in_manifest_terms` names them."""
     names = live.catalogue.names_for_reading()
     return lambda k, item: KINDS[k].from_live(item, names)

@@ -101,7 +101,7 @@ class Recheck:
                  sizes: dict[str, int]):
         self.client = client
         self.start = start  # (kind, id) -> raw item the apply started from
-        self.read = read  # (kind key, raw item) -> the item in manifest terms
+        self.read = read  # (kind name, raw item) -> the item in manifest terms
         self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
         self.busy: Callable[[], bool] = lambda: True
         self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
@@ -136,7 +136,7 @@ class Recheck:
         """If another object of that name is in the tenant besides the one this apply just
         created (it appeared since the apply read the tenant, or landed during the
         create), ours goes again (nothing points at it yet), so the tenant never keeps two."""
-        self.sizes[kind.key] = self.sizes.get(kind.key, 0) + 1
+        self.sizes[kind.name] = self.sizes.get(kind.name, 0) + 1
         if kind.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
         items, _ = await self._look_up(kind, name, None, chain, whole=False)
@@ -179,43 +179,43 @@ class Recheck:
         ones named `name` and the one with id `object_id`."""
         look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword, chain,
                           asyncio.get_running_loop().create_future())
-        self._batches.setdefault(kind.key, _Batch()).add(look_up)
+        self._batches.setdefault(kind.name, _Batch()).add(look_up)
         self.held += 1
         self.poke()
         self.on_wait()
         return await look_up.answer
 
-    def _cost(self, key: str) -> tuple[int, bool]:
-        """(requests, whether they read the whole list) of answering `key`'s batch."""
-        kind, batch = KINDS[key], self._batches[key]
-        pages = max(1, math.ceil(self.sizes.get(key, 0) / kind.page_size))
+    def _cost(self, kind_name: str) -> tuple[int, bool]:
+        """(requests, whether they read the whole list) of answering `kind_name`'s batch."""
+        kind, batch = KINDS[kind_name], self._batches[kind_name]
+        pages = max(1, math.ceil(self.sizes.get(kind_name, 0) / kind.page_size))
         if batch.whole or pages < len(batch.names):
             return pages, True
         return len(batch.names), False
 
     def _send_due(self) -> None:
         self._poked = False
-        for key in list(self._batches):  # oldest batch first
-            cost, _ = self._cost(key)
+        for kind_name in list(self._batches):  # oldest batch first
+            cost, _ = self._cost(kind_name)
             if cost <= self._budget:
-                self._send(key)
+                self._send(kind_name)
         if self._batches:
             # A batch that holds up a chain half as long as the rounds of writes left goes
             # at once: held longer, it would make the apply longer.
-            key = max(self._batches, key=lambda k: self._batches[k].chain)
-            if 2 * self._batches[key].chain >= self.rounds_left():
-                self._send(key)
+            kind_name = max(self._batches, key=lambda k: self._batches[k].chain)
+            if 2 * self._batches[kind_name].chain >= self.rounds_left():
+                self._send(kind_name)
         if self._batches and not self.busy():
             # Nothing else can go on: the batch that costs the fewest reads per look-up
             # (the others keep gathering look-ups while its operations go on).
             self._send(min(self._batches, key=lambda k: self._cost(k)[0] / len(self._batches[k].look_ups)))
 
-    def _send(self, key: str) -> None:
-        cost, whole = self._cost(key)
-        batch = self._batches.pop(key).look_ups
+    def _send(self, kind_name: str) -> None:
+        cost, whole = self._cost(kind_name)
+        batch = self._batches.pop(kind_name).look_ups
         self.held -= len(batch)
         self._budget -= cost
-        task = asyncio.ensure_future(self._answer(KINDS[key], batch, whole))
+        task = asyncio.ensure_future(self._answer(KINDS[kind_name], batch, whole))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
@@ -223,7 +223,7 @@ class Recheck:
         try:
             if whole:
                 items = await self.client.list_all(kind.list_path, page_size=kind.page_size)
-                self.sizes[kind.key] = len(items)
+                self.sizes[kind.name] = len(items)
                 answers = _relevant(kind, items, batch)
             else:
                 names = sorted({look_up.name for look_up in batch})

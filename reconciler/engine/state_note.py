@@ -71,9 +71,9 @@ class StateNote:
         """The note found among live items by kind, which are left without it (it is never
         planned, listed or exported). An unreadable note counts as empty, which is safe."""
         kind = holder()
-        held = items.get(kind.key, [])
+        held = items.get(kind.name, [])
         item = kind.find_state_note(held)
-        items[kind.key] = [i for i in held if not kind.is_state_note(i)]
+        items[kind.name] = [i for i in held if not kind.is_state_note(i)]
         if item is None:
             return cls()
         return cls(entries=parse(kind.state_note_text(item)), item=item)
@@ -83,8 +83,8 @@ class StateNote:
         took it out)."""
         if self.item is None:
             return items
-        key = holder().key
-        return {**items, key: [*items.get(key, []), self.item]}
+        kind_name = holder().name
+        return {**items, kind_name: [*items.get(kind_name, []), self.item]}
 
     def copy(self) -> "StateNote":
         """A copy to record an apply's changes in, the note it started from kept as it was."""

@@ -2,8 +2,9 @@
 
 Built from objects in manifest terms (the manifests, or the live tenant read the way
 `plan` and `export` read it): hotline -> call script -> its steps in order -> an IVR menu's
-keys and fallback -> a group's members and on_timeout. Nodes are (kind key, name); edges
-carry the label a reviewer reads (`inbound`, `step 2`, `key 1`, `fallback`, `on_timeout`).
+keys and fallback -> a group's members and on_timeout. Nodes are (kind name, object
+name); edges carry the label a reviewer reads (`inbound`, `step 2`, `key 1`, `fallback`,
+`on_timeout`).
 Pure: no HTTP, no files.
 """
 
@@ -19,7 +20,7 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import REF_WORDS, nfc
 from reconciler.kinds.ivr_menu import KEYS
 
-Node = tuple[str, str]  # (kind key, name); kind "unsupported" for targets manifests cannot name
+Node = tuple[str, str]  # (kind name, object name); kind "unsupported" for targets manifests cannot name
 UNSUPPORTED = "unsupported"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -54,7 +55,7 @@ class Day:
 
 @dataclass
 class Routing:
-    """The objects routing reads, in manifest terms: kind key -> name -> data; where each
+    """The objects routing reads, in manifest terms: kind name -> object name -> data; where each
     was written (manifests only), and the hotlines' weekly schedules (day -> Day)."""
 
     objects: dict[str, dict[str, dict]]

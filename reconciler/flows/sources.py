@@ -18,9 +18,9 @@ def routing_from_manifests(manifests: Any) -> Routing:
     objects: dict[str, dict[str, dict]] = {k: {} for k in KINDS}
     where: dict = {}
     for k, objs in manifests.objects.items():
-        for key, obj in objs.items():
-            objects[k][key] = obj.model.model_dump(by_alias=True, exclude={"previous_names"})
-            where[(k, key)] = obj
+        for name, obj in objs.items():
+            objects[k][name] = obj.model.model_dump(by_alias=True, exclude={"previous_names"})
+            where[(k, name)] = obj
     return Routing(objects, where=where, schedules=_schedules(objects), source="manifests")
 
 

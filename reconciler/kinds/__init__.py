@@ -12,7 +12,7 @@ from reconciler.kinds.ivr_menu import IvrMenuKind
 
 # In manifest order: the order kinds are listed in output and export.
 KINDS: dict[str, Kind] = {
-    kind.key: kind
+    kind.name: kind
     for kind in (
         GreetingKind(),
         GroupKind(),

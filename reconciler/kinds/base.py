@@ -21,10 +21,10 @@ from reconciler.errors import ApiError, ReconcilerError
 
 # Filled by every `Kind` subclass as it is declared (see `Kind.__init_subclass__`), so a
 # kind's words are written once, in its own module.
-# The word used in a manifest reference ({group: CSKH}) -> the kind's manifest key.
+# The word used in a manifest reference ({group: CSKH}) -> the kind's name.
 REF_WORDS: dict[str, str] = {}
 KIND_REF_WORD: dict[str, str] = {}
-# The API's type word in reference fields (target_timeout_type, action_type) -> kind key.
+# The API's type word in reference fields (target_timeout_type, action_type) -> kind name.
 API_TYPES: dict[str, str] = {}
 KIND_API_TYPE: dict[str, str] = {}
 # Kinds whose live items others may name by a second id (`Kind.alias_field`).
@@ -205,14 +205,14 @@ def is_known_ref(ref: dict[str, Any] | None) -> bool:
 
 
 class Ref(tuple):
-    """A reference: the pair (kind key, name) it compares and hashes as, plus `path`, where
+    """A reference: the pair (kind name, object name) it compares and hashes as, plus `path`, where
     in its object it is written ("keys.2", "members.0"; "" when it was read from the
     tenant), so that an error about it points at that value in the manifest."""
 
     path: str
 
-    def __new__(cls, kind_key: str, name: str, path: str = "") -> "Ref":
-        ref = super().__new__(cls, (kind_key, name))
+    def __new__(cls, kind_name: str, name: str, path: str = "") -> "Ref":
+        ref = super().__new__(cls, (kind_name, name))
         ref.path = path
         return ref
 
@@ -223,9 +223,9 @@ def ref_target(ref: dict[str, str], path: str = "") -> Ref:
     return Ref(REF_WORDS[word], name, path)
 
 
-def make_ref(kind_key: str, name: str) -> dict[str, str]:
+def make_ref(kind_name: str, name: str) -> dict[str, str]:
     """A reference in manifest form: {group: CSKH}."""
-    return {KIND_REF_WORD[kind_key]: name}
+    return {KIND_REF_WORD[kind_name]: name}
 
 
 def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str, Any] | None:
@@ -234,16 +234,16 @@ def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str,
     {live: {type, id}}, written back as it was."""
     if not api_type or not object_id:
         return None
-    kind_key = API_TYPES.get(str(api_type))
-    if kind_key is not None and kind_key in ALIASED:
+    kind_name = API_TYPES.get(str(api_type))
+    if kind_name is not None and kind_name in ALIASED:
         # The doc leaves open whether a step names the extension by agent_id or sip_user.
-        name = index.name_by_alias(kind_key, str(object_id))
-        if name is None and index.knows(kind_key, str(object_id)):
+        name = index.name_by_alias(kind_name, str(object_id))
+        if name is None and index.knows(kind_name, str(object_id)):
             name = str(object_id)
         if name is not None:
-            return make_ref(kind_key, name)
-    elif kind_key is not None and index.knows(kind_key, str(object_id)):
-        return make_ref(kind_key, index.name_of(kind_key, str(object_id)))
+            return make_ref(kind_name, name)
+    elif kind_name is not None and index.knows(kind_name, str(object_id)):
+        return make_ref(kind_name, index.name_of(kind_name, str(object_id)))
     return {LIVE_REF: {"type": str(api_type), "id": str(object_id)}}
 
 
@@ -253,12 +253,12 @@ def ref_to_api(ids: "IdResolver", ref: dict[str, Any] | None) -> tuple[str, str]
         return "", ""
     if LIVE_REF in ref:
         return ref[LIVE_REF]["type"], ref[LIVE_REF]["id"]
-    kind_key, name = ref_target(ref)
-    if kind_key in ALIASED:
-        if ids.ref_forms.get(kind_key, RefForm.ALIAS) is RefForm.IDENTITY:
-            return KIND_API_TYPE[kind_key], name
-        return KIND_API_TYPE[kind_key], ids.alias_of(kind_key, name)
-    return KIND_API_TYPE[kind_key], ids.id_of(kind_key, name)
+    kind_name, name = ref_target(ref)
+    if kind_name in ALIASED:
+        if ids.ref_forms.get(kind_name, RefForm.ALIAS) is RefForm.IDENTITY:
+            return KIND_API_TYPE[kind_name], name
+        return KIND_API_TYPE[kind_name], ids.alias_of(kind_name, name)
+    return KIND_API_TYPE[kind_name], ids.id_of(kind_name, name)
 
 
 class RefForm(StrEnum):
@@ -273,14 +273,15 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     """How this tenant's references name each aliased kind, as the first live reference
     that tells shows it (`Kind.open_references`); ALIAS when none tells."""
     forms: dict[str, RefForm] = {}
-    for key in ALIASED & set(kinds):
-        kind = kinds[key]
-        form_of = {kind.live_id(i): RefForm.IDENTITY for i in items.get(key, [])}
-        form_of |= {str(i[kind.alias_field]): RefForm.ALIAS for i in items.get(key, []) if i.get(kind.alias_field)}
-        told = (form_of[target] for ref_key, ref_items in items.items() if ref_key in kinds for item in ref_items
-                for api_type, target in kinds[ref_key].open_references(item)
-                if API_TYPES.get(api_type) == key and target in form_of)
-        forms[key] = next(told, RefForm.ALIAS)
+    for kind_name in ALIASED & set(kinds):
+        kind = kinds[kind_name]
+        held = items.get(kind_name, [])
+        form_of = {kind.live_id(i): RefForm.IDENTITY for i in held}
+        form_of |= {str(i[kind.alias_field]): RefForm.ALIAS for i in held if i.get(kind.alias_field)}
+        told = (form_of[target] for ref_kind, ref_items in items.items() if ref_kind in kinds for item in ref_items
+                for api_type, target in kinds[ref_kind].open_references(item)
+                if API_TYPES.get(api_type) == kind_name and target in form_of)
+        forms[kind_name] = next(told, RefForm.ALIAS)
     return forms
 
 
@@ -293,17 +294,17 @@ class ManifestModel(BaseModel):
 class LiveIndex(Protocol):
     """What a kind needs to read live items in manifest terms."""
 
-    def name_of(self, kind_key: str, object_id: str) -> str:
+    def name_of(self, kind_name: str, object_id: str) -> str:
         """The manifest name of a live object, by its id (a marked id if unknown)."""
         ...
 
-    def name_by_alias(self, kind_key: str, alias: str | None) -> str | None:
+    def name_by_alias(self, kind_name: str, alias: str | None) -> str | None:
         """The manifest name of a live object others name by its alias (an extension's
         agent_id, see `Kind.alias_field`), or None."""
         ...
 
-    def knows(self, kind_key: str, object_id: str) -> bool:
-        """Whether a live object of `kind_key` has this id (extensions: this sip_user)."""
+    def knows(self, kind_name: str, object_id: str) -> bool:
+        """Whether a live object of `kind_name` has this id (extensions: this sip_user)."""
         ...
 
 
@@ -314,22 +315,22 @@ class IdResolver(Protocol):
     # whose server refuses one form may switch to the other.
     ref_forms: dict[str, RefForm]
 
-    def id_of(self, kind_key: str, name: str) -> str:
+    def id_of(self, kind_name: str, name: str) -> str:
         ...
 
-    def alias_of(self, kind_key: str, name: str) -> str:
+    def alias_of(self, kind_name: str, name: str) -> str:
         """The alias (`Kind.alias_field`) of the live object `name`: an extension's agent_id."""
         ...
 
-    def known_ids(self, kind_key: str) -> set[str]:
+    def known_ids(self, kind_name: str) -> set[str]:
         """Ids that existed before this apply: an object "found" after a create whose
         answer was lost must not be one of them."""
         ...
 
 
-def made_by_us(items: list[dict], ids: IdResolver, kind_key: str) -> list[dict]:
+def made_by_us(items: list[dict], ids: IdResolver, kind_name: str) -> list[dict]:
     """Live items that did not exist before this apply began."""
-    known = ids.known_ids(kind_key)
+    known = ids.known_ids(kind_name)
     return [i for i in items if i.get("_id") not in known]
 
 
@@ -339,7 +340,7 @@ class Kind:
     (`Renamable`), `Deletable`, plus `Uploading` and `HoldsStateNote`. A kind with none
     of the verbs (a hotline) is read and compared only."""
 
-    key: ClassVar[str]  # manifest key: "ivr_menus"
+    name: ClassVar[str]  # the kind's name, its top-level word in a manifest: "ivr_menus"
     label: ClassVar[str]  # for messages: "IVR menu"
     model: ClassVar[type[ManifestModel]]
     identity: ClassVar[str]  # "name" | "number" | "sip_user"
@@ -379,17 +380,17 @@ class Kind:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        key = cls.__dict__.get("key")
-        if key is None:
+        name = cls.__dict__.get("name")
+        if name is None:
             return  # an intermediate class (a verb), not a kind
         if cls.ref_word:
-            REF_WORDS[cls.ref_word] = key
-            KIND_REF_WORD[key] = cls.ref_word
+            REF_WORDS[cls.ref_word] = name
+            KIND_REF_WORD[name] = cls.ref_word
         if cls.api_type:
-            API_TYPES[cls.api_type] = key
-            KIND_API_TYPE[key] = cls.api_type
+            API_TYPES[cls.api_type] = name
+            KIND_API_TYPE[name] = cls.api_type
         if cls.alias_field:
-            ALIASED.add(key)
+            ALIASED.add(name)
 
     # --- what it can do: read from the verbs it inherits ----------------------
     @property
@@ -431,8 +432,8 @@ class Kind:
     def live_identity(self, item: dict) -> str:
         raise NotImplementedError
 
-    def same_identity(self, key: str, live_identities: set[str]) -> str | None:
-        """The live identity `key` is another spelling of, if any (a hotline written
+    def same_identity(self, identity: str, live_identities: set[str]) -> str | None:
+        """The live identity `identity` is another spelling of, if any (a hotline written
         `0287…` for the tenant's `84287…`), for a did-you-mean."""
         return None
 
@@ -468,7 +469,7 @@ class Kind:
         return want == live[field]
 
     def references(self, data: dict) -> list[tuple[str, str]]:
-        """(kind key, name) of every object this one points to, each a `Ref` that says
+        """(kind name, object name) of every object this one points to, each a `Ref` that says
         where in `data` it is written."""
         return []
 
@@ -494,7 +495,7 @@ class Kind:
         required")."""
         return False
 
-    def send_warnings(self, key: str, data: dict) -> list[str]:
+    def send_warnings(self, name: str, data: dict) -> list[str]:
         """What may go wrong when `data` is sent, under a reading of the doc that is not
         the simulator's default: said in the plan, never a reason to refuse."""
         return []
@@ -521,7 +522,7 @@ class Kind:
 def _declared(kind: Kind, path: str | None, verb: str) -> str:
     """A verb's endpoint, which the kind declares unless it codes the verb itself."""
     if not path:
-        raise NotImplementedError(f"{kind.key}: declare {verb}_path or override {verb}()")
+        raise NotImplementedError(f"{kind.name}: declare {verb}_path or override {verb}()")
     return path
 
 
@@ -537,7 +538,7 @@ class Creatable(Kind):
         this apply."""
         params = {"keyword": name} if self.list_takes_keyword else None
         items = await client.list_all(self.list_path, params=params, page_size=self.page_size)
-        return next((i for i in made_by_us(items, ids, self.key) if self.live_identity(i) == name), None)
+        return next((i for i in made_by_us(items, ids, self.name) if self.live_identity(i) == name), None)
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         """Create `data`; its new id. Never a duplicate: see `find_new`."""

@@ -76,7 +76,7 @@ def _int(value: Any) -> Any:
 
 
 class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
-    key = "call_scripts"
+    name = "call_scripts"
     label = "call script"
     model = CallScript
     identity = "name"
@@ -181,7 +181,7 @@ async def _either_extension_form(data: dict, ids: Any, send: Callable[[], Awaita
     try:
         return await send()
     except ApiError as err:
-        ext = ExtensionKind.key
+        ext = ExtensionKind.name
         has_extension = any(next(iter(s), None) == ExtensionKind.ref_word for s in data.get("steps", []))
         if err.server_message is None or not has_extension or ids.ref_forms.get(ext) is RefForm.IDENTITY:
             raise
@@ -209,7 +209,7 @@ def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: Id
     ext = ExtensionKind
     step_type = ext.api_type
     kept = (item or {}).get("scripts") or []
-    aliases = {str(i.get(ext.identity_field)): str(i.get(ext.alias_field) or "") for i in live.get(ext.key, [])}
+    aliases = {str(i.get(ext.identity_field)): str(i.get(ext.alias_field) or "") for i in live.get(ext.name, [])}
     candidates: list[list[dict]] = []
     if kept and all(isinstance(s, dict) and s.get("action_type") == step_type and
                     str(s.get("action_id")) in {*aliases, *aliases.values()} for s in kept):
@@ -217,7 +217,7 @@ def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: Id
     if aliases:
         identity = min(aliases, key=lambda s: (len(s), s))
         forms = {RefForm.ALIAS: aliases[identity], RefForm.IDENTITY: identity}
-        preferred = ids.ref_forms.get(ext.key, RefForm.ALIAS)
+        preferred = ids.ref_forms.get(ext.name, RefForm.ALIAS)
         order = [preferred, *(f for f in forms if f != preferred)]
         candidates += [[{"action_type": step_type, "action_id": forms[f]}] for f in order if forms[f]]
     candidates.append([])

@@ -28,7 +28,7 @@ class Extension(ManifestModel):
 
 
 class ExtensionKind(Updatable):
-    key = "extensions"
+    name = "extensions"
     label = "extension"
     model = Extension
     identity = "sip_user"

@@ -84,7 +84,7 @@ class Greeting(ManifestModel):
 class GreetingKind(Creatable, Deletable, Uploading):
     """Not Updatable: a changed greeting is replaced (see Kind.picks_duplicates_by_content)."""
 
-    key = "greetings"
+    name = "greetings"
     label = "greeting"
     model = Greeting
     identity = "name"
@@ -154,7 +154,7 @@ class GreetingKind(Creatable, Deletable, Uploading):
 
         async def find_existing() -> dict | None:
             items = await client.list_all(self.list_path, page_size=self.page_size)
-            return _find_same(made_by_us(items, ids, self.key), data)
+            return _find_same(made_by_us(items, ids, self.name), data)
 
         if "text" in data:
             payload = await client.create(

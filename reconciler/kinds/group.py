@@ -69,7 +69,7 @@ class Group(ManifestModel):
 
 
 class GroupKind(Creatable, Renamable, Deletable):
-    key = "groups"
+    name = "groups"
     label = "group"
     model = Group
     identity = "name"

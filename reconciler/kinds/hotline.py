@@ -86,7 +86,7 @@ class Hotline(ManifestModel):
 
 
 class HotlineKind(Updatable):
-    key = "hotlines"
+    name = "hotlines"
     label = "hotline"
     model = Hotline
     identity = "number"
@@ -107,12 +107,12 @@ class HotlineKind(Updatable):
     def live_identity(self, item: dict) -> str:
         return str(item.get("number") or "")
 
-    def same_identity(self, key: str, live_identities: set[str]) -> str | None:
+    def same_identity(self, number: str, live_identities: set[str]) -> str | None:
         """Vietnamese numbers are written 0…, +84… or 84…; the tenant has one of them."""
-        national = key[3:] if key.startswith("+84") else key[2:] if key.startswith("84") else \
-            key[1:] if key.startswith("0") else key
+        national = number[3:] if number.startswith("+84") else number[2:] if number.startswith("84") else \
+            number[1:] if number.startswith("0") else number
         for spelling in (f"84{national}", f"0{national}", f"+84{national}", national):
-            if spelling != key and spelling in live_identities:
+            if spelling != number and spelling in live_identities:
                 return spelling
         return None
 
@@ -287,14 +287,14 @@ def _access_references(accesses: Any, index: LiveIndex) -> list[list[str]] | Non
         if isinstance(entry, dict):
             kind_word = str(entry.get("type") or "").lower()
             target = entry.get("group_id") if kind_word == "group" else entry.get("sip_user")
-            kind_key = {"group": "groups", "extension": "extensions"}.get(kind_word)
+            kind_name = {"group": "groups", "extension": "extensions"}.get(kind_word)
         else:
             target = entry
-            kind_key = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
-        if kind_key is None or target is None or not index.knows(kind_key, str(target)):
+            kind_name = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
+        if kind_name is None or target is None or not index.knows(kind_name, str(target)):
             return None
-        name = str(target) if kind_key == "extensions" else index.name_of(kind_key, str(target))
-        refs.append([kind_key, name])
+        name = str(target) if kind_name == "extensions" else index.name_of(kind_name, str(target))
+        refs.append([kind_name, name])
     return refs
 
 

@@ -64,7 +64,7 @@ class IvrMenu(ManifestModel):
 
 
 class IvrMenuKind(Creatable, Renamable, Deletable):
-    key = "ivr_menus"
+    name = "ivr_menus"
     label = "IVR menu"
     model = IvrMenu
     identity = "name"
@@ -130,10 +130,10 @@ class IvrMenuKind(Creatable, Renamable, Deletable):
                 out[f] = None
         return out
 
-    def send_warnings(self, key: str, data: dict) -> list[str]:
+    def send_warnings(self, name: str, data: dict) -> list[str]:
         if data.get("keys"):
             return []
-        return [f"IVR menu '{key}' has no keys: it is sent with an empty `scripts`, which the API doc marks "
+        return [f"IVR menu '{name}' has no keys: it is sent with an empty `scripts`, which the API doc marks "
                 "required, and a server that reads that as \"at least one\" refuses it (\"scripts is required\"); "
                 "give it a key if your tenant does"]
 
@@ -145,7 +145,7 @@ class IvrMenuKind(Creatable, Renamable, Deletable):
         if out is not None and self.empties_list(data, out):
             # Never an empty `scripts` (a server may require one): one key loops back to
             # the menu itself until it is deleted; a menu does not pin itself.
-            out["keys"] = {next(iter(data["keys"])): make_ref(self.key, name)}
+            out["keys"] = {next(iter(data["keys"])): make_ref(self.name, name)}
         return out
 
     def body(self, data: dict, ids: IdResolver, *, update: bool) -> dict:

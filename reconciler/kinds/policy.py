@@ -13,7 +13,7 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import ManifestModel, Name, nfc
 
 # The kinds `policy.prune` may own, from the registry (reconciler/kinds/__init__.py).
-PrunableKind = Literal[tuple(key for key, kind in KINDS.items() if kind.prunable)]  # type: ignore[valid-type]
+PrunableKind = Literal[tuple(kind_name for kind_name, kind in KINDS.items() if kind.prunable)]  # type: ignore[valid-type]
 
 
 class Policy(ManifestModel):

@@ -87,7 +87,7 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
         for i, old in enumerate(getattr(obj.model, "previous_names", None) or []):
             at = obj.location_of(f"previous_names.{i}")
             where = f"{obj.subject}: previous_names.{i}: "
-            if old == obj.key:
+            if old == obj.name:
                 problems.append(Problem(at, where + f"'{old}' is this object's own name"))
             elif old in objects:
                 other = objects[old]
@@ -110,7 +110,7 @@ def check_self_references(obj: DesiredObject, kind: Kind) -> list[Problem]:
     data = kind.desired(obj.model)
     return [Problem(obj.location_of(field), f"{obj.subject}: {field}: {why}")
             for field, why in kind.no_self_reference.items()
-            if (kind.key, obj.key) in kind.references({field: data.get(field)})]
+            if (kind.name, obj.name) in kind.references({field: data.get(field)})]
 
 
 def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:
@@ -139,18 +139,18 @@ def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:
 
 def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) -> list[Problem]:
     """References declared neither in the manifests nor in the live tenant, each at the
-    field that makes it. `live_names`: kind key -> identities of the live objects."""
+    field that makes it. `live_names`: kind name -> identities of the live objects."""
     live = {k: {nfc(n) for n in names} for k, names in live_names.items()}
     problems = []
-    for obj, path, (kind_key, name) in mset.unresolved_references():
-        if name in live.get(kind_key, set()):
+    for obj, path, (kind_name, name) in mset.unresolved_references():
+        if name in live.get(kind_name, set()):
             continue
-        label = KINDS[kind_key].label
-        known = set(mset.objects.get(kind_key, {})) | live.get(kind_key, set())
+        label = KINDS[kind_name].label
+        known = set(mset.objects.get(kind_name, {})) | live.get(kind_name, set())
         # Near names help for text names; for numbers ('109' vs '104') they are noise.
-        hint = _suggest_name(name, known) if KINDS[kind_key].identity == "name" else ""
+        hint = _suggest_name(name, known) if KINDS[kind_name].identity == "name" else ""
         if not hint:
-            other = next((k for k, objs in mset.objects.items() if k != kind_key and name in objs), None)
+            other = next((k for k, objs in mset.objects.items() if k != kind_name and name in objs), None)
             if other and other in KIND_REF_WORD:
                 hint = f"; there is a {KINDS[other].label} '{name}': did you mean {{{KIND_REF_WORD[other]}: {name}}}?"
         field = f"{path}: " if path else ""

@@ -15,8 +15,8 @@ from reconciler.kinds.base import ManifestModel
 class DesiredObject:
     """One object of the manifests."""
 
-    kind: str  # kind key, e.g. "groups"
-    key: str  # identity value, NFC-normalized
+    kind: str  # kind name, e.g. "groups"
+    name: str  # identity value, NFC-normalized
     model: ManifestModel  # the validated pydantic object
     location: Location  # where the object's mapping starts
     # dotted field path ("keys.1", "on_timeout", "members.0", "steps.2") -> that value's location
@@ -34,7 +34,7 @@ class DesiredObject:
     @property
     def subject(self) -> str:
         """How messages name the object: "group 'CSKH'"."""
-        return f"{KINDS[self.kind].label} '{self.key}'"
+        return f"{KINDS[self.kind].label} '{self.name}'"
 
 
 @dataclass
@@ -42,7 +42,7 @@ class ManifestSet:
     """Every object of a manifest directory, validated, plus the policy."""
 
     root: Path
-    objects: dict[str, dict[str, DesiredObject]]  # kind key -> identity -> object, in file order
+    objects: dict[str, dict[str, DesiredObject]]  # kind name -> identity -> object, in file order
     policy: Policy = field(default_factory=Policy)
     policy_location: Location | None = None
     files: list[Path] = field(default_factory=list)  # the files read, in order
@@ -55,8 +55,8 @@ class ManifestSet:
         declare. A kind never created (extensions) is always a live object, so every
         reference to one is here."""
         out: list[tuple[DesiredObject, str, tuple[str, str]]] = []
-        for kind_key, objs in self.objects.items():
-            kind = KINDS[kind_key]
+        for kind_name, objs in self.objects.items():
+            kind = KINDS[kind_name]
             for obj in objs.values():
                 for ref in kind.references(kind.desired(obj.model)):
                     ref_kind, name = ref

@@ -62,10 +62,10 @@ class _Loader:
         self.root_dir = root if root.is_dir() else root.parent
         self.files = files
         self.problems: list[Problem] = []
-        self.objects: dict[str, dict[str, DesiredObject]] = {key: {} for key in KINDS}
+        self.objects: dict[str, dict[str, DesiredObject]] = {kind_name: {} for kind_name in KINDS}
         # kind -> identity -> where it is written; kept for invalid objects too, so that
         # a duplicate is reported even when one of the two has other mistakes
-        self.claims: dict[str, dict[str, Location]] = {key: {} for key in KINDS}
+        self.claims: dict[str, dict[str, Location]] = {kind_name: {} for kind_name in KINDS}
         self.policy = Policy()
         self.policy_location: Location | None = None
 
@@ -77,8 +77,8 @@ class _Loader:
                 self.problems.extend(err.problems)
                 continue
             self._file(source)
-        for key, objs in self.objects.items():
-            kind = KINDS[key]
+        for kind_name, objs in self.objects.items():
+            kind = KINDS[kind_name]
             for obj in objs.values():
                 if isinstance(kind, Uploading):
                     self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
@@ -115,7 +115,7 @@ class _Loader:
         if items is None:
             return  # `groups:` with nothing under it
         if not isinstance(items, list):
-            self._problem(source, pos, f"{kind.key}: expected a list of {kind.label}s (`- {kind.identity}: ...`), "
+            self._problem(source, pos, f"{kind.name}: expected a list of {kind.label}s (`- {kind.identity}: ...`), "
                                        f"got {describe(items)}")
             return
         for index, item in enumerate(items):
@@ -140,22 +140,22 @@ class _Loader:
             return
         if isinstance(kind, Uploading):  # its file is named relative to the manifest file
             model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]
-        key = nfc(str(getattr(model, kind.identity)))
-        self.objects[kind.key][key] = DesiredObject(kind.key, key, model, source.loc(start),
-                                                    _field_locations(item, source))
+        name = nfc(str(getattr(model, kind.identity)))
+        self.objects[kind.name][name] = DesiredObject(kind.name, name, model, source.loc(start),
+                                                      _field_locations(item, source))
 
     def _claim(self, source: SourceFile, kind: Kind, item: dict, subject: str) -> bool:
         """Record the object's identity; False (and a problem) when another object has it."""
         ident = item.get(kind.identity)
         if isinstance(ident, bool) or not isinstance(ident, (str, int)):
             return True  # missing or of the wrong type: validation says so
-        key = nfc(str(ident))
+        name = nfc(str(ident))
         at = source.loc(source.value_pos(item, kind.identity) or (1, 1))
-        first = self.claims[kind.key].get(key)
+        first = self.claims[kind.name].get(name)
         if first is not None:
             self.problems.append(Problem(at, f"{subject} is declared twice (first at {first})"))
             return False
-        self.claims[kind.key][key] = at
+        self.claims[kind.name][name] = at
         return True
 
     def _policy(self, source: SourceFile, raw: Any, key_pos: Pos, value_pos: Pos) -> None:

@@ -17,12 +17,12 @@ def manifest_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one manifest file: a mapping of the six kinds'
     lists and the policy, nothing else."""
     fields: dict[str, Any] = {
-        key: (
+        kind_name: (
             Optional[list[kind.model]],  # type: ignore[name-defined]
             Field(default=None, description=f"{kind.label[0].upper()}{kind.label[1:]}s, identified by "
                                             f"`{kind.identity}`{_kind_note(kind)}"),
         )
-        for key, kind in KINDS.items()
+        for kind_name, kind in KINDS.items()
     }
     fields["policy"] = (
         Optional[Policy],

@@ -31,8 +31,9 @@ class ListsOnly:
 
 def test_every_kind_has_a_shape_and_the_good_items_pass():
     # The shape is each kind's declaration (identity_field, id_field), no table elsewhere.
-    for key, item in GOOD.items():
-        assert KINDS[key].identity_field in item and (KINDS[key].id_field is None or KINDS[key].id_field in item)
+    for kind_name, item in GOOD.items():
+        kind = KINDS[kind_name]
+        assert kind.identity_field in item and (kind.id_field is None or kind.id_field in item)
     state = asyncio.run(read_live(ListsOnly({k: [v] for k, v in GOOD.items()})))
     assert state.items["groups"] == [GOOD["groups"]]
 
@@ -61,10 +62,10 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("key, item, message", BAD)
-def test_a_malformed_item_is_an_api_error_naming_the_endpoint_and_the_item(key, item, message):
+@pytest.mark.parametrize("kind_name, item, message", BAD)
+def test_a_malformed_item_is_an_api_error_naming_the_endpoint_and_the_item(kind_name, item, message):
     with pytest.raises(ApiError) as caught:
-        asyncio.run(read_live(ListsOnly({**{k: [v] for k, v in GOOD.items()}, key: [GOOD[key], item]})))
+        asyncio.run(read_live(ListsOnly({**{k: [v] for k, v in GOOD.items()}, kind_name: [GOOD[kind_name], item]})))
     assert message in str(caught.value)
-    assert caught.value.endpoint == KINDS[key].list_path
-    assert KINDS[key].list_path in str(caught.value)
+    assert caught.value.endpoint == KINDS[kind_name].list_path
+    assert KINDS[kind_name].list_path in str(caught.value)

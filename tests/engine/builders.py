@@ -20,7 +20,7 @@ def oid() -> str:
 @dataclass
 class FakeDesired:
     kind: str
-    key: str
+    name: str
     model: Any
     location: Location
 
@@ -35,9 +35,9 @@ class FakeManifests:
 
     def add(self, kind: str, **fields: Any) -> "FakeManifests":
         model = KINDS[kind].model(**fields)
-        key = getattr(model, KINDS[kind].identity)
+        name = getattr(model, KINDS[kind].identity)
         line = sum(len(v) for v in self.objects.values()) + 1
-        self.objects[kind][key] = FakeDesired(kind, key, model, Location(f"{kind}.yaml", line, 3))
+        self.objects[kind][name] = FakeDesired(kind, name, model, Location(f"{kind}.yaml", line, 3))
         return self
 
 

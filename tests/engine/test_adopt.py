@@ -18,7 +18,7 @@ def test_a_changed_field_takes_the_live_value_and_nothing_else_moves():
     state = live(groups=[group("A", ["101"], timeout=25)], extensions=[extension("101")])
     result = adoption(m, state)
     [edit] = result.edits
-    assert (edit.kind, edit.key, edit.fields) == ("groups", "A", {"member_timeout": 25})
+    assert (edit.kind, edit.name, edit.fields) == ("groups", "A", {"member_timeout": 25})
     assert not result.removals and not result.additions and not result.problems
 
 

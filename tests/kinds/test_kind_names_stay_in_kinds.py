@@ -40,7 +40,7 @@ def kind_words() -> set[str]:
 
 
 def named_kinds(path: Path) -> list[str]:
-    """`file:line: "word"` for every string literal that is a kind key or word."""
+    """`file:line: "word"` for every string literal that is a kind name or word."""
     words = kind_words()
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
@@ -54,7 +54,7 @@ def test_the_engine_the_loader_and_the_cli_name_no_kind():
 
 
 def test_the_check_sees_a_kind_named(tmp_path: Path):
-    (tmp_path / "x.py").write_text('if key == "greetings":\n    pass\nword = "ivr"\n', encoding="utf-8")
+    (tmp_path / "x.py").write_text('if kind_name == "greetings":\n    pass\nword = "ivr"\n', encoding="utf-8")
     global PACKAGE
     saved, PACKAGE = PACKAGE, tmp_path
     try:
@@ -74,7 +74,7 @@ def queue_kind() -> Any:
         previous_names: list[Name] = Field(default_factory=list)
 
     class QueueKind(Creatable, Renamable):  # what it can do: no Deletable, so never pruned
-        key = "queues_for_test"
+        name = "queues_for_test"
         label = "queue"
         model = Queue
         identity = "name"
@@ -113,15 +113,15 @@ def test_a_new_kind_is_planned_with_its_module_and_a_registry_line_only(queue_ki
     from tests.engine.builders import FakeManifests, live
 
     QueueKind = queue_kind
-    monkeypatch.setitem(KINDS, QueueKind.key, QueueKind())  # the registry line
-    manifests = FakeManifests().add(QueueKind.key, name="Hàng chờ")
-    state = live(**{QueueKind.key: [{"_id": "q0", "queue_name": "Cũ"}]})
+    monkeypatch.setitem(KINDS, QueueKind.name, QueueKind())  # the registry line
+    manifests = FakeManifests().add(QueueKind.name, name="Hàng chờ")
+    state = live(**{QueueKind.name: [{"_id": "q0", "queue_name": "Cũ"}]})
     plan = make_plan(manifests, state)
     assert [(c.action, c.address) for c in plan.changes] == [("create", "queues_for_test/Hàng chờ")]
-    assert plan.unmanaged[QueueKind.key] == ["Cũ"]
+    assert plan.unmanaged[QueueKind.name] == ["Cũ"]
     assert "  + create queue Hàng chờ" in render_text(plan)
     with pytest.raises(ApiError, match="has no queue_name"):  # its declared shape is checked
-        check_items(QueueKind.key, [{"_id": "q1"}])
+        check_items(QueueKind.name, [{"_id": "q1"}])
 
 
 class FakeTenant:
@@ -155,13 +155,13 @@ def test_a_new_kinds_verbs_come_from_what_it_inherits(queue_kind: Any, monkeypat
     from tests.engine.builders import FakeManifests, live
 
     QueueKind = queue_kind
-    monkeypatch.setitem(KINDS, QueueKind.key, QueueKind())
-    manifests = FakeManifests().add(QueueKind.key, name="Hàng chờ mới", previous_names=["Cũ"])
-    manifests.add(QueueKind.key, name="Thêm")
-    state = live(**{QueueKind.key: [{"_id": "q0", "queue_name": "Cũ"}]})
+    monkeypatch.setitem(KINDS, QueueKind.name, QueueKind())
+    manifests = FakeManifests().add(QueueKind.name, name="Hàng chờ mới", previous_names=["Cũ"])
+    manifests.add(QueueKind.name, name="Thêm")
+    state = live(**{QueueKind.name: [{"_id": "q0", "queue_name": "Cũ"}]})
     plan = make_plan(manifests, state)
     assert sorted((c.action, c.name) for c in plan.changes) == [("create", "Thêm"), ("rename", "Hàng chờ mới")]
-    tenant = FakeTenant(state.items[QueueKind.key])
+    tenant = FakeTenant(state.items[QueueKind.name])
     report = asyncio.run(apply_plan(tenant, plan, state))
     assert report.ok, report.results
     assert sorted(tenant.sent) == [

@@ -24,7 +24,7 @@ def overrides(kind: Kind, method: str, verb: type = Kind) -> bool:
     return getattr(type(kind), method) is not getattr(verb, method)
 
 
-@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.key)
+@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.name)
 def test_kind_is_complete(kind: Kind):
     fields = set(kind.model.model_fields)
     assert kind.identity in fields
@@ -58,8 +58,8 @@ def test_kind_is_complete(kind: Kind):
         isinstance(kind, Creatable), isinstance(kind, Updatable), isinstance(kind, Renamable),
         isinstance(kind, Deletable))
     if kind.api_type:
-        assert API_TYPES[kind.api_type] == kind.key
-    assert kind.key in KIND_REF_WORD or not kind.creatable or kind.key == "call_scripts"
+        assert API_TYPES[kind.api_type] == kind.name
+    assert kind.name in KIND_REF_WORD or not kind.creatable or kind.name == "call_scripts"
 
 
 def test_one_kind_holds_the_state_note_and_can_write_it():
@@ -75,7 +75,7 @@ def test_registry_covers_every_manifest_kind_of_the_spec():
     assert list(KINDS) == ["greetings", "groups", "ivr_menus", "call_scripts", "hotlines", "extensions"]
 
 
-@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.key)
+@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.name)
 def test_previous_names_only_where_renaming_is_possible(kind: Kind):
     has = "previous_names" in kind.model.model_fields
     # Greetings take previous_names too: they cannot be renamed, so a rename is a replace.

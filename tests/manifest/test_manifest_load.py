@@ -68,7 +68,7 @@ def test_nfd_name_matches_nfc_reference(tmp_path: Path) -> None:
     })
     mset = load_manifests(tmp_path)
     assert list(mset.objects["groups"]) == ["Nhóm CSKH"]
-    unresolved = [(o.key, path, target) for o, path, target in mset.unresolved_references()]
+    unresolved = [(o.name, path, target) for o, path, target in mset.unresolved_references()]
     assert unresolved == [("Menu", "greeting", ("greetings", "Chào"))]
 
 
@@ -198,7 +198,7 @@ REFS = {
 def test_unresolved_references_name_their_field(tmp_path: Path) -> None:
     write(tmp_path, REFS)
     mset = load_manifests(tmp_path)
-    got = [(o.key, path, target) for o, path, target in mset.unresolved_references()]
+    got = [(o.name, path, target) for o, path, target in mset.unresolved_references()]
     assert got == [
         ("CSKH", "members.0", ("extensions", "101")),  # extensions are always live
         ("CSKH", "members.1", ("extensions", "999")),
