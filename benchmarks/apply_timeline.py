@@ -35,11 +35,6 @@ from bench_scale import API_KEY, Sim  # noqa: E402
 from tests.generated_tenant import before_configuration, generate  # noqa: E402
 
 
-def proc_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("size", type=int)
@@ -115,14 +110,14 @@ def main() -> None:
     marks: dict[str, float] = {}
 
     sim = Sim(before_configuration(seed), args.latency, tmp)
-    sim_cpu = proc_cpu(sim.proc.pid)
+    sim_cpu = sim.cpu()
     own = resource.getrusage(resource.RUSAGE_SELF)
     marks["start"] = clock()
     result = CliRunner().invoke(cli, ["apply", str(out), "--auto-approve", "--concurrency", str(args.concurrency)],
                                 env={**env, "OMICALL_URL": sim.url})
     marks["end"] = clock()
     own_after = resource.getrusage(resource.RUSAGE_SELF)
-    sim_cpu = proc_cpu(sim.proc.pid) - sim_cpu
+    sim_cpu = sim.cpu() - sim_cpu
     sim.close()
     if result.exit_code != 0:
         print(result.output[-3000:])
