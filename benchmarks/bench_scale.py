@@ -20,9 +20,11 @@ time to the network floor at the simulator's latency: for a plan, the page round
 (one for the token, then every page of every list at `--concurrency` in flight); for an
 apply, two such reads (the plan's, and the one right before the first write) plus the
 apply's dependency graph scheduled at `--concurrency`, longest chain first, with one
-round trip per write (its critical path), plus the state note. The look-ups of the
-re-check (reconciler/engine/recheck.py) are not in the floor: what they cost shows in
-the ratio. With `--latency-sizes` the plan and the apply are run again at
+round trip per write (its critical path), plus the state note. A round trip is the
+latency plus the simulator's own time to answer a request, taken as its CPU time per
+request in the same command at 0 ms (a lower bound: the floor stays a floor). The
+look-ups of the re-check (reconciler/engine/recheck.py) are not in the floor: what they
+cost shows in the ratio (benchmarks/apply_timeline.py shows where one apply's time goes). With `--latency-sizes` the plan and the apply are run again at
 `--latency` seconds per request. The last table is the growth from size to size: CPU
 and memory per object (must not rise with size) and apply's CPU per write.
 
@@ -85,6 +87,7 @@ class Run:
     reads: int
     mutating: int
     exit_code: int
+    server_cpu: float = 0.0  # the simulator's CPU time per request of this command
     floor: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -100,6 +103,14 @@ class Sim:
         self.url = self.proc.stdout.readline().strip()
         if not self.url.startswith("http"):
             raise SystemExit("the simulator did not start")
+
+    def cpu(self) -> float:
+        """The simulator process's CPU time so far (seconds; 0 where /proc is not there)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def count(self) -> dict[str, int]:
         self.proc.stdin.write("count\n")
@@ -125,6 +136,7 @@ def run_command(sim: Sim, args: list[str], size: int, latency: float, log: Path)
     env = {**os.environ, "OMICALL_URL": sim.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
     env.pop("OMICALL_TOKEN", None)
     sim.count()  # reset
+    server_cpu = sim.cpu()
     with open(log, "w", encoding="utf-8") as out:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "reconciler", *args], stdout=out, stderr=subprocess.STDOUT,
@@ -133,10 +145,12 @@ def run_command(sim: Sim, args: list[str], size: int, latency: float, log: Path)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     counts = sim.count()
+    server_cpu = sim.cpu() - server_cpu
     if proc.returncode != 0:
         print(f"  `reconciler {' '.join(args)}` exited {proc.returncode}:\n" + log.read_text(encoding="utf-8")[-2000:])
     return Run(args[0] if args[0] != "apply" else "apply", size, latency, wall, usage.ru_utime + usage.ru_stime,
-               usage.ru_maxrss / 1024, counts["reads"], counts["mutating"], proc.returncode)
+               usage.ru_maxrss / 1024, counts["reads"], counts["mutating"], proc.returncode,
+               server_cpu / max(1, counts["reads"] + counts["mutating"] + counts["auth"]))
 
 
 def read_floor_rounds(seed: dict, concurrency: int, state_note: bool) -> tuple[int, int]:
@@ -204,10 +218,16 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
     conc = ["--concurrency", str(concurrency)]
     read_rounds, _ = read_floor_rounds(seed, concurrency, state_note=False)
 
+    served: dict[str, float] = {}  # command -> the simulator's CPU per request at 0 ms
+
     def record(run: Run, floor_rounds: float | None = None, **extra: Any) -> None:
         run.size = objects
-        if floor_rounds is not None and run.latency:
-            run.floor = floor_rounds * run.latency
+        if not run.latency:
+            served[run.command] = run.server_cpu
+        elif floor_rounds is not None:
+            # A round trip: the latency plus the simulator's own time to answer (its CPU
+            # per request in the same command at 0 ms, a lower bound of that time).
+            run.floor = floor_rounds * (run.latency + served.get(run.command, 0.0))
         run.extra.update(extra)
         runs.append(run)
         shown = f"{run.command:<8} {objects:>6} objects  {run.wall:6.2f} s wall  {run.cpu:6.2f} s CPU  " \
@@ -238,7 +258,7 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
         with simulator(base, latency, tmp) as sim:
             args = ["apply", str(out), "--auto-approve", *conc]
             record(run_command(sim, args, size, latency, logs / f"apply-l-{size}.log"), apply_rounds,
-                   operations=operations, chain=chain, graph_rounds=rounds)
+                   operations=operations, chain=chain, graph_rounds=rounds, apply_rounds=apply_rounds)
     bad = [r for r in runs if r.exit_code != 0]
     if bad:
         for r in bad:
@@ -319,7 +339,9 @@ def main() -> None:
     for r in runs:
         if r.command == "apply" and r.latency:
             print(f"\napply of {r.size:,} objects at {r.latency * 1000:.0f} ms: {r.extra['operations']:,} operations, "
-                  f"longest chain {r.extra['chain']}, {r.extra['graph_rounds']} rounds of {args.concurrency}")
+                  f"longest chain {r.extra['chain']}, {r.extra['graph_rounds']} rounds of {args.concurrency}; "
+                  f"a round trip in the floor: {r.floor / r.extra['apply_rounds'] * 1000:.1f} ms; the simulator's "
+                  f"CPU during this apply: {r.server_cpu * 1000:.2f} ms a request")
 
 
 if __name__ == "__main__":

@@ -149,117 +149,157 @@ async def apply_plan(
     stale = check_current(plan, fresh)
     if stale and saved:
         raise PlanError(stale, headline="the saved plan is stale; make a new plan")
-    report = ApplyReport()
-    ops, graph = _build_graph(plan)
-    heights = _chain_heights(graph, ops)
-    ids = _Ids(fresh, plan)
-    for change in plan.changes:
-        if change.action == Action.RENAME and change.id:
-            ids.renamed[(change.kind, change.name)] = change.id
-    fresh_items = {(k, KINDS[k].live_id(i)): i for k in KINDS for i in fresh.items.get(k, [])}
-    fresh_names = {(k, KINDS[k].live_identity(i)) for k in KINDS for i in fresh.items.get(k, [])}
-    conflicted = {
-        (c.kind, c.name)
-        for c in plan.changes
-        if (c.action != Action.CREATE and _is_conflict(c, fresh_items))
-        or (c.action == Action.CREATE and (c.kind, c.name) in fresh_names
-            and not KINDS[c.kind].picks_duplicates_by_content)
-    }
-    note = fresh.state_note.copy()
-    recheck = Recheck(client, fresh_items, manifest_reader(fresh), {k: len(fresh.items.get(k, [])) for k in KINDS})
-    running: dict[asyncio.Task, _Op] = {}
-    parked = [0]  # refused deletes waiting for `others_done`
+    work = _ApplyRun(client, plan, fresh, on_result)
+    await work.drive()
+    work.skip_the_rest()
+    await work.save_note()
+    return work.report
 
-    # Set once no create or update can run any more: a refused delete then retries once.
-    others_done = asyncio.Event()
 
-    def emit(result: OpResult) -> None:
-        report.results.append(result)
-        result.position, result.total = len(report.results), len(ops)
-        if on_result:
-            on_result(result)
+class _ApplyRun:
+    """One apply under way: its operations, what it learnt, and its report."""
 
-    async def run(op: _Op) -> str | None:
+    def __init__(self, client: Any, plan: Plan, fresh: LiveState, on_result: Callable[[OpResult], None] | None):
+        self.client, self.fresh, self.on_result = client, fresh, on_result
+        self.report = ApplyReport()
+        self.ops, self.graph = _build_graph(plan)
+        self.heights = _chain_heights(self.graph, self.ops)
+        self.ids = _Ids(fresh, plan)
+        for change in plan.changes:
+            if change.action == Action.RENAME and change.id:
+                self.ids.renamed[(change.kind, change.name)] = change.id
+        self.conflicted = _conflicted(plan, fresh)
+        self.note = fresh.state_note.copy()
+        catalogue = fresh.catalogue
+        self.recheck = Recheck(client, catalogue.item, manifest_reader(fresh),
+                               {k: len(catalogue.items(k)) for k in KINDS})
+        self.running: dict[asyncio.Task, _Op] = {}
+        self.finished: set[Node] = set()
+        self.parked = 0  # refused deletes waiting for `others_done`
+        # Set once no create or update can run any more: a refused delete then retries once.
+        self.others_done = asyncio.Event()
+
+    def emit(self, result: OpResult) -> None:
+        self.report.results.append(result)
+        result.position, result.total = len(self.report.results), len(self.ops)
+        if self.on_result:
+            self.on_result(result)
+
+    async def drive(self) -> None:
+        """Run every operation that can run (see _drive); on Ctrl-C, stop what is in flight
+        before the client closes under it."""
+        sorter = graphlib.TopologicalSorter(self.graph)
+        sorter.prepare()
+        try:
+            await _drive(sorter, self.heights, self.ops, self.running, self.finished, self.run, self.emit,
+                         self.others_done, self.recheck, lambda: self.recheck.held + self.parked,
+                         2 * getattr(self.client, "concurrency", 8))
+        except asyncio.CancelledError:
+            self.recheck.cancel()
+            for task in self.running:
+                task.cancel()
+            await asyncio.gather(*self.running, return_exceptions=True)
+            raise
+
+    def skip_the_rest(self) -> None:
+        for node in self.ops:
+            if node not in self.finished:
+                self.emit(OpResult(node[0], node[1], node[2], Status.SKIPPED, "a change it depends on did not succeed"))
+
+    async def run(self, op: _Op) -> str | None:
+        """One operation; a message to show instead of the change's own, or None."""
         step, k, name = op.node
-        kind = KINDS[k]
-        change = op.change
-        if (k, name) in conflicted and step in (Step.CREATE, Step.UPDATE, Step.DELETE, Step.UNLINK):
-            what = "created" if change.action == Action.CREATE else "changed"
+        if (k, name) in self.conflicted and step in (Step.CREATE, Step.UPDATE, Step.DELETE, Step.UNLINK):
+            what = "created" if op.change.action == Action.CREATE else "changed"
             raise _Conflict(f"{what} in the tenant since the plan was made; not overwritten")
         if step == Step.CREATE:
-            creatable = can(kind, Creatable)
-            new_id = await _create_once(recheck, kind, name, lambda: creatable.create(client, op.data or {}, ids),
-                                        heights[op.node])
-            ids.created[(k, name)] = new_id
-            _record(note, kind.name, new_id, op.data or {})
+            await self._create(op)
         elif step in (Step.UPDATE, Step.FINISH, Step.UNLINK):
-            object_id = ids.created.get((k, name)) or change.id or ""
-            live = fresh_items.get((k, object_id), {})
-            if _first_write(ops, op.node):
-                live = await recheck.before_write(change, step, heights[op.node]) or live
-            changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
-            await can(kind, Updatable).update(client, object_id, op.data or {}, live, changed, ids)
-            if step != Step.UNLINK:
-                _record(note, kind.name, object_id, op.data or {})
+            await self._update(op)
         elif step == Step.DELETE:
-            if _first_write(ops, op.node):
-                try:
-                    await recheck.before_write(change, step, heights[op.node])
-                except AlreadyGone as gone:
-                    note.forget(kind.name, change.id or "")
-                    return str(gone)
-            try:
-                await can(kind, Deletable).delete(client, change.id or "")
-            except ReconcilerError:
-                # A retry after a lost answer meets "not found": gone is what was asked.
-                if not await _still_there(client, kind, change.id):
-                    note.forget(kind.name, change.id or "")
-                    return
-                # Refused, perhaps "in use" by a referrer whose reference the tenant did not
-                # show: once every change that could let go of it is done, try once more.
-                parked[0] += 1
-                recheck.poke()
-                recheck.on_wait()
-                try:
-                    await others_done.wait()
-                finally:
-                    parked[0] -= 1
-                try:
-                    await can(kind, Deletable).delete(client, change.id or "")
-                except ReconcilerError:
-                    if await _still_there(client, kind, change.id):
-                        raise
-            note.forget(kind.name, change.id or "")
+            return await self._delete(op)
         return None
 
-    sorter = graphlib.TopologicalSorter(graph)
-    sorter.prepare()
-    finished: set[Node] = set()
-    try:
-        await _drive(sorter, heights, ops, running, finished, run, emit, others_done, recheck,
-                     lambda: recheck.held + parked[0], 2 * getattr(client, "concurrency", 8))
-    except asyncio.CancelledError:
-        # Ctrl-C: stop what is in flight before the client closes under it.
-        recheck.cancel()
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
-        raise
-    for node, op in ops.items():
-        if node not in finished:
-            emit(OpResult(node[0], node[1], node[2], Status.SKIPPED, "a change it depends on did not succeed"))
-    try:
-        report.state_note_written = await note.save(client, before=fresh.state_note.entries, items=fresh.items,
-                                                    created=[(k, i) for (k, _), i in ids.created.items()], ids=ids)
-    except ReconcilerError as err:
-        # Losing the state note costs one re-send next time, never a wrong result.
-        report.warnings.append(
-            f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
-            "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
-            "group's queue, extension settings and passwords, dedicated hotlines, restricted outbound lists), "
-            "mp3 greetings will show as unverified (never replaced for this alone; --force-upload uploads them), "
-            "and drift will not be clean. Fix the cause and apply again")
-    return report
+    async def _create(self, op: _Op) -> None:
+        _, k, name = op.node
+        kind = KINDS[k]
+        creatable = can(kind, Creatable)
+        new_id = await _create_once(self.recheck, kind, name,
+                                    lambda: creatable.create(self.client, op.data or {}, self.ids), self.heights[op.node])
+        self.ids.created[(k, name)] = new_id
+        _record(self.note, kind.name, new_id, op.data or {})
+
+    async def _update(self, op: _Op) -> None:
+        step, k, name = op.node
+        kind, change = KINDS[k], op.change
+        object_id = self.ids.created.get((k, name)) or change.id or ""
+        live = self.fresh.catalogue.item(k, object_id) or {}
+        if _first_write(self.ops, op.node):
+            live = await self.recheck.before_write(change, step, self.heights[op.node]) or live
+        changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
+        await can(kind, Updatable).update(self.client, object_id, op.data or {}, live, changed, self.ids)
+        if step != Step.UNLINK:
+            _record(self.note, kind.name, object_id, op.data or {})
+
+    async def _delete(self, op: _Op) -> str | None:
+        step, k, _ = op.node
+        kind, change = KINDS[k], op.change
+        if _first_write(self.ops, op.node):
+            try:
+                await self.recheck.before_write(change, step, self.heights[op.node])
+            except AlreadyGone as gone:
+                self.note.forget(kind.name, change.id or "")
+                return str(gone)
+        try:
+            await can(kind, Deletable).delete(self.client, change.id or "")
+        except ReconcilerError:
+            # A retry after a lost answer meets "not found": gone is what was asked.
+            if await _still_there(self.client, kind, change.id):
+                await self._delete_again(kind, change)
+        self.note.forget(kind.name, change.id or "")
+        return None
+
+    async def _delete_again(self, kind: Any, change: Change) -> None:
+        """A refused delete, perhaps "in use" by a referrer whose reference the tenant did
+        not show: once every change that could let go of it is done, try once more."""
+        self.parked += 1
+        self.recheck.poke()
+        self.recheck.on_wait()
+        try:
+            await self.others_done.wait()
+        finally:
+            self.parked -= 1
+        try:
+            await can(kind, Deletable).delete(self.client, change.id or "")
+        except ReconcilerError:
+            if await _still_there(self.client, kind, change.id):
+                raise
+
+    async def save_note(self) -> None:
+        try:
+            self.report.state_note_written = await self.note.save(
+                self.client, before=self.fresh.state_note.entries, items=self.fresh.items,
+                created=[(k, i) for (k, _), i in self.ids.created.items()], ids=self.ids)
+        except ReconcilerError as err:
+            # Losing the state note costs one re-send next time, never a wrong result.
+            self.report.warnings.append(
+                f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
+                "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
+                "group's queue, extension settings and passwords, dedicated hotlines, restricted outbound lists), "
+                "mp3 greetings will show as unverified (never replaced for this alone; --force-upload uploads them), "
+                "and drift will not be clean. Fix the cause and apply again")
+
+
+def _conflicted(plan: Plan, fresh: LiveState) -> set[tuple[str, str]]:
+    """(kind, name) of the changes whose object changed since the plan: not written."""
+    catalogue = fresh.catalogue
+    return {
+        (c.kind, c.name)
+        for c in plan.changes
+        if (c.action != Action.CREATE and _is_conflict(c, catalogue.item(c.kind, c.id or "")))
+        or (c.action == Action.CREATE and catalogue.named(c.kind, c.name)
+            and not KINDS[c.kind].picks_duplicates_by_content)
+    }
 
 
 async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
@@ -358,8 +398,7 @@ def _first_write(ops: dict[Node, _Op], node: Node) -> bool:
     return step == Step.DELETE and (Step.UNLINK, k, name) not in ops
 
 
-def _is_conflict(change: Change, fresh_items: dict) -> bool:
-    item = fresh_items.get((change.kind, change.id or ""))
+def _is_conflict(change: Change, item: dict | None) -> bool:
     return item is None or (change.live_version is not None and live_version(item) != change.live_version)
 
 

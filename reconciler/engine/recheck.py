@@ -60,7 +60,7 @@ LATE_HINT = "an edit in the console, or a late request of an interrupted apply; 
 
 # Finished writes per re-check read: the look-ups cost at most one read for SHARE writes
 # (plus the reads sent because nothing else could go on).
-SHARE = 8
+SHARE = 16
 
 
 @dataclass
@@ -97,10 +97,10 @@ class Recheck:
     `finished()` is called once per finished operation, `poke()` whenever the
     applier's running operations change."""
 
-    def __init__(self, client: Any, start: dict[tuple[str, str], dict], read: Callable[[str, dict], dict],
+    def __init__(self, client: Any, start: Callable[[str, str], dict | None], read: Callable[[str, dict], dict],
                  sizes: dict[str, int]):
         self.client = client
-        self.start = start  # (kind, id) -> raw item the apply started from
+        self.start = start  # (kind, id) -> raw item the apply started from (None: none)
         self.read = read  # (kind name, raw item) -> the item in manifest terms
         self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
         self.busy: Callable[[], bool] = lambda: True
@@ -127,7 +127,7 @@ class Recheck:
             if step == Step.DELETE:
                 raise AlreadyGone(f"{label} was already gone from the tenant")
             raise Conflict(f"{label} was deleted in the tenant while this apply ran ({LATE_HINT})")
-        before = self.start.get((change.kind, object_id))
+        before = self.start(change.kind, object_id)
         if before is not None and self.read(change.kind, before) != self.read(change.kind, now):
             raise Conflict(f"{label} was changed in the tenant while this apply ran; not overwritten ({LATE_HINT})")
         return now
