@@ -57,7 +57,6 @@ class OpResult:
 @dataclass
 class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
-    state_note_written: bool = False
     warnings: list[str] = field(default_factory=list)
 
     def by_status(self, status: Status) -> list[OpResult]:
@@ -277,7 +276,7 @@ class _ApplyRun:
 
     async def save_note(self) -> None:
         try:
-            self.report.state_note_written = await self.note.save(
+            await self.note.save(
                 self.client, before=self.fresh.state_note.entries, items=self.fresh.items,
                 created=[(k, i) for (k, _), i in self.ids.created.items()], ids=self.ids)
         except ReconcilerError as err:
