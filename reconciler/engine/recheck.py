@@ -111,6 +111,7 @@ class Recheck:
         self._budget = 0.0  # reads the finished writes have paid for
         self._sending: set[asyncio.Task] = set()
         self._poked = False
+        self._stopped = False  # the apply was interrupted: no read may start any more
 
     # -- what the applier asks -------------------------------------------------
 
@@ -153,12 +154,19 @@ class Recheck:
 
     def poke(self) -> None:
         """Look at the batches again soon (once the operations ready now have asked)."""
-        if not self._poked and self._batches:
+        if not self._poked and self._batches and not self._stopped:
             self._poked = True
             asyncio.get_running_loop().call_soon(self._send_due)
 
     def cancel(self) -> None:
-        """Stop the reads in flight (the apply is interrupted)."""
+        """Stop the reads in flight and the batches not sent yet (the apply is
+        interrupted): a batch already due must not start a read on a closing client."""
+        self._stopped = True
+        for batch in self._batches.values():
+            for look_up in batch.look_ups:
+                look_up.answer.cancel()
+        self._batches.clear()
+        self.held = 0
         for task in self._sending:
             task.cancel()
 
@@ -195,6 +203,8 @@ class Recheck:
 
     def _send_due(self) -> None:
         self._poked = False
+        if self._stopped:
+            return
         for kind_name in list(self._batches):  # oldest batch first
             cost, _ = self._cost(kind_name)
             if cost <= self._budget:

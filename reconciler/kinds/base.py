@@ -216,6 +216,10 @@ class Ref(tuple):
         ref.path = path
         return ref
 
+    def __getnewargs__(self) -> tuple[str, str, str]:
+        # copy, deepcopy and pickle rebuild a tuple subclass from these (path included).
+        return (self[0], self[1], self.path)
+
 
 def ref_target(ref: dict[str, str], path: str = "") -> Ref:
     """The Ref of a reference in manifest form written at `path`."""
