@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from reconciler.api import ApiError, OmicallClient
+from reconciler.simulator import Simulator
 
 from .fakes import API_KEY, BASE, FakeApi, ok, refused
 
@@ -99,19 +100,25 @@ def test_the_client_repr_shows_no_secret():
     run(token_client.aclose())
 
 
-def test_httpx_request_logs_do_not_show_the_api_key(caplog):
-    api = FakeApi()
-    api.route("GET", "/x", lambda r: ok([]))
+def test_http_library_debug_logs_do_not_show_the_api_key_or_token(caplog):
+    """Over real HTTP, with every logger at DEBUG: httpcore traces each connection and
+    request (the auth request's URL carries the key), and no line shows a secret."""
+    sim = Simulator()
+    url = sim.start()
 
     async def go():
-        async with api.client() as client:
-            await client.get("/x")
+        async with OmicallClient(url, api_key=sim.api_key) as client:
+            await client.get("/api/call_center/internal_phone/list", params={"page": 1, "size": 5})
+            return client._tokens.current
 
-    with caplog.at_level(logging.DEBUG):
-        run(go())
+    try:
+        with caplog.at_level(logging.DEBUG):
+            token = run(go())
+    finally:
+        sim.stop()
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "/api/auth" in logged  # httpx did log the request ...
-    _assert_clean(logged, api)  # ... without the key
+    assert "connect_tcp" in logged and "send_request_headers" in logged  # the library did log the requests ...
+    assert sim.api_key not in logged and token and token not in logged  # ... without the key or the token
 
 
 def test_retry_logs_show_no_secret(caplog):
