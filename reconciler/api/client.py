@@ -202,13 +202,18 @@ class OmicallClient:
         """GET `path`; the envelope's payload."""
         return await self._request("GET", path, params=params)
 
-    async def list_all(self, path: str, params: dict | None = None, page_size: int = 50) -> list[dict]:
+    async def list_all(self, path: str, params: dict | None = None, page_size: int = 50,
+                       expected_items: int = 0) -> list[dict]:
         """Every item of a paginated list, in page order.
 
         Page 1 says how many pages there are; the rest are read concurrently (bounded by
         `concurrency`). If the last page still says `has_next` (the list grew while we
         read, or the server does not report `total_pages`), the following pages are read
-        one by one.
+        one by one. `expected_items`: how many items the caller expects (it counted them
+        before): the pages they fill are asked for together with page 1, which saves the
+        round trip page 1 takes alone. A page the list turns out not to have (page 1's
+        count decides) is dropped unread, whatever the server answered for it: a shorter
+        list costs a request, never an error.
 
         Every page must be `{items: [object, ...], ...}` (the vendor's documented shape):
         anything else (`payload: null`, a bare list) is an ApiError, never "no objects" -
@@ -216,12 +221,20 @@ class OmicallClient:
         duplicates. So is a page count far beyond what `total_items` implies.
         """
         base = {k: v for k, v in (params or {}).items() if k not in ("page", "size")}
-        first = await self._page(path, base, 1, page_size)
+        guess = min(max(1, -(-expected_items // page_size)), MAX_PAGES)
+        first, *early = await gather_or_cancel(
+            [self._page(path, base, 1, page_size), *(self._early_page(path, base, n, page_size)
+                                                     for n in range(2, guess + 1))])
         pages: list[list] = [first["items"]]
         last, number = first, 1
         total = self._total_pages(first, path)
-        if total > 1:
-            rest = await gather_or_cancel([self._page(path, base, n, page_size) for n in range(2, total + 1)])
+        for got in early[:total - 1]:  # the early pages the list has
+            if isinstance(got, ApiError):
+                raise got
+            pages.append(got["items"])
+            last, number = got, number + 1
+        if total > number:
+            rest = await gather_or_cancel([self._page(path, base, n, page_size) for n in range(number + 1, total + 1)])
             pages.extend(p["items"] for p in rest)
             last, number = rest[-1], total
         while last.get("has_next") is True and last["items"]:
@@ -232,6 +245,14 @@ class OmicallClient:
             last = await self._page(path, base, number, page_size)
             pages.append(last["items"])
         return [item for page in pages for item in page]
+
+    async def _early_page(self, path: str, base: dict, number: int, size: int) -> dict | ApiError:
+        """A page asked for before page 1 said it exists: its error is kept, to be raised
+        only if the list has that page."""
+        try:
+            return await self._page(path, base, number, size)
+        except ApiError as error:
+            return error
 
     async def send(self, method: str, path: str, **request: Unpack[RequestParts]) -> Any:
         """A request whose repetition is harmless (update, delete, status); retried on 429, 5xx, timeouts and resets.

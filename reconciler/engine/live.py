@@ -96,11 +96,13 @@ def _shape_problem(item: Any, shape: tuple[str, bool, str | None]) -> str | None
     return None
 
 
-async def read_live(client: Any) -> LiveState:
-    """Every page of every kind's list, concurrently (the client bounds requests in flight)."""
+async def read_live(client: Any, expected: dict[str, int] | None = None) -> LiveState:
+    """Every page of every kind's list, concurrently (the client bounds requests in flight).
+    `expected`: objects per kind an earlier read saw (all pages are then asked for at once)."""
     wanted = list(KINDS)
     results = await gather_or_cancel(
-        [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size) for k in wanted]
+        [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size, expected_items=(expected or {}).get(k, 0))
+         for k in wanted]
     )
     for kind_name, items in zip(wanted, results):
         check_items(kind_name, items)

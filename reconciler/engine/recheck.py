@@ -232,7 +232,8 @@ class Recheck:
     async def _answer(self, kind: Kind, batch: list[_LookUp], whole: bool) -> None:
         try:
             if whole:
-                items = await self.client.list_all(kind.list_path, page_size=kind.page_size)
+                items = await self.client.list_all(kind.list_path, page_size=kind.page_size,
+                                                   expected_items=self.sizes.get(kind.name, 0))
                 self.sizes[kind.name] = len(items)
                 answers = _relevant(kind, items, batch)
             else:

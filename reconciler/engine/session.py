@@ -110,7 +110,7 @@ async def apply_to_tenant(
     refused (UnsafePlanError) before anything is read or sent, unless `force` (unsafe only)."""
     plan.raise_if_unsafe(force)
     check_secrets(plan)
-    fresh = await read_live(client)
+    fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
     return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
 
 

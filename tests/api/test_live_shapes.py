@@ -25,7 +25,7 @@ class ListsOnly:
     def __init__(self, items: dict[str, list]):
         self.by_path = {KINDS[k].list_path: v for k, v in items.items()}
 
-    async def list_all(self, path, params=None, page_size=50):
+    async def list_all(self, path, params=None, page_size=50, expected_items=0):
         return self.by_path.get(path, [])
 
 

@@ -200,3 +200,78 @@ def test_a_payload_that_is_not_a_page_is_an_error():
     api.route("GET", PATH, lambda r: ok({"rows": []}))
     with pytest.raises(ApiError, match="payload.items"):
         asyncio.run(_list(api))
+
+
+# -- expected_items: the pages a caller expects are asked for together with page 1 --------
+
+async def _list_expecting(api: FakeApi, expected: int, page_size: int = 10, **kw):
+    async with api.client(**kw) as client:
+        return await client.list_all(PATH, page_size=page_size, expected_items=expected)
+
+
+def test_expected_pages_go_out_with_page_one():
+    """Page 1 is answered only once page 3 has been asked for: the expected pages do not
+    wait for page 1's count (without expected_items this read would never finish)."""
+    api = FakeApi()
+    paged = PagedList(api, 30, delay=0.0)
+    page_three_asked = asyncio.Event()
+    plain = paged.handle
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        if page == 3:
+            page_three_asked.set()
+        if page == 1:
+            await asyncio.wait_for(page_three_asked.wait(), timeout=5)
+        return await plain(request)
+
+    api.route("GET", PATH, handle)
+    assert asyncio.run(_list_expecting(api, 30)) == paged.items
+    assert sorted(paged.pages_asked) == [1, 2, 3]
+
+
+def test_a_list_longer_than_expected_is_read_to_its_end():
+    api = FakeApi()
+    paged = PagedList(api, 45)
+    assert asyncio.run(_list_expecting(api, 12)) == paged.items
+    assert sorted(paged.pages_asked) == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("beyond", ["empty", "refused", "clamped"])
+def test_pages_the_list_turns_out_not_to_have_are_dropped(beyond):
+    """Expected 5 pages, the list has 2: pages 3 to 5 were asked for and are dropped,
+    whatever the server answers for a page past the end (an empty page, a refusal, or
+    its last page again)."""
+    api = FakeApi()
+    paged = PagedList(api, 15, delay=0.0)
+    plain = paged.handle
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        if page > 2 and beyond == "refused":
+            paged.pages_asked.append(page)
+            return refused("page out of range")
+        if page > 2 and beyond == "clamped":
+            paged.pages_asked.append(page)
+            return ok({"items": paged.items[10:], "page_number": 2, "page_size": 10, "total_items": 15,
+                       "total_pages": 2, "has_next": False})
+        return await plain(request)
+
+    api.route("GET", PATH, handle)
+    assert asyncio.run(_list_expecting(api, 50)) == paged.items
+    assert sorted(paged.pages_asked) == [1, 2, 3, 4, 5]
+
+
+def test_a_refused_page_the_list_has_is_an_error():
+    api = FakeApi()
+    paged = PagedList(api, 30, delay=0.0)
+    plain = paged.handle
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.params["page"] == "2":
+            return refused("temporarily unavailable")
+        return await plain(request)
+
+    api.route("GET", PATH, handle)
+    with pytest.raises(ApiError, match="temporarily unavailable"):
+        asyncio.run(_list_expecting(api, 30))

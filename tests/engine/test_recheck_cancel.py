@@ -19,7 +19,8 @@ class RecordingClient:
     def __init__(self) -> None:
         self.reads: list[tuple[str, dict | None]] = []
 
-    async def list_all(self, path: str, params: dict | None = None, page_size: int = 50) -> list[dict]:
+    async def list_all(self, path: str, params: dict | None = None, page_size: int = 50,
+                       expected_items: int = 0) -> list[dict]:
         self.reads.append((path, params))
         return []
 

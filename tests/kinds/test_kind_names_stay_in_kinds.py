@@ -132,7 +132,8 @@ class FakeTenant:
         self.items = [dict(i) for i in items]
         self.sent: list[tuple[str, str, dict]] = []
 
-    async def list_all(self, path: str, *, params: Any = None, page_size: int = 50) -> list[dict]:
+    async def list_all(self, path: str, *, params: Any = None, page_size: int = 50,
+                       expected_items: int = 0) -> list[dict]:
         return [dict(i) for i in self.items]
 
     async def create(self, method: str, path: str, *, json: dict, subject: str, find_existing: Any) -> dict:
