@@ -54,17 +54,41 @@ def build_graph(plan: Plan) -> tuple[dict[Node, Op], Graph]:
     and all go away first let go of each other (`unlink`). Linear in the plan's size:
     cycles are found once, as strongly connected components."""
     ops = _operations(plan)
-    graph = _dependencies(ops)
+    references = _References()
+    graph = _dependencies(ops, references)
     broken: set[Node] = set()
-    while True:
-        cycles = cyclic_components(graph)
-        if not cycles:
-            return ops, graph
+    cycles = cyclic_components(graph)
+    while cycles:
         for component in cycles:
             if not _break_component(ops, graph, component, broken):
                 raise PlanError([f"references form a cycle that cannot be broken: "
                                  f"{' -> '.join('/'.join(n[1:]) for n in component)}"])
-        graph = _dependencies(ops)
+        graph = _dependencies(ops, references)
+        # Breaking only removes edges between the operations there were (the new finish
+        # and unlink steps wait for nothing or nothing waits for them): a cycle left is
+        # inside a component just broken, so only those are searched again.
+        cycles = [c for component in cycles for c in cyclic_components(_within(graph, component))]
+    return ops, graph
+
+
+class _References:
+    """Each operation's references, read from its data once (the graph is worked out
+    again after each round of cycle breaking, and most operations keep their data)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Node, tuple[dict, list]] = {}
+
+    def of(self, node: Node, data: dict) -> list:
+        seen = self._seen.get(node)
+        if seen is None or seen[0] is not data:
+            seen = self._seen[node] = (data, KINDS[node[1]].references(data))
+        return seen[1]
+
+
+def _within(graph: Graph, nodes: list[Node]) -> Graph:
+    """The part of `graph` among `nodes`."""
+    inside = set(nodes)
+    return {node: {dep: None for dep in graph[node] if dep in inside} for node in nodes}
 
 
 def _operations(plan: Plan) -> dict[Node, Op]:
@@ -81,7 +105,7 @@ def _operations(plan: Plan) -> dict[Node, Op]:
     return ops
 
 
-def _dependencies(ops: dict[Node, Op]) -> Graph:
+def _dependencies(ops: dict[Node, Op], references: _References) -> Graph:
     """What each operation waits for: a create, update or finish waits for the creates of
     what it references; a finish for its own create; a delete for every operation that
     lets go of it (the updates and deletes of its live referrers, or their unlink), and
@@ -97,7 +121,7 @@ def _dependencies(ops: dict[Node, Op]) -> Graph:
         step, k, name = node
         deps: dict[Node, None] = {}
         if step in (Step.CREATE, Step.UPDATE, Step.FINISH) and op.data is not None:
-            for target in KINDS[k].references(op.data):
+            for target in references.of(node, op.data):
                 create = (Step.CREATE, *target)
                 if create in ops and create != node:
                     deps[create] = None
