@@ -49,8 +49,8 @@ def _created_fields(change: Change) -> list[tuple[str, str]]:
             if not f.startswith("_") and f != identity]
 
 
-def _lines(change: Change) -> list[str]:
-    lines = [f"{f}: {v}" for f, v in _created_fields(change)] if change.action == Action.CREATE else []
+def _lines(change: Change, created: list[tuple[str, str]]) -> list[str]:
+    lines = [f"{f}: {v}" for f, v in created]
     for fc in change.fields:
         if fc.field == KINDS[change.kind].identity:
             continue
@@ -60,19 +60,20 @@ def _lines(change: Change) -> list[str]:
     return lines
 
 
-def _rows(change: Change) -> list[Row]:
+def _rows(change: Change, created: list[tuple[str, str]]) -> list[Row]:
     if change.action == Action.CREATE:
-        rows = [(f, "", v) for f, v in _created_fields(change)]
+        rows = [(f, "", v) for f, v in created]
     else:
         rows = [leaf_row(leaf) for fc in change.fields for leaf in field_leaves(change.kind, fc.field, fc.old, fc.new)]
     return rows or [("", "", change.reason or "")]
 
 
 def _entry(change: Change) -> Entry:
+    created = _created_fields(change) if change.action == Action.CREATE else []
     return Entry(
         kind=change.kind, state=change.action, symbol=SYMBOLS[change.action], colour=COLOURS[change.action],
-        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}", lines=_lines(change),
-        title=_title(change), rows=_rows(change),
+        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}", lines=_lines(change, created),
+        title=_title(change), rows=_rows(change, created),
     )
 
 

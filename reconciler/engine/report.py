@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Callable
 
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf, flow_text, leaves
@@ -36,7 +37,7 @@ def value_text(value: Any) -> str:
     if value == NOT_RETURNED:
         return value
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return encode_basestring(value)  # json.dumps(value, ensure_ascii=False), without building an encoder
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
