@@ -383,7 +383,8 @@ async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable,
     """A create that never leaves two live objects of one name: the name is looked up
     right after (a name that appeared since the apply read the tenant, or a late request
     of an interrupted apply landing during the create, is there by then)."""
-    new_id = await create()
+    with recheck.creating(kind):
+        new_id = await create()
     await recheck.after_create(kind, name, new_id, chain)
     return new_id
 

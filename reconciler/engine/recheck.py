@@ -23,7 +23,9 @@ greetings, replaced by content, are not looked up). A batch is sent:
 - at once when it holds up a chain of operations half as long as the rounds of writes
   left (operations not finished / the client's concurrency): near the end of an apply,
   the chains waiting for look-ups set its length, and they no longer wait for the
-  budget;
+  budget. A whole-list batch still waits for the creates of its kind in flight (their
+  look-ups join it within a round trip): at the end of a big apply, one read of 40
+  pages answers them all, not one read each;
 - at once when nothing else can go on (every running operation waits for a look-up):
   then the batch that costs the fewest reads per look-up (the others keep gathering).
 
@@ -38,6 +40,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -112,6 +116,7 @@ class Recheck:
         self._sending: set[asyncio.Task] = set()
         self._poked = False
         self._stopped = False  # the apply was interrupted: no read may start any more
+        self._in_flight: dict[str, int] = {}  # kind -> creates sent and not answered yet
 
     # -- what the applier asks -------------------------------------------------
 
@@ -146,6 +151,15 @@ class Recheck:
         await kind.delete(self.client, new_id)
         raise Conflict(f"{kind.subject(name)} appeared in the tenant while this apply created it; "
                        f"the copy this apply made was deleted again ({LATE_HINT})")
+
+    @contextmanager
+    def creating(self, kind: Kind) -> Iterator[None]:
+        """Around a create's request: its look-up follows it (see `_send_due`)."""
+        self._in_flight[kind.name] = self._in_flight.get(kind.name, 0) + 1
+        try:
+            yield
+        finally:
+            self._in_flight[kind.name] -= 1
 
     def finished(self) -> None:
         """An operation finished: its write pays 1/SHARE of a read."""
@@ -213,7 +227,8 @@ class Recheck:
             # A batch that holds up a chain half as long as the rounds of writes left goes
             # at once: held longer, it would make the apply longer.
             kind_name = max(self._batches, key=lambda k: self._batches[k].chain)
-            if 2 * self._batches[kind_name].chain >= self.rounds_left():
+            whole_read_to_share = self._cost(kind_name)[1] and self._in_flight.get(kind_name, 0) > 0
+            if 2 * self._batches[kind_name].chain >= self.rounds_left() and not whole_read_to_share:
                 self._send(kind_name)
         if self._batches and not self.busy():
             # Nothing else can go on: the batch that costs the fewest reads per look-up
