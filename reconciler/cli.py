@@ -179,9 +179,12 @@ def _client(url: str | None, concurrency: int | None) -> Any:
 
 
 def _load(directory: str) -> Any:
+    from reconciler.engine.session import settle
     from reconciler.manifest import load_manifests
 
-    return load_manifests(directory)
+    manifests = load_manifests(directory)
+    settle()
+    return manifests
 
 
 def _style_for(stream: Any) -> Callable[..., str]:

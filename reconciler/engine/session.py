@@ -4,6 +4,7 @@ command that talks to the tenant runs here, in one event loop (`run`)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any, Awaitable, Callable, TypeVar
 
 from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
@@ -44,6 +45,17 @@ def run(client: Any, work: Callable[[Any], Awaitable[T]]) -> T:
         if not _Running.stopped:
             raise
         raise KeyboardInterrupt from None
+    finally:
+        gc.unfreeze()  # what `settle` kept aside is the collector's again
+
+
+def settle() -> None:
+    """What a command has built so far (the manifests, the tenant read, the plan: millions
+    of objects at 10,000) lives until it ends: kept out of the collector's sight, so that
+    a full collection walks only what was built since. Each used to walk it all, holding
+    up every answer in flight: 24 pauses of up to 330 ms, 3.6 s in all, in one apply of
+    10,000 objects at 50 ms. `run` gives it back to the collector when the command ends."""
+    gc.freeze()
 
 
 def stop() -> None:
@@ -84,12 +96,16 @@ def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tu
 async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
     """Read every list once, then plan (pure)."""
     live = await read_live(client)
-    return make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload), live
+    settle()
+    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload)
+    settle()
+    return plan, live
 
 
 async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
     """The live state, and the identities of its objects per kind."""
     live = await read_live(client)
+    settle()
     return live, live.catalogue.identities()
 
 
@@ -111,6 +127,7 @@ async def apply_to_tenant(
     plan.raise_if_unsafe(force)
     check_secrets(plan)
     fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
+    settle()
     return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
 
 
