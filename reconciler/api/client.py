@@ -415,10 +415,12 @@ class OmicallClient:
         url = self._base + path
         if params:
             url += "?" + str(httpx.QueryParams(params))
+        # Built before taking a place among the requests in flight: it goes out as soon as one is free.
+        request = httpx.Request(method, url, json=json, files=files, headers=headers,
+                                extensions={"timeout": self._timeouts})
         async with self._slots:
             self.request_count += 1
-            return await self._exchange(httpx.Request(method, url, json=json, files=files, headers=headers,
-                                                      extensions={"timeout": self._timeouts}))
+            return await self._exchange(request)
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
         """Send `request` and read its whole answer within `timeout` seconds in all (httpx's
