@@ -27,7 +27,7 @@ from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import Creatable, Deletable, Updatable, can, expand_env, reference_forms
+from reconciler.kinds.base import Creatable, Deletable, Updatable, Uploading, can, expand_env, reference_forms
 
 
 class Status(StrEnum):
@@ -283,10 +283,15 @@ class _ApplyRun:
             # Losing the state note costs one re-send next time, never a wrong result.
             self.report.warnings.append(
                 f"the state note could not be saved ({err}). Every change above was made, but the tenant holds no "
-                "fingerprint of the write-only fields: each plan will list them again and each apply re-send them (a "
-                "group's queue, extension settings and passwords, dedicated hotlines, restricted outbound lists), "
-                "mp3 greetings will show as unverified (never replaced for this alone; --force-upload uploads them), "
-                "and drift will not be clean. Fix the cause and apply again")
+                "fingerprint of the fields the API never returns: each plan will list them again and each apply "
+                f"re-send them ({_fingerprinted_fields()}), mp3 greetings will show as unverified (never replaced for "
+                "this alone; --force-upload uploads them), and drift will not be clean. Fix the cause and apply again")
+
+
+def _fingerprinted_fields() -> str:
+    """The fields the state note vouches for, by kind (an uploading kind's file has its own words)."""
+    return "; ".join(f"{kind.label} {', '.join(sorted(kind.fingerprinted))}" for kind in KINDS.values()
+                     if kind.fingerprinted and not isinstance(kind, Uploading))
 
 
 def _conflicted(plan: Plan, fresh: LiveState) -> set[tuple[str, str]]:

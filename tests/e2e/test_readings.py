@@ -149,6 +149,9 @@ def test_a_state_note_that_cannot_be_saved_fails_the_apply_and_never_churns_the_
         assert first.exit_code == 1, first.output
         assert "the state note could not be saved" in first.output and "scripts is required" in first.output
         assert "mp3 greetings will show as unverified" in first.output
+        # The fields it names come from the kinds (those the API never returns), in manifest words.
+        assert "group queue; hotline dedicated_to, outbound_access; extension call_timeout, enabled, password" \
+            in " ".join(first.output.split())
         assert len(sim.tenant.greetings) == 1
 
         replan = t.run("plan", str(t.manifests), "--detailed-exitcode")
