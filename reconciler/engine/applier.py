@@ -96,6 +96,10 @@ class _Ids:
         alias = self.catalogue.alias_of(kind_name, name)
         if not alias:
             kind = KINDS[kind_name]
+            found = len(self.catalogue.named(kind_name, name))
+            if found > 1:
+                raise ReconcilerError(f"{found} live {kind.label}s are named '{name}': which one is meant is not "
+                                      "known; remove the duplicate in the console")
             raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
         return alias
 

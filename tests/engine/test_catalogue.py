@@ -42,3 +42,14 @@ def test_the_appliers_lookups_learn_what_it_creates_and_skip_what_it_deletes():
     assert ids.id_of("greetings", "Lời chào") == "3" * 24
     assert "3" * 24 not in ids.known_ids("greetings")  # "made by us" stays tellable
     assert ids.alias_of("extensions", "101") == "agent-1"
+
+
+def test_an_alias_of_a_name_two_live_objects_share_names_the_duplicate():
+    """Found in review: two live extensions with one sip_user made apply say "has no
+    agent_id", which sends the user looking for the wrong problem."""
+    state = live(extensions=[extension("101", "agent-1"), extension("101", "agent-2"), {**extension("102"), "agent_id": ""}])
+    ids = _Ids(state, Plan(changes=[]))
+    with pytest.raises(ReconcilerError, match="2 live extensions are named '101'.*remove the duplicate"):
+        ids.alias_of("extensions", "101")
+    with pytest.raises(ReconcilerError, match="has no agent_id in the tenant"):
+        ids.alias_of("extensions", "102")
