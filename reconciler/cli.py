@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
@@ -319,6 +320,9 @@ class _ApplyRun:
         click.echo(render_text(the_plan, self.style, flows), nl=False)
         if not _approved(the_plan, self.force, self.auto_approve):
             return None
+        # A stop asked while the prompt blocked the loop (SIGTERM) takes effect here,
+        # before anything is sent: "Aborted.", not "operations in flight were stopped".
+        await asyncio.sleep(0)
         self.progress = _progress(self.style, the_plan)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
                                      on_result=self._show)
