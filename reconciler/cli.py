@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import os
@@ -311,7 +310,7 @@ class _ApplyRun:
 
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
-        from reconciler.engine.session import apply_to_tenant, plan_tenant
+        from reconciler.engine.session import apply_to_tenant, checkpoint, plan_tenant
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
@@ -322,7 +321,7 @@ class _ApplyRun:
             return None
         # A stop asked while the prompt blocked the loop (SIGTERM) takes effect here,
         # before anything is sent: "Aborted.", not "operations in flight were stopped".
-        await asyncio.sleep(0)
+        await checkpoint()
         self.progress = _progress(self.style, the_plan)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
                                      on_result=self._show)

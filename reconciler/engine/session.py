@@ -49,6 +49,11 @@ def run(client: Any, work: Callable[[Any], Awaitable[T]]) -> T:
         gc.unfreeze()  # what `settle` kept aside is the collector's again
 
 
+async def checkpoint() -> None:
+    """A stop asked while the event loop was blocked (by a prompt) takes effect here."""
+    await asyncio.sleep(0)
+
+
 def settle() -> None:
     """What a command has built so far (the manifests, the tenant read, the plan: millions
     of objects at 10,000) lives until it ends: kept out of the collector's sight, so that
