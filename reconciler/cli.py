@@ -179,12 +179,9 @@ def _client(url: str | None, concurrency: int | None) -> Any:
 
 
 def _load(directory: str) -> Any:
-    from reconciler.engine.session import settle
     from reconciler.manifest import load_manifests
 
-    manifests = load_manifests(directory)
-    settle()
-    return manifests
+    return load_manifests(directory)
 
 
 def _style_for(stream: Any) -> Callable[..., str]:

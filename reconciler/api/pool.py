@@ -128,11 +128,16 @@ class _GivenBack:
 
 def environment_proxy(url: str) -> str | None:
     """The proxy the environment names for `url`, as httpx would pick it without a
-    transport of ours: HTTPS_PROXY or HTTP_PROXY by the URL's scheme, else ALL_PROXY;
-    none for a host NO_PROXY lists. A proxy written without a scheme is taken as http://."""
+    transport of ours: HTTPS_PROXY or HTTP_PROXY by the URL's scheme, else ALL_PROXY (or
+    the system's settings where Python reads them, as on macOS); none for a host NO_PROXY
+    lists, also when written as a URL (`https://api.example.com`). A proxy written without
+    a scheme is taken as http://."""
     parts = urlsplit(url)
-    proxies = urllib.request.getproxies_environment()
-    if parts.hostname and urllib.request.proxy_bypass_environment(parts.hostname, proxies):
+    proxies = urllib.request.getproxies()
+    bypass = [entry.split("://", 1)[1] if "://" in entry else entry
+              for entry in (e.strip() for e in proxies.get("no", "").split(","))
+              if "://" not in entry or entry.startswith(f"{parts.scheme}://")]
+    if parts.hostname and urllib.request.proxy_bypass_environment(parts.hostname, {"no": ",".join(bypass)}):
         return None
     proxy = proxies.get(parts.scheme) or proxies.get("all")
     if not proxy:

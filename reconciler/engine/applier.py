@@ -93,15 +93,15 @@ class _Ids:
         raise ReconcilerError(f"{what} live {KINDS[kind_name].label} named '{name}'")
 
     def alias_of(self, kind_name: str, name: str) -> str:
-        alias = self.catalogue.alias_of(kind_name, name)
+        kind = KINDS[kind_name]
+        found = self.catalogue.named(kind_name, name)  # (an extension's id is its name: no leftover to skip)
+        if len(found) > 1:
+            raise ReconcilerError(f"{len(found)} live {kind.label}s are named '{name}': which one is meant is not "
+                                  "known; remove the duplicate in the console")
+        alias = found[0].get(kind.alias_field or "") if found else None
         if not alias:
-            kind = KINDS[kind_name]
-            found = len(self.catalogue.named(kind_name, name))
-            if found > 1:
-                raise ReconcilerError(f"{found} live {kind.label}s are named '{name}': which one is meant is not "
-                                      "known; remove the duplicate in the console")
             raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
-        return alias
+        return str(alias)
 
     def known_ids(self, kind_name: str) -> set[str]:
         return self.catalogue.ids(kind_name)

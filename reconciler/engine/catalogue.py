@@ -60,13 +60,6 @@ class Catalogue:
         """The live object others name by this alias (`Kind.alias_field`), or None."""
         return self._by_alias.get(kind_name, {}).get(alias)
 
-    def alias_of(self, kind_name: str, name: str) -> str | None:
-        """The second id (`Kind.alias_field`: an extension's agent_id) of the one live object
-        with this identity, or None."""
-        found = self.named(kind_name, name)
-        field = KINDS[kind_name].alias_field
-        return str(found[0][field]) if len(found) == 1 and field and found[0].get(field) else None
-
     def duplicates(self) -> list[tuple[str, str, list[str]]]:
         """(kind name, object name, ids) of every identity several live objects share."""
         return [(k, name, self.ids_named(k, name)) for k in KINDS
