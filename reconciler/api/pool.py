@@ -23,8 +23,8 @@ import httpx
 class LeanTransport(httpx.AsyncHTTPTransport):
     """httpx's transport, with its connection pool replaced by `SlotPool` (same
     arguments: TLS settings, limits, proxy). The replacement only happens where httpx
-    keeps an httpcore pool under the name it has had since 0.18; otherwise httpx's own
-    pool stays, slower but the same to the caller."""
+    keeps an httpcore pool as `_pool` (0.28 does); otherwise httpx's own pool stays,
+    slower but the same to the caller."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

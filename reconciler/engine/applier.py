@@ -94,7 +94,8 @@ class _Ids:
 
     def alias_of(self, kind_name: str, name: str) -> str:
         kind = KINDS[kind_name]
-        found = self.catalogue.named(kind_name, name)  # (an extension's id is its name: no leftover to skip)
+        # Unlike id_of, no leftover the plan deletes is skipped: an aliased object's id is its name.
+        found = self.catalogue.named(kind_name, name)
         if len(found) > 1:
             raise ReconcilerError(f"{len(found)} live {kind.label}s are named '{name}': which one is meant is not "
                                   "known; remove the duplicate in the console")
