@@ -48,6 +48,9 @@ class OpResult:
     message: str = ""
     position: int = 0  # this result's number, of `total`, for progress lines
     total: int = 0
+    # Operations whose requests are all answered by then, this one's included: `position`
+    # plus the creates waiting only for their look-up (the time-left estimate counts them).
+    written: int = 0
 
     @property
     def address(self) -> str:
@@ -186,6 +189,7 @@ class _ApplyRun:
     def emit(self, result: OpResult) -> None:
         self.report.results.append(result)
         result.position, result.total = len(self.report.results), len(self.ops)
+        result.written = result.position + self.recheck.checking
         if self.on_result:
             self.on_result(result)
 

@@ -71,7 +71,8 @@ class Progress:
         last = result.position >= result.total
         if out or last or self.last_drawn is None or now - self.last_drawn >= self.interval:
             self.last_drawn = now
-            out += "\r" + self.bar(result.position, result.total, now) + ("\n" if last else "")
+            out += "\r" + self.bar(result.position, result.total, now, written=result.written) \
+                + ("\n" if last else "")
             self.drawn = not last
         return out
 
@@ -82,16 +83,20 @@ class Progress:
             return "\n"
         return ""
 
-    def bar(self, position: int, total: int, now: float) -> str:
-        """`[########------] 3,412/10,873 31%  3,400 done, 2 failed, 10 skipped  about 1 min 12 s left`"""
+    def bar(self, position: int, total: int, now: float, written: int = 0) -> str:
+        """`[########------] 3,412/10,873 31%  3,400 done, 2 failed, 10 skipped  about 1 min 12 s left`.
+        The time left is estimated from the operations `written` (their requests answered:
+        a create whose look-up waits to share a later read is not finished, but its share
+        of the time is spent), else from `position`."""
         share = position / total if total else 1.0
+        paced = min(total, max(position, written))
         filled = int(self.width * share)
         counts = ", ".join(f"{n:,} {status}" for status, n in self.counts.items() if n)
         elapsed = now - self.started
         if position >= total:
             when = f"took {duration(elapsed)}"
-        elif position >= 5 and elapsed >= 1.0:
-            when = f"about {duration(elapsed / position * (total - position))} left"
+        elif paced >= 5 and elapsed >= 1.0:
+            when = f"about {duration(elapsed / paced * (total - paced))} left"
         else:
             when = "estimating the time left"
         text = (f"[{'#' * filled}{'-' * (self.width - filled)}] {position:,}/{total:,} {share:4.0%}  "

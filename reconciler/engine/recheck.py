@@ -121,6 +121,7 @@ class Recheck:
         self._poked = False
         self._stopped = False  # the apply was interrupted: no read may start any more
         self._in_flight: dict[str, int] = {}  # kind -> creates sent and not answered yet
+        self.checking = 0  # creates answered whose look-up is not (their writes are done)
 
     # -- what the applier asks -------------------------------------------------
 
@@ -149,7 +150,11 @@ class Recheck:
         self.sizes[kind.name] = self.sizes.get(kind.name, 0) + 1
         if kind.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
-        items, _ = await self._look_up(kind, name, None, chain, whole=False)
+        self.checking += 1
+        try:
+            items, _ = await self._look_up(kind, name, None, chain, whole=False)
+        finally:
+            self.checking -= 1
         if not any(kind.live_identity(i) == name and kind.live_id(i) != new_id for i in items):
             return
         await kind.delete(self.client, new_id)

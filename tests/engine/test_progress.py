@@ -54,3 +54,13 @@ def test_the_estimate_is_the_rate_so_far():
 
 def test_durations_read_as_minutes_and_hours():
     assert [duration(s) for s in (4.4, 65, 3725)] == ["4 s", "1 min 05 s", "1 h 02 min"]
+
+
+def test_the_estimate_counts_operations_whose_requests_are_answered():
+    # 25 finished, 25 more created and waiting only for their look-up: half the work is
+    # done in 10 s, so about 10 s are left (not 30 s).
+    now = [0.0]
+    progress = Progress(terminal=True, clock=lambda: now[0])
+    now[0] = 10.0
+    assert "about 10 s left" in progress.bar(25, 100, now[0], written=50)
+    assert "25/100" in progress.bar(25, 100, now[0], written=50)  # the count is of finished ones
