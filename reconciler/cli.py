@@ -782,5 +782,7 @@ def main() -> None:
         # The interpreter's last garbage collection, on its way out, would walk every
         # object still alive to free memory the system frees anyway: 0.5 s after an apply
         # of 10,000 objects. Frozen, they are left to it (only the real command: a host
-        # calling `cli` keeps its collector as it was).
+        # calling `cli` keeps its collector as it was). So an object kept alive only by a
+        # reference cycle is never finalized here: whatever must reach a file is written
+        # and closed before (every write uses `with` or `write_text`).
         gc.freeze()

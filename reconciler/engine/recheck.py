@@ -19,7 +19,8 @@ greetings, replaced by content, are not looked up). A batch is sent:
 
 - when the writes the apply has finished since it started have paid for it: each
   finished operation earns 1/SHARE of a read, so these reads never cost more than one
-  request for SHARE writes, however big the tenant (the two cases below add a few);
+  request for SHARE writes, however big the tenant (the two cases below add more: at the
+  end of a big apply, every batch left is read when nothing else can go on);
 - at once when it holds up a chain of operations half as long as the rounds of writes
   left (operations not finished / the client's concurrency): near the end of an apply,
   the chains waiting for look-ups set its length, and they no longer wait for the

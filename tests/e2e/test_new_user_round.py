@@ -277,6 +277,9 @@ def test_sigterm_stops_apply_like_ctrl_c_and_says_what_to_do(tenant: Tenant, ctr
     assert proc.returncode == 1, (out, err)
     assert "Interrupted: the operations in flight were stopped. Run apply again to finish the work" in err
     assert "Traceback" not in err
+    # What the stopped process had sent lands first (it can exit before the simulator
+    # answers its last requests; a late one would be a conflict, as the README says).
+    assert tenant.sim.wait_idle()
     tenant.sim.latency = 0.0
     assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
     assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0

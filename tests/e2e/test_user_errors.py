@@ -87,7 +87,7 @@ def test_ctrl_c_during_apply_stops_cleanly_and_a_rerun_finishes(tenant: Tenant):
     assert "Run apply again" in err
     # Requests the interrupted process had sent are still being served (each waits out
     # the latency first); let them land before the next run reads the tenant.
-    time.sleep(1.0)
+    assert tenant.sim.wait_idle()
     tenant.sim.latency = 0.0
     apply_examples(tenant)
     assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
