@@ -28,9 +28,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.generated_tenant import before_configuration, generate  # noqa: E402
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-API_KEY = "bench-key"
+from bench_scale import API_KEY, export_generated  # noqa: E402
+from tests.generated_tenant import before_configuration, generate  # noqa: E402
 
 
 class _VirtualSelector:
@@ -68,20 +69,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    from click.testing import CliRunner
-
     from reconciler.api import OmicallClient
-    from reconciler.cli import cli
     from reconciler.engine import session
     from reconciler.manifest import load_manifests
     from reconciler.simulator import Simulator
 
     seed = generate(args.size)
     out = Path(tempfile.mkdtemp()) / "manifests"
-    with Simulator(seed, api_key=API_KEY) as full:
-        result = CliRunner().invoke(cli, ["export", "--out", str(out)],
-                                    env={"OMICALL_URL": full.url, "OMICALL_API_KEY": API_KEY})
-        assert result.exit_code == 0, result.output
+    export_generated(seed, out)
 
     sim = Simulator(before_configuration(seed), api_key=API_KEY, latency=args.latency)
     manifests = load_manifests(out)

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import API_KEY, Sim  # noqa: E402
+from bench_scale import API_KEY, Sim, export_generated  # noqa: E402
 
 from tests.generated_tenant import before_configuration, generate  # noqa: E402
 
@@ -52,10 +52,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     out = tmp / "manifests"
     env = {"OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
-    sim = Sim(seed, 0.0, tmp)
-    result = CliRunner().invoke(cli, ["export", "--out", str(out)], env={**env, "OMICALL_URL": sim.url})
-    sim.close()
-    assert result.exit_code == 0, result.output
+    export_generated(seed, out)
 
     clock = time.perf_counter
     requests: list[tuple[float, float, float, str, str]] = []  # (asked, slot, end, method, path)

@@ -153,6 +153,20 @@ def run_command(sim: Sim, args: list[str], size: int, latency: float, log: Path)
                server_cpu / max(1, counts["reads"] + counts["mutating"] + counts["auth"]))
 
 
+def export_generated(seed: dict, out: Path) -> None:
+    """The generated tenant `seed` exported into `out` by `reconciler export` (in this
+    process, against the simulator serving it at 0 ms): the manifests an apply starts from."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from reconciler.simulator import Simulator
+
+    with Simulator(seed, api_key=API_KEY) as full:
+        result = CliRunner().invoke(cli, ["export", "--out", str(out)],
+                                    env={"OMICALL_URL": full.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+
+
 def read_floor_rounds(seed: dict, concurrency: int, state_note: bool) -> tuple[int, int]:
     """(round trips, pages) of reading every list once: the token, then page 1 of every
     list together, then the remaining pages `concurrency` at a time (a lower bound)."""

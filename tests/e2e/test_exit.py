@@ -13,23 +13,15 @@ from click.testing import CliRunner
 from reconciler.cli import cli, main
 
 
-def test_the_command_freezes_what_is_left_before_the_process_ends(monkeypatch):
+@pytest.mark.parametrize("argv, code", [(["--version"], 0), (["validate", "/no/such/dir"], 1)],
+                         ids=["succeeding", "failing"])
+def test_the_command_freezes_what_is_left_before_the_process_ends(monkeypatch, argv: list[str], code: int):
     frozen: list[bool] = []
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr(sys, "argv", ["reconciler", "--version"])
+    monkeypatch.setattr(sys, "argv", ["reconciler", *argv])
     with pytest.raises(SystemExit) as ended:
         main()
-    assert ended.value.code == 0
-    assert frozen == [True]
-
-
-def test_a_failing_command_does_so_too(monkeypatch):
-    frozen: list[bool] = []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr(sys, "argv", ["reconciler", "validate", "/no/such/dir"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 1
+    assert ended.value.code == code
     assert frozen == [True]
 
 
