@@ -8,10 +8,9 @@ other way round: where apply would change the tenant, the manifests are changed 
 - a delete (a live object in a kind `policy.prune` owns): the object is added;
 - a rename made in the console keeps the object's id, so the manifest object under the
   old name and the live one under the new name are one object: it is renamed in place
-  (the old name kept in `previous_names`) and every reference to it follows. The pair is
-  found by the referrers that point at the new name where the manifests say the old
-  one, else by identical content; a pair that is not certain stays a removal and an
-  addition.
+  (the old name kept in `previous_names`) and every reference to it follows. The pairs
+  are engine/renames.py's, the very ones the `drift` report shows as renamed; a pair
+  that is not certain stays a removal and an addition.
 
 Fields the API never returns are left as they are. A live value a manifest cannot hold is
 a problem: nothing is written then. Pure functions; no file and no HTTP here.
@@ -28,9 +27,10 @@ from pydantic import ValidationError
 from reconciler.engine.export import _clean, _inexpressible, _invalid
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
+from reconciler.engine.planner import ManifestsLike
+from reconciler.engine.renames import ConsoleRename, console_renames, live_by_name, renamed_value
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import KIND_REF_WORD, env_name, expand_env, nfc, unset_env
+from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
 
 PREVIOUS_NAMES = "previous_names"
 
@@ -61,9 +61,13 @@ class Adoption:
         return not (self.edits or self.removals or self.additions)
 
 
-def adopt(plan: Plan, live: LiveState, manifests: ManifestsLike) -> Adoption:
-    """The edits that turn the drift of `plan` into manifest changes."""
-    return _Adopter(plan, live, manifests).run()
+def adopt(plan: Plan, live: LiveState, manifests: ManifestsLike,
+          renames: list[ConsoleRename] | None = None) -> Adoption:
+    """The edits that turn the drift of `plan` into manifest changes. `renames`: the
+    console renames the drift report showed (engine/renames.py), found here when not given."""
+    if renames is None:
+        renames = console_renames(plan, live, manifests)
+    return _Adopter(plan, live, manifests).run(renames)
 
 
 class _Adopter:
@@ -72,22 +76,20 @@ class _Adopter:
         self.manifests = manifests
         self.out = Adoption()
         self.fields: dict[tuple[str, str], dict[str, Any]] = {}
-        terms = live_in_manifest_terms(live)
-        self.live_data = {k: {str(d[KINDS[k].identity]): d for _, d in items} for k, items in terms.items()}
+        self.live_data = {k: {name: d for name, (_, d) in objs.items()} for k, objs in live_by_name(live).items()}
         self.identities = {k: set(v) for k, v in self.live_data.items()}
 
-    def run(self) -> Adoption:
+    def run(self, renamed: list[ConsoleRename]) -> Adoption:
         creates = [c for c in self.plan.changes if c.action == Action.CREATE]
         deletes = [c for c in self.plan.changes if c.action == Action.DELETE]
-        renamed = self._console_renames(creates, deletes)
         for change in self.plan.changes:
             if change.action in (Action.UPDATE, Action.REPLACE, Action.RENAME):
                 self._take_fields(change)
-        gone = {(k, old) for k, old, _ in renamed}
-        taken = {(k, new) for k, _, new in renamed}
+        gone = {(r.kind, r.name) for r in renamed}
+        taken = {(r.kind, r.live_name) for r in renamed}
         self.out.removals = [(c.kind, c.name) for c in creates if (c.kind, c.name) not in gone]
-        for kind_name, old, new in renamed:
-            self._rename(kind_name, old, new)
+        for rename in renamed:
+            self._rename(rename)
         for change in deletes:
             if (change.kind, change.name) not in taken:
                 self._add(change)
@@ -123,25 +125,17 @@ class _Adopter:
             else:
                 self._set(change.kind, change.name, f.field, f.old)
 
-    def _rename(self, kind_name: str, old: str, new: str) -> None:
+    def _rename(self, rename: ConsoleRename) -> None:
         """A console rename: the object takes the live name and its live fields, the old
         name is kept in previous_names, and every reference to it follows."""
+        kind_name, old, new = rename.kind, rename.name, rename.live_name
         kind = KINDS[kind_name]
         self.out.renames.append((kind_name, old, new))
         self._set(kind_name, old, kind.identity, new)
         previous = [p for p in _previous(self.manifests, kind_name, old) if p != new]
         self._set(kind_name, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
-        obj = self.manifests.objects[kind_name][old]
-        want = kind.desired(obj.model)
-        live = self.live_data[kind_name][new]
-        for f, value in want.items():
-            if f == kind.identity or f in kind.local_only or f.startswith("_") or unset_env(value):
-                continue  # (a secret not set here cannot be compared: left as the manifest says)
-            same = kind.compare(f, expand_env(value), live)
-            if same is None:
-                continue
-            if not same:
-                self._set(kind_name, old, f, live.get(f))
+        for f in rename.fields:
+            self._set(kind_name, old, f.field, f.old)
         word = KIND_REF_WORD.get(kind_name)
         for ref_kind, objs in self.manifests.objects.items():
             referrer_kind = KINDS[ref_kind]
@@ -151,7 +145,7 @@ class _Adopter:
                 written = referrer.model.model_dump(exclude_unset=True, exclude={PREVIOUS_NAMES})
                 for top, value in {**written, **self.fields.get((ref_kind, name), {})}.items():
                     if top != referrer_kind.identity and (kind_name, old) in referrer_kind.references({top: value}):
-                        self._set(ref_kind, name, top, _renamed(value, old, new, word))
+                        self._set(ref_kind, name, top, renamed_value(value, old, new, word))
 
     def _add(self, change: Change) -> None:
         kind = KINDS[change.kind]
@@ -189,54 +183,6 @@ class _Adopter:
                              f"cannot be written in a manifest{why}")
         self.out.problems += [f"{address}: {p}" for p in found]
 
-    # --- renames ---------------------------------------------------------------------------
-
-    def _console_renames(self, creates: list[Change], deletes: list[Change]) -> list[tuple[str, str, str]]:
-        """(kind, manifest name, live name) of objects renamed in the console."""
-        unmatched = {k: set(self.plan.unmanaged.get(k, [])) for k in KINDS}
-        for change in deletes:
-            unmatched[change.kind].add(change.name)
-        evidence: dict[tuple[str, str], set[str]] = {}
-        for change in self.plan.changes:
-            kind = KINDS[change.kind]
-            for f in change.fields:
-                if not f.verifiable or f.field == kind.identity:
-                    continue
-                was, wants = kind.references({f.field: f.old}), kind.references({f.field: f.new})
-                if len(was) == len(wants):
-                    for (k_live, live_name), (k_want, wanted) in zip(was, wants):
-                        if k_live == k_want and live_name != wanted:
-                            evidence.setdefault((k_want, wanted), set()).add(live_name)
-        pairs: list[tuple[str, str, str]] = []
-        used: set[tuple[str, str]] = set()
-        for change in creates:
-            k, name = change.kind, change.name
-            if not KINDS[k].renamable:
-                continue
-            candidates = evidence.get((k, name), set()) & unmatched[k]
-            if len(candidates) != 1:
-                candidates = {y for y in unmatched[k] if self._same_content(k, name, y)}
-                if len(candidates) != 1 or any(self._same_content(k, other.name, next(iter(candidates)))
-                                               for other in creates if other.kind == k and other.name != name):
-                    continue
-            (live_name,) = candidates
-            if (k, live_name) not in used and live_name in self.live_data[k]:
-                used.add((k, live_name))
-                pairs.append((k, name, live_name))
-        return pairs
-
-    def _same_content(self, kind_name: str, name: str, live_name: str) -> bool:
-        kind = KINDS[kind_name]
-        live = self.live_data[kind_name].get(live_name)
-        if live is None:
-            return False
-        want = kind.desired(self.manifests.objects[kind_name][name].model)
-        return all(
-            kind.compare(f, expand_env(v), live) is not False
-            for f, v in want.items()
-            if f != kind.identity and f not in kind.local_only and not f.startswith("_") and not unset_env(v)
-        )
-
 
 def _order(kind: Kind) -> list[str]:
     """Field order: the identity, then previous_names (a rename reads best next to the
@@ -266,18 +212,6 @@ def _has_env(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_env(v) for v in value)
     return env_name(value) is not None
-
-
-def _renamed(value: Any, old: str, new: str, word: str | None) -> Any:
-    """`value` with its references to `old` (`{word: old}`, or the plain name in a slot of
-    that kind) pointing at `new`."""
-    if isinstance(value, dict):
-        if len(value) == 1 and value.get(word) == old:
-            return {word: new}
-        return {k: _renamed(v, old, new, word) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_renamed(v, old, new, word) for v in value]
-    return new if value == old else value
 
 
 def still_differs(plan: Plan) -> list[str]:
