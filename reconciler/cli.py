@@ -449,6 +449,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     Exit 0 in sync, 2 drift, 1 error. Drift is exactly what `plan` would change: the
     same plan, read as "live vs manifest"."""
     from reconciler.engine.drift import drift_report
+    from reconciler.engine.renames import console_renames
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant, run
 
@@ -458,26 +459,40 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise
-    report = drift_report(the_plan, live.state_note)
-    if fmt == "json":
-        click.echo(render_json(report), nl=False)
-    elif fmt == "markdown":
-        click.echo(render_markdown(report), nl=False)
-    else:
-        click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
+    # One detection of console renames: the report shows the very renames --write writes.
+    renames = console_renames(the_plan, live, manifests)
+    report = drift_report(the_plan, live.state_note, renames, directory=directory)
+
+    def show() -> None:
+        if fmt == "json":
+            click.echo(render_json(report), nl=False)
+        elif fmt == "markdown":
+            click.echo(render_markdown(report), nl=False)
+        else:
+            click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
+
+    done: list[str] = []
     if write and not report.in_sync:
-        _adopt_drift(manifests, the_plan, live)
+        try:
+            report.adopted, done = _adopt_drift(manifests, the_plan, live, renames)
+        except ReconcilerError:
+            show()  # the drift, with both ways out of it; the error follows
+            raise
+    show()
+    for line in done:
+        click.echo(line, err=True)
     if not report.in_sync:
         sys.exit(2)
 
 
-def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
-    """drift --write: edit the manifests to match the tenant, checked before writing."""
+def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tuple[bool, list[str]]:
+    """drift --write: edit the manifests to match the tenant, checked before writing.
+    Whether a file was written, and the lines that say what was."""
     from reconciler.engine.adopt import adopt, still_differs
     from reconciler.engine.session import plan_offline
     from reconciler.manifest.writeback import WriteBackError, write_back
 
-    adoption = adopt(the_plan, live, manifests)
+    adoption = adopt(the_plan, live, manifests, renames)
     if adoption.problems:
         raise WriteBackError(adoption.problems, "Change these in the console so that a manifest can state them, "
                              "or put the tenant back to the manifests with `reconciler apply`.")
@@ -489,14 +504,13 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:
             return [str(p) for p in err.problems]
 
     written = write_back(manifests, adoption, verify)
-    for item in written:
-        click.echo(f"{item.action:>8}  {item.path} ({_count(item.objects, 'object')})", err=True)
-    for kind, old, new in adoption.renames:
-        click.echo(f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)", err=True)
-    for line in adoption.left_alone:
-        click.echo(f"not written (the API never returns it): {line}", err=True)
+    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object')})" for item in written]
+    lines += [f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)"
+              for kind, old, new in adoption.renames]
+    lines += [f"not written (the API never returns it): {line}" for line in adoption.left_alone]
     if not written:
-        click.echo("No manifest file changed.", err=True)
+        lines.append("No manifest file changed.")
+    return bool(written), lines
 
 
 @cli.command()

@@ -1,27 +1,47 @@
 """Drift: the plan, read the other way round.
 
 `reconciler drift` answers "does the tenant still match the manifests?". It is the very
-plan `plan` and `apply` use (one diff engine), shown in "live vs manifest" terms: a create
-is a managed object missing from the tenant, an update, rename or replace is an object
-whose live fields differ, a delete is a live object the manifests do not declare in a kind
-that `policy.prune` owns. Live objects of kinds that are not pruned are listed as
-unmanaged but are not drift. Fields the API never returns are listed with whether the
-manifest value still matches the fingerprint of the last apply.
+plan `plan` and `apply` use (one diff engine), shown from one viewpoint: the tenant
+compared with the manifests. A create is a managed object missing from the tenant, an
+update, rename or replace is an object whose live fields differ, a delete is a live
+object the manifests do not declare in a kind that `policy.prune` owns. Live objects of
+kinds that are not pruned are listed as unmanaged but are not drift. Fields the API never
+returns are listed with whether the manifest value still matches the fingerprint of the
+last apply.
+
+An object renamed in the console reads, in the plan, as a create and a delete (or an
+unmanaged object): the report shows the pair as one object renamed in the tenant, the
+pairs engine/renames.py finds, the very ones `drift --write` adopts as renames.
 
 So `drift` exits 2 exactly when `plan --detailed-exitcode` would.
 """
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import FORMAT_VERSION
 from reconciler.engine.state_note import StateNote
 from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.renames import ConsoleRename, follows_renames
 from reconciler.kinds import KINDS
 
 FIX_COMMAND = "reconciler apply"
+
+# Which side renamed an object whose live name is not the manifests' (DriftItem.renamed_in).
+RENAMED_IN_TENANT = "tenant"  # in the console: `drift --write` adopts it (previous_names)
+RENAMED_IN_MANIFESTS = "manifests"  # the manifests' previous_names: apply renames the live object
+
+# Where an object or a nested value is found when only one side has it (the JSON's only_in).
+ONLY_IN = {"missing": "manifests", "extra": "tenant"}
+
+
+def command(words: str, directory: str | None, *extra: str) -> str:
+    """`reconciler <words> <directory> <extra>`, the directory as the user typed it
+    (quoted for a shell when it needs to be); without one, the bare command."""
+    return " ".join([words, *([shlex.quote(directory)] if directory else []), *extra])
 
 # What a drifted object's state is, from a plan change's action.
 MISSING = "missing"  # in the manifests, not in the tenant
@@ -59,6 +79,8 @@ class DriftItem:
     renamed_from: str | None = None  # live name of an object the manifests rename
     note: str | None = None  # why, when not obvious (prune, replace ...)
     apply_action: str = ""  # what `reconciler apply` does about it
+    live_name: str | None = None  # the tenant's name, when it is not the manifests' one
+    renamed_in: str | None = None  # RENAMED_IN_TENANT | RENAMED_IN_MANIFESTS when live_name is set
 
     @property
     def address(self) -> str:
@@ -87,10 +109,29 @@ class DriftReport:
     external: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
+    directory: str | None = None  # the manifests as the user named them, for the commands shown
+    adopted: bool = False  # `drift --write` wrote this drift into the manifests
 
     @property
     def in_sync(self) -> bool:
         return not self.items
+
+    @property
+    def renamed_in_tenant(self) -> list[DriftItem]:
+        return [i for i in self.items if i.renamed_in == RENAMED_IN_TENANT]
+
+    @property
+    def fix_command(self) -> str:
+        return command(FIX_COMMAND, self.directory)
+
+    @property
+    def adopt_command(self) -> str:
+        return command("reconciler drift", self.directory, "--write")
+
+    @property
+    def next_command(self) -> str:
+        """What to run after the drift was adopted: a plan that shows no changes."""
+        return command("reconciler plan", self.directory)
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATES}
@@ -111,6 +152,7 @@ class DriftReport:
                 "unmanaged": sum(len(v) for v in self.unmanaged.values()),
                 "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
                 "protected_differs": len(self.protected_differs),
+                "renamed_in_tenant": len(self.renamed_in_tenant),
             },
             "drift": [
                 {
@@ -125,6 +167,9 @@ class DriftReport:
                     ],
                     "note": i.note,
                     "apply_action": i.apply_action,
+                    "live_name": i.live_name,
+                    "renamed_in": i.renamed_in,
+                    "only_in": ONLY_IN.get(i.state),
                 }
                 for i in self.items
             ],
@@ -138,28 +183,42 @@ class DriftReport:
             "external": self.external,
             "warnings": self.warnings,
             "blocked": self.blocked,
-            "fix_command": FIX_COMMAND,
+            "fix_command": self.fix_command,
+            "adopt_command": self.adopt_command,
+            "adopted": self.adopted,
+            "next_command": self.next_command if self.adopted else None,
         }
 
 
-def drift_report(plan: Plan, state_note: StateNote | None = None) -> DriftReport:
+def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[ConsoleRename] | None = None,
+                 directory: str | None = None) -> DriftReport:
     """The plan as a drift report. `state_note` tells an unverified field whose fingerprint
-    differs from one that has none; without it, both read "differs"."""
+    differs from one that has none; without it, both read "differs". `renames`: the
+    objects renamed in the console (engine/renames.py), each shown as one renamed object
+    instead of a missing one and an extra (or unmanaged) one."""
+    renames = renames or []
+    paired = {(r.kind, r.name) for r in renames} | {(r.kind, r.live_name) for r in renames}
     report = DriftReport(
-        unmanaged={k: sorted(v) for k, v in plan.unmanaged.items() if v},
+        unmanaged={k: sorted(n for n in v if (k, n) not in paired) for k, v in plan.unmanaged.items()},
         protected=list(plan.protected),
         protected_differs=list(plan.protected_differs),
         external=list(plan.external),
         warnings=list(plan.warnings),
         blocked=list(getattr(plan, "blocked", [])),
+        directory=directory,
     )
+    report.unmanaged = {k: v for k, v in report.unmanaged.items() if v}
     in_sync = sum(plan.unchanged.values())
+    by_name = {(r.kind, r.name): r for r in renames}
     for change in plan.changes:
         if change.action == Action.UPDATE and not change.fields:
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
             continue
-        report.items.append(_item(change))
+        if change.action == Action.CREATE and (change.kind, change.name) in by_name:
+            report.items.append(_renamed_item(by_name[(change.kind, change.name)]))
+        elif (change.kind, change.name) not in paired:
+            report.items.append(_item(change, renames))
     report.in_sync_count = in_sync
 
     changed = {(c.kind, c.name): c for c in plan.changes}
@@ -182,7 +241,23 @@ def drift_report(plan: Plan, state_note: StateNote | None = None) -> DriftReport
     return report
 
 
-def _item(change: Change) -> DriftItem:
+def _renamed_item(rename: ConsoleRename) -> DriftItem:
+    """An object renamed in the console: in the plan a create (and a delete when the kind
+    is pruned); apply does not follow the rename, `drift --write` adopts it."""
+    label = KINDS[rename.kind].label
+    fields = [DriftField(f.field, f.old, f.new) for f in rename.fields]
+    action = f"create a new {label} {rename.name!r}"
+    action += f" and delete {rename.live_name!r}" if rename.pruned else \
+        f"; {rename.live_name!r} stays as it is (policy.prune does not own {rename.kind})"
+    return DriftItem(
+        kind=rename.kind, name=rename.name, state=DIFFERS, id=rename.id, fields=fields,
+        note=f"renamed in the tenant (same id): `drift --write` names it {rename.live_name!r} and keeps "
+             f"{rename.name!r} in previous_names",
+        apply_action=action, live_name=rename.live_name, renamed_in=RENAMED_IN_TENANT,
+    )
+
+
+def _item(change: Change, renames: list[ConsoleRename] | None = None) -> DriftItem:
     kind = KINDS[change.kind]
     state = _STATE_OF_ACTION[change.action]
     fields = [
@@ -205,13 +280,17 @@ def _item(change: Change) -> DriftItem:
     else:
         note = change.reason
         action = f"update the {kind.label}"
+        if renames and fields and all(follows_renames(change.kind, f, renames) for f in change.fields):
+            note = "it points at the same objects, renamed in the tenant"
     return DriftItem(
         kind=change.kind, name=change.name, state=state, id=change.id, fields=fields,
         renamed_from=change.rename_from, note=note, apply_action=action,
+        live_name=change.rename_from, renamed_in=RENAMED_IN_MANIFESTS if change.rename_from else None,
     )
 
 
 __all__ = [
-    "DIFFERS", "EXTRA", "FIX_COMMAND", "FP_DIFFERS", "FP_MATCHES", "FP_MISSING", "MISSING",
+    "DIFFERS", "EXTRA", "FIX_COMMAND", "FP_DIFFERS", "FP_MATCHES", "FP_MISSING", "MISSING", "ONLY_IN",
+    "RENAMED_IN_MANIFESTS", "RENAMED_IN_TENANT", "command",
     "DriftField", "DriftItem", "DriftReport", "UnverifiedField", "drift_report",
 ]

@@ -94,17 +94,43 @@ def _notes(plan: Plan) -> list[str]:
     ]
 
 
+def _alerts(plan: Plan) -> list[str]:
+    """What the plan leaves undone or unverified: never folded away in a pull request."""
+    unverified = [f"{k}/{name}: {', '.join(fields)}" for k, objs in plan.unverified.items()
+                  for name, fields in objs.items()]
+    return [
+        *(f"Warning: {w}" for w in plan.warnings),
+        *(f"Unsafe: {u}" for u in plan.unsafe),
+        *(f"Cannot apply: {b}" for b in plan.blocked),
+        *(f"Protected by policy, not changed though it differs: {p}" for p in plan.protected_differs),
+        *([("Not verifiable against the tenant (the API never returns them; compared with the fingerprint "
+            "of the last apply): ") + "; ".join(unverified)] if unverified else []),
+    ]
+
+
+def _informational(plan: Plan) -> list[str]:
+    """The notes that leave nothing undone: folded under Notes in Markdown."""
+    return [
+        *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
+                [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
+        *(["Referenced live objects not declared in the manifests: " + ", ".join(plan.external)]
+          if plan.external else []),
+        *listed("Protected by policy:", plan.protected),
+    ]
+
+
 def _report(plan: Plan, flows: Any, command_hint: str = "") -> Report:
     """The plan as a Report; `flows` (reconciler.flows.plan_flows.FlowChanges): what the
     plan does to callers."""
     notes = _notes(plan)
     tail = _flows_markdown(flows) if flows is not None else []
-    if notes:
-        tail += ["<details><summary>Notes</summary>", "", "```", *notes, "```", "", "</details>", ""]
+    informational = _informational(plan)
+    if informational:
+        tail += ["<details><summary>Notes</summary>", "", "```", *informational, "```", "", "</details>", ""]
     return Report(
         noun="plan", summary=summary_line(plan), entries=[_entry(c) for c in plan.changes],
         sections=[("Impact on callers:", flows.impact)] if flows is not None and flows.impact else [],
-        notes=notes, markdown_tail=tail,
+        notes=notes, markdown_tail=tail, alerts=_alerts(plan),
         markdown_footer=f"Apply with `{command_hint}`." if plan.changes else "",
     )
 

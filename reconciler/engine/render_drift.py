@@ -1,5 +1,12 @@
 """Drift reports as text (a terminal or a CI log), JSON (stable, for programs) and
-Markdown (an issue or pull-request comment). Secret fields are masked in every format."""
+Markdown (an issue or pull-request comment). Secret fields are masked in every format.
+
+One viewpoint in every format: the tenant compared with the manifests. `+` is what the
+tenant has that the manifests do not (an extra object, a key only the live menu has), `-`
+what the manifests have that the tenant does not (a missing object, a member the live
+group lacks), `~` an object in both that differs; values read "live" (the tenant's) then
+"manifest". (A plan reads the other way, from apply's side: `+` is what apply adds.)
+"""
 
 from __future__ import annotations
 
@@ -8,24 +15,28 @@ import json
 from reconciler.engine.drift import (
     DIFFERS,
     EXTRA,
-    FIX_COMMAND,
     FP_DIFFERS,
     FP_MATCHES,
     FP_MISSING,
     MISSING,
+    ONLY_IN,
+    RENAMED_IN_TENANT,
     DriftField,
     DriftItem,
     DriftReport,
 )
-from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
+from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf
+from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_value, listed, \
     mask_json_field, masked, md, plain, report_markdown, report_text, value_text
 from reconciler.kinds import KINDS
 
-# The other way out of drift: the manifests take the tenant's values (see engine/adopt.py).
-ADOPT_COMMAND = "reconciler drift DIR --write"
-
-SYMBOLS = {DIFFERS: "~", MISSING: "+", EXTRA: "-"}
-COLOURS = {DIFFERS: "yellow", MISSING: "green", EXTRA: "red"}
+# The tenant's side first: `+` only in the tenant, `-` only in the manifests.
+SYMBOLS = {DIFFERS: "~", MISSING: "-", EXTRA: "+"}
+COLOURS = {DIFFERS: "yellow", MISSING: "red", EXTRA: "green"}
+RENAMED = "renamed"  # the Markdown's word for an object renamed in the tenant
+LEGEND = ("Drift: the tenant (live) compared with the manifests. + only in the tenant, - only in the "
+          "manifests, ~ in both but different.")
+COLUMNS = ("tenant vs manifests", "tenant (live)", "manifests")
 STATE_TEXT = {
     DIFFERS: "differs from the manifests",
     MISSING: "in the manifests, missing from the tenant",
@@ -51,7 +62,9 @@ def summary_line(report: DriftReport) -> str:
         return (f"In sync: the tenant matches the manifests ({report.in_sync_count} object"
                 f"{'s' if report.in_sync_count != 1 else ''}{left_alone}).")
     c = report.counts()
-    parts = [f"{c[DIFFERS]} differ{'s' if c[DIFFERS] == 1 else ''}",
+    renamed = len(report.renamed_in_tenant)
+    parts = [f"{c[DIFFERS]} differ{'s' if c[DIFFERS] == 1 else ''}"
+             + (f" ({renamed} renamed in the tenant)" if renamed else ""),
              f"{c[MISSING]} missing from the tenant",
              f"{c[EXTRA]} not in the manifests"]
     return f"Drift: {', '.join(parts)} ({report.in_sync_count} in sync{left_alone})."
@@ -64,18 +77,43 @@ def _fingerprint_of(report: DriftReport, item: DriftItem, field: str) -> str | N
     return None
 
 
+def _drift_leaves(kind: str, fc: DriftField) -> list[Leaf]:
+    """The leaves of a field from the manifests to the tenant: ADDED is what only the
+    tenant has, REMOVED what only the manifests have; a leaf's old is the manifests'
+    value, its new the tenant's (a text's words: [-manifest-]{+live+})."""
+    return field_leaves(kind, fc.field, fc.manifest, fc.live)
+
+
+def _leaf_line(leaf: Leaf) -> str:
+    if leaf.change == ADDED:
+        return f"+ {leaf.path}: live {leaf_value(leaf.new)} (not in the manifests)"
+    if leaf.change == REMOVED:
+        return f"- {leaf.path}: manifest {leaf_value(leaf.old)} (not in the tenant)"
+    if leaf.words is not None:
+        return f"{leaf.path}: {leaf.words}"
+    return f"{leaf.path}: live {leaf_value(leaf.new)}, manifest {leaf_value(leaf.old)}"
+
+
+def _leaf_row(leaf: Leaf) -> Row:
+    """(path, tenant, manifests)."""
+    label = leaf.path if leaf.change == CHANGED else f"{leaf.sign} {leaf.path}"
+    live = "" if leaf.change == REMOVED else leaf.words or leaf_value(leaf.new)
+    manifest = "" if leaf.change == ADDED else leaf_value(leaf.old)
+    return label, live, manifest
+
+
 def _field_lines(report: DriftReport, item: DriftItem, fc: DriftField) -> list[str]:
     if not fc.verifiable:
         manifest = value_text(masked(item.kind, fc.field, fc.manifest))
         status = FINGERPRINT_TEXT.get(_fingerprint_of(report, item, fc.field) or FP_DIFFERS, "")
         return [f"{fc.field}: live not returned by the API ({status}); manifest {manifest}"]
-    return [leaf_line(leaf, "live", "manifest") for leaf in field_leaves(item.kind, fc.field, fc.live, fc.manifest)]
+    return [_leaf_line(leaf) for leaf in _drift_leaves(item.kind, fc)]
 
 
 def _lines(report: DriftReport, item: DriftItem) -> list[str]:
     lines = []
-    if item.renamed_from:
-        lines.append(f"name: live {value_text(item.renamed_from)}, manifest {value_text(item.name)}")
+    if item.live_name is not None:
+        lines.append(f"name: live {value_text(item.live_name)}, manifest {value_text(item.name)}")
     lines += [line for fc in item.fields for line in _field_lines(report, item, fc)]
     if item.note:
         lines.append(f"({item.note})")
@@ -85,24 +123,31 @@ def _lines(report: DriftReport, item: DriftItem) -> list[str]:
 
 def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
     rows: list[Row] = []
-    if item.renamed_from:
-        rows.append(("name", value_text(item.renamed_from), value_text(item.name)))
+    if item.live_name is not None:
+        rows.append(("name", value_text(item.live_name), value_text(item.name)))
     for fc in item.fields:
         if fc.verifiable:
-            rows += [leaf_row(leaf) for leaf in field_leaves(item.kind, fc.field, fc.live, fc.manifest)]
+            rows += [_leaf_row(leaf) for leaf in _drift_leaves(item.kind, fc)]
             continue
         fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
         rows.append((fc.field, f"not returned ({FINGERPRINT_TEXT[fp]})",
                      value_text(masked(item.kind, fc.field, fc.manifest))))
-    return rows or [("", "(absent)" if item.state == MISSING else "(present)",
+    return rows or [("", "(present)" if item.state == EXTRA else "(absent)",
                      "(absent)" if item.state == EXTRA else "(declared)")]
+
+
+def _head(item: DriftItem) -> str:
+    if item.renamed_in == RENAMED_IN_TENANT:
+        return f"{KINDS[item.kind].label} {item.name}: renamed in the tenant to {value_text(item.live_name)}"
+    return f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}"
 
 
 def _entry(report: DriftReport, item: DriftItem) -> Entry:
     note = f" ({item.note})" if item.note else ""
+    renamed = item.renamed_in == RENAMED_IN_TENANT
     return Entry(
-        kind=item.kind, state=item.state, symbol=SYMBOLS[item.state], colour=COLOURS[item.state],
-        head=f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}", lines=_lines(report, item),
+        kind=item.kind, state=RENAMED if renamed else item.state, symbol=SYMBOLS[item.state],
+        colour=COLOURS[item.state], head=_head(item), lines=_lines(report, item),
         title=item.name + note, rows=_rows(report, item),
     )
 
@@ -123,6 +168,19 @@ def _notes(report: DriftReport) -> list[str]:
     ]
 
 
+def _alerts(report: DriftReport) -> list[str]:
+    """What the drift leaves undone or unverified: never folded away in a comment."""
+    unknown = [f"{k}/{name}: {f.field}" for k, objs in report.unverified.items() for name, fs in objs.items()
+               for f in fs if f.fingerprint == FP_MISSING]
+    return [
+        *(f"Warning: {w}" for w in report.warnings),
+        *(f"Apply cannot put this back: {b}" for b in report.blocked),
+        *(f"Protected by policy, not changed though it differs: {p}" for p in report.protected_differs),
+        *([f"Not verifiable, and no fingerprint of a last apply to compare with: {'; '.join(unknown)}"]
+          if unknown else []),
+    ]
+
+
 def _markdown_tail(report: DriftReport) -> list[str]:
     """The unmanaged objects and unverifiable fields, folded, then the other notes."""
     out: list[str] = []
@@ -140,22 +198,32 @@ def _markdown_tail(report: DriftReport) -> list[str]:
         out += [f"| {md(f'{k}/{name}')} | {md(f.field)} | {FINGERPRINT_TEXT[f.fingerprint]} |"
                 for k, name, f in fields]
         out += ["", "</details>", ""]
-    extra = [*(f"Protected by policy: {p}" for p in report.protected),
-             *(f"Warning: {w}" for w in report.warnings),
-             *(f"Apply cannot put this back: {b}" for b in report.blocked)]
+    extra = [f"Protected by policy: {p}" for p in report.protected]
     out += [f"- {md(line)}" for line in extra]
     if extra:
         out.append("")
     return out
 
 
+def _footer(drift: DriftReport) -> str:
+    """What to do next: after `--write`, check the adopted manifests; else the two ways out
+    of drift, with the directory the user named."""
+    if drift.adopted:
+        return (f"The drift was written into the manifests: review the edit (`git diff`), then confirm with "
+                f"`{drift.next_command}` that it shows no changes.")
+    if drift.in_sync:
+        return ""
+    return (f"Put the tenant back to the manifests with `{drift.fix_command}`, or adopt the live "
+            f"changes into the manifests with `{drift.adopt_command}`.")
+
+
 def _report(drift: DriftReport) -> Report:
-    fix = "" if drift.in_sync else (f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live "
-                                    f"changes into the manifests with `{ADOPT_COMMAND}`.")
+    fix = _footer(drift)
     return Report(
         noun="drift", summary=summary_line(drift), entries=[_entry(drift, i) for i in drift.items],
         notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
-        markdown_footer=fix, plural={DIFFERS: "differ"},
+        markdown_footer=fix, plural={DIFFERS: "differ"}, alerts=_alerts(drift), legend=LEGEND,
+        columns=COLUMNS,
     )
 
 
@@ -170,10 +238,15 @@ def render_json(drift: DriftReport) -> str:
     for item in data["drift"]:
         for fc in item["fields"]:
             mask_json_field(item["kind"], fc, "live", "manifest")
+            for leaf in fc.get("leaves", []):
+                # The leaves keep their meaning (old: live, new: manifest, as a plan's);
+                # only_in says it in drift's words.
+                leaf["only_in"] = {ADDED: ONLY_IN[MISSING], REMOVED: ONLY_IN[EXTRA]}.get(leaf["change"])
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def render_markdown(drift: DriftReport) -> str:
-    """For an issue or pull-request comment: a summary line, then a collapsible section
-    per kind with live and manifest values, then the unmanaged and unverifiable objects."""
+    """For an issue or pull-request comment: a summary line, what is left undone or
+    unverified (open), then a collapsible section per kind with the tenant's and the
+    manifests' values, then the unmanaged and unverifiable objects."""
     return report_markdown(_report(drift))

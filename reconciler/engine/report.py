@@ -139,6 +139,12 @@ class Report:
     markdown_tail: list[str] = field(default_factory=list)  # Markdown after the kinds' sections
     markdown_footer: str = ""  # the Markdown's last line
     plural: dict[str, str] = field(default_factory=dict)  # a state's word when counted more than once
+    # What leaves work undone or unverified (warnings, blocked ...): in Markdown, shown open
+    # right under the summary, never folded away with the details.
+    alerts: list[str] = field(default_factory=list)
+    legend: str = ""  # the viewpoint and symbols: the text's first line, when there are entries
+    # The Markdown table's header: the symbol and state column, then the two values'.
+    columns: tuple[str, str, str] = ("", "live", "manifest")
 
 
 def _by_kind(report: Report) -> list[tuple[str, list[Entry]]]:
@@ -150,7 +156,7 @@ def _by_kind(report: Report) -> list[tuple[str, list[Entry]]]:
 def report_text(report: Report, style: Style = plain) -> str:
     """The report for people: per kind, one line per object and one per changed field, the
     sections and notes, then the summary."""
-    out: list[str] = []
+    out: list[str] = [report.legend, ""] if report.legend and report.entries else []
     for kind, entries in _by_kind(report):
         out.append(style(kind, bold=True))
         for e in entries:
@@ -168,16 +174,22 @@ def report_text(report: Report, style: Style = plain) -> str:
 
 
 def report_markdown(report: Report) -> str:
-    """For a comment: the summary, then a collapsible section per kind with a table of the
-    objects' fields, then what the report adds (`markdown_tail`) and its last line."""
+    """For a comment: the summary, what leaves work undone or unverified (open), then a
+    collapsible section per kind with a table of the objects' fields, then what the report
+    adds (`markdown_tail`) and its last line."""
     out = [f"### reconciler {report.noun}", "", f"**{report.summary}**", ""]
+    if report.alerts:
+        # GitHub's alert block (a plain quote elsewhere): it cannot be folded away.
+        out += ["> [!WARNING]", "> **Left undone or not verified:**", ">",
+                *(f"> - {md(line)}" for line in report.alerts), ""]
     for kind, entries in _by_kind(report):
         counts: dict[str, int] = {}
         for e in entries:
             counts[e.state] = counts.get(e.state, 0) + 1
         what = ", ".join(f"{n} {report.plural.get(s, s) if n != 1 else s}" for s, n in counts.items())
         out += [f"<details><summary><b>{kind}</b>: {what}</summary>", ""]
-        out += ["| | object | field | live | manifest |", "|---|---|---|---|---|"]
+        symbol, old, new = report.columns
+        out += [f"| {symbol} | object | field | {old} | {new} |".replace("|  |", "| |", 1), "|---|---|---|---|---|"]
         for e in entries:
             for i, (f, old, new) in enumerate(e.rows):
                 first = (f"`{e.symbol}` {e.state}", md(e.title)) if i == 0 else ("", "")

@@ -262,7 +262,7 @@ def test_drift_markdown_is_a_pr_comment(tenant: Tenant, tmp_path: Path):
     assert lines[2] == "**Drift: 1 differs, 0 missing from the tenant, 0 not in the manifests (18 in sync).**"
     assert "<details><summary><b>ivr_menus</b>: 1 differs</summary>" in lines
     assert "| `~` differs | KỊCH BẢN BẤM PHÍM | input_timeout | 9 | 3 |" in lines
-    assert "`reconciler apply`" in lines[-1]
+    assert f"`reconciler apply {out}`" in lines[-1]
 
 
 def test_drift_exit_1_on_invalid_manifests(tenant: Tenant):

@@ -157,7 +157,9 @@ def test_console_edits_become_exactly_the_expected_line_changes(odd: tuple[Tenan
     for name in ("greetings.yaml", "policy.yaml"):
         assert after[name] == before[name], name
     assert "renamed in the tenant: groups/Hỗ trợ kỹ thuật -> Kỹ thuật" in result.output
-    assert "or adopt the live changes into the manifests with `reconciler drift DIR --write`" in result.output
+    # After --write, the footer says what to do next, not --write again (issue #21 item 6).
+    assert f"confirm with `reconciler plan {tenant.manifests}` that it shows no changes" in result.output
+    assert "`reconciler drift" not in result.output and "DIR" not in result.output
 
     plan = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output

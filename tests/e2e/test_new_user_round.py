@@ -58,7 +58,9 @@ def test_drift_footer_points_at_the_safe_ways_to_adopt_or_revert(tenant: Tenant)
     for fmt in ("text", "markdown"):
         result = tenant.run("drift", str(tenant.manifests), "--format", fmt)
         assert result.exit_code == 2, result.output
-        assert "reconciler drift DIR --write" in result.output and "reconciler apply" in result.output
+        # The directory as typed, not the word DIR (issue #21 item 6).
+        assert f"`reconciler drift {tenant.manifests} --write`" in result.output
+        assert f"`reconciler apply {tenant.manifests}`" in result.output
         assert "reconciler export" not in result.output
 
 

@@ -118,10 +118,10 @@ def test_json_is_stable_and_versioned():
     report = drift_report(secret_plan())
     data = json.loads(render_json(report))
     assert list(data) == ["format_version", "in_sync", "summary", "drift", "unmanaged", "unverified", "protected",
-                          "external", "warnings", "blocked", "fix_command"]
+                          "external", "warnings", "blocked", "fix_command", "adopt_command", "adopted", "next_command"]
     assert data["format_version"] == 1 and data["in_sync"] is False
     assert data["summary"] == {"differs": 1, "missing": 0, "extra": 0, "in_sync": 0, "unmanaged": 0, "unverified": 2,
-                               "protected_differs": 0}
+                               "protected_differs": 0, "renamed_in_tenant": 0}
     (item,) = data["drift"]
     assert item["fields"][0] == {"field": "password", "live": NOT_RETURNED, "manifest": "(sensitive)",
                                  "verifiable": False}
@@ -142,7 +142,9 @@ def test_markdown_is_a_comment_with_a_section_per_kind_and_the_fix():
                        "3 unmanaged objects left alone).**"
     assert "<details><summary><b>groups</b>: 1 differs, 1 extra</summary>" in lines
     assert '| `~` differs | CSKH &lt;b&gt;\\|x | strategy | "enterprise" | "rollover" |' in lines
-    assert any(line.startswith("| `-` extra | Cũ (not in the manifests, and policy.prune owns groups)") for line in lines)
+    # One viewpoint, the tenant's: `+` is what only the tenant has (issue #21 item 8; it was `-`, apply's side).
+    assert "| tenant vs manifests | object | field | tenant (live) | manifests |" in lines
+    assert any(line.startswith("| `+` extra | Cũ (not in the manifests, and policy.prune owns groups)") for line in lines)
     assert "<details><summary>Unmanaged, not drift: 3 objects (kinds policy.prune does not own)</summary>" in lines
     assert "- **greetings**: Khác" in lines
     assert "`reconciler apply`" in lines[-1]

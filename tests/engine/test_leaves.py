@@ -86,10 +86,14 @@ def test_drift_shows_the_same_leaves_in_live_and_manifest_terms():
                                           fields=[DriftField("keys", OLD_KEYS, NEW_KEYS)])])
     text = render_drift.render_text(report)
     assert 'keys."2": live {group: Kinh doanh}, manifest {group: Hỗ trợ kỹ thuật}' in text
-    assert '+ keys."3": manifest {ivr: Phụ}' in text and '- keys."4": live {ivr: Cũ}' in text
+    # The tenant's viewpoint (issue #21 item 8): `-` only in the manifests, `+` only in the tenant.
+    assert '- keys."3": manifest {ivr: Phụ} (not in the tenant)' in text
+    assert '+ keys."4": live {ivr: Cũ} (not in the manifests)' in text
     data = json.loads(render_drift.render_json(report))
     assert data["drift"][0]["fields"][0]["live"] == OLD_KEYS
-    assert [leaf["path"] for leaf in data["drift"][0]["fields"][0]["leaves"]] == ['keys."2"', 'keys."4"', 'keys."3"']
+    found = data["drift"][0]["fields"][0]["leaves"]
+    assert [leaf["path"] for leaf in found] == ['keys."2"', 'keys."4"', 'keys."3"']
+    assert [leaf["only_in"] for leaf in found] == [None, "tenant", "manifests"]
     assert '| `~` differs | Chính | keys."2" |' in render_drift.render_markdown(report)
 
 

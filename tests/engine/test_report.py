@@ -44,4 +44,6 @@ def test_a_plan_and_its_drift_report_share_one_layout():
     assert '      strategy: live "random", manifest "rollover"\n' in drift_text(drift)
     header = "| | object | field | live | manifest |\n|---|---|---|---|---|\n"
     assert header + '| `~` update | CSKH | strategy | "random" | "rollover" |' in plan_markdown(plan)
+    # A drift table says its viewpoint in its header (issue #21 item 8).
+    header = "| tenant vs manifests | object | field | tenant (live) | manifests |\n|---|---|---|---|---|\n"
     assert header + '| `~` differs | CSKH | strategy | "random" | "rollover" |' in drift_markdown(drift)
