@@ -214,6 +214,13 @@ def _has_env(value: Any) -> bool:
     return env_name(value) is not None
 
 
+def still_unverified(plan: Plan) -> list[str]:
+    """The fields the API never returns that a plan of the adopted manifests still sends
+    ("groups/CSKH: queue"): left as they were, or, as a reference's name in a hotline's
+    outbound_access after a rename, now reading differently from what the last apply sent."""
+    return [f"{c.address}: {f.field}" for c in plan.changes for f in c.fields if not f.verifiable]
+
+
 def still_differs(plan: Plan) -> list[str]:
     """What a plan of the adopted manifests still changes, fields the API never returns
     aside (they are left as they are): empty when the adoption is complete."""

@@ -111,6 +111,8 @@ class DriftReport:
     blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
     directory: str | None = None  # the manifests as the user named them, for the commands shown
     adopted: bool = False  # `drift --write` wrote this drift into the manifests
+    # After --write: the fields the API never returns that `plan` will still show (apply sends them).
+    adopted_unverified: list[str] = field(default_factory=list)
 
     @property
     def in_sync(self) -> bool:

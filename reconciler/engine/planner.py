@@ -413,11 +413,25 @@ class _Planner:
                             by_id[(k, object_id)] = mine
                             self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
-                    if gone.action == Action.DELETE and mine is not None and name is not None:
+                    if gone.action == Action.DELETE and name is not None and (mine is not None or
+                                                                              name not in self.protect):
                         # What the referrer will point at after the plan: the manifest's
                         # values over the live ones it leaves alone.
                         after = {**self.live_data[k][object_id], **self.want[k][name]}
                         if target not in set(kind.references(after)):
+                            if mine is None:
+                                # No field differs as far as the plan can tell (a list the API
+                                # never returns, its fingerprint matching), yet the manifests name
+                                # another object there: the one named was renamed in the console.
+                                # Sending the manifest's value again frees the object deleted.
+                                mine = Change(
+                                    Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
+                                    reason=f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'",
+                                    live_version=live_version(item), live_references=[list(r) for r in refs],
+                                )
+                                self.plan.changes.append(mine)
+                                by_id[(k, object_id)] = mine
+                                self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
                     self.errors.append(

@@ -208,6 +208,11 @@ def _markdown_tail(report: DriftReport) -> list[str]:
 def _footer(drift: DriftReport) -> str:
     """What to do next: after `--write`, check the adopted manifests; else the two ways out
     of drift, with the directory the user named."""
+    if drift.adopted and drift.adopted_unverified:
+        return (f"The drift was written into the manifests: review the edit (`git diff`), then run "
+                f"`{drift.next_command}`: it shows no changes but {len(drift.adopted_unverified)} field"
+                f"{'s' if len(drift.adopted_unverified) != 1 else ''} the API never returns (listed with the files written), "
+                f"which `{drift.fix_command}` sends again.")
     if drift.adopted:
         return (f"The drift was written into the manifests: review the edit (`git diff`), then confirm with "
                 f"`{drift.next_command}` that it shows no changes.")

@@ -1,0 +1,172 @@
+"""Issue #21 item 6: a rename made in the console, through the CLI against the simulator.
+
+`drift` shows it as one object renamed in the tenant (not a missing object plus an extra
+or unmanaged one), in text, Markdown and JSON; `drift --write` writes the very renames the
+report showed (a property over generated renames); and the footers name the directory
+as the user typed it, pointing after --write at `plan`, not at --write again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reconciler.manifest.loader import load_manifests
+from reconciler.simulator import Simulator
+from tests.e2e.conftest import API_KEY, EXAMPLES, Tenant
+
+SUPPORT, NEW = "Hỗ trợ kỹ thuật", "Kỹ thuật"
+NAME_FIELD = {"groups": "group_name", "ivr_menus": "script_name", "call_scripts": "script_name"}
+# The renamable objects of the examples.
+RENAMABLE = [("groups", "Kinh doanh"), ("groups", SUPPORT), ("ivr_menus", "Menu chính"),
+             ("ivr_menus", "Menu hỗ trợ"), ("call_scripts", "Giờ hành chính"), ("call_scripts", "Ngoài giờ")]
+
+
+@pytest.fixture(scope="module")
+def applied_seed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo tenant right after `apply examples` (state note included), as a seed."""
+    manifests = tmp_path_factory.mktemp("seed") / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    with Simulator(api_key=API_KEY) as sim:
+        done = Tenant(sim, sim.url, manifests).run("apply", str(manifests), "--auto-approve")
+        assert done.exit_code == 0, done.output
+        return sim.snapshot()
+
+
+def start(seed: dict, root: Path, prune_groups: bool = True) -> tuple[Simulator, Tenant]:
+    """A simulator holding `seed` and a fresh copy of the examples in `root`/manifests."""
+    manifests = root / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    if not prune_groups:  # groups not owned: a live group the manifests do not declare is unmanaged
+        policy = manifests / "policy.yaml"
+        policy.write_text(policy.read_text(encoding="utf-8").replace("prune: [groups, ", "prune: ["), encoding="utf-8")
+    sim = Simulator(api_key=API_KEY, seed=seed)
+    sim.start()
+    return sim, Tenant(sim, sim.url, manifests)
+
+
+@pytest.fixture(params=[True, False], ids=["groups-pruned", "groups-not-pruned"])
+def renamed(request: pytest.FixtureRequest, applied_seed: dict, tmp_path: Path) -> Iterator[Tenant]:
+    """The examples applied, then a group renamed in the console."""
+    sim, tenant = start(applied_seed, tmp_path, prune_groups=request.param)
+    try:
+        assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+        sim.console_edit("groups", SUPPORT, group_name=NEW)
+        yield tenant
+    finally:
+        sim.stop()
+
+
+def test_drift_text_shows_a_console_rename_as_one_renamed_group(renamed: Tenant):
+    result = renamed.run("drift", str(renamed.manifests))
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert f'~ group {SUPPORT}: renamed in the tenant to "{NEW}"' in out
+    assert f'name: live "{NEW}", manifest "{SUPPORT}"' in out
+    # Not a missing group plus an extra (pruned) or unmanaged (not pruned) one.
+    assert f"group {SUPPORT}: in the manifests, missing from the tenant" not in out
+    assert f"group {NEW}: in the tenant, not in the manifests" not in out
+    unmanaged = [line for line in out.splitlines() if line.startswith("  groups:")]
+    assert not any(NEW in line for line in unmanaged), unmanaged
+    assert "0 missing from the tenant, 0 not in the manifests" in out
+    assert "(1 renamed in the tenant)" in out
+    # Its referrers point at the same group, by its new name.
+    assert "(it points at the same objects, renamed in the tenant)" in out
+
+
+def test_drift_json_and_markdown_show_the_same_rename(renamed: Tenant):
+    data = json.loads(renamed.run("drift", str(renamed.manifests), "--format", "json").stdout)
+    (item,) = [i for i in data["drift"] if i["kind"] == "groups" and i["renamed_in"]]
+    assert (item["name"], item["live_name"], item["renamed_in"], item["state"]) == (SUPPORT, NEW, "tenant", "differs")
+    assert item["id"] is not None
+    assert data["summary"]["missing"] == 0 and data["summary"]["extra"] == 0
+    assert data["summary"]["renamed_in_tenant"] == 1
+    assert NEW not in data["unmanaged"].get("groups", [])
+    md = renamed.run("drift", str(renamed.manifests), "--format", "markdown").output
+    assert f'| `~` renamed | {SUPPORT} (renamed in the tenant' in md
+    assert f'| name | "{NEW}" | "{SUPPORT}" |' in md
+    assert "`-` missing" not in md and "`+` extra" not in md
+
+
+def test_the_footer_names_the_directory_as_typed_and_after_write_points_at_plan(
+        applied_seed: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    sim, tenant = start(applied_seed, tmp_path)
+    typed = "my manifests"  # relative, and with a space: quoted as a shell needs it
+    (tmp_path / "manifests").rename(tmp_path / typed)
+    monkeypatch.chdir(tmp_path)
+    try:
+        sim.console_edit("groups", SUPPORT, group_name=NEW)
+        before = tenant.run("drift", typed)
+        assert before.exit_code == 2
+        assert ("Put the tenant back to the manifests with `reconciler apply 'my manifests'`, or adopt the live "
+                "changes into the manifests with `reconciler drift 'my manifests' --write`.") in before.output
+        assert "DIR" not in before.output
+
+        written = tenant.run("drift", typed, "--write")
+        assert written.exit_code == 2, written.output
+        assert "confirm with `reconciler plan 'my manifests'` that it shows no changes" in written.output
+        assert "`reconciler drift" not in written.output and "DIR" not in written.output
+        data = json.loads(tenant.run("drift", typed, "--format", "json").stdout)
+        assert data["in_sync"] is True and data["adopt_command"] == "reconciler drift 'my manifests' --write"
+        assert tenant.run("plan", typed, "--detailed-exitcode").exit_code == 0
+    finally:
+        sim.stop()
+
+
+def written_renames(manifests: Path) -> set[tuple[str, str, str]]:
+    """(kind, old name, new name) of every object whose previous_names the files hold."""
+    mset = load_manifests(manifests)
+    return {(k, obj.model.previous_names[-1], name) for k, objs in mset.objects.items() for name, obj in objs.items()
+            if getattr(obj.model, "previous_names", None)}
+
+
+def assert_plan_shows_only_what_write_listed(tenant: Tenant, written: str) -> None:
+    """`plan` of the written manifests changes nothing but fields the API never returns,
+    each of them named by `drift --write` (a hotline's outbound_access names a renamed
+    group: its fingerprint was taken under the old name)."""
+    plan = json.loads(tenant.run("plan", str(tenant.manifests), "--format", "json").stdout)
+    left = [f"{c['kind']}/{c['name']}: {f['field']}" for c in plan["changes"] for f in c["fields"]]
+    assert all(not f["verifiable"] for c in plan["changes"] for f in c["fields"]) and \
+        all(c["action"] == "update" for c in plan["changes"]), plan["changes"]
+    for line in left:
+        assert f"apply sends it again (its value in the manifests now reads differently from what the last apply " \
+               f"sent): {line}" in written
+    if left:
+        assert f"it shows no changes but {len(left)} field" in written
+    else:
+        assert "that it shows no changes." in written
+
+
+NEW_NAME = st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậếềểễệốồổỗộớờởỡợứừửữựÁĐƯ0123456789 -",
+                   min_size=0, max_size=10)
+
+
+@given(picked=st.lists(st.sampled_from(RENAMABLE), min_size=1, max_size=3, unique=True),
+       words=st.lists(NEW_NAME, min_size=3, max_size=3), prune_groups=st.booleans())
+def test_the_renames_drift_shows_are_the_renames_drift_write_writes(
+        applied_seed: dict, tmp_path_factory: pytest.TempPathFactory, picked: list[tuple[str, str]],
+        words: list[str], prune_groups: bool):
+    sim, tenant = start(applied_seed, tmp_path_factory.mktemp("prop"), prune_groups)
+    try:
+        done = set()
+        for i, (kind, name) in enumerate(picked):
+            new = f"Đổi {i} {words[i]}".strip()
+            sim.console_edit(kind, name, **{NAME_FIELD[kind]: new})
+            done.add((kind, name, new))
+        data = json.loads(tenant.run("drift", str(tenant.manifests), "--format", "json").stdout)
+        assert "drift" in data, data
+        shown = {(i["kind"], i["name"], i["live_name"]) for i in data["drift"] if i["renamed_in"] == "tenant"}
+        if len(picked) == 1:
+            assert shown == done  # one rename is always recognised in the examples: it has referrers
+        assert shown <= done
+        result = tenant.run("drift", str(tenant.manifests), "--write")
+        assert result.exit_code == 2, result.output
+        assert written_renames(tenant.manifests) == shown
+        assert_plan_shows_only_what_write_listed(tenant, result.output)
+    finally:
+        sim.stop()
