@@ -36,7 +36,7 @@ COLOURS = {DIFFERS: "yellow", MISSING: "red", EXTRA: "green"}
 RENAMED = "renamed"  # the Markdown's word for an object renamed in the tenant
 LEGEND = ("Drift: the tenant (live) compared with the manifests. + only in the tenant, - only in the "
           "manifests, ~ in both but different.")
-COLUMNS = ("tenant vs manifests", "tenant (live)", "manifests")
+COLUMNS = ("tenant vs manifests: `+` only in the tenant, `-` only in the manifests", "tenant (live)", "manifests")
 STATE_TEXT = {
     DIFFERS: "differs from the manifests",
     MISSING: "in the manifests, missing from the tenant",

@@ -143,7 +143,8 @@ def test_markdown_is_a_comment_with_a_section_per_kind_and_the_fix():
     assert "<details><summary><b>groups</b>: 1 differs, 1 extra</summary>" in lines
     assert '| `~` differs | CSKH &lt;b&gt;\\|x | strategy | "enterprise" | "rollover" |' in lines
     # One viewpoint, the tenant's: `+` is what only the tenant has (issue #21 item 8; it was `-`, apply's side).
-    assert "| tenant vs manifests | object | field | tenant (live) | manifests |" in lines
+    assert ("| tenant vs manifests: `+` only in the tenant, `-` only in the manifests | object | field | tenant (live) "
+            "| manifests |") in lines
     assert any(line.startswith("| `+` extra | Cũ (not in the manifests, and policy.prune owns groups)") for line in lines)
     assert "<details><summary>Unmanaged, not drift: 3 objects (kinds policy.prune does not own)</summary>" in lines
     assert "- **greetings**: Khác" in lines

@@ -45,5 +45,36 @@ def test_a_plan_and_its_drift_report_share_one_layout():
     header = "| | object | field | live | manifest |\n|---|---|---|---|---|\n"
     assert header + '| `~` update | CSKH | strategy | "random" | "rollover" |' in plan_markdown(plan)
     # A drift table says its viewpoint in its header (issue #21 item 8).
-    header = "| tenant vs manifests | object | field | tenant (live) | manifests |\n|---|---|---|---|---|\n"
+    header = ("| tenant vs manifests: `+` only in the tenant, `-` only in the manifests | object | field | tenant (live) "
+              "| manifests |\n|---|---|---|---|---|\n")
     assert header + '| `~` differs | CSKH | strategy | "random" | "rollover" |' in drift_markdown(drift)
+
+
+def folded(md: str) -> str:
+    import re
+    return "\n".join(re.findall(r"<details>.*?</details>", md, flags=re.S))
+
+
+def test_markdown_shows_what_is_left_undone_or_unverified_open_and_folds_only_information():
+    # Issue #21 item 8: "not checked and not replaced" was folded under Notes.
+    plan = Plan(changes=[Change("update", "groups", "CSKH", id="g1", data={"name": "CSKH"},
+                                fields=[FieldChange("strategy", "random", "rollover")])],
+                unmanaged={"greetings": ["Khác"]}, unverified={"groups": {"CSKH": ["queue"]}},
+                protected=["groups/Giữ: protected"], protected_differs=["groups/Giữ"],
+                external=["greetings/Ngoài"], warnings=["greeting 'X' was not checked and not replaced"],
+                unsafe=["3 deletes, over the threshold"], blocked=["greeting 'Y' cannot be made again"])
+    md = plan_markdown(plan)
+    first_fold = md.index("<details>")
+    for line in ("Warning: greeting 'X' was not checked and not replaced", "Unsafe: 3 deletes, over the threshold",
+                 "Cannot apply: greeting 'Y' cannot be made again",
+                 "Protected by policy, not changed though it differs: groups/Giữ",
+                 "Not verifiable against the tenant", "groups/CSKH: queue"):
+        assert line in md and md.index(line) < first_fold and line not in folded(md), line
+    for line in ("greetings: Khác", "Referenced live objects not declared in the manifests: greetings/Ngoài",
+                 "groups/Giữ: protected"):
+        assert line in folded(md), line
+    drift = drift_report(Plan(changes=plan.changes, warnings=["w"], blocked=["b"], protected_differs=["groups/Giữ"]))
+    md = drift_markdown(drift)
+    for line in ("Warning: w", "Apply cannot put this back: b",
+                 "Protected by policy, not changed though it differs: groups/Giữ"):
+        assert md.index(line) < md.index("<details>"), line
