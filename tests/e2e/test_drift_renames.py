@@ -170,3 +170,22 @@ def test_the_renames_drift_shows_are_the_renames_drift_write_writes(
         assert_plan_shows_only_what_write_listed(tenant, result.output)
     finally:
         sim.stop()
+
+
+def test_a_console_rename_of_a_group_an_outbound_access_names_is_drift_not_an_error(applied_seed: dict,
+                                                                                    tmp_path: Path):
+    # Hotline 842873003388's outbound access (lists the API never returns) names Kinh doanh:
+    # after its console rename, drift and plan failed ("still uses it and is not managed here").
+    sim, tenant = start(applied_seed, tmp_path)
+    try:
+        sim.console_edit("groups", "Kinh doanh", group_name="Bán hàng")
+        drift = tenant.run("drift", str(tenant.manifests))
+        assert drift.exit_code == 2, drift.output
+        assert 'group Kinh doanh: renamed in the tenant to "Bán hàng"' in drift.output
+        plan = tenant.run("plan", str(tenant.manifests))
+        assert plan.exit_code == 0, plan.output
+        assert "update hotline 842873003388" in plan.output
+        assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+        assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+    finally:
+        sim.stop()
