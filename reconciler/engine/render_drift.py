@@ -170,14 +170,18 @@ def _notes(report: DriftReport) -> list[str]:
 
 def _alerts(report: DriftReport) -> list[str]:
     """What the drift leaves undone or unverified: never folded away in a comment."""
-    unknown = [f"{k}/{name}: {f.field}" for k, objs in report.unverified.items() for name, fs in objs.items()
-               for f in fs if f.fingerprint == FP_MISSING]
+    fields = [f for objs in report.unverified.values() for fs in objs.values() for f in fs]
+    by_status = {s: sum(1 for f in fields if f.fingerprint == s) for s in FINGERPRINT_TEXT}
+    words = {FP_MATCHES: "as last applied", FP_DIFFERS: "changed in the manifests since",
+             FP_MISSING: "never applied by the reconciler"}
+    how = ", ".join(f"{n} {words[s]}" for s, n in by_status.items() if n)
     return [
         *(f"Warning: {w}" for w in report.warnings),
         *(f"Apply cannot put this back: {b}" for b in report.blocked),
         *(f"Protected by policy, not changed though it differs: {p}" for p in report.protected_differs),
-        *([f"Not verifiable, and no fingerprint of a last apply to compare with: {'; '.join(unknown)}"]
-          if unknown else []),
+        *([f"Not verifiable against the tenant (the API never returns them): {len(fields)} field"
+           f"{'s' if len(fields) != 1 else ''}, compared with the fingerprint of the last apply instead "
+           f"({how}); listed below"] if fields else []),
     ]
 
 

@@ -59,6 +59,9 @@ def test_drift_reads_from_the_tenants_side_in_every_format(tmp_path: Path):
         assert "| `+` extra | Trực đêm (not in the manifests, and policy.prune owns groups) |  | (present) | (absent) |" in md
         assert '|  |  | + members | "103" |  |' in md
         assert '| `~` differs | Kinh doanh | - members |  | "102" |' in md
+        # What drift could not compare with the tenant is said open, its table folded.
+        unverifiable = "Not verifiable against the tenant (the API never returns them): "
+        assert unverifiable in md and md.index(unverifiable) < md.index("<details>")
 
         data = json.loads(tenant.run("drift", str(manifests), "--format", "json").stdout)
         by_name = {i["name"]: i for i in data["drift"]}
