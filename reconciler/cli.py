@@ -437,8 +437,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     Lists, per kind: managed objects whose live fields differ (live vs manifest values),
     managed objects missing from the tenant, live objects the manifests do not declare
     (drift in kinds policy.prune owns; listed as unmanaged, not drift, in the others), and
-    the fields the API never returns, with whether they match the last apply. Changes
-    nothing; `reconciler apply` puts the tenant back.
+    the fields the API never returns, with whether they match the last apply. An object
+    renamed in the console is shown as one renamed object: the rename --write adopts.
+    Changes nothing; `reconciler apply` puts the tenant back.
 
     With --write, the drift is adopted instead: the manifests are edited in place (changed
     fields where they stand, objects gone from the tenant removed, new objects of pruned
