@@ -132,7 +132,7 @@ def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
         fp = _fingerprint_of(report, item, fc.field) or FP_DIFFERS
         rows.append((fc.field, f"not returned ({FINGERPRINT_TEXT[fp]})",
                      value_text(masked(item.kind, fc.field, fc.manifest))))
-    return rows or [("", "(present)" if item.state == EXTRA else "(absent)",
+    return rows or [("", "(absent)" if item.state == MISSING else "(present)",
                      "(absent)" if item.state == EXTRA else "(declared)")]
 
 
