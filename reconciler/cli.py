@@ -95,6 +95,12 @@ def cli() -> None:
 # --- validate / schema (manifest) ------------------------------------------------------
 
 
+# validate and lint: text for people, the others for CI systems (flows/findings_formats.py).
+FINDING_FORMATS = ("text", "json", "github", "gitlab")
+FINDING_FORMATS_HELP = ("text for people, json for programs (stable, format_version), github for annotations on "
+                        "the pull request's lines, gitlab for a Code Quality report (artifacts:reports:codequality).")
+
+
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
 @click.option("--live", is_flag=True,
@@ -103,12 +109,56 @@ def cli() -> None:
               help="Tenant API base URL (or OMICALL_URL), for --live. Credentials: OMICALL_API_KEY or OMICALL_TOKEN.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=None, metavar="N",
               help="Requests in flight at most, for --live (default 8).")
-def validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(FINDING_FORMATS), default="text", show_default=True,
+              help=FINDING_FORMATS_HELP)
+def validate(directory: str, live: bool, url: str | None, concurrency: int | None, fmt: str) -> None:
     """Check the manifests in DIRECTORY (default: the current one) without changing anything.
 
     Exit 0 when valid, 1 with every problem listed (file:line:column) when not."""
+    if fmt == "text":
+        summary, warnings = _validate(directory, live, url, concurrency)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"{summary}: valid")
+        return
+    from reconciler.flows.findings_formats import Item
+
+    with _findings_on_error(fmt, directory, valid=False):
+        summary, warnings = _validate(directory, live, url, concurrency)
+    items = [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None, "message": w,
+                   "location": None}, None) for w in warnings]
+    _echo_findings(items, fmt, directory, valid=True)
+    click.echo(f"{summary}: valid", err=True)
+
+
+def _echo_findings(items: list, fmt: str, directory: str, **extra: Any) -> None:
+    """Findings in a CI format on stdout; paths relative to the CI system's checkout."""
+    from reconciler.flows.findings_formats import render
+
+    env = {"github": "GITHUB_WORKSPACE", "gitlab": "CI_PROJECT_DIR"}.get(fmt, "")
+    base = Path(os.environ.get(env) or ".")
+    click.echo(render(items, fmt, base=base, default_path=directory, **extra), nl=False)
+
+
+@contextlib.contextmanager
+def _findings_on_error(fmt: str, directory: str, **extra: Any) -> Iterator[None]:
+    """What stops validate or lint, as findings on stdout (a CI system reads the document
+    there), then as text on stderr and exit 1, as always."""
+    try:
+        yield
+    except ReconcilerError as err:
+        from reconciler.flows.findings_formats import from_error
+
+        _echo_findings(from_error(err), fmt, directory, **extra)
+        raise
+
+
+def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str]]:
+    """What validate says of valid manifests, and the warnings of --live; raises
+    ManifestError (or PlanError, with --live) when they are not."""
     from reconciler.manifest import check_live_references, load_manifests
 
+    warnings: list[str] = []
     manifests = load_manifests(directory)
     summary = f"{_count(len(manifests), 'object')} in {_count(len(manifests.files), 'file')}"
     if live:
@@ -118,12 +168,11 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
         problems = check_live_references(manifests, live_names)  # with file:line:column
         if problems:
             raise ManifestError(problems)
-        for warning in check_against_tenant(manifests, tenant):  # and every check plan makes
-            click.echo(f"Warning: {warning}", err=True)
+        warnings = check_against_tenant(manifests, tenant)  # and every check plan makes
         external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
     _refuse_routing_errors(manifests)
-    click.echo(f"{summary}: valid")
+    return summary, warnings
 
 
 def _refuse_routing_errors(manifests: Any) -> None:
@@ -134,7 +183,8 @@ def _refuse_routing_errors(manifests: Any) -> None:
 
     errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
     if errors:
-        raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]") for f in errors])
+        raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]", f.code, *f.node)
+                             for f in errors])
 
 
 @cli.command()
@@ -664,23 +714,22 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for programs.")
+@click.option("--format", "fmt", type=click.Choice(FINDING_FORMATS), default="text", show_default=True,
+              help=FINDING_FORMATS_HELP)
 @flow_source_options
 def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
     """Find routing mistakes before they reach callers, each with file:line:col.
 
     Exit 0 with none (or only info), 2 with a warning or an error, 1 when it cannot run."""
-    import json
-
+    from reconciler.flows.findings_formats import from_lint
     from reconciler.flows.lint import exit_code, lint as lint_routing, render_lint_text
 
-    findings = lint_routing(_routing(directory, live, url, concurrency))
-    if fmt == "json":
-        click.echo(json.dumps({"format_version": FORMAT_VERSION, "findings": [f.to_json() for f in findings]},
-                              ensure_ascii=False, indent=2))
-    else:
+    with _findings_on_error(fmt, directory) if fmt != "text" else contextlib.nullcontext():
+        findings = lint_routing(_routing(directory, live, url, concurrency))
+    if fmt == "text":
         click.echo(render_lint_text(findings), nl=False)
+    else:
+        _echo_findings(from_lint(findings), fmt, directory)
     sys.exit(exit_code(findings))
 
 
