@@ -268,6 +268,8 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 
 # --- plan / apply ----------------------------------------------------------------------------
 
+TARGET_HELP = ("Only this object (KIND/NAME, e.g. groups/CSKH; repeatable) and what it needs: the plan is "
+               "partial and deletes nothing else.")
 FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no fingerprint of their audio (the state "
                      "note is missing); without it they are reported unverified, not replaced.")
 
@@ -279,9 +281,10 @@ FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no finger
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
+@click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
 @tenant_options
-def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,
-         concurrency: int | None) -> None:
+def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool,
+         targets: tuple[str, ...], url: str | None, concurrency: int | None) -> None:
     """Show what apply would change in the tenant."""
     from reconciler.engine.planfile import save_plan
     from reconciler.engine.render import render_json, render_markdown, render_text
@@ -290,7 +293,8 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     try:
         manifests = _load(directory)
         client = _client(url, concurrency)
-        the_plan, live = run(client, lambda tenant: plan_tenant(tenant, manifests, force_upload=force_upload))
+        the_plan, live = run(client, lambda tenant: plan_tenant(tenant, manifests, force_upload=force_upload,
+                                                                targets=targets))
     except ReconcilerError as err:
         _error_report(fmt, "plan", _problems_of(err))
         raise
@@ -323,9 +327,10 @@ def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
+@click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
 @tenant_options
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
-          url: str | None, concurrency: int | None) -> None:
+          targets: tuple[str, ...], url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
 
@@ -333,10 +338,13 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
     if plan_file and force_upload:
         raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
+    if plan_file and targets:
+        raise click.UsageError("--target belongs to the plan: use `plan --target ... --out FILE` (a saved targeted "
+                               "plan applies only its targets)")
     client = _client(url, concurrency)
     saved = load_plan(plan_file, url=client.url) if plan_file else None
     work = _ApplyRun(style=_style_for(sys.stdout), saved=saved, manifests=None if plan_file else _load(directory or "."),
-                     force=force, auto_approve=auto_approve, force_upload=force_upload)
+                     force=force, auto_approve=auto_approve, force_upload=force_upload, targets=targets)
     report = _run_apply(client, work)
     if report is not None:
         _apply_outcome(report, work)
@@ -354,6 +362,7 @@ class _ApplyRun:
     force: bool
     auto_approve: bool
     force_upload: bool
+    targets: tuple[str, ...] = ()
     progress: Any = None
 
     async def __call__(self, tenant: Any) -> Any:
@@ -362,7 +371,8 @@ class _ApplyRun:
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
-            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload)
+            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload,
+                                               targets=self.targets)
             flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
         click.echo(render_text(the_plan, self.style, flows), nl=False)
         if not _approved(the_plan, self.force, self.auto_approve):
