@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -328,9 +328,12 @@ def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
 @click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: what was done per object (ids, failures, skips and why) on stdout, stable "
+                   "(format_version); the plan and progress then go to stderr.")
 @tenant_options
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
-          targets: tuple[str, ...], url: str | None, concurrency: int | None) -> None:
+          targets: tuple[str, ...], fmt: str, url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
 
@@ -341,12 +344,20 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     if plan_file and targets:
         raise click.UsageError("--target belongs to the plan: use `plan --target ... --out FILE` (a saved targeted "
                                "plan applies only its targets)")
-    client = _client(url, concurrency)
-    saved = load_plan(plan_file, url=client.url) if plan_file else None
-    work = _ApplyRun(style=_style_for(sys.stdout), saved=saved, manifests=None if plan_file else _load(directory or "."),
-                     force=force, auto_approve=auto_approve, force_upload=force_upload, targets=targets)
-    report = _run_apply(client, work)
-    if report is not None:
+    as_json = fmt == "json"
+    try:
+        client = _client(url, concurrency)
+        saved = load_plan(plan_file, url=client.url) if plan_file else None
+        work = _ApplyRun(style=_style_for(sys.stderr if as_json else sys.stdout), saved=saved,
+                         manifests=None if plan_file else _load(directory or "."), force=force,
+                         auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json)
+        report = _run_apply(client, work)
+    except ReconcilerError as err:
+        _error_report(fmt, "apply", _problems_of(err))
+        raise
+    if report is None:
+        work.echo_json("no_changes")
+    else:
         _apply_outcome(report, work)
 
 
@@ -363,7 +374,17 @@ class _ApplyRun:
     auto_approve: bool
     force_upload: bool
     targets: tuple[str, ...] = ()
+    as_json: bool = False  # apply --format json: the report on stdout, everything else on stderr
     progress: Any = None
+    plan: Any = None  # the plan shown
+    results: list = dataclass_field(default_factory=list)  # each operation's result, as it came
+
+    def echo_json(self, outcome: str, warnings: list[str] = ()) -> None:
+        """apply --format json: the document, once the apply ended (however it did)."""
+        if self.as_json and self.plan is not None:
+            from reconciler.engine.render_apply import render_json
+
+            click.echo(render_json(self.plan, self.results, outcome=outcome, warnings=list(warnings)), nl=False)
 
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
@@ -374,20 +395,22 @@ class _ApplyRun:
             the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload,
                                                targets=self.targets)
             flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
-        click.echo(render_text(the_plan, self.style, flows), nl=False)
+        self.plan = the_plan
+        click.echo(render_text(the_plan, self.style, flows), nl=False, err=self.as_json)
         if not _approved(the_plan, self.force, self.auto_approve):
             return None
         # A stop asked while the prompt blocked the loop (SIGTERM) takes effect here,
         # before anything is sent: "Aborted.", not "operations in flight were stopped".
         await checkpoint()
-        self.progress = _progress(self.style, the_plan)
+        self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
                                      on_result=self._show)
 
     def _show(self, result: Any) -> None:
+        self.results.append(result)
         text = self.progress.feed(result)
         if text:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, err=self.as_json)
 
 
 def _run_apply(client: Any, work: _ApplyRun) -> Any:
@@ -399,11 +422,13 @@ def _run_apply(client: Any, work: _ApplyRun) -> Any:
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
             return run(client, work)
     except _Declined:
+        work.echo_json("declined")
         sys.exit(1)
     except KeyboardInterrupt:
         if work.progress is None:
             raise
-        click.echo(work.progress.finish(), nl=False)
+        click.echo(work.progress.finish(), nl=False, err=work.as_json)
+        work.echo_json("interrupted")
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
@@ -413,13 +438,16 @@ def _apply_outcome(report: Any, work: _ApplyRun) -> None:
     """The apply's last lines, and exit 1 unless every change was made and saved."""
     from reconciler.engine.applier import Status
 
-    click.echo(work.progress.finish(), nl=False)
+    from reconciler.engine.render_apply import outcome_of
+
+    click.echo(work.progress.finish(), nl=False, err=work.as_json)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
     skipped = report.by_status(Status.SKIPPED)
     click.echo(work.style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} "
-                          f"failed, {len(skipped)} skipped.", bold=True))
+                          f"failed, {len(skipped)} skipped.", bold=True), err=work.as_json)
+    work.echo_json(outcome_of(report), report.warnings)
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
@@ -429,14 +457,14 @@ def _apply_outcome(report: Any, work: _ApplyRun) -> None:
         sys.exit(1)
 
 
-def _progress(style: Callable[..., str], the_plan: Any) -> Any:
+def _progress(style: Callable[..., str], the_plan: Any, stream: Any = None) -> Any:
     """Apply's progress: a line per operation in logs; on a terminal a bar, and a line for
     each operation that did not succeed. Renames are logged as renames."""
     from reconciler.engine.plan import Action
     from reconciler.engine.progress import Progress
 
     renamed = {c.address: c.rename_from for c in the_plan.changes if c.action == Action.RENAME}
-    return Progress(terminal=sys.stdout.isatty(), style=style, renamed=renamed)
+    return Progress(terminal=(stream or sys.stdout).isatty(), style=style, renamed=renamed)
 
 
 def _approved(the_plan: Any, force: bool, auto_approve: bool) -> bool:
