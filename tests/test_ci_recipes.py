@@ -478,7 +478,7 @@ new AsyncFunction('require', 'github', 'context', fs.readFileSync(process.argv[3
 """)
     done = subprocess.run(["node", str(harness), json.dumps(comments), str(tmp_path / "script.js")],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PLAN_OUTCOME": "success", **(env or {})})
+                          env={**os.environ, "PLAN_OUTCOME": "success", "CHECKS_OUTCOME": "success", **(env or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -511,10 +511,14 @@ def gitlab() -> dict:
 
 
 def gitlab_job(doc: dict, command: str, rule: str = "") -> tuple[str, dict]:
-    """The job (whose rules mention `rule`) that runs `reconciler <command>`."""
-    [found] = [(name, job) for name, job in doc.items() if isinstance(job, dict) and rule in gitlab_rules(job)
-               and any(inv.command == command for line in job.get("script", []) for inv in invocations_in(line, name))]
-    return found
+    """The job (whose rules mention `rule`) that runs `reconciler <command>`: the one named
+    after the command when several do (the plan job validates too)."""
+    found = [(name, job) for name, job in doc.items() if isinstance(job, dict) and rule in gitlab_rules(job)
+             and any(inv.command == command for line in job.get("script", []) for inv in invocations_in(line, name))]
+    if len(found) > 1:
+        found = [(name, job) for name, job in found if name == command]
+    [one] = found
+    return one
 
 
 def gitlab_rules(job: dict) -> str:
@@ -598,9 +602,26 @@ class _Notes(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def run_gitlab_job(job: dict, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    """A GitLab job as the runner runs it: `script` in one shell that stops at the first
+    failure, then `after_script` in another, always, told the outcome (CI_JOB_STATUS).
+    The result is the script's, with after_script's output appended."""
+    done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+    if job.get("after_script"):
+        status = "success" if done.returncode == 0 else "failed"
+        after = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["after_script"])], cwd=cwd,
+                               env={**env, "CI_JOB_STATUS": status}, capture_output=True, text=True, timeout=60)
+        assert after.returncode == 0, after.stderr  # after_script failures do not fail a job: show them here
+        done.stdout += after.stdout
+        done.stderr += after.stderr
+    return done
+
+
 def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
                        tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    """The GitLab plan job's script against a stub notes API served by `handler`."""
+    """The GitLab plan job (script, then after_script) against a stub notes API served by
+    `handler`."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -608,8 +629,7 @@ def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
                "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
                "CI_PROJECT_ID": "12", "CI_MERGE_REQUEST_IID": "34", "CI_COMMIT_SHORT_SHA": "abc1234",
                "CI_JOB_URL": "https://gitlab.example/job/1"}
-        done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=60)
+        done = run_gitlab_job(job, tmp_path, env)
     finally:
         server.shutdown()
         server.server_close()
@@ -633,8 +653,7 @@ def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler:
     assert body.startswith("<!-- omicall-plan -->") and "### report (plan manifests/" in body
     # Without the token the job still passes, with the plan as an artifact only.
     del env["OMICALL_NOTE_TOKEN"]
-    done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = run_gitlab_job(job, tmp_path, env)
     assert done.returncode == 0, done.stderr
 
 
@@ -656,9 +675,10 @@ def test_pre_commit_hooks_validate_and_lint_the_whole_set_when_manifests_change(
 
 
 def test_ci_recipes_lint_the_routing_where_they_validate():
-    for path in (GITHUB, GITLAB):
+    # GitHub: as annotations on the pull request's lines; GitLab: in the job log.
+    for path, lint in ((GITHUB, ["lint", "manifests/", "--format", "github"]), (GITLAB, ["lint", "manifests/"])):
         argvs = [inv.argv for where, shell in shell_strings(path) for inv in invocations_in(shell, where)]
-        assert ["lint", "manifests/"] in argvs, path
+        assert lint in argvs, path
 
 
 # --- the recipes end to end, with the real CLI against the simulator ----------------------------
