@@ -99,7 +99,7 @@ class _Planner:
         if self.errors:
             raise PlanError(self.errors)
         if targets:  # before the threshold: it counts the deletes of the plan made
-            target_plan(self.plan, targets)
+            target_plan(self.plan, targets, self.want)
         self._check_threshold()
         order = {a: i for i, a in enumerate(ACTIONS)}
         kinds = list(KINDS)

@@ -17,6 +17,7 @@ from typing import Iterable, Mapping
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import PlanError
 from reconciler.kinds import KINDS
+from reconciler.kinds.base import env_refs
 
 Address = tuple[str, str]  # (kind, name)
 
@@ -53,9 +54,10 @@ def parse_targets(targets: Iterable[str], known: Mapping[str, Iterable[str]]) ->
     return found
 
 
-def target_plan(plan: Plan, targets: list[Address]) -> None:
+def target_plan(plan: Plan, targets: list[Address], desired: Mapping[str, Mapping[str, dict]]) -> None:
     """Keep, in `plan`, only the changes of `targets` and what they need (module doc);
-    record what was left out. In place: the planner owns the plan it is making."""
+    record what was left out. In place: the planner owns the plan it is making.
+    `desired`: kind -> name -> the manifests' data, for the secrets the kept objects use."""
     by_address: dict[Address, list[Change]] = {}
     for change in plan.changes:
         by_address.setdefault((change.kind, change.name), []).append(change)
@@ -88,6 +90,9 @@ def target_plan(plan: Plan, targets: list[Address]) -> None:
     plan.blocked = [b for b in plan.blocked if any(f"{label} '{name}'" in b for label, name in kept_names)]
     plan.unverified = {k: kept_fields for k, objs in plan.unverified.items()
                        if (kept_fields := {n: f for n, f in objs.items() if (k, n) in kept or (k, n) in targets})}
+    # A secret only another object uses does not stop this plan's apply (check_secrets).
+    used = {n for k, name in [*kept, *targets] for n in env_refs(desired.get(k, {}).get(name, {}))}
+    plan.secrets_not_set = [n for n in plan.secrets_not_set if n in used]
 
 
 def _needs(change: Change, changes: list[Change]) -> list[Address]:

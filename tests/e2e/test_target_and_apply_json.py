@@ -189,3 +189,19 @@ def test_targeting_a_replaced_greeting_brings_the_referrers_it_repoints(tenant: 
     result = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--target", "greetings/Chào mừng")
     assert result.exit_code == 0, result.output
     assert changes(plan_json(tenant)) == {"update groups/Kinh doanh"}
+
+
+def test_a_secret_only_another_object_uses_does_not_stop_a_targeted_apply(tenant: Tenant):
+    """Plan and apply run where only some secrets are set: targeting a group does not need
+    extension 101's SIP password; targeting the extension does, and says which."""
+    extensions = tenant.read("extensions.yaml")
+    assert "    call_timeout: 30\n" in extensions
+    tenant.edit("extensions.yaml", extensions.replace(
+        "    call_timeout: 30\n", "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n", 1))
+    env = {"EXT_101_PASSWORD": None}
+    whole = tenant.run("apply", str(tenant.manifests), "--auto-approve", env=env)
+    assert whole.exit_code == 1 and "EXT_101_PASSWORD" in whole.stderr
+    group = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--target", "groups/Kinh doanh", env=env)
+    assert group.exit_code == 0, group.output
+    extension = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--target", "extensions/101", env=env)
+    assert extension.exit_code == 1 and "EXT_101_PASSWORD" in extension.stderr
