@@ -205,3 +205,14 @@ def test_a_secret_only_another_object_uses_does_not_stop_a_targeted_apply(tenant
     assert group.exit_code == 0, group.output
     extension = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--target", "extensions/101", env=env)
     assert extension.exit_code == 1 and "EXT_101_PASSWORD" in extension.stderr
+
+
+def test_validate_live_json_names_a_reference_to_nothing_with_its_code_and_place(tenant: Tenant):
+    groups = tenant.read("groups.yaml")
+    assert "on_timeout: {group: Kinh doanh}" in groups
+    tenant.edit("groups.yaml", groups.replace("on_timeout: {group: Kinh doanh}", "on_timeout: {group: Không có}", 1))
+    result = tenant.run("validate", str(tenant.manifests), "--live", "--format", "json")
+    assert result.exit_code == 1
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["code"], finding["kind"], finding["name"]) == ("dangling-reference", "groups", "Hỗ trợ kỹ thuật")
+    assert finding["location"].startswith(f"{tenant.manifests / 'groups.yaml'}:")
