@@ -12,6 +12,7 @@ from typing import Any
 
 from reconciler import FORMAT_VERSION
 from reconciler.engine.applier import ApplyReport, OpResult, Status
+from reconciler.engine.order import STEPS
 from reconciler.engine.plan import Plan
 
 # How an object ended, from its operations': the worst one.
@@ -21,7 +22,8 @@ _WORST = (Status.FAILED, Status.CONFLICT, Status.SKIPPED)
 def apply_document(plan: Plan, results: list[OpResult], *, outcome: str, warnings: list[str] = ()) -> dict:
     """The report as JSON data. `outcome`: "complete" (every change made and saved),
     "incomplete" (some failed or were skipped, or the state note was not saved),
-    "interrupted" (stopped; operations never started are "not_started"), "no_changes"."""
+    "interrupted" (stopped: an object whose operations did not all end is "not_finished";
+    one in flight may have landed, and apply again finishes it), "no_changes"."""
     by_object: dict[tuple[str, str], list[OpResult]] = {}
     for result in results:
         by_object.setdefault((result.kind, result.name), []).append(result)
@@ -29,7 +31,8 @@ def apply_document(plan: Plan, results: list[OpResult], *, outcome: str, warning
     for change in plan.changes:
         ops = by_object.get((change.kind, change.name), [])
         statuses = {r.status for r in ops}
-        status = next((str(s) for s in _WORST if s in statuses), "done" if ops else "not_started")
+        ended = {r.step for r in ops} >= set(STEPS[change.action])
+        status = next((str(s) for s in _WORST if s in statuses), "done" if ended else "not_finished")
         new_id = next((r.id for r in ops if r.id), None)
         objects.append({
             "action": str(change.action), "kind": change.kind, "name": change.name,
@@ -39,7 +42,7 @@ def apply_document(plan: Plan, results: list[OpResult], *, outcome: str, warning
             "operations": [{"step": str(r.step), "status": str(r.status), "message": r.message} for r in ops],
         })
     counts = {s: sum(1 for o in objects if o["status"] == s)
-              for s in ("done", "failed", "conflict", "skipped", "not_started")}
+              for s in ("done", "failed", "conflict", "skipped", "not_finished")}
     document: dict[str, Any] = {"format_version": FORMAT_VERSION, "outcome": outcome, "summary": counts}
     if plan.partial:
         document.update(partial=True, targets=plan.targets, left_out=plan.left_out)

@@ -133,7 +133,7 @@ def test_apply_json_reports_each_object_with_its_new_id(tenant: Tenant):
     report = json.loads(result.stdout)  # stdout is the document alone: plan and progress on stderr
     assert "Apply complete" in result.stderr
     assert report["format_version"] == 1 and report["outcome"] == "complete"
-    assert report["summary"] == {"done": 20, "failed": 0, "conflict": 0, "skipped": 0, "not_started": 0}
+    assert report["summary"] == {"done": 20, "failed": 0, "conflict": 0, "skipped": 0, "not_finished": 0}
     objects = {(o["kind"], o["name"]): o for o in report["objects"]}
     snap = tenant.sim.snapshot()
     (sales,) = named(snap, "groups", "group_name", "Kinh doanh")
@@ -216,3 +216,32 @@ def test_validate_live_json_names_a_reference_to_nothing_with_its_code_and_place
     [finding] = json.loads(result.stdout)["findings"]
     assert (finding["code"], finding["kind"], finding["name"]) == ("dangling-reference", "groups", "Hỗ trợ kỹ thuật")
     assert finding["location"].startswith(f"{tenant.manifests / 'groups.yaml'}:")
+
+
+def test_apply_json_of_an_interrupted_apply_says_what_was_done_and_what_never_started(tenant: Tenant):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.e2e.conftest import API_KEY
+
+    tenant.sim.latency = 0.05  # slow enough to stop in the middle
+    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
+    env.pop("OMICALL_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(tenant.manifests), "--auto-approve",
+                             "--format", "json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(tenant.mutations()) < 4 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, (out, err)
+    report = json.loads(out)
+    assert report["outcome"] == "interrupted"
+    statuses = {o["status"] for o in report["objects"]}
+    assert "not_finished" in statuses and "done" in statuses
+    assert all(o["id"] for o in report["objects"] if o["status"] == "done")  # a create's new id too
+    assert tenant.sim.wait_idle()
+    tenant.sim.latency = 0.0
