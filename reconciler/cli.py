@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -95,6 +95,12 @@ def cli() -> None:
 # --- validate / schema (manifest) ------------------------------------------------------
 
 
+# validate and lint: text for people, the others for CI systems (flows/findings_formats.py).
+FINDING_FORMATS = ("text", "json", "github", "gitlab")
+FINDING_FORMATS_HELP = ("text for people, json for programs (stable, format_version), github for annotations on "
+                        "the pull request's lines, gitlab for a Code Quality report (artifacts:reports:codequality).")
+
+
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
 @click.option("--live", is_flag=True,
@@ -103,12 +109,56 @@ def cli() -> None:
               help="Tenant API base URL (or OMICALL_URL), for --live. Credentials: OMICALL_API_KEY or OMICALL_TOKEN.")
 @click.option("--concurrency", type=click.IntRange(1, 32), default=None, metavar="N",
               help="Requests in flight at most, for --live (default 8).")
-def validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> None:
+@click.option("--format", "fmt", type=click.Choice(FINDING_FORMATS), default="text", show_default=True,
+              help=FINDING_FORMATS_HELP)
+def validate(directory: str, live: bool, url: str | None, concurrency: int | None, fmt: str) -> None:
     """Check the manifests in DIRECTORY (default: the current one) without changing anything.
 
     Exit 0 when valid, 1 with every problem listed (file:line:column) when not."""
+    if fmt == "text":
+        summary, warnings = _validate(directory, live, url, concurrency)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"{summary}: valid")
+        return
+    from reconciler.flows.findings_formats import Item
+
+    with _findings_on_error(fmt, directory, valid=False):
+        summary, warnings = _validate(directory, live, url, concurrency)
+    items = [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None, "message": w,
+                   "location": None}, None) for w in warnings]
+    _echo_findings(items, fmt, directory, valid=True)
+    click.echo(f"{summary}: valid", err=True)
+
+
+def _echo_findings(items: list, fmt: str, directory: str, **extra: Any) -> None:
+    """Findings in a CI format on stdout; paths relative to the CI system's checkout."""
+    from reconciler.flows.findings_formats import render
+
+    env = {"github": "GITHUB_WORKSPACE", "gitlab": "CI_PROJECT_DIR"}.get(fmt, "")
+    base = Path(os.environ.get(env) or ".")
+    click.echo(render(items, fmt, base=base, default_path=directory, **extra), nl=False)
+
+
+@contextlib.contextmanager
+def _findings_on_error(fmt: str, directory: str, **extra: Any) -> Iterator[None]:
+    """What stops validate or lint, as findings on stdout (a CI system reads the document
+    there), then as text on stderr and exit 1, as always."""
+    try:
+        yield
+    except ReconcilerError as err:
+        from reconciler.flows.findings_formats import from_error
+
+        _echo_findings(from_error(err), fmt, directory, **extra)
+        raise
+
+
+def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str]]:
+    """What validate says of valid manifests, and the warnings of --live; raises
+    ManifestError (or PlanError, with --live) when they are not."""
     from reconciler.manifest import check_live_references, load_manifests
 
+    warnings: list[str] = []
     manifests = load_manifests(directory)
     summary = f"{_count(len(manifests), 'object')} in {_count(len(manifests.files), 'file')}"
     if live:
@@ -118,12 +168,11 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
         problems = check_live_references(manifests, live_names)  # with file:line:column
         if problems:
             raise ManifestError(problems)
-        for warning in check_against_tenant(manifests, tenant):  # and every check plan makes
-            click.echo(f"Warning: {warning}", err=True)
+        warnings = check_against_tenant(manifests, tenant)  # and every check plan makes
         external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
     _refuse_routing_errors(manifests)
-    click.echo(f"{summary}: valid")
+    return summary, warnings
 
 
 def _refuse_routing_errors(manifests: Any) -> None:
@@ -134,7 +183,8 @@ def _refuse_routing_errors(manifests: Any) -> None:
 
     errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
     if errors:
-        raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]") for f in errors])
+        raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]", f.code, *f.node)
+                             for f in errors])
 
 
 @cli.command()
@@ -218,6 +268,8 @@ def _error_report(fmt: str, command: str, problems: list[str]) -> None:
 
 # --- plan / apply ----------------------------------------------------------------------------
 
+TARGET_HELP = ("Only this object (KIND/NAME, e.g. groups/CSKH; repeatable) and what it needs: the plan is "
+               "partial and deletes nothing else.")
 FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no fingerprint of their audio (the state "
                      "note is missing); without it they are reported unverified, not replaced.")
 
@@ -229,9 +281,10 @@ FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no finger
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
+@click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
 @tenant_options
-def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,
-         concurrency: int | None) -> None:
+def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool,
+         targets: tuple[str, ...], url: str | None, concurrency: int | None) -> None:
     """Show what apply would change in the tenant."""
     from reconciler.engine.planfile import save_plan
     from reconciler.engine.render import render_json, render_markdown, render_text
@@ -240,7 +293,8 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     try:
         manifests = _load(directory)
         client = _client(url, concurrency)
-        the_plan, live = run(client, lambda tenant: plan_tenant(tenant, manifests, force_upload=force_upload))
+        the_plan, live = run(client, lambda tenant: plan_tenant(tenant, manifests, force_upload=force_upload,
+                                                                targets=targets))
     except ReconcilerError as err:
         _error_report(fmt, "plan", _problems_of(err))
         raise
@@ -273,9 +327,13 @@ def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even if the plan deletes more than the safety threshold.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
+@click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: what was done per object (ids, failures, skips and why) on stdout, stable "
+                   "(format_version); the plan and progress then go to stderr.")
 @tenant_options
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
-          url: str | None, concurrency: int | None) -> None:
+          targets: tuple[str, ...], fmt: str, url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
 
@@ -283,12 +341,23 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         raise click.UsageError("give either DIRECTORY or --plan FILE: a saved plan already says what to apply")
     if plan_file and force_upload:
         raise click.UsageError("--force-upload belongs to the plan: use `plan --force-upload --out FILE`")
-    client = _client(url, concurrency)
-    saved = load_plan(plan_file, url=client.url) if plan_file else None
-    work = _ApplyRun(style=_style_for(sys.stdout), saved=saved, manifests=None if plan_file else _load(directory or "."),
-                     force=force, auto_approve=auto_approve, force_upload=force_upload)
-    report = _run_apply(client, work)
-    if report is not None:
+    if plan_file and targets:
+        raise click.UsageError("--target belongs to the plan: use `plan --target ... --out FILE` (a saved targeted "
+                               "plan applies only its targets)")
+    as_json = fmt == "json"
+    try:
+        client = _client(url, concurrency)
+        saved = load_plan(plan_file, url=client.url) if plan_file else None
+        work = _ApplyRun(style=_style_for(sys.stderr if as_json else sys.stdout), saved=saved,
+                         manifests=None if plan_file else _load(directory or "."), force=force,
+                         auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json)
+        report = _run_apply(client, work)
+    except ReconcilerError as err:
+        _error_report(fmt, "apply", _problems_of(err))
+        raise
+    if report is None:
+        work.echo_json("no_changes")
+    else:
         _apply_outcome(report, work)
 
 
@@ -304,7 +373,18 @@ class _ApplyRun:
     force: bool
     auto_approve: bool
     force_upload: bool
+    targets: tuple[str, ...] = ()
+    as_json: bool = False  # apply --format json: the report on stdout, everything else on stderr
     progress: Any = None
+    plan: Any = None  # the plan shown
+    results: list = dataclass_field(default_factory=list)  # each operation's result, as it came
+
+    def echo_json(self, outcome: str, warnings: list[str] = ()) -> None:
+        """apply --format json: the document, once the apply ended (however it did)."""
+        if self.as_json and self.plan is not None:
+            from reconciler.engine.render_apply import render_json
+
+            click.echo(render_json(self.plan, self.results, outcome=outcome, warnings=list(warnings)), nl=False)
 
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
@@ -312,22 +392,25 @@ class _ApplyRun:
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
-            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload)
+            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload,
+                                               targets=self.targets)
             flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
-        click.echo(render_text(the_plan, self.style, flows), nl=False)
+        self.plan = the_plan
+        click.echo(render_text(the_plan, self.style, flows), nl=False, err=self.as_json)
         if not _approved(the_plan, self.force, self.auto_approve):
             return None
         # A stop asked while the prompt blocked the loop (SIGTERM) takes effect here,
         # before anything is sent: "Aborted.", not "operations in flight were stopped".
         await checkpoint()
-        self.progress = _progress(self.style, the_plan)
+        self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
                                      on_result=self._show)
 
     def _show(self, result: Any) -> None:
+        self.results.append(result)
         text = self.progress.feed(result)
         if text:
-            click.echo(text, nl=False)
+            click.echo(text, nl=False, err=self.as_json)
 
 
 def _run_apply(client: Any, work: _ApplyRun) -> Any:
@@ -339,11 +422,13 @@ def _run_apply(client: Any, work: _ApplyRun) -> Any:
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
             return run(client, work)
     except _Declined:
+        work.echo_json("declined")
         sys.exit(1)
     except KeyboardInterrupt:
         if work.progress is None:
             raise
-        click.echo(work.progress.finish(), nl=False)
+        click.echo(work.progress.finish(), nl=False, err=work.as_json)
+        work.echo_json("interrupted")
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
@@ -353,13 +438,16 @@ def _apply_outcome(report: Any, work: _ApplyRun) -> None:
     """The apply's last lines, and exit 1 unless every change was made and saved."""
     from reconciler.engine.applier import Status
 
-    click.echo(work.progress.finish(), nl=False)
+    from reconciler.engine.render_apply import outcome_of
+
+    click.echo(work.progress.finish(), nl=False, err=work.as_json)
     for warning in report.warnings:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
     skipped = report.by_status(Status.SKIPPED)
     click.echo(work.style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} "
-                          f"failed, {len(skipped)} skipped.", bold=True))
+                          f"failed, {len(skipped)} skipped.", bold=True), err=work.as_json)
+    work.echo_json(outcome_of(report), report.warnings)
     if not report.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
@@ -369,14 +457,14 @@ def _apply_outcome(report: Any, work: _ApplyRun) -> None:
         sys.exit(1)
 
 
-def _progress(style: Callable[..., str], the_plan: Any) -> Any:
+def _progress(style: Callable[..., str], the_plan: Any, stream: Any = None) -> Any:
     """Apply's progress: a line per operation in logs; on a terminal a bar, and a line for
     each operation that did not succeed. Renames are logged as renames."""
     from reconciler.engine.plan import Action
     from reconciler.engine.progress import Progress
 
     renamed = {c.address: c.rename_from for c in the_plan.changes if c.action == Action.RENAME}
-    return Progress(terminal=sys.stdout.isatty(), style=style, renamed=renamed)
+    return Progress(terminal=(stream or sys.stdout).isatty(), style=style, renamed=renamed)
 
 
 def _approved(the_plan: Any, force: bool, auto_approve: bool) -> bool:
@@ -686,23 +774,22 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for programs.")
+@click.option("--format", "fmt", type=click.Choice(FINDING_FORMATS), default="text", show_default=True,
+              help=FINDING_FORMATS_HELP)
 @flow_source_options
 def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
     """Find routing mistakes before they reach callers, each with file:line:col.
 
     Exit 0 with none (or only info), 2 with a warning or an error, 1 when it cannot run."""
-    import json
-
+    from reconciler.flows.findings_formats import from_lint
     from reconciler.flows.lint import exit_code, lint as lint_routing, render_lint_text
 
-    findings = lint_routing(_routing(directory, live, url, concurrency))
-    if fmt == "json":
-        click.echo(json.dumps({"format_version": FORMAT_VERSION, "findings": [f.to_json() for f in findings]},
-                              ensure_ascii=False, indent=2))
-    else:
+    with _findings_on_error(fmt, directory) if fmt != "text" else contextlib.nullcontext():
+        findings = lint_routing(_routing(directory, live, url, concurrency))
+    if fmt == "text":
         click.echo(render_lint_text(findings), nl=False)
+    else:
+        _echo_findings(from_lint(findings), fmt, directory)
     sys.exit(exit_code(findings))
 
 

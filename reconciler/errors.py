@@ -6,7 +6,7 @@ password, and the CLI prints them without a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 class ReconcilerError(Exception):
@@ -27,13 +27,24 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the manifests."""
+    """One thing wrong with the manifests. `code` names the kind of mistake for programs
+    (`validate --format json|github|gitlab`); `kind` and `name`: the object it is in, when
+    there is one."""
 
     location: Location | None
     message: str
+    code: str = "invalid-manifest"
+    kind: str | None = None
+    name: str | None = None
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+def coded(problems: list[Problem], code: str, kind: str | None = None, name: str | None = None) -> list[Problem]:
+    """`problems` with `code` (where none more precise was given) and the object they are in."""
+    return [replace(p, code=code if p.code == Problem.code else p.code, kind=p.kind or kind, name=p.name or name)
+            for p in problems]
 
 
 class ManifestError(ReconcilerError):

@@ -375,3 +375,57 @@ def test_gitlab_tenants_fan_out_with_parallel_matrix_and_a_note_per_tenant(
         done = run_shell(["bash", "-eo", "pipefail"], "\n".join(before + doc[name]["script"]), repo,
                          {**env, **secrets, "TENANT": "hanoi"})
         assert done.returncode == 0, (name, done.stdout, done.stderr)
+
+
+def _with_password(directory: Path) -> None:
+    extensions = directory / "extensions.yaml"
+    extensions.write_text(extensions.read_text().replace(
+        "    call_timeout: 30\n", "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n", 1))
+
+
+def test_github_tenants_apply_is_gated_and_takes_each_tenants_sip_passwords(tenants_repo: tuple[Path, dict, dict]):
+    repo, env, secrets = tenants_repo
+    _with_password(repo / "tenants" / "hanoi")
+    secrets = {**secrets, "EXT_101_PASSWORD_HANOI": "pw-hanoi"}
+    doc = load(GITHUB_TENANTS)
+    for name in ("tenants", "plan", "drift"):
+        assert "EXT_101_PASSWORD" not in (doc["jobs"][name].get("env") or {}), name  # apply only
+    job = doc["jobs"]["apply"]
+    entry = {"tenant": "hanoi", "secret": "HANOI"}
+    job_env = {**env, **{k: expand(v, entry, secrets) for k, v in job["env"].items()}}
+    assert job_env["EXT_101_PASSWORD"] == "pw-hanoi"  # this tenant's own secret
+    steps = [s for s in job["steps"] if "run" in s and not s["run"].startswith("pip install")]
+    commands = [i.command for s in steps for i in invocations_in(s["run"], "apply")]
+    assert commands[:2] == ["validate", "lint"] and commands.index("plan") > 1  # gated before planning
+    for step in steps:
+        done = run_shell(github_shell(doc, job, step), step["run"], repo, job_env)
+        assert done.returncode == 0, (step["run"], done.stdout, done.stderr)
+    # Broken manifests on main: the job stops at validate; nothing is planned or applied.
+    (repo / "plan.json").unlink()
+    (repo / "tenants" / "hanoi" / "groups.yaml").write_text("groups:\n  - name: X\n    membrs: []\n")
+    outcomes = [run_shell(github_shell(doc, job, s), s["run"], repo, job_env).returncode for s in steps[:1]]
+    assert outcomes == [1] and not (repo / "plan.json").exists()
+
+
+def test_gitlab_tenants_apply_is_gated_and_takes_each_tenants_sip_passwords(tenants_repo: tuple[Path, dict, dict]):
+    repo, env, secrets = tenants_repo
+    _with_password(repo / "tenants" / "hanoi")
+    doc = load(GITLAB_TENANTS)
+    job = doc["apply"]
+    assert job["environment"] == "production/$TENANT"  # the passwords' variables are scoped to production/*
+    assert "environment" not in doc["plan"] and "environment" not in doc["drift"]
+    before = doc["default"]["before_script"][1:]  # the install aside
+    lines = [i.command for line in job["script"] for i in invocations_in(line, "apply")]
+    assert lines[:2] == ["validate", "lint"]
+    job_env = {**env, **secrets, "TENANT": "hanoi"}
+    # Without this tenant's password, apply refuses and names the variable.
+    done = run_shell(["bash", "-eo", "pipefail"], "\n".join(before + job["script"]), repo, job_env)
+    assert done.returncode == 1 and "EXT_101_PASSWORD" in done.stderr
+    done = run_shell(["bash", "-eo", "pipefail"], "\n".join(before + job["script"]), repo,
+                     {**job_env, "EXT_101_PASSWORD_HANOI": "pw-hanoi"})
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    (repo / "plan.json").unlink()
+    (repo / "tenants" / "hanoi" / "groups.yaml").write_text("groups:\n  - name: X\n    membrs: []\n")
+    done = run_shell(["bash", "-eo", "pipefail"], "\n".join(before + job["script"]), repo,
+                     {**job_env, "EXT_101_PASSWORD_HANOI": "pw-hanoi"})
+    assert done.returncode == 1 and "membrs" in done.stderr and not (repo / "plan.json").exists()

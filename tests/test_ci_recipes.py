@@ -478,7 +478,7 @@ new AsyncFunction('require', 'github', 'context', fs.readFileSync(process.argv[3
 """)
     done = subprocess.run(["node", str(harness), json.dumps(comments), str(tmp_path / "script.js")],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PLAN_OUTCOME": "success", **(env or {})})
+                          env={**os.environ, "PLAN_OUTCOME": "success", "CHECKS_OUTCOME": "success", **(env or {})})
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -511,10 +511,14 @@ def gitlab() -> dict:
 
 
 def gitlab_job(doc: dict, command: str, rule: str = "") -> tuple[str, dict]:
-    """The job (whose rules mention `rule`) that runs `reconciler <command>`."""
-    [found] = [(name, job) for name, job in doc.items() if isinstance(job, dict) and rule in gitlab_rules(job)
-               and any(inv.command == command for line in job.get("script", []) for inv in invocations_in(line, name))]
-    return found
+    """The job (whose rules mention `rule`) that runs `reconciler <command>`: the one named
+    after the command when several do (the plan job validates too)."""
+    found = [(name, job) for name, job in doc.items() if isinstance(job, dict) and rule in gitlab_rules(job)
+             and any(inv.command == command for line in job.get("script", []) for inv in invocations_in(line, name))]
+    if len(found) > 1:
+        found = [(name, job) for name, job in found if name == command]
+    [one] = found
+    return one
 
 
 def gitlab_rules(job: dict) -> str:
@@ -598,9 +602,26 @@ class _Notes(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def run_gitlab_job(job: dict, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    """A GitLab job as the runner runs it: `script` in one shell that stops at the first
+    failure, then `after_script` in another, always, told the outcome (CI_JOB_STATUS).
+    The result is the script's, with after_script's output appended."""
+    done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+    if job.get("after_script"):
+        status = "success" if done.returncode == 0 else "failed"
+        after = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["after_script"])], cwd=cwd,
+                               env={**env, "CI_JOB_STATUS": status}, capture_output=True, text=True, timeout=60)
+        assert after.returncode == 0, after.stderr  # after_script failures do not fail a job: show them here
+        done.stdout += after.stdout
+        done.stderr += after.stderr
+    return done
+
+
 def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
                        tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    """The GitLab plan job's script against a stub notes API served by `handler`."""
+    """The GitLab plan job (script, then after_script) against a stub notes API served by
+    `handler`."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -608,8 +629,7 @@ def run_with_notes_api(handler: type, job: dict, stub_reconciler: Path,
                "OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
                "CI_PROJECT_ID": "12", "CI_MERGE_REQUEST_IID": "34", "CI_COMMIT_SHORT_SHA": "abc1234",
                "CI_JOB_URL": "https://gitlab.example/job/1"}
-        done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
-                              env=env, capture_output=True, text=True, timeout=60)
+        done = run_gitlab_job(job, tmp_path, env)
     finally:
         server.shutdown()
         server.server_close()
@@ -633,8 +653,7 @@ def test_gitlab_plan_note_is_updated_not_repeated(gitlab: dict, stub_reconciler:
     assert body.startswith("<!-- omicall-plan -->") and "### report (plan manifests/" in body
     # Without the token the job still passes, with the plan as an artifact only.
     del env["OMICALL_NOTE_TOKEN"]
-    done = subprocess.run(["bash", "-eo", "pipefail", "-c", "\n".join(job["script"])], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = run_gitlab_job(job, tmp_path, env)
     assert done.returncode == 0, done.stderr
 
 
@@ -656,9 +675,10 @@ def test_pre_commit_hooks_validate_and_lint_the_whole_set_when_manifests_change(
 
 
 def test_ci_recipes_lint_the_routing_where_they_validate():
-    for path in (GITHUB, GITLAB):
+    # GitHub: as annotations on the pull request's lines; GitLab: in the job log.
+    for path, lint in ((GITHUB, ["lint", "manifests/", "--format", "github"]), (GITLAB, ["lint", "manifests/"])):
         argvs = [inv.argv for where, shell in shell_strings(path) for inv in invocations_in(shell, where)]
-        assert ["lint", "manifests/"] in argvs, path
+        assert lint in argvs, path
 
 
 # --- the recipes end to end, with the real CLI against the simulator ----------------------------
@@ -856,3 +876,99 @@ def test_recipes_say_how_to_install_from_a_private_repository(path: Path):
     assert "insteadOf" in text and ("RECONCILER_REPO_TOKEN" in text or "CI_JOB_TOKEN" in text)
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "**A private reconciler repository.**" in readme and "insteadOf" in readme
+
+
+# --- CI formats in the recipes, and a plan comment never stale (issue 22) -------------------------
+
+INVALID_GROUPS = "groups:\n  - name: Kinh doanh\n    strategy: rollover\n    membrs: ['101']\n"
+
+
+def test_github_validate_job_annotates_each_problem_on_its_line(github: dict, user_repo: tuple[Path, dict]):
+    """The validate job's steps, run on a broken manifest, print GitHub workflow commands
+    for the file as the repository names it (checked against GitHub's documented syntax)."""
+    from tests.flows.test_findings_formats import parse_github
+
+    repo, env = user_repo
+    (repo / "manifests" / "groups.yaml").write_text(INVALID_GROUPS, encoding="utf-8")
+    job = github["jobs"]["validate"]
+    steps = [s for _, _, s in github_steps({"jobs": {"validate": job}}) if step_invocations(s)]
+    assert [parse(i.argv, cli.commands).options.get("--format") for s in steps for i in step_invocations(s)] == \
+        ["github", "github"]
+    done = run_shell(github_shell(github, job, steps[0]), steps[0]["run"], repo,
+                     {**env, "GITHUB_WORKSPACE": str(repo)})
+    assert done.returncode == 1  # the job fails, and says where
+    [(command, props, message)] = [parse_github(line) for line in done.stdout.splitlines()]
+    assert (command, props["file"], props["line"], props["col"]) == ("error", "manifests/groups.yaml", "4", "5")
+    assert "unknown field 'membrs'" in message
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_github_plan_comment_is_marked_stale_when_validate_or_lint_fails(github: dict, tmp_path: Path):
+    [(name, job, steps)] = jobs_running(github, "plan", "pull_request")
+    assert job["if"].startswith("!cancelled()")  # the job runs after a failed validate, to say so
+    [plan_step] = [s for s in steps if "reconciler plan" in s.get("run", "")]
+    assert plan_step["if"] == "needs.validate.result == 'success'"  # but plans only valid manifests
+    [comment] = [s for s in steps if s.get("uses", "").startswith("actions/github-script")]
+    assert comment["env"]["CHECKS_OUTCOME"] == "${{ needs.validate.result }}"
+    marker = "<!-- omicall-plan -->"
+    old = [{"id": 5, "user": {"type": "Bot"}, "body": marker + "\nPlan: 1 to create"}]
+    calls = run_github_script(comment["with"]["script"], old, tmp_path,
+                              env={"CHECKS_OUTCOME": "failure", "PLAN_OUTCOME": "skipped"})
+    [update] = [c for c in calls if c["name"] == "update"]
+    assert update["comment_id"] == 5 and "validate or lint failed" in update["body"]
+    assert "out of date" in update["body"] and "1 to create" not in update["body"]
+
+
+def test_gitlab_validate_job_fills_the_code_quality_widget(gitlab: dict, user_repo: tuple[Path, dict]):
+    from tests.flows.test_findings_formats import check_gitlab_report
+
+    repo, env = user_repo
+    name, job = gitlab_job(gitlab, "validate", "merge_request_event")
+    report = job["artifacts"]["reports"]["codequality"]
+    assert isinstance(report, str) and job["artifacts"]["when"] == "always"  # one file a job, kept on failure
+    (repo / "manifests" / "groups.yaml").write_text(INVALID_GROUPS, encoding="utf-8")
+    done = run_gitlab_job(job, repo, {**env, "CI_PROJECT_DIR": str(repo)})
+    assert done.returncode != 0
+    [issue] = check_gitlab_report((repo / report).read_text(encoding="utf-8"))
+    assert issue["location"] == {"path": "manifests/groups.yaml", "lines": {"begin": 4}}
+    assert issue["check_name"] == "unknown-field"
+
+
+def test_gitlab_plan_note_says_so_when_validate_fails(gitlab: dict, user_repo: tuple[Path, dict], tmp_path: Path):
+    """The real CLI on broken manifests: the plan job runs anyway (it does not wait for the
+    validate job), fails at its own validate, and its after_script replaces the old note."""
+    repo, env = user_repo
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    assert job["needs"] == []
+    (repo / "manifests" / "groups.yaml").write_text(INVALID_GROUPS, encoding="utf-8")
+    _Notes.requests = []
+    _Notes.notes = [{"id": 8, "body": "<!-- omicall-plan -->\nPlan: 1 to create"}]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Notes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ci = {"OMICALL_NOTE_TOKEN": "note-token", "CI_API_V4_URL": f"http://127.0.0.1:{server.server_port}/api/v4",
+              "CI_PROJECT_ID": "12", "CI_MERGE_REQUEST_IID": "34", "CI_COMMIT_SHORT_SHA": "abc1234",
+              "CI_JOB_URL": "https://gitlab.example/job/1"}
+        done = run_gitlab_job(job, repo, {**env, **ci})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode != 0
+    assert not (repo / "plan.json").exists()  # nothing was planned
+    [(method, path, data)] = [r for r in _Notes.requests if r[0] != "GET"]
+    assert (method, path) == ("PUT", "/api/v4/projects/12/merge_requests/34/notes/8")
+    assert "validate or lint failed" in data["body"] and "1 to create" not in data["body"]
+
+
+def test_gitlab_plan_note_says_so_when_the_plan_fails(gitlab: dict, stub_reconciler: Path, tmp_path: Path):
+    """The plan's own error document is posted, under a line that says it failed."""
+    name, job = gitlab_job(gitlab, "plan", "merge_request_event")
+    _Notes.requests = []
+    _Notes.notes = [{"id": 8, "body": "<!-- omicall-plan -->\nPlan: 1 to create"}]
+    stub = stub_reconciler / "reconciler"
+    stub.write_text('#!/bin/sh\nif [ "$1" = plan ]; then echo "### reconciler plan"; echo "**Error: the plan cannot '
+                    'be made.**"; exit 1; fi\nexit 0\n')
+    done, _ = run_with_notes_api(_Notes, job, stub_reconciler, tmp_path)
+    assert done.returncode == 1
+    body = [r for r in _Notes.requests if r[0] == "PUT"][0][2]["body"]
+    assert "The plan failed for this commit" in body and "the plan cannot be made" in body

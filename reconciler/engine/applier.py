@@ -51,6 +51,7 @@ class OpResult:
     # Operations whose requests are all answered by then, this one's included: `position`
     # plus the creates waiting only for their look-up (the time-left estimate counts them).
     written: int = 0
+    id: str | None = None  # the new object's id, once a create is done
 
     @property
     def address(self) -> str:
@@ -187,6 +188,8 @@ class _ApplyRun:
         self.others_done = asyncio.Event()
 
     def emit(self, result: OpResult) -> None:
+        if result.step == Step.CREATE and result.status == Status.DONE:
+            result.id = self.ids.created.get((result.kind, result.name))
         self.report.results.append(result)
         result.position, result.total = len(self.report.results), len(self.ops)
         result.written = result.position + self.recheck.checking
@@ -210,9 +213,14 @@ class _ApplyRun:
             raise
 
     def skip_the_rest(self) -> None:
+        succeeded = {(r.step, r.kind, r.name) for r in self.report.results if r.status == Status.DONE}
         for node in self.ops:
             if node not in self.finished:
-                self.emit(OpResult(node[0], node[1], node[2], Status.SKIPPED, "a change it depends on did not succeed"))
+                # Why, naming what it waited for (the `apply --format json` report keeps it).
+                waited = [f"{step} {k}/{n}" for step, k, n in self.graph.get(node, {}) if (step, k, n) not in succeeded]
+                why = f"it needs {', '.join(waited)}, which did not succeed" if waited else \
+                    "a change it depends on did not succeed"
+                self.emit(OpResult(node[0], node[1], node[2], Status.SKIPPED, why))
 
     async def run(self, op: _Op) -> str | None:
         """One operation; a message to show instead of the change's own, or None."""

@@ -87,6 +87,14 @@ class Plan:
     # Identities of the live objects per kind when the plan was made: a saved plan is stale
     # when others appeared since. Kept in the plan file, not in the JSON output.
     seen: dict[str, list[str]] = field(default_factory=dict)
+    # `--target`: the addresses asked for (the plan is partial), and the changes a whole
+    # plan would also make ("update groups/CSKH"), left out.
+    targets: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.targets)
 
     def counts(self) -> dict[str, int]:
         out = {str(a): 0 for a in ACTIONS}  # plain words: the JSON's keys
@@ -110,8 +118,12 @@ class Plan:
     def to_json(self) -> dict:
         """The stable JSON form (`format_version` 1)."""
         counts = self.counts()
+        # Only a partial plan has these keys: a whole plan's JSON (and the checksum of a
+        # plan file saved before) is what it always was.
+        partial = {"partial": True, "targets": self.targets, "left_out": self.left_out} if self.targets else {}
         return {
             "format_version": FORMAT_VERSION,
+            **partial,
             "summary": {**counts, "unchanged": sum(self.unchanged.values()),
                         "unmanaged": sum(len(v) for v in self.unmanaged.values()),
                         "protected_differs": len(self.protected_differs)},
@@ -144,6 +156,8 @@ class Plan:
             blocked=data.get("blocked", []),
             live_counts=data.get("live_counts", {}),
             secrets_not_set=data.get("secrets_not_set", []),
+            targets=data.get("targets", []),
+            left_out=data.get("left_out", []),
         )
 
     def checksum(self) -> str:

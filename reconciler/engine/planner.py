@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from reconciler.engine.catalogue import LiveNames
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldChange, Plan, live_version
+from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import expand_env, nfc, unset_env
@@ -42,7 +43,7 @@ class ManifestsLike(Protocol):
 
 
 def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
-              force_upload: bool = False) -> Plan:
+              force_upload: bool = False, targets: Sequence[str] = ()) -> Plan:
     """The changes that make the live tenant match the manifests: a pure function, which
     reads no file and no environment. `secrets`: the values of the `${env:NAME}` the
     manifests use, read beforehand (`secret_values`); a field whose secret is not among them
@@ -52,14 +53,18 @@ def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str
     Raises PlanError for ambiguous live names, references that resolve nowhere, and
     objects that must exist but do not; nothing has been sent to the tenant then. An object
     the API can only replace (an mp3 greeting) is not replaced for want of a fingerprint
-    alone (the state note is missing): it is reported unverified, unless `force_upload`."""
-    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload).run()
+    alone (the state note is missing): it is reported unverified, unless `force_upload`.
+
+    `targets` ("kind/name", `--target`): only those objects and what they need (engine/
+    target.py); PlanError for one that names nothing."""
+    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload, targets=targets).run()
 
 
 class _Planner:
     def __init__(self, manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
-                 force_upload: bool = False):
+                 force_upload: bool = False, targets: Sequence[str] = ()):
         self.force_upload = force_upload
+        self.targets = targets
         self.secrets = secrets
         self.objects = manifests.objects
         self.policy = manifests.policy
@@ -77,6 +82,7 @@ class _Planner:
 
     # ------------------------------------------------------------------ steps
     def run(self) -> Plan:
+        targets = parse_targets(self.targets, self._known()) if self.targets else []
         self._match_all()
         self.index = self._build_index()
         self.live_data = {
@@ -92,6 +98,8 @@ class _Planner:
         self._check_deletes_and_repoint()
         if self.errors:
             raise PlanError(self.errors)
+        if targets:  # before the threshold: it counts the deletes of the plan made
+            target_plan(self.plan, targets, self.want)
         self._check_threshold()
         order = {a: i for i, a in enumerate(ACTIONS)}
         kinds = list(KINDS)
@@ -99,6 +107,10 @@ class _Planner:
         self.plan.live_counts = {k: len(self.live.items.get(k, [])) for k in KINDS}
         self.plan.seen = {k: sorted(self.catalogue.names(k)) for k in KINDS}
         return self.plan
+
+    def _known(self) -> dict[str, set[str]]:
+        """What a --target may name: objects declared, and live ones (a delete)."""
+        return {k: set(self.objects.get(k, {})) | set(self.catalogue.names(k)) for k in KINDS}
 
     def _match_all(self) -> None:
         for k, kind in KINDS.items():

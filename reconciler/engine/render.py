@@ -5,6 +5,7 @@ laid out by engine/report.py, the renderer plans share with drift reports."""
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from reconciler.engine.plan import Action, Change, Plan
@@ -33,6 +34,22 @@ def summary_line(plan: Plan) -> str:
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
     parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
     return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
+
+
+def partial_summary(plan: Plan) -> str:
+    """A targeted plan's line: partial, of what, and how much it leaves out; never "the
+    tenant matches the manifests" (the rest was not planned to be applied)."""
+    what = f"Partial plan (--target {', '.join(plan.targets)}): only these objects and what they need"
+    left = f"; {len(plan.left_out)} other change{'s' if len(plan.left_out) != 1 else ''} left out" \
+        if plan.left_out else ""
+    if not plan.changes:
+        return f"{what}: no changes{left}."
+    return f"{what}{left}. {summary_line(plan)}"
+
+
+def _target_options(plan: Plan) -> str:
+    """` --target ...` of a partial plan, for the command that applies only it."""
+    return "".join(f" --target {shlex.quote(t)}" for t in plan.targets)
 
 
 def _title(change: Change) -> str:
@@ -81,6 +98,7 @@ def _notes(plan: Plan) -> list[str]:
     unverified = [f"{k}/{name}: {', '.join(fields)}" for k, objs in plan.unverified.items()
                   for name, fields in objs.items()]
     return [
+        *listed("Left out of this partial plan (not targeted; a plan without --target makes them):", plan.left_out),
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
         *listed("Not verifiable against the tenant (the API never returns them; "
@@ -128,10 +146,11 @@ def _report(plan: Plan, flows: Any, command_hint: str = "") -> Report:
     if informational:
         tail += ["<details><summary>Notes</summary>", "", "```", *informational, "```", "", "</details>", ""]
     return Report(
-        noun="plan", summary=summary_line(plan), entries=[_entry(c) for c in plan.changes],
+        noun="plan", summary=partial_summary(plan) if plan.partial else summary_line(plan),
+        entries=[_entry(c) for c in plan.changes],
         sections=[("Impact on callers:", flows.impact)] if flows is not None and flows.impact else [],
         notes=notes, markdown_tail=tail, alerts=_alerts(plan),
-        markdown_footer=f"Apply with `{command_hint}`." if plan.changes else "",
+        markdown_footer=f"Apply with `{command_hint}{_target_options(plan)}`." if plan.changes else "",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
 from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
 from reconciler.engine.live import LiveState, read_live
@@ -105,11 +105,12 @@ def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tu
     return check, doomed
 
 
-async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False) -> tuple[Plan, LiveState]:
-    """Read every list once, then plan (pure)."""
+async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False,
+                      targets: Sequence[str] = ()) -> tuple[Plan, LiveState]:
+    """Read every list once, then plan (pure); `targets`: only those objects (--target)."""
     live = await read_live(client)
     settle()
-    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload)
+    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload, targets=targets)
     settle()
     return plan, live
 

@@ -155,7 +155,8 @@ def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) ->
                 hint = f"; there is a {KINDS[other].label} '{name}': did you mean {{{KIND_REF_WORD[other]}: {name}}}?"
         field = f"{path}: " if path else ""
         problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is neither in "
-                                                       f"the manifests nor in the tenant{hint}"))
+                                                       f"the manifests nor in the tenant{hint}",
+                                "dangling-reference", obj.kind, obj.name))
     return problems
 
 

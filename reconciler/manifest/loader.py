@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.errors import Location, ManifestError, Problem
+from reconciler.errors import Location, ManifestError, Problem, coded
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import Uploading, nfc
 from reconciler.manifest.checks import (
@@ -49,10 +49,10 @@ def load_manifests(root: str | Path) -> ManifestSet:
     every problem found in every file."""
     root = Path(root)
     if not root.exists():
-        raise ManifestError([Problem(None, f"{root}: no such file or directory")])
+        raise ManifestError([Problem(None, f"{root}: no such file or directory", "no-manifests")])
     files = find_files(root)
     if not files:
-        raise ManifestError([Problem(None, f"{root}: no manifest files (*.yaml, *.yml) found")])
+        raise ManifestError([Problem(None, f"{root}: no manifest files (*.yaml, *.yml) found", "no-manifests")])
     return _Loader(root, files).run()
 
 
@@ -73,17 +73,18 @@ class _Loader:
         for path in self.files:
             try:
                 source = read_yaml(path, str(path))
-            except YamlFileError as err:
-                self.problems.extend(err.problems)
+            except YamlFileError as err:  # unreadable, not YAML, or YAML we refuse (duplicate keys...)
+                self.problems.extend(coded(err.problems, "invalid-yaml"))
                 continue
             self._file(source)
         for kind_name, objs in self.objects.items():
             kind = KINDS[kind_name]
             for obj in objs.values():
                 if isinstance(kind, Uploading):
-                    self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
-                self.problems.extend(check_self_references(obj, kind))
-            self.problems.extend(check_previous_names(objs))
+                    self.problems.extend(coded(check_file(obj, kind.file_field, self.root_dir), "audio-file",
+                                               kind_name, obj.name))
+                self.problems.extend(coded(check_self_references(obj, kind), "self-reference", kind_name, obj.name))
+            self.problems.extend(coded(check_previous_names(objs), "previous-names", kind_name))
         if self.problems:
             raise ManifestError(self.problems)
         return ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
@@ -95,7 +96,7 @@ class _Loader:
         if not isinstance(data, dict):
             self._problem(source, source.start(data) or (1, 1),
                           f"expected a mapping at the top of the file (keys: {', '.join(TOP_LEVEL_KEYS)}), "
-                          f"got {describe(data)}")
+                          f"got {describe(data)}", "invalid-value")
             return
         for key, value in data.items():
             key_pos = source.key_pos(data, key) or (1, 1)
@@ -106,29 +107,37 @@ class _Loader:
                 self._kind(source, KINDS[key], value, value_pos)
             else:
                 self._problem(source, key_pos, f"unknown top-level key '{key}'{suggest(key, TOP_LEVEL_KEYS)} "
-                                               f"(expected one of {', '.join(TOP_LEVEL_KEYS)})")
+                                               f"(expected one of {', '.join(TOP_LEVEL_KEYS)})", "unknown-field")
 
-    def _problem(self, source: SourceFile, pos: Pos, message: str) -> None:
-        self.problems.append(Problem(source.loc(pos), message))
+    def _problem(self, source: SourceFile, pos: Pos, message: str, code: str = Problem.code) -> None:
+        self.problems.append(Problem(source.loc(pos), message, code))
 
     def _kind(self, source: SourceFile, kind: Kind, items: Any, pos: Pos) -> None:
         if items is None:
             return  # `groups:` with nothing under it
         if not isinstance(items, list):
             self._problem(source, pos, f"{kind.name}: expected a list of {kind.label}s (`- {kind.identity}: ...`), "
-                                       f"got {describe(items)}")
+                                       f"got {describe(items)}", "invalid-value")
             return
         for index, item in enumerate(items):
             self._object(source, kind, item, source.value_pos(items, index) or pos, index)
 
     def _object(self, source: SourceFile, kind: Kind, item: Any, start: Pos, index: int) -> None:
+        before = len(self.problems)
+        self._check_object(source, kind, item, start, index)
+        # Every problem found in the object names it, for programs (validate --format json).
+        ident = item.get(kind.identity) if isinstance(item, dict) else None
+        name = nfc(str(ident)) if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
+        self.problems[before:] = coded(self.problems[before:], "invalid-value", kind.name, name)
+
+    def _check_object(self, source: SourceFile, kind: Kind, item: Any, start: Pos, index: int) -> None:
         subject = _subject(kind, item, index)
         if not isinstance(item, dict):
             self._problem(source, start, f"{subject}: expected a mapping (`{kind.identity}: ...` and its fields), "
-                                         f"got {describe(item)}")
+                                         f"got {describe(item)}", "invalid-value")
             return
         if source.has_env:
-            self.problems.extend(check_env(item, source, subject, start))
+            self.problems.extend(coded(check_env(item, source, subject, start), "env-reference"))
         # An object declared twice is still validated: all its problems show at once.
         first_declaration = self._claim(source, kind, item, subject)
         try:
@@ -153,7 +162,7 @@ class _Loader:
         at = source.loc(source.value_pos(item, kind.identity) or (1, 1))
         first = self.claims[kind.name].get(name)
         if first is not None:
-            self.problems.append(Problem(at, f"{subject} is declared twice (first at {first})"))
+            self.problems.append(Problem(at, f"{subject} is declared twice (first at {first})", "duplicate-name"))
             return False
         self.claims[kind.name][name] = at
         return True
@@ -161,14 +170,14 @@ class _Loader:
     def _policy(self, source: SourceFile, raw: Any, key_pos: Pos, value_pos: Pos) -> None:
         if self.policy_location is not None:
             self._problem(source, key_pos, f"policy is declared twice (first at {self.policy_location}); "
-                                           "keep it in one file")
+                                           "keep it in one file", "duplicate-name")
             return
         self.policy_location = source.loc(key_pos)
         if raw is None:
             return
         if source.has_env:
-            self.problems.extend(check_env(raw, source, "policy", value_pos))
-        self.problems.extend(check_policy_lists(raw, source))
+            self.problems.extend(coded(check_env(raw, source, "policy", value_pos), "env-reference"))
+        self.problems.extend(coded(check_policy_lists(raw, source), "duplicate-name"))
         try:
             self.policy = Policy.model_validate(raw, strict=True)
         except ValidationError as err:

@@ -137,7 +137,12 @@ def _position(e: dict, source: SourceFile, start: Pos) -> Pos:
 
 
 def _problem(e: dict, source: SourceFile, subject: str, model: type[BaseModel], start: Pos) -> Problem:
-    return Problem(source.loc(_position(e, source, start)), f"{subject}: {_message(e, model)}")
+    return Problem(source.loc(_position(e, source, start)), f"{subject}: {_message(e, model)}",
+                   CODES.get(e["type"], "invalid-value"))
+
+
+# What programs read of a validation error (validate --format json): its kind of mistake.
+CODES = {"extra_forbidden": "unknown-field", "missing": "missing-field"}
 
 
 def _message(e: dict, model: type[BaseModel]) -> str:
@@ -228,7 +233,8 @@ def _union_problems(
     first = {**branches[0], "type": "union"}
     pos = _position(first, source, start)
     prefix = f"{_dotted(first['path'])}: " if first["path"] else ""
-    return [Problem(source.loc(pos), f"{subject}: {prefix}expected {' or '.join(forms)}, got {describe(first.get('input'))}")]
+    return [Problem(source.loc(pos), f"{subject}: {prefix}expected {' or '.join(forms)}, got {describe(first.get('input'))}",
+                    "invalid-value")]
 
 
 def _form(e: dict) -> str:
