@@ -9,7 +9,8 @@ not for our idea of it.
         ...  # httpx against sim.url
 """
 
-from .app import ConnectionDropped, Simulator
+from .app import Simulator
+from .dropped import ConnectionDropped
 from .errors import SeedError
 from .faults import FaultRule
 from .records import RequestRecord

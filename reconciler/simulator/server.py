@@ -13,6 +13,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from .dropped import ConnectionDropped
+
 if TYPE_CHECKING:
     from .app import Simulator
     from .records import RequestRecord
@@ -58,8 +60,6 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _serve(self) -> None:
-        from .app import ConnectionDropped
-
         body = self._read_body()
         try:
             status, headers, payload = self.server.simulator.handle(
