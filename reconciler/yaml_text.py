@@ -166,6 +166,8 @@ def _cautious(text: str, flow: bool, key: bool, digits_quoted: bool) -> str:
         written = text
     if written == text and _plain_for_every_reader(text, flow):
         return text
+    if written.startswith('"'):
+        return written  # ruamel's double quotes, as double_quoted writes them
     return double_quoted(text, flow, key)
 
 
@@ -177,6 +179,7 @@ def _plain_for_every_reader(text: str, flow: bool) -> bool:
     return text.lower() not in _YAML11_WORDS and _plain_is_text(text)
 
 
+@lru_cache(maxsize=50_000)
 def double_quoted(text: str, flow: bool = False, key: bool = False) -> str:
     """`text` in double quotes, escaped as ruamel escapes it (json's escapes, and YAML's
     own line breaks, when ruamel would write it over several lines)."""
