@@ -51,9 +51,10 @@ _RESOLVER = VersionedResolver()
 # Characters that may not start a plain scalar to a cautious writer, and those that may
 # not appear in one in flow style.
 _PLAIN_FIRST = set("-?:,[]{}#&*!|>'\"%@`") | {" "}
-_FLOW_CHARS = set(",[]{}")
-# Plain words YAML 1.1 readers (PyYAML, many editors and linters) take for booleans.
-_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off"}
+_FLOW_CHARS = set(",[]{}?")  # `?`: pure-Python parsers refuse `[ạ9?́]`, libyaml reads it
+# How YAML 1.1 readers (PyYAML, many editors and linters) read a plain text: `no` is false,
+# `18:00` the number 1080, `1_0` the number 10.
+_RESOLVER_11 = VersionedResolver(version=(1, 1))
 # What json.dumps leaves as it is that YAML reads as a line break inside double quotes.
 _YAML_BREAKS = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P"}
 
@@ -68,7 +69,7 @@ class Unsupported(Exception):
 # ruamel's dumper writes, texts in 'single' quotes where ruamel chooses them).
 # CAUTIOUS: for `drift --write`, which writes into files other tools read too: plain only
 # where ruamel writes plain and YAML 1.1 readers read the same text (no `yes`, `no`, `on`,
-# `off`, no leading `-` or `?`, nothing but printable characters), otherwise in "double"
+# `18:00`, no leading `-` or `?`, nothing but printable characters), otherwise in "double"
 # quotes; it writes every shape (no `Unsupported`).
 Quoting = Literal["ruamel", "cautious"]
 RUAMEL: Quoting = "ruamel"
@@ -176,7 +177,7 @@ def _plain_for_every_reader(text: str, flow: bool) -> bool:
         return False
     if ": " in text or " #" in text or text.endswith(":") or (flow and _FLOW_CHARS & set(text)):
         return False
-    return text.lower() not in _YAML11_WORDS and _plain_is_text(text)
+    return _plain_is_text(text) and _RESOLVER_11.resolve(ScalarNode, text, (True, False)) == STR_TAG
 
 
 @lru_cache(maxsize=50_000)

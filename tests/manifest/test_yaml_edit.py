@@ -3,11 +3,13 @@ value asked for, in the style it was written in; every other byte stays."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from ruamel.yaml import YAML
 
 from reconciler.manifest.yaml_edit import EditError, FileEditor, new_file_text
-from reconciler.yaml_text import write_list
+from reconciler.yaml_text import CAUTIOUS, scalar, write_list
 
 ORDER = ["name", "previous_names", "strategy", "members", "member_timeout", "priority", "on_timeout", "queue"]
 
@@ -244,3 +246,30 @@ def test_new_objects_are_the_text_export_writes():
     exported = write_list("call_scripts", [(obj, {}) for obj in objects], blank_lines=True)
     assert new_file_text("call_scripts", objects, "# header\n") == "# header\n" + exported
     assert append("", *objects, kind="call_scripts") == exported.replace("\n\n", "\n")
+
+
+ALPHABET = list("aăâbcdđeêghiklmnoôơpqrstuưvxyAĐ0123456789 _") + list(":#-?*&!|>'\"%@`,[]{}~.=<\n\t\\/") + \
+    ["à", "ạ", "\u0301", "\x85", "\u2028", "\xa0"]
+WORDS = ["yes", "No", "on", "y", "18:00", "1_000", "0x1F", "012", "2024-01-05", "=", "<<", "1e3", ".nan", "~", "- a"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_text_drift_write_writes_reads_back_for_yaml_1_1_and_1_2_readers(seed: int):
+    """As a value or a key, in block or flow style, as a new value or replacing a plain one."""
+    rnd = random.Random(seed)
+    texts = WORDS + ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 7))) for _ in range(300)]
+    readers = []
+    for version in (None, (1, 1)):
+        yaml = YAML(typ="safe", pure=True)
+        yaml.version = version
+        readers.append(yaml)
+    for text in texts:
+        for in_flow in (False, True):
+            for key in (False, True):
+                written = scalar(text, flow=in_flow, key=key, quoting=CAUTIOUS)
+                document = (f"k: {{{written}: 1}}" if key else f"k: [{written}]") if in_flow else (
+                    f"{written}: 1" if key else f"k: {written}")
+                expected = ({"k": {text: 1}} if key else {"k": [text]}) if in_flow else (
+                    {text: 1} if key else {"k": text})
+                for yaml in readers:
+                    assert yaml.load(document) == expected, (text, in_flow, key, written, yaml.version)
