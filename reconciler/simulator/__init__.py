@@ -14,7 +14,7 @@ from .dropped import ConnectionDropped
 from .errors import SeedError
 from .faults import FaultRule
 from .records import RequestRecord
-from .server import serve
+from .runner import serve
 from .tenant import KINDS, Tenant
 
 __all__ = ["ConnectionDropped", "FaultRule", "KINDS", "RequestRecord", "SeedError", "Simulator", "Tenant", "serve"]

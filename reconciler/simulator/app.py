@@ -22,6 +22,7 @@ from .readings import resolve as resolve_readings
 from .records import RequestRecord, redact
 from .request import Request
 from .seed import SeedSource, populate, read_seed, snapshot
+from .server import SimulatorServer
 from .demo import demo_seed
 from .dropped import ConnectionDropped
 from .tenant import Tenant
@@ -102,8 +103,6 @@ class Simulator:
     def start(self) -> str:
         """Serve on ``host:port`` (port 0 picks a free one) in a background thread;
         returns the base URL, e.g. ``"http://127.0.0.1:54321"``."""
-        from .server import SimulatorServer
-
         if self._server is None:
             self._server = SimulatorServer(self, self.host, self.port)
             self.url = self._server.start()
