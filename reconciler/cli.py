@@ -814,7 +814,7 @@ def sim(port: int, api_key: str | None, seed: str | None, latency: float, verbos
     Prints its URL, then its API key, then an `export OMICALL_URL=… OMICALL_API_KEY=…`
     line to paste into another shell. Without --seed it serves the demo tenant."""
     from reconciler.simulator.readings import resolve
-    from reconciler.simulator.server import serve
+    from reconciler.simulator import serve
 
     if seed and Path(seed).is_dir():
         raise ReconcilerError(f"--seed {seed}: {SEED_SHAPES}")

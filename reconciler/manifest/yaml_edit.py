@@ -9,8 +9,10 @@ sequences, re-spaces flow collections and `key:   value`, and moves some comment
 
 A changed scalar keeps its quoting style where the new value allows it; a changed flow
 collection is written again in flow style with the same spacing; block collections are
-edited item by item and key by key. New values are written the way `export` writes them
-(block mappings, `{group: X}` references and lists of plain values in flow style).
+edited item by item and key by key. New values are written by the writer `export` uses
+(reconciler/yaml_text.py: block mappings, `{group: X}` references and lists of plain
+values in flow style), quoting cautiously: in double quotes where a YAML 1.1 reader would
+misread them plain (`"no"`, `"18:00"`).
 """
 
 from __future__ import annotations
@@ -27,12 +29,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reconciler.errors import ReconcilerError
 from reconciler.kinds.base import nfc
 from reconciler.manifest.yaml_source import _plain
-
-# Characters that may not start a plain scalar, and sequences that may not appear in one.
-_PLAIN_FIRST = set("-?:,[]{}#&*!|>'\"%@`") | {" "}
-_FLOW_CHARS = set(",[]{}")
-# Plain words YAML 1.1 readers (PyYAML, many editors and linters) take for booleans.
-_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off"}
+from reconciler.yaml_text import CAUTIOUS, block_object, block_pairs, double_quoted, flow, list_item, scalar, \
+    write_list
 
 
 class EditError(ReconcilerError):
@@ -147,7 +145,7 @@ class FileEditor:
             gap = seq.value[0].start_mark.column - dash - 1
             blank = nl if self._spaced(seq) else ""
             at = self._line_after(_content_end(seq.value[-1], self.text))
-            text = "".join(blank + nl.join(_block_item(obj, dash, gap, indent)) + nl for obj in objects)
+            text = "".join(blank + nl.join(block_object(obj, dash, gap, indent, CAUTIOUS)) + nl for obj in objects)
             prefix = nl if at == len(self.text) and not self.text.endswith(("\n", "\r")) else ""
             self._splice(at, at, prefix + text)
             return
@@ -156,7 +154,7 @@ class FileEditor:
         if found is not None and not empty:
             raise EditError(f"{self.display}: `{kind}` is not a block list that an object can be appended to; "
                             "write it as `- name: ...` items")
-        lines = [line for obj in objects for line in _block_item(obj, indent, 1, indent)]
+        lines = [line for obj in objects for line in block_object(obj, indent, 1, indent, CAUTIOUS)]
         if found is not None:  # `groups:`, `groups: ~` or `groups: []`: the items go under the key
             key, value = found
             colon = self.text.index(":", key.end_mark.index)
@@ -277,6 +275,7 @@ class FileEditor:
         self._splice(node.start_mark.index, node.end_mark.index, text)
 
     def _edit_mapping(self, node: MappingNode, old: dict, new: dict, key_order: Any) -> None:
+        # `key_order` (the model's field order) is given for an object's own fields only.
         pairs = list(node.value)
         for k, v in pairs:
             name = value_of(k)
@@ -295,7 +294,7 @@ class FileEditor:
                 before = [p for p in pairs if key_order(value_of(p[0])) <= key_order(name)]
                 after = before[-1] if before else pairs[0]
             at = self._line_after(_content_end(after[1], self.text))
-            lines = _block_pair(name, new[name], column, self._indent_step(node))
+            lines = _new_pair(name, new[name], column, self._indent_step(node), in_object=key_order is not None)
             self._splice(at, at, self.newline.join(lines) + self.newline)
 
     def _remove_pair(self, key: Node, value: Node) -> None:
@@ -321,7 +320,7 @@ class FileEditor:
             if j2 > j1:
                 at = self._dash_line(node.value[i2]) if i2 < len(node.value) else \
                     self._line_after(_content_end(node.value[-1], self.text))
-                lines = [line for value in new[j1:j2] for line in _block_item(value, dash, gap, self._indent_step(node))]
+                lines = [_new_item(value, dash, gap) for value in new[j1:j2]]
                 self._splice(at, at, self.newline.join(lines) + self.newline)
 
     def _flow(self, value: Any, like: Node) -> str:
@@ -462,16 +461,8 @@ def _canon(value: Any) -> str:
 
 
 # --- writing values -----------------------------------------------------------------------
-
-
-def _plain_ok(text: str, in_flow: bool) -> bool:
-    if not text or text[0] in _PLAIN_FIRST or text != text.strip() or not text.isprintable():
-        return False
-    if ": " in text or " #" in text or text.endswith(":") or (in_flow and _FLOW_CHARS & set(text)):
-        return False
-    if text.lower() in _YAML11_WORDS:
-        return False
-    return _plain(text) == text
+# reconciler/yaml_text.py writes the text (as export does), with the cautious quoting;
+# what is here is how an edit follows the style of what it replaces.
 
 
 def _scalar(value: Any, like: ScalarNode | None = None, in_flow: bool = False) -> str:
@@ -483,15 +474,14 @@ def _scalar(value: Any, like: ScalarNode | None = None, in_flow: bool = False) -
         if like is not None and like.style is None and like.value[:1].isupper():
             return word.upper() if like.value.isupper() else word.capitalize()
         return word
-    if isinstance(value, (int, float)):
-        return str(value)
-    text = str(value)
+    if not isinstance(value, str):
+        return scalar(value, flow=in_flow, quoting=CAUTIOUS)
     style = like.style if like is not None and isinstance(like.value, str) else None
-    if style == "'" and text.isprintable():
-        return "'" + text.replace("'", "''") + "'"
-    if style in (None, "|", ">") and _plain_ok(text, in_flow) and (like is None or style is None or "\n" not in text):
-        return text
-    return json.dumps(text, ensure_ascii=False)
+    if style == "'" and value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    if style == '"':
+        return double_quoted(value, in_flow)
+    return scalar(value, flow=in_flow, quoting=CAUTIOUS)
 
 
 def _quote_like(items: list[Node]) -> ScalarNode | None:
@@ -500,60 +490,31 @@ def _quote_like(items: list[Node]) -> ScalarNode | None:
 
 
 def _inline(value: Any, in_flow: bool = False, like: Node | None = None, padded: bool = False) -> str:
-    """A value in flow style: `{group: X}`, `["101", "102"]`, a scalar."""
-    pad = " " if padded else ""
-    if isinstance(value, dict):
-        inner = ", ".join(f"{_scalar(k, None, True)}: {_inline(v, True)}" for k, v in value.items())
-        return "{" + pad + inner + pad + "}" if inner else "{}"
-    if isinstance(value, list):
-        hint = _quote_like(like.value) if isinstance(like, SequenceNode) else None
-        inner = ", ".join(_inline(v, True, hint) if not isinstance(v, str) or hint is None
-                          else _scalar(v, hint, True) for v in value)
-        return "[" + pad + inner + pad + "]" if inner else "[]"
-    return _scalar(value, like if isinstance(like, ScalarNode) else None, in_flow)
+    """A value in flow style: `{group: X}`, `["101", "102"]`, a scalar; the texts of a
+    list quoted as the list it replaces quotes them, `padded` inside its brackets."""
+    hint = _quote_like(like.value) if isinstance(value, list) and isinstance(like, SequenceNode) else None
+    if hint is not None and value:
+        text = "[" + ", ".join(_scalar(v, hint, True) if isinstance(v, str) else flow(v, CAUTIOUS) for v in value) + "]"
+    elif isinstance(value, (dict, list)):
+        text = flow(value, CAUTIOUS)
+    else:
+        return _scalar(value, like if isinstance(like, ScalarNode) else None, in_flow)
+    return text[0] + " " + text[1:-1] + " " + text[-1] if padded and len(text) > 2 else text
 
 
-def _is_flow(value: Any) -> bool:
-    """What `export` writes in flow style: references, lists of plain values, and the
-    small mappings a list holds."""
-    if isinstance(value, dict):
-        return len(value) == 1 and not isinstance(next(iter(value.values())), (dict, list))
-    if isinstance(value, list):
-        return not any(isinstance(v, (dict, list)) for v in value)
-    return True
+def _new_pair(key: Any, value: Any, column: int, step: int, in_object: bool) -> list[str]:
+    """`key: value` as lines at `column`, as export writes a field of an object
+    (`in_object`) or a key of a mapping inside one."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        key = str(key)  # `1:` read from the file: a text key to the manifests, quoted
+    return block_pairs({key: value}, column, step, nested=not in_object, quoting=CAUTIOUS)
 
 
-def _block_pair(key: Any, value: Any, column: int, step: int) -> list[str]:
-    """`key: value` as lines at `column`."""
-    head = " " * column + _scalar(key if not isinstance(key, int) else str(key))
-    if _is_flow(value) or (isinstance(value, dict) and not value):
-        return [f"{head}: {_inline(value)}"]
-    if isinstance(value, dict):
-        return [f"{head}:"] + [line for k, v in value.items() for line in _block_pair(k, v, column + step, step)]
-    return [f"{head}:"] + [line for v in value for line in _block_item(v, column + step, 1, step)]
-
-
-def _block_item(value: Any, dash: int, gap: int, step: int) -> list[str]:
-    """`- value` as lines, the dash at column `dash`, its content `gap` spaces after it."""
-    prefix = " " * dash + "-" + " " * gap
-    if isinstance(value, dict) and value and (_is_object(value) or any(isinstance(v, (dict, list)) for v in value.values())):
-        column = dash + 1 + gap
-        lines = [line for k, v in value.items() for line in _block_pair(k, v, column, step)]
-        return [prefix + lines[0][column:]] + lines[1:]
-    return [prefix + _inline(value)]
-
-
-def _is_object(value: dict) -> bool:
-    # A manifest object (written block style) rather than a small record like a routing
-    # criterion (written `- {type: ..., agent_timeout: 10}`): objects have an identity.
-    return any(k in value for k in ("name", "number", "sip_user"))
+def _new_item(value: Any, dash: int, gap: int) -> str:
+    """`- value`, an item of a block list inside an object, the dash at column `dash`."""
+    return " " * dash + "-" + " " * gap + list_item(value, CAUTIOUS)
 
 
 def new_file_text(kind: str, objects: Iterable[dict], header: str) -> str:
-    """A new manifest file holding `objects` of `kind`."""
-    lines = [f"{kind}:"]
-    for i, obj in enumerate(objects):
-        if i:
-            lines.append("")
-        lines += _block_item(obj, 2, 1, 2)
-    return header + "\n".join(lines) + "\n"
+    """A new manifest file holding `objects` of `kind`, as export writes it."""
+    return header + write_list(kind, [(obj, {}) for obj in objects], True, CAUTIOUS)

@@ -9,11 +9,12 @@ not for our idea of it.
         ...  # httpx against sim.url
 """
 
-from .app import ConnectionDropped, Simulator
+from .app import Simulator
+from .dropped import ConnectionDropped
 from .errors import SeedError
 from .faults import FaultRule
 from .records import RequestRecord
-from .server import serve
+from .runner import serve
 from .tenant import KINDS, Tenant
 
 __all__ = ["ConnectionDropped", "FaultRule", "KINDS", "RequestRecord", "SeedError", "Simulator", "Tenant", "serve"]

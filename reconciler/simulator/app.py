@@ -22,8 +22,11 @@ from .readings import resolve as resolve_readings
 from .records import RequestRecord, redact
 from .request import Request
 from .seed import SeedSource, populate, read_seed, snapshot
+from .server import SimulatorServer
 from .demo import demo_seed
+from .dropped import ConnectionDropped
 from .tenant import Tenant
+from .transport import SimulatorTransport
 
 Response = tuple[int, dict[str, str], bytes]
 _GATEWAY_PAGE = b"<html><head><title>{code}</title></head><body><center><h1>{code}</h1></center></body></html>"
@@ -34,11 +37,6 @@ _VOID_PATHS = frozenset(routes.CC + p for p in (
 # What a newer server adds to every object it answers with (the "extra-fields" reading).
 _EXTRA_FIELDS = {"sync_status": "synced", "x_schema_version": 2}
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
-
-
-class ConnectionDropped(httpx.RemoteProtocolError):
-    """The server closed the connection without answering (a "reset" fault).
-    Over HTTP the socket is closed; in-process callers see this exception."""
 
 
 def _json_response(status: int, body: dict[str, Any], extra: Mapping[str, str] | None = None) -> Response:
@@ -105,8 +103,6 @@ class Simulator:
     def start(self) -> str:
         """Serve on ``host:port`` (port 0 picks a free one) in a background thread;
         returns the base URL, e.g. ``"http://127.0.0.1:54321"``."""
-        from .server import SimulatorServer
-
         if self._server is None:
             self._server = SimulatorServer(self, self.host, self.port)
             self.url = self._server.start()
@@ -129,8 +125,6 @@ class Simulator:
 
     def transport(self) -> httpx.MockTransport:
         """An httpx transport (sync and async) that calls :meth:`handle` directly."""
-        from .transport import SimulatorTransport
-
         return SimulatorTransport(self)
 
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Response:

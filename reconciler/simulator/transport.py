@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from .dropped import ConnectionDropped
+
 if TYPE_CHECKING:
     from .app import Response, Simulator
 
@@ -20,8 +22,6 @@ class SimulatorTransport(httpx.MockTransport):
         self._sim = simulator
 
     def _call(self, request: httpx.Request, *, sleep: bool) -> "Response":
-        from .app import ConnectionDropped
-
         target = request.url.raw_path.decode("ascii")
         call = self._sim.handle if sleep else self._sim.dispatch
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from reconciler.simulator import Simulator
 
@@ -113,3 +114,25 @@ def test_a_schedule_stated_in_the_manifest_is_validated() -> None:
         model.model_validate({"number": NUMBER, "schedule": {"saturday": "X"}})
     with pytest.raises(ValueError):
         model.model_validate({"number": NUMBER, "schedule": {"sun": [{"from": "8am", "to": "12:00"}]}})
+
+
+def test_drift_write_writes_times_as_export_does_quoted_for_every_reader(weekend: Tenant, tmp_path: Path) -> None:
+    """Times the console set are written by `drift --write` as `export` writes them: in
+    double quotes, which YAML 1.1 readers (PyYAML, many editors and linters) read as text;
+    plain `18:00` is the number 1080 to them. Before issue 23 drift --write wrote it plain."""
+    out = tmp_path / "exported"
+    assert weekend.run("export", "--out", str(out)).exit_code == 0
+    days = weekend.sim.tenant.hotlines[NUMBER]["configs"]["working_days"]
+    days[5] = _day(7, OFFICE, [{"from": "18:00", "to": "20:00", "script": WEEKEND}])  # a whole day becomes frames
+    days[6]["time_frames"].append({"from": "13:00", "to": "17:30", "script": OFFICE})  # Sunday gets a frame more
+    result = weekend.run("drift", str(out), "--write")
+    assert result.exit_code == 2, result.output
+    text = (out / "hotlines.yaml").read_text(encoding="utf-8")
+    assert 'sat: [{from: "18:00", to: "20:00", call_script: Cuối tuần}]\n' in text
+    assert '        - {from: "13:00", to: "17:30", call_script: Giờ hành chính}\n' in text
+    yaml11 = YAML(typ="safe", pure=True)
+    yaml11.version = (1, 1)
+    schedule = yaml11.load(text)["hotlines"][0]["schedule"]
+    assert schedule["sat"] == [{"from": "18:00", "to": "20:00", "call_script": "Cuối tuần"}]
+    assert schedule["sun"][1] == {"from": "13:00", "to": "17:30", "call_script": "Giờ hành chính"}
+    assert weekend.run("drift", str(out)).exit_code == 0

@@ -15,7 +15,8 @@ from reconciler.cli import cli
 from reconciler.engine import export as export_module
 from reconciler.engine.export import export_manifests
 from reconciler.engine.live import LiveState
-from reconciler.engine.manifest_writer import Unsupported, dump_list, ruamel_list, scalar, write_list
+from reconciler.engine.manifest_writer import dump_list, ruamel_list
+from reconciler.yaml_text import Unsupported, scalar, write_list
 from reconciler.simulator import Simulator
 from tests.generated_tenant import AWKWARD, generate, live_of
 

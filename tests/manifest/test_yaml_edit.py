@@ -3,9 +3,13 @@ value asked for, in the style it was written in; every other byte stays."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from ruamel.yaml import YAML
 
 from reconciler.manifest.yaml_edit import EditError, FileEditor, new_file_text
+from reconciler.yaml_text import CAUTIOUS, scalar, write_list
 
 ORDER = ["name", "previous_names", "strategy", "members", "member_timeout", "priority", "on_timeout", "queue"]
 
@@ -209,3 +213,63 @@ def test_a_new_file_is_written_as_export_writes():
     assert text == ("# header\ncall_scripts:\n  - name: S\n    note: x\n    steps:\n      - {ivr: M}\n"
                     "      - {group: A}\n    routing_criteria:\n      - {type: account_manager, agent_timeout: 10}\n\n"
                     "  - name: T\n    steps:\n      - {greeting: G}\n")
+
+
+@pytest.mark.parametrize("value, written", [
+    ("18:00", '"18:00"'),    # the number 1080 to a YAML 1.1 reader
+    ("07", '"07"'),          # the number 7 to any YAML reader but ours
+    ("a\x85b", '"a\\Nb"'),   # a raw NEL in double quotes reads back as a space
+])
+def test_a_text_other_yaml_readers_would_misread_is_double_quoted(value: str, written: str):
+    """Before issue 23 drift --write wrote these plain (`18:00`, `07`) or with json's
+    escapes (a raw U+0085); export already quoted them."""
+    text = "groups:\n  - name: A\n    strategy: rollover\n"
+    out = set_fields(text, "A", strategy=value)
+    assert out == text.replace("rollover", written)
+    for version in (None, (1, 1)):
+        yaml = YAML(typ="safe", pure=True)
+        yaml.version = version
+        assert yaml.load(out)["groups"][0]["strategy"] == value
+
+
+def test_new_objects_are_the_text_export_writes():
+    """drift --write's new files and appended objects are export's text (one writer,
+    reconciler/yaml_text.py): an opaque live reference stays one flow mapping and a list
+    inside an object holds flow items, whatever fields they have (before issue 23 both
+    were written in block style, unlike export)."""
+    objects = [
+        {"name": "S", "note": "Giờ: 8 đến 17", "steps": [{"ivr": "M"}, {"name": "x", "type": "a"}],
+         "fallback": {"live": {"type": "Voice_mail", "id": "5f00"}},
+         "schedule": {"sat": "X", "sun": [{"from": "08:00", "to": "12:00", "call_script": None}]}},
+        {"name": "T", "keys": {"1": {"group": "A"}, "2": {"ivr": "Menu"}}, "members": ["101", "102"]},
+    ]
+    exported = write_list("call_scripts", [(obj, {}) for obj in objects], blank_lines=True)
+    assert new_file_text("call_scripts", objects, "# header\n") == "# header\n" + exported
+    assert append("", *objects, kind="call_scripts") == exported.replace("\n\n", "\n")
+
+
+ALPHABET = list("aăâbcdđeêghiklmnoôơpqrstuưvxyAĐ0123456789 _") + list(":#-?*&!|>'\"%@`,[]{}~.=<\n\t\\/") + \
+    ["à", "ạ", "\u0301", "\x85", "\u2028", "\xa0"]
+WORDS = ["yes", "No", "on", "y", "18:00", "1_000", "0x1F", "012", "2024-01-05", "=", "<<", "1e3", ".nan", "~", "- a"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_text_drift_write_writes_reads_back_for_yaml_1_1_and_1_2_readers(seed: int):
+    """As a value or a key, in block or flow style, as a new value or replacing a plain one."""
+    rnd = random.Random(seed)
+    texts = WORDS + ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 7))) for _ in range(300)]
+    readers = []
+    for version in (None, (1, 1)):
+        yaml = YAML(typ="safe", pure=True)
+        yaml.version = version
+        readers.append(yaml)
+    for text in texts:
+        for in_flow in (False, True):
+            for key in (False, True):
+                written = scalar(text, flow=in_flow, key=key, quoting=CAUTIOUS)
+                document = (f"k: {{{written}: 1}}" if key else f"k: [{written}]") if in_flow else (
+                    f"{written}: 1" if key else f"k: {written}")
+                expected = ({"k": {text: 1}} if key else {"k": [text]}) if in_flow else (
+                    {text: 1} if key else {"k": text})
+                for yaml in readers:
+                    assert yaml.load(document) == expected, (text, in_flow, key, written, yaml.version)

@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from reconciler.simulator import Simulator
-from reconciler.simulator.server import serve
+from reconciler.simulator import serve
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_serve_prints_the_url_first_and_stops_cleanly(signum: int) -> None:
-    code = "from reconciler.simulator.server import serve; serve(0, 'k-123', None)"
+    code = "from reconciler.simulator import serve; serve(0, 'k-123', None)"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()
@@ -31,7 +31,7 @@ def test_serve_prints_the_url_first_and_stops_cleanly(signum: int) -> None:
 
 
 def test_serve_generates_an_api_key_when_none_is_given() -> None:
-    code = "from reconciler.simulator.server import serve; serve(0, None, None)"
+    code = "from reconciler.simulator import serve; serve(0, None, None)"
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         url = proc.stdout.readline().strip()
