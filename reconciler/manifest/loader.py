@@ -20,6 +20,7 @@ from reconciler.manifest.checks import (
     check_file,
     check_policy_lists,
     check_previous_names,
+    check_pruned_references,
     check_self_references,
 )
 from reconciler.manifest.desired import DesiredObject, ManifestSet
@@ -84,9 +85,11 @@ class _Loader:
                     self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
                 self.problems.extend(check_self_references(obj, kind))
             self.problems.extend(check_previous_names(objs))
+        mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
+        self.problems.extend(check_pruned_references(mset))
         if self.problems:
             raise ManifestError(self.problems)
-        return ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
+        return mset
 
     def _file(self, source: SourceFile) -> None:
         data = source.data
