@@ -7,6 +7,10 @@ failure), and after `max_failures` the call takes the fallback; a group with mem
 extension answers unless the call is traced unanswered, and then its `on_timeout` is
 followed, or else the call script's next step. A greeting plays and the call goes on.
 The walk stops at the first repeat of (object, keys left, step): a loop.
+
+`walkable_loops` explores every call this model allows (any keys, answered or not, any
+time of the week) and returns each loop a trace can walk, with one call that walks it:
+`lint` reports them, so the two commands never disagree about a loop.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import re
 from dataclasses import dataclass, field
 
 from reconciler import FORMAT_VERSION
-from reconciler.flows.model import DAYS, UNSUPPORTED, FlowError, Node, Routing, find_hotline, ref_node, subject
+from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline, ref_node, subject
+from reconciler.kinds.ivr_menu import KEYS
 
 ENDS = ("answered", "unanswered", "hung_up", "loop")
 _DAY_WORDS = {**{d: d for d in DAYS}, "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
@@ -213,6 +218,198 @@ class _Walk:
         on_timeout = ref_node((data or {}).get("on_timeout"))
         if on_timeout is not None:
             self.run(on_timeout, "on_timeout")
+
+
+# --- every loop a trace can walk --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A loop of the walk model: its objects in the order the call goes round, each with the
+    edge that leaves it (label and field path), and one call that walks into it."""
+
+    cycle: tuple[tuple[Node, str, str], ...]  # (object, edge label, field path)
+    hotline: str
+    keys: tuple[str, ...]
+    answered: bool
+    at: tuple[str, str] | None = None
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return tuple(node for node, _, _ in self.cycle)
+
+    def command(self, root: str | None) -> str:
+        """The `trace` command that walks it, on the manifests in `root` (None: --live)."""
+        args = ["reconciler", "trace", self.hotline, _shell_word(root) if root is not None else "--live"]
+        if self.keys:
+            args.append(f"--keys {','.join(self.keys)}")
+        if not self.answered:
+            args.append("--unanswered")
+        if self.at:
+            args.append(f'--at "{self.at[0].capitalize()} {self.at[1]}"')
+        return " ".join(args)
+
+
+def _shell_word(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
+
+
+def walkable_loops(routing: Routing) -> list[Loop]:
+    """Every loop `trace_call` can end in, over every hotline, key sequence, answered or
+    not, and time of the week; a loop a call walks both answered and unanswered is given
+    answered. The walk is explored, not enumerated: what a call does next depends only on
+    where it is, the call script's step, and whether the caller still presses keys, so each
+    of those states is looked at once."""
+    found: dict[frozenset[Node], Loop] = {}
+    for answered in (True, False):
+        for number in routing.hotlines():
+            data = routing.data(("hotlines", number)) or {}
+            if data.get("inbound") is False:
+                continue
+            for script, at in _scripts_of(routing, number, data):
+                reached = _explore(routing, script, answered)
+                for loop in _loops_from(routing, reached, answered):
+                    found.setdefault(frozenset(loop[0]), Loop(loop[1], number, loop[2], answered, at))
+    return list(found.values())
+
+
+def _scripts_of(routing: Routing, number: str, data: dict) -> list[tuple[str, tuple[str, str] | None]]:
+    """The call scripts a call to the hotline can run, each with an `--at` that picks it
+    (None: the hotline's call_script, traced without --at)."""
+    out: list[tuple[str, tuple[str, str] | None]] = []
+    if data.get("call_script"):
+        out.append((data["call_script"], None))
+    for day, plan in routing.schedules.get(number, {}).items():
+        for frame in plan.frames:
+            if frame.call_script:
+                out.append((frame.call_script, (day, frame.start)))
+        if plan.call_script:
+            free = _time_outside(plan)
+            if free is not None:
+                out.append((plan.call_script, (day, free)))
+    return out
+
+
+def _time_outside(plan: Day) -> str | None:
+    """A time of day no time frame with a call script covers (the day's own script runs)."""
+    for minute in range(24 * 60):
+        time = f"{minute // 60:02d}:{minute % 60:02d}"
+        if not any(f.start <= time < f.end and f.call_script for f in plan.frames):
+            return time
+    return None
+
+
+def _rings_unanswered(node: Node, data: dict | None, answered: bool) -> bool:
+    """Whether a group or extension the call reaches lets it go on (`_Walk.ring`): nobody
+    answers, or a declared group has no members to ring."""
+    if node[0] == "groups" and data is not None and not data.get("members"):
+        return True
+    return not answered
+
+
+def _keyless_next(routing: Routing, node: Node, answered: bool) -> tuple[Node, str] | None:
+    """Where the call goes from `node` when the caller presses no more keys, and the edge's
+    label (`_Walk.run` with no keys left); None when the call ends there or returns to the
+    call script's next step."""
+    data = routing.data(node)
+    if node[0] == "ivr_menus" and data is not None:
+        target = ref_node(data.get("fallback"))
+        return (target, "fallback") if target is not None else None
+    if node[0] in ("groups", "extensions") and _rings_unanswered(node, data, answered):
+        target = ref_node((data or {}).get("on_timeout"))
+        return (target, "on_timeout") if target is not None else None
+    return None
+
+
+_VISITED = ("greetings", "ivr_menus", "groups", "extensions", UNSUPPORTED)  # what `_Walk.run` visits
+
+
+def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[int, tuple[str, ...]]]:
+    """Every object a call running `script` can visit -> (order found, the keys of one call
+    that gets there with no key left to press). A state: (object, whether the caller may
+    still press keys); a step of the call script is reached when the one before can return."""
+    data = routing.data(("call_scripts", script))
+    reached: dict[Node, tuple[int, tuple[str, ...]]] = {}
+    if data is None:
+        return reached
+    entries: dict[bool, tuple[str, ...]] = {True: ()}  # may press keys -> keys pressed so far
+    for step in data.get("steps") or []:
+        first = ref_node(step)
+        if first is None:
+            continue
+        returns: dict[bool, tuple[str, ...]] = {}
+        seen: set[tuple[Node, bool]] = set()
+        queue = [(first, may, keys) for may, keys in entries.items()]
+        while queue:
+            node, may, keys = queue.pop(0)
+            if (node, may) in seen:
+                continue
+            seen.add((node, may))
+            if node[0] not in _VISITED:
+                returns.setdefault(may, keys)  # `run` does nothing with it: the next step
+                continue
+            reached.setdefault(node, (len(reached), keys))
+            node_data = routing.data(node)
+            if node[0] == "greetings":
+                returns.setdefault(may, keys)
+            elif node[0] == "ivr_menus" and node_data is not None:
+                queue += _menu_moves(node_data, may, keys)
+            elif node[0] in ("groups", "extensions") and _rings_unanswered(node, node_data, answered):
+                target = ref_node((node_data or {}).get("on_timeout"))
+                if target is None:
+                    returns.setdefault(may, keys)
+                else:
+                    queue.append((target, may, keys))
+        if not returns:
+            break  # every call ends in this step: the next ones are never run
+        entries = returns
+    return reached
+
+
+def _menu_moves(data: dict, may: bool, keys: tuple[str, ...]) -> list[tuple[Node, bool, tuple[str, ...]]]:
+    """Where a menu sends the call (`_Walk.menu`): a key it has; its fallback after
+    max_failures keys it lacks; its fallback when no key is left (nothing pressed after)."""
+    menu_keys, limit = data.get("keys") or {}, data.get("max_failures") or 1
+    moves: list[tuple[Node, bool, tuple[str, ...]]] = []
+    fallback = ref_node(data.get("fallback"))
+    if may:
+        for key in KEYS:
+            target = ref_node(menu_keys.get(key))
+            if target is not None:
+                moves.append((target, True, (*keys, key)))
+        wrong = next((k for k in KEYS if ref_node(menu_keys.get(k)) is None), None)
+        if wrong is not None and fallback is not None:
+            moves.append((fallback, True, (*keys, *[wrong] * limit)))
+    if fallback is not None:
+        moves.append((fallback, False, keys))
+    return moves
+
+
+def _loops_from(routing: Routing, reached: dict[Node, tuple[int, tuple[str, ...]]], answered: bool) -> list[tuple]:
+    """The loops a call with no key left walks from the objects reached: (their set, the
+    cycle from where the call enters it, the keys of a call that walks into it)."""
+    loops = []
+    done: set[Node] = set()
+    for start in sorted(reached, key=lambda n: reached[n][0]):
+        path: list[tuple[Node, str]] = []
+        on_path: dict[Node, int] = {}
+        node: Node | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            step = _keyless_next(routing, node, answered)
+            path.append((node, step[1] if step else ""))
+            node = step[0] if step else None
+        if node is not None and node in on_path:  # round again: a loop
+            ring = path[on_path[node]:]
+            entry = min((n for n, _ in ring), key=lambda n: reached.get(n, (1 << 30,))[0])
+            turn = [n for n, _ in ring].index(entry)
+            ring = ring[turn:] + ring[:turn]
+            keys = reached[entry][1] if entry in reached else reached[start][1]
+            loops.append(({n for n, _ in ring}, tuple((n, label, label) for n, label in ring), keys))
+        done.update(on_path)
+    return loops
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -19,6 +19,7 @@ from reconciler.manifest.checks import (
     check_env,
     check_file,
     check_policy_lists,
+    check_lint_ignores,
     check_previous_names,
     check_pruned_references,
     check_self_references,
@@ -69,6 +70,7 @@ class _Loader:
         self.claims: dict[str, dict[str, Location]] = {kind_name: {} for kind_name in KINDS}
         self.policy = Policy()
         self.policy_location: Location | None = None
+        self.policy_fields: dict[str, Location] = {}
 
     def run(self) -> ManifestSet:
         for path in self.files:
@@ -85,8 +87,10 @@ class _Loader:
                     self.problems.extend(check_file(obj, kind.file_field, self.root_dir))
                 self.problems.extend(check_self_references(obj, kind))
             self.problems.extend(check_previous_names(objs))
-        mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
+        mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
+                           self.policy_fields)
         self.problems.extend(check_pruned_references(mset))
+        self.problems.extend(check_lint_ignores(mset))
         if self.problems:
             raise ManifestError(self.problems)
         return mset
@@ -172,6 +176,8 @@ class _Loader:
         if source.has_env:
             self.problems.extend(check_env(raw, source, "policy", value_pos))
         self.problems.extend(check_policy_lists(raw, source))
+        if isinstance(raw, dict):
+            self.policy_fields = _field_locations(raw, source)
         try:
             self.policy = Policy.model_validate(raw, strict=True)
         except ValidationError as err:
