@@ -525,7 +525,8 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     Secrets are never written.
 
     policy.yaml is written once, with nothing pruned and nothing protected: ownership is
-    yours to decide, and an existing policy.yaml is never changed.
+    yours to decide, and an existing policy.yaml is never changed. The routing findings the
+    tenant already has are acknowledged in it (policy.lint), so validate and lint pass.
 
     A reference manifests cannot name (a type word the doc does not list, an id no list
     returns) is written as `{live: {type: WORD, id: ID}}` and sent back as it was. A live
