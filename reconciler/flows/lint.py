@@ -169,7 +169,7 @@ def _loops(routing: Routing, traps: list[Finding]) -> list[Finding]:
     for loop in walkable_loops(routing):
         if any(set(loop.nodes) <= members for members in trapped):
             continue
-        turn = min(range(len(loop.cycle)), key=lambda i: (_where(routing.location(loop.cycle[i][0])), i))
+        turn = min(range(len(loop.cycle)), key=lambda i: _written(routing, loop.cycle[i][0]))
         ring = loop.cycle[turn:] + loop.cycle[:turn]
         node, _, path = ring[0]
         code = "call-loop" if loop.answered else "unanswered-loop"
@@ -179,6 +179,13 @@ def _loops(routing: Routing, traps: list[Finding]) -> list[Finding]:
                                          f"(`{loop.command(routing.root)}` walks it)",
                              routing.location(node, path), "warning", loop.nodes))
     return found
+
+
+def _written(routing: Routing, node: Node) -> tuple:
+    """Where an object is written (file order), then its place in its kind's list (the
+    live tenant's objects have no file): the object a loop is reported at."""
+    names = list(routing.objects.get(node[0], {}))
+    return _where(routing.location(node)), names.index(node[1]) if node[1] in names else len(names)
 
 
 def _ring_text(ring: tuple[tuple[Node, str, str], ...]) -> str:

@@ -16,6 +16,8 @@ time of the week) and returns each loop a trace can walk, with one call that wal
 from __future__ import annotations
 
 import re
+import shlex
+from collections import deque
 from dataclasses import dataclass, field
 
 from reconciler import FORMAT_VERSION
@@ -240,38 +242,38 @@ class Loop:
 
     def command(self, root: str | None) -> str:
         """The `trace` command that walks it, on the manifests in `root` (None: --live)."""
-        args = ["reconciler", "trace", self.hotline, _shell_word(root) if root is not None else "--live"]
+        args = ["reconciler", "trace", self.hotline, shlex.quote(root) if root is not None else "--live"]
         if self.keys:
-            args.append(f"--keys {','.join(self.keys)}")
+            args.append(f"--keys {shlex.quote(','.join(self.keys))}")  # '*' and '#' quoted for a shell
         if not self.answered:
             args.append("--unanswered")
         if self.at:
-            args.append(f'--at "{self.at[0].capitalize()} {self.at[1]}"')
+            args.append(f"--at {shlex.quote(f'{self.at[0].capitalize()} {self.at[1]}')}")
         return " ".join(args)
 
 
-def _shell_word(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
+State = tuple[Node, bool]  # where the call is, and whether the caller may still press keys
 
 
 def walkable_loops(routing: Routing) -> list[Loop]:
     """Every loop `trace_call` can end in, over every hotline, key sequence, answered or
     not, and time of the week; a loop a call walks both answered and unanswered is given
     answered. The walk is explored, not enumerated: what a call does next depends only on
-    where it is, the call script's step, and whether the caller still presses keys, so each
-    of those states is looked at once."""
+    where it is and whether the caller still presses keys (and a call script's next step
+    runs when the step before can return), so each such state is looked at once for the
+    whole tenant; one call script is then walked per loop found, for the keys."""
     found: dict[frozenset[Node], Loop] = {}
     for answered in (True, False):
-        for number in routing.hotlines():
-            data = routing.data(("hotlines", number)) or {}
-            if data.get("inbound") is False:
+        order, origin = _reach(routing, answered)
+        walked: dict[str, dict[Node, tuple[int, tuple[str, ...]]]] = {}
+        for nodes, ring, entry in _cycles(routing, order, answered):
+            if nodes in found:
                 continue
-            for script, at in _scripts_of(routing, number, data):
-                reached = _explore(routing, script, answered)
-                for loop in _loops_from(routing, reached, answered):
-                    found.setdefault(frozenset(loop[0]), Loop(loop[1], number, loop[2], answered, at))
+            number, script, at = origin[entry]
+            if script not in walked:
+                walked[script] = _explore(routing, script, answered)
+            keys = walked[script][entry][1]
+            found[nodes] = Loop(tuple((n, label, label) for n, label in ring), number, keys, answered, at)
     return list(found.values())
 
 
@@ -309,66 +311,27 @@ def _rings_unanswered(node: Node, data: dict | None, answered: bool) -> bool:
     return not answered
 
 
-def _keyless_next(routing: Routing, node: Node, answered: bool) -> tuple[Node, str] | None:
-    """Where the call goes from `node` when the caller presses no more keys, and the edge's
-    label (`_Walk.run` with no keys left); None when the call ends there or returns to the
-    call script's next step."""
-    data = routing.data(node)
-    if node[0] == "ivr_menus" and data is not None:
-        target = ref_node(data.get("fallback"))
-        return (target, "fallback") if target is not None else None
-    if node[0] in ("groups", "extensions") and _rings_unanswered(node, data, answered):
-        target = ref_node((data or {}).get("on_timeout"))
-        return (target, "on_timeout") if target is not None else None
-    return None
-
-
 _VISITED = ("greetings", "ivr_menus", "groups", "extensions", UNSUPPORTED)  # what `_Walk.run` visits
 
 
-def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[int, tuple[str, ...]]]:
-    """Every object a call running `script` can visit -> (order found, the keys of one call
-    that gets there with no key left to press). A state: (object, whether the caller may
-    still press keys); a step of the call script is reached when the one before can return."""
-    data = routing.data(("call_scripts", script))
-    reached: dict[Node, tuple[int, tuple[str, ...]]] = {}
-    if data is None:
-        return reached
-    entries: dict[bool, tuple[str, ...]] = {True: ()}  # may press keys -> keys pressed so far
-    for step in data.get("steps") or []:
-        first = ref_node(step)
-        if first is None:
-            continue
-        returns: dict[bool, tuple[str, ...]] = {}
-        seen: set[tuple[Node, bool]] = set()
-        queue = [(first, may, keys) for may, keys in entries.items()]
-        while queue:
-            node, may, keys = queue.pop(0)
-            if (node, may) in seen:
-                continue
-            seen.add((node, may))
-            if node[0] not in _VISITED:
-                returns.setdefault(may, keys)  # `run` does nothing with it: the next step
-                continue
-            reached.setdefault(node, (len(reached), keys))
-            node_data = routing.data(node)
-            if node[0] == "greetings":
-                returns.setdefault(may, keys)
-            elif node[0] == "ivr_menus" and node_data is not None:
-                queue += _menu_moves(node_data, may, keys)
-            elif node[0] in ("groups", "extensions") and _rings_unanswered(node, node_data, answered):
-                target = ref_node((node_data or {}).get("on_timeout"))
-                if target is None:
-                    returns.setdefault(may, keys)
-                else:
-                    queue.append((target, may, keys))
-        if not returns:
-            break  # every call ends in this step: the next ones are never run
-        entries = returns
-    return reached
+def _moves(routing: Routing, node: Node, may: bool, answered: bool) -> tuple[list[tuple[Node, bool, tuple[str, ...]]], bool]:
+    """What `_Walk.run` can do with the call at `node`: where it goes next (the object,
+    whether the caller may still press keys, the keys pressed on the way), and whether the
+    call returns from here to the call script's next step."""
+    if node[0] not in _VISITED or node[0] == "greetings":
+        return [], True  # a greeting plays; a target `run` does not follow is passed over
+    data = routing.data(node)
+    if node[0] == "ivr_menus":
+        return (_menu_moves(data, may) if data is not None else []), False
+    if node[0] in ("groups", "extensions"):
+        if not _rings_unanswered(node, data, answered):
+            return [], False  # answered: the call ends
+        target = ref_node((data or {}).get("on_timeout"))
+        return ([(target, may, ())], False) if target is not None else ([], True)
+    return [], False  # a target manifests cannot name: the call is hung up
 
 
-def _menu_moves(data: dict, may: bool, keys: tuple[str, ...]) -> list[tuple[Node, bool, tuple[str, ...]]]:
+def _menu_moves(data: dict, may: bool) -> list[tuple[Node, bool, tuple[str, ...]]]:
     """Where a menu sends the call (`_Walk.menu`): a key it has; its fallback after
     max_failures keys it lacks; its fallback when no key is left (nothing pressed after)."""
     menu_keys, limit = data.get("keys") or {}, data.get("max_failures") or 1
@@ -378,21 +341,115 @@ def _menu_moves(data: dict, may: bool, keys: tuple[str, ...]) -> list[tuple[Node
         for key in KEYS:
             target = ref_node(menu_keys.get(key))
             if target is not None:
-                moves.append((target, True, (*keys, key)))
+                moves.append((target, True, (key,)))
         wrong = next((k for k in KEYS if ref_node(menu_keys.get(k)) is None), None)
         if wrong is not None and fallback is not None:
-            moves.append((fallback, True, (*keys, *[wrong] * limit)))
+            moves.append((fallback, True, (wrong,) * limit))
     if fallback is not None:
-        moves.append((fallback, False, keys))
+        moves.append((fallback, False, ()))
     return moves
 
 
-def _loops_from(routing: Routing, reached: dict[Node, tuple[int, tuple[str, ...]]], answered: bool) -> list[tuple]:
+def _returns(routing: Routing, answered: bool) -> dict[State, set[bool]]:
+    """For every state a call script's step can lead to: with which "may still press keys"
+    the call can return from it to the next step (found backwards from where calls return)."""
+    starts = {ref_node(step) for script in routing.objects.get("call_scripts", {}).values()
+              for step in script.get("steps") or []} - {None}
+    states: list[State] = [(node, may) for node in starts for may in (True, False)]  # type: ignore[misc]
+    seen = set(states)
+    back: dict[State, list[State]] = {}
+    out: dict[State, set[bool]] = {}
+    queue: deque[tuple[State, bool]] = deque()
+    for state in states:  # grows as new states are met
+        moves, returns = _moves(routing, state[0], state[1], answered)
+        if returns:
+            queue.append((state, state[1]))
+        for target, may, _ in moves:
+            nxt = (target, may)
+            back.setdefault(nxt, []).append(state)
+            if nxt not in seen:
+                seen.add(nxt)
+                states.append(nxt)
+    while queue:
+        state, may = queue.popleft()
+        if may in out.setdefault(state, set()):
+            continue
+        out[state].add(may)
+        queue += [(before, may) for before in back.get(state, [])]
+    return out
+
+
+def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node, tuple]]:
+    """Every object a call can visit (-> the order found), and the call that gets there
+    first (-> hotline, call script, --at)."""
+    returns = _returns(routing, answered)
+    queue: deque[tuple[State, tuple]] = deque()
+    for number in routing.hotlines():
+        data = routing.data(("hotlines", number)) or {}
+        if data.get("inbound") is False:
+            continue
+        for script, at in _scripts_of(routing, number, data):
+            entries = {True}
+            for step in (routing.data(("call_scripts", script)) or {}).get("steps") or []:
+                first = ref_node(step)
+                if first is None:
+                    continue
+                queue += [((first, may), (number, script, at)) for may in sorted(entries, reverse=True)]
+                entries = set().union(*(returns.get((first, may), set()) for may in entries))
+                if not entries:
+                    break  # every call ends in this step: the next ones are never run
+    order: dict[Node, int] = {}
+    origin: dict[Node, tuple] = {}
+    seen: set[State] = set()
+    while queue:
+        state, source = queue.popleft()
+        if state in seen:
+            continue
+        seen.add(state)
+        node, may = state
+        if node[0] in _VISITED and node not in order:
+            order[node], origin[node] = len(order), source
+        moves, _ = _moves(routing, node, may, answered)
+        queue += [((target, more), source) for target, more, _ in moves]
+    return order, origin
+
+
+def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[int, tuple[str, ...]]]:
+    """Every object a call running `script` can visit -> (order found, the keys of one call
+    that gets there with no key left to press)."""
+    data = routing.data(("call_scripts", script))
+    reached: dict[Node, tuple[int, tuple[str, ...]]] = {}
+    entries: dict[bool, tuple[str, ...]] = {True: ()}  # may press keys -> keys pressed so far
+    for step in (data or {}).get("steps") or []:
+        first = ref_node(step)
+        if first is None:
+            continue
+        back: dict[bool, tuple[str, ...]] = {}
+        seen: set[State] = set()
+        queue = deque((first, may, keys) for may, keys in entries.items())
+        while queue:
+            node, may, keys = queue.popleft()
+            if (node, may) in seen:
+                continue
+            seen.add((node, may))
+            if node[0] in _VISITED:
+                reached.setdefault(node, (len(reached), keys))
+            moves, returns = _moves(routing, node, may, answered)
+            if returns:
+                back.setdefault(may, keys)
+            queue += [(target, more, keys + pressed) for target, more, pressed in moves]
+        if not back:
+            break
+        entries = back
+    return reached
+
+
+def _cycles(routing: Routing, order: dict[Node, int], answered: bool) -> list[tuple]:
     """The loops a call with no key left walks from the objects reached: (their set, the
-    cycle from where the call enters it, the keys of a call that walks into it)."""
+    ring from where calls first enter it, that object)."""
     loops = []
     done: set[Node] = set()
-    for start in sorted(reached, key=lambda n: reached[n][0]):
+    for start in sorted(order, key=order.__getitem__):
         path: list[tuple[Node, str]] = []
         on_path: dict[Node, int] = {}
         node: Node | None = start
@@ -403,13 +460,20 @@ def _loops_from(routing: Routing, reached: dict[Node, tuple[int, tuple[str, ...]
             node = step[0] if step else None
         if node is not None and node in on_path:  # round again: a loop
             ring = path[on_path[node]:]
-            entry = min((n for n, _ in ring), key=lambda n: reached.get(n, (1 << 30,))[0])
+            entry = min((n for n, _ in ring), key=lambda n: order.get(n, len(order)))
             turn = [n for n, _ in ring].index(entry)
-            ring = ring[turn:] + ring[:turn]
-            keys = reached[entry][1] if entry in reached else reached[start][1]
-            loops.append(({n for n, _ in ring}, tuple((n, label, label) for n, label in ring), keys))
+            loops.append((frozenset(n for n, _ in ring), ring[turn:] + ring[:turn], entry))
         done.update(on_path)
     return loops
+
+
+def _keyless_next(routing: Routing, node: Node, answered: bool) -> tuple[Node, str] | None:
+    """Where the call goes from `node` when the caller presses no more keys, and the edge's
+    label; None when the call ends there or returns to the call script's next step."""
+    moves, _ = _moves(routing, node, False, answered)
+    if not moves:
+        return None
+    return moves[0][0], "fallback" if node[0] == "ivr_menus" else "on_timeout"
 
 
 def _short(text: str, limit: int = 70) -> str:

@@ -40,7 +40,7 @@ def test_the_loop_trace_walks_on_the_examples_is_a_lint_warning(examples: Path):
     assert "End: loop:" in walked.output
     result = run("lint", examples)
     assert result.exit_code == 2, result.output
-    command = f"reconciler trace {MAIN} {examples} --keys 1 --unanswered"
+    command = f"reconciler trace 842873003388 {examples} --unanswered"  # the shortest way in
     assert result.output == (
         f"{examples / 'groups.yaml'}:9:17: warning: group 'Kinh doanh': a call nobody answers goes round for ever: "
         "group 'Kinh doanh' --on_timeout--> group 'Hỗ trợ kỹ thuật' --on_timeout--> group 'Kinh doanh' "
@@ -48,7 +48,8 @@ def test_the_loop_trace_walks_on_the_examples_is_a_lint_warning(examples: Path):
         "Lint: 0 errors, 1 warning, 0 infos.\n")
     # the command the finding gives walks the loop
     again = run(*shlex.split(command)[1:])
-    assert again.output == walked.output
+    assert again.output.endswith("End: loop: the call comes back to group 'Hỗ trợ kỹ thuật' with nothing changed "
+                                 "(same keys left to press): it would go round for ever.\n")
     assert run("validate", examples).exit_code == 0  # a warning: validate refuses errors only
 
 
@@ -135,8 +136,8 @@ def test_lint_live_reports_the_loop_trace_live_walks(sim: Simulator, examples: P
     linted = CliRunner().invoke(cli, ["lint", "--live"], env=env)
     assert linted.exit_code == 2
     assert (f"(live tenant): warning: group 'Kinh doanh': a call nobody answers goes round for ever: group 'Kinh doanh' "
-            f"--on_timeout--> group 'Hỗ trợ kỹ thuật' --on_timeout--> group 'Kinh doanh' (`reconciler trace {MAIN} "
-            "--live --keys 1 --unanswered` walks it) [unanswered-loop]") in linted.output
+            "--on_timeout--> group 'Hỗ trợ kỹ thuật' --on_timeout--> group 'Kinh doanh' (`reconciler trace 842873003388 "
+            "--live --unanswered` walks it) [unanswered-loop]") in linted.output
 
 
 # --- item 4: policy.lint ---------------------------------------------------------------------
