@@ -79,8 +79,12 @@ def policy_text(acknowledged: dict[str, list[str]] | None = None) -> str:
     whose findings the tenant already has, written as the rules' `ignore` lists."""
     if not acknowledged:
         return POLICY_TEXT
-    lines = [f"    {code}:\n      ignore: [{', '.join(scalar(n, flow=True) for n in names)}]\n"
-             for code, names in acknowledged.items()]
+    lines = []
+    for code, names in acknowledged.items():
+        if len(names) <= 3:
+            lines.append(f"    {code}:\n      ignore: [{', '.join(scalar(n, flow=True) for n in names)}]\n")
+        else:  # one a line: easier to read, and to remove once fixed
+            lines.append(f"    {code}:\n      ignore:\n" + "".join(f"        - {scalar(n, flow=False)}\n" for n in names))
     return POLICY_TEXT + ACKNOWLEDGED_HEAD + "".join(lines)
 
 

@@ -6,6 +6,7 @@ fresh export passes `validate` and `lint` as the CI recipes run them; and every 
 from __future__ import annotations
 
 import shlex
+import tempfile
 import shutil
 from pathlib import Path
 
@@ -236,3 +237,29 @@ def test_a_fresh_export_of_the_demo_tenant_passes_validate_and_lint(sim: Simulat
     policy = out / "policy.yaml"
     policy.write_text(policy.read_text().split("  # `reconciler lint` found")[0], "utf-8")
     assert CliRunner().invoke(cli, ["validate", str(out)], env=env).exit_code == 1
+
+
+def test_an_export_into_a_directory_with_a_policy_leaves_it_and_says_what_lint_will_report(sim: Simulator,
+                                                                                             tmp_path: Path):
+    env = {"OMICALL_URL": sim.url, "OMICALL_API_KEY": sim.api_key, "OMICALL_TOKEN": None, "NO_COLOR": "1"}
+    out = tmp_path / "live"
+    out.mkdir()
+    (out / "policy.yaml").write_text("policy:\n  prune: []\n", "utf-8")
+    exported = CliRunner().invoke(cli, ["export", "--out", str(out)], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert (f"Note: `reconciler lint {out}` reports 1 routing finding of the tenant; {out / 'policy.yaml'} is yours, "
+            "so they are not acknowledged there.") in exported.stderr
+    assert (out / "policy.yaml").read_text("utf-8") == "policy:\n  prune: []\n"
+
+
+def test_many_acknowledged_objects_are_listed_one_a_line():
+    from reconciler.engine.export import policy_text
+    from reconciler.manifest.yaml_source import read_yaml
+
+    text = policy_text({"hotline-without-call-script": ["0101", "0102", "0103", "0104"], "unreachable": ["yes"]})
+    assert '      ignore:\n        - "0101"\n' in text
+    path = Path(tempfile.mkdtemp()) / "policy.yaml"
+    path.write_text(text, "utf-8")
+    lint_policy = read_yaml(path, str(path)).data["policy"]["lint"]
+    assert lint_policy == {"hotline-without-call-script": {"ignore": ["0101", "0102", "0103", "0104"]},
+                           "unreachable": {"ignore": ["yes"]}}
