@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, out_edges, subject
-from reconciler.flows.trace import Loop, walkable_loops
+from reconciler.flows.trace import walkable_loops
 from reconciler.kinds.policy import LINT_CODES
 
 SEVERITIES = ("error", "warning", "info")
