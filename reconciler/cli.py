@@ -635,7 +635,8 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     Secrets are never written.
 
     policy.yaml is written once, with nothing pruned and nothing protected: ownership is
-    yours to decide, and an existing policy.yaml is never changed.
+    yours to decide, and an existing policy.yaml is never changed. The routing findings the
+    tenant already has are acknowledged in it (policy.lint), so validate and lint pass.
 
     A reference manifests cannot name (a type word the doc does not list, an id no list
     returns) is written as `{live: {type: WORD, id: ID}}` and sent back as it was. A live
@@ -650,7 +651,9 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     _refuse_default_out_in_manifests(out_dir)
     live = run(_client(url, concurrency), read_live)
     result = export_manifests(live)
-    _echo_written(write_export(result, out_dir, force=force), result)
+    written = write_export(result, out_dir, force=force)
+    _echo_written(written, result)
+    _acknowledge_findings(out_dir, written)
     for line in result.skipped:
         click.echo(f"Not exported: {line}", err=True)
     _verify_export(out_dir, live, result)
@@ -664,6 +667,31 @@ def _refuse_default_out_in_manifests(out_dir: str) -> None:
     if out_dir == "exported" and here:
         raise click.UsageError(f"this directory holds YAML files ({', '.join(here[:3])}): if it is a manifest "
                                "directory, ./exported inside it would be read with it; pass --out DIR elsewhere")
+
+
+def _acknowledge_findings(out_dir: str, written: list[tuple[Path, str]]) -> None:
+    """The routing findings the tenant has as it is, acknowledged in the policy.yaml export
+    just wrote (lint's baseline), so that `validate` and `lint` pass on a fresh export. A
+    policy.yaml export kept is the user's: only a note says what lint will report."""
+    from reconciler.engine.export import POLICY_FILE, acknowledge_findings
+    from reconciler.flows.lint import acknowledged, lint
+    from reconciler.flows.sources import routing_from_manifests
+
+    policy = Path(out_dir) / POLICY_FILE
+    try:
+        findings = acknowledged(lint(routing_from_manifests(_load(out_dir))))
+    except ManifestError:
+        return  # said by the export's own check below
+    if not findings:
+        return
+    count = sum(len(names) for names in findings.values())
+    if (policy, "written") in written:
+        acknowledge_findings(out_dir, findings)
+        click.echo(f"Note: {_count(count, 'routing finding')} of the tenant acknowledged in {policy} (policy.lint), "
+                   f"so that validate and lint pass; fix them, then remove them there.", err=True)
+    else:
+        click.echo(f"Note: `reconciler lint {out_dir}` reports {_count(count, 'routing finding')} of the tenant; "
+                   f"{policy} is yours, so they are not acknowledged there.", err=True)
 
 
 def _echo_written(written: list[tuple[Path, str]], result: Any) -> None:

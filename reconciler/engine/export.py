@@ -31,7 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from reconciler.engine.live import LiveState
-from reconciler.engine.manifest_writer import dump_list
+from reconciler.engine.manifest_writer import dump_list, scalar
 from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
@@ -65,6 +65,34 @@ policy:
   prune: []        # e.g. [{', '.join(k for k, kind in KINDS.items() if kind.prunable)}]
   protect: []      # e.g. ["Nhóm nhân viên mặc định"]
 """
+
+# What `policy.lint` says of the routing findings a tenant has when it is exported.
+ACKNOWLEDGED_HEAD = """  # `reconciler lint` found these in the tenant as it was exported. They are acknowledged
+  # here (each rule ignores these objects), so that `validate` and `lint`, as the CI recipes
+  # run them, pass on the tenant as it is. Fix each, then remove it, to have lint check it again.
+  lint:
+"""
+
+
+def policy_text(acknowledged: dict[str, list[str]] | None = None) -> str:
+    """policy.yaml as export writes it; `acknowledged`: lint rule code -> names of the objects
+    whose findings the tenant already has, written as the rules' `ignore` lists."""
+    if not acknowledged:
+        return POLICY_TEXT
+    lines = []
+    for code, names in acknowledged.items():
+        if len(names) <= 3:
+            lines.append(f"    {code}:\n      ignore: [{', '.join(scalar(n, flow=True) for n in names)}]\n")
+        else:  # one a line: easier to read, and to remove once fixed
+            lines.append(f"    {code}:\n      ignore:\n" + "".join(f"        - {scalar(n, flow=False)}\n" for n in names))
+    return POLICY_TEXT + ACKNOWLEDGED_HEAD + "".join(lines)
+
+
+def acknowledge_findings(out_dir: str | Path, acknowledged: dict[str, list[str]]) -> Path:
+    """Write policy.yaml again, with the findings acknowledged (right after export wrote it)."""
+    path = Path(out_dir) / POLICY_FILE
+    _write(path, policy_text(acknowledged))
+    return path
 
 
 class ExportError(ReconcilerError):

@@ -1,22 +1,27 @@
 """`lint`: routing mistakes found before they reach callers, each with where it is written.
 
 Errors: calls a hotline takes that cannot reach anyone by construction. The same mistake
-in an object no hotline reaches yet is a warning (no caller is affected today). Info:
-objects no hotline's inbound calls reach. `validate` runs the error-level checks.
+in an object no hotline reaches yet is a warning (no caller is affected today). Warnings:
+loops a call can walk (found by `trace`'s own walk model, so `lint` reports every loop a
+`trace` ends in). Info: objects no hotline's inbound calls reach. `validate` runs the
+error-level checks. The manifests' `policy.lint` turns a rule off, sets its severity, or
+has it ignore some objects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, out_edges, subject
+from reconciler.flows.trace import walkable_loops
+from reconciler.kinds.policy import LINT_CODES
 
 SEVERITIES = ("error", "warning", "info")
-# Every code; the README lists them with what to do.
-CODES = ("hotline-without-call-script", "ivr-menu-dead-end", "group-dead-end", "ivr-menu-trap",
-         "ivr-key-loops-back", "unreachable")
+# Every code (declared with the policy that sets them); the README lists them with what to do.
+CODES = LINT_CODES
+LOOP_CODES = ("ivr-menu-trap", "ivr-key-loops-back", "call-loop", "unanswered-loop")  # a call goes round
 
 
 @dataclass(frozen=True)
@@ -26,18 +31,38 @@ class Finding:
     message: str
     location: Location | None
     severity: str = "error"
+    nodes: tuple[Node, ...] = ()  # every object a loop or a trap goes round (node among them)
+    severity_set_by: str | None = None  # "policy.lint (policy.yaml:5:5)" when the policy changed it
 
     def to_json(self) -> dict:
         return {"severity": self.severity, "code": self.code, "kind": self.node[0], "name": self.node[1],
-                "message": self.message, "location": str(self.location) if self.location else None}
+                "message": self.message, "location": str(self.location) if self.location else None,
+                "severity_set_by": self.severity_set_by}
 
     def __str__(self) -> str:
         where = str(self.location) if self.location else "(live tenant)"
-        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+        note = f"; severity set by {self.severity_set_by}" if self.severity_set_by else ""
+        return f"{where}: {self.severity}: {self.message} [{self.code}{note}]"
 
 
-def lint(routing: Routing) -> list[Finding]:
-    """Every finding, errors first, then in file order."""
+class Findings(list):
+    """The findings lint reports, and (`turned_off`) those the policy turned off."""
+
+    def __init__(self, findings: list[Finding] = (), turned_off: list[Finding] = ()):  # type: ignore[assignment]
+        super().__init__(findings)
+        self.turned_off: list[Finding] = list(turned_off)
+
+
+def lint(routing: Routing) -> Findings:
+    """Every finding, as the manifests' `policy.lint` sets it, errors first, then in file order."""
+    found = _configured(_findings(routing), routing)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    found.sort(key=lambda f: (order[f.severity], _where(f.location), f.code, f.node))
+    return found
+
+
+def _findings(routing: Routing) -> list[Finding]:
+    """Every finding at the rules' own severities."""
     found: list[Finding] = []
     objects = routing.objects
     reached = reached_nodes(routing)
@@ -58,10 +83,33 @@ def lint(routing: Routing) -> list[Finding]:
         if not data.get("members") and not data.get("on_timeout"):
             add("group-dead-end", ("groups", name),
                 "has no members and no on_timeout: calls sent here ring nobody and end")
-    found += _traps(routing, reached)
+    traps = _traps(routing, reached)
+    found += traps
+    found += _loops(routing, traps)
     found += _unreachable(routing, reached)
-    order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(found, key=lambda f: (order[f.severity], _where(f.location), f.code, f.node))
+    return found
+
+
+def _configured(found: list[Finding], routing: Routing) -> Findings:
+    """`policy.lint` applied: a rule off, a severity set, objects ignored (a finding about
+    one, or a loop or trap going round one); what it turns off is kept aside, to count."""
+    out = Findings()
+    for finding in found:
+        setting = routing.lint_policy.get(finding.code)
+        if setting is None:
+            out.append(finding)
+            continue
+        severity = setting if isinstance(setting, str) else setting.severity
+        ignored = set(getattr(setting, "ignore", []))
+        if severity == "off" or ignored & {name for _, name in (finding.node, *finding.nodes)}:
+            out.turned_off.append(finding)
+        elif severity is not None and severity != finding.severity:
+            at = routing.policy_location(f"lint.{finding.code}")
+            by = f"policy.lint ({at})" if at else "policy.lint"
+            out.append(replace(finding, severity=severity, severity_set_by=by))
+        else:
+            out.append(finding)
+    return out
 
 
 def _where(location: Location | None) -> tuple:
@@ -89,7 +137,7 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
             path = next((p for e, p in out_edges(routing, node) if e.target == node), "")
             found.append(Finding("ivr-key-loops-back", node, f"{subject(node)}: every key (and the fallback) "
                                  "returns to this menu: a caller can never leave it or reach a person",
-                                 routing.location(node, path), severity))
+                                 routing.location(node, path), severity, (node,)))
         else:
             names = [f"'{n}'" for n in sorted(group) if n != first]
             others = ", ".join(names[:5])
@@ -97,7 +145,7 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
                 others += f" (and {len(names) - 5} more)"
             found.append(Finding("ivr-menu-trap", node, f"{subject(node)}: its keys and fallback lead only to "
                                  f"IVR menus {others} and back: a caller can never reach a person",
-                                 routing.location(node), severity))
+                                 routing.location(node), severity, tuple(sorted(members))))
     return found
 
 
@@ -109,6 +157,44 @@ def _components(exits: dict[str, set[Node]]) -> list[list[str]]:
     declared = {name: i for i, name in enumerate(exits)}
     groups = [sorted(c, key=declared.__getitem__) for c in cyclic_components(graph)]
     return sorted(groups, key=lambda g: declared[g[0]])
+
+
+def _loops(routing: Routing, traps: list[Finding]) -> list[Finding]:
+    """A warning per loop a `trace` can walk (trace.walkable_loops), at the loop's object
+    written first, on the edge that goes round; a loop inside a trap already reported
+    is not reported again. `call-loop`: calls go round even when everyone answers (no one
+    on the way can answer); `unanswered-loop`: calls nobody answers go round."""
+    trapped = [set(t.nodes) for t in traps]
+    found = []
+    for loop in walkable_loops(routing):
+        if any(set(loop.nodes) <= members for members in trapped):
+            continue
+        turn = min(range(len(loop.cycle)), key=lambda i: _written(routing, loop.cycle[i][0]))
+        ring = loop.cycle[turn:] + loop.cycle[:turn]
+        node, _, path = ring[0]
+        code = "call-loop" if loop.answered else "unanswered-loop"
+        what = ("calls go round for ever and nobody on the way can answer" if loop.answered
+                else "a call nobody answers goes round for ever")
+        found.append(Finding(code, node, f"{subject(node)}: {what}: {_ring_text(ring)} "
+                                         f"(`{loop.command(routing.root)}` walks it)",
+                             routing.location(node, path), "warning", loop.nodes))
+    return found
+
+
+def _written(routing: Routing, node: Node) -> tuple:
+    """Where an object is written (file order), then its place in its kind's list (the
+    live tenant's objects have no file): the object a loop is reported at."""
+    names = list(routing.objects.get(node[0], {}))
+    return _where(routing.location(node)), names.index(node[1]) if node[1] in names else len(names)
+
+
+def _ring_text(ring: tuple[tuple[Node, str, str], ...]) -> str:
+    """"group 'A' --on_timeout--> group 'B' --on_timeout--> group 'A'" (as `trace` draws
+    its hops); a long one shortened."""
+    parts = [f"{subject(node)} --{label}-->" for node, label, _ in ring[:6]]
+    if len(ring) > 6:
+        parts.append(f"({len(ring) - 6} more) -->")
+    return " ".join(parts + [subject(ring[0][0])])
 
 
 def reached_nodes(routing: Routing) -> set[Node]:
@@ -143,6 +229,16 @@ def _unreachable(routing: Routing, reached: set[Node]) -> list[Finding]:
     return found
 
 
+def acknowledged(findings: list[Finding]) -> dict[str, list[str]]:
+    """Rule code -> the objects of its errors and warnings, for `policy.lint` ignore lists
+    (what `export` writes: a tenant's routing as it is passes `validate` and `lint`)."""
+    out: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding.severity in ("error", "warning") and finding.node[1] not in out.setdefault(finding.code, []):
+            out[finding.code].append(finding.node[1])
+    return {code: names for code, names in out.items() if names}
+
+
 def exit_code(findings: list[Finding]) -> int:
     """The SPEC's: 0 with nothing (or only info), 2 with a warning or an error."""
     return 2 if any(f.severity in ("error", "warning") for f in findings) else 0
@@ -152,8 +248,13 @@ def render_lint_text(findings: list[Finding]) -> str:
     lines = [str(f) for f in findings]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
-    lines.append(f"Lint: {summary}." if findings else "Lint: no routing problems found.")
+    off = len(getattr(findings, "turned_off", []))
+    muted = f"{off} finding{'s' if off != 1 else ''} turned off by policy.lint" if off else ""
+    if findings:
+        lines.append(f"Lint: {summary}{'; ' + muted if muted else ''}.")
+    else:
+        lines.append(f"Lint: no routing problems found{f' ({muted})' if muted else ''}.")
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["CODES", "Finding", "exit_code", "lint", "render_lint_text"]
+__all__ = ["CODES", "Finding", "Findings", "LOOP_CODES", "acknowledged", "exit_code", "lint", "render_lint_text"]

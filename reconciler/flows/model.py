@@ -62,6 +62,11 @@ class Routing:
     where: dict[Node, Any] = field(default_factory=dict)  # node -> DesiredObject (location_of)
     schedules: dict[str, dict[str, Day]] = field(default_factory=dict)  # number -> "sat" -> Day
     source: str = "manifests"  # or "live tenant"
+    root: str | None = None  # the manifest directory as the user named it (None: the live tenant)
+    # How the manifests' `policy.lint` sets lint's rules (code -> severity or LintRule), and
+    # where each of its values is written ("lint.unreachable" -> policy.yaml:5:5)
+    lint_policy: dict[str, Any] = field(default_factory=dict)
+    policy_fields: dict[str, Location] = field(default_factory=dict)
 
     def data(self, node: Node) -> dict | None:
         """The object's data, or None when it is referenced but not declared here."""
@@ -71,6 +76,10 @@ class Routing:
         """file:line:col of the object (or of one of its fields); None for live objects."""
         obj = self.where.get(node)
         return obj.location_of(path) if obj is not None else None
+
+    def policy_location(self, path: str) -> Location | None:
+        """file:line:col of a value of the manifests' policy ("lint.call-loop"), if written."""
+        return self.policy_fields.get(path)
 
     def hotlines(self) -> list[str]:
         return sorted(self.objects.get("hotlines", {}))

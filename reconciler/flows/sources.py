@@ -21,7 +21,8 @@ def routing_from_manifests(manifests: Any) -> Routing:
         for name, obj in objs.items():
             objects[k][name] = obj.model.model_dump(by_alias=True, exclude={"previous_names"})
             where[(k, name)] = obj
-    return Routing(objects, where=where, schedules=_schedules(objects), source="manifests")
+    return Routing(objects, where=where, schedules=_schedules(objects), source="manifests", root=str(manifests.root),
+                   lint_policy=dict(manifests.policy.lint), policy_fields=dict(manifests.policy_fields))
 
 
 def routing_from_live(live: LiveState) -> Routing:

@@ -7,15 +7,22 @@ failure), and after `max_failures` the call takes the fallback; a group with mem
 extension answers unless the call is traced unanswered, and then its `on_timeout` is
 followed, or else the call script's next step. A greeting plays and the call goes on.
 The walk stops at the first repeat of (object, keys left, step): a loop.
+
+`walkable_loops` explores every call this model allows (any keys, answered or not, any
+time of the week) and returns each loop a trace can walk, with one call that walks it:
+`lint` reports them, so the two commands never disagree about a loop.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
+from collections import deque
 from dataclasses import dataclass, field
 
 from reconciler import FORMAT_VERSION
-from reconciler.flows.model import DAYS, UNSUPPORTED, FlowError, Node, Routing, find_hotline, ref_node, subject
+from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline, ref_node, subject
+from reconciler.kinds.ivr_menu import KEYS
 
 ENDS = ("answered", "unanswered", "hung_up", "loop")
 _DAY_WORDS = {**{d: d for d in DAYS}, "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
@@ -213,6 +220,260 @@ class _Walk:
         on_timeout = ref_node((data or {}).get("on_timeout"))
         if on_timeout is not None:
             self.run(on_timeout, "on_timeout")
+
+
+# --- every loop a trace can walk --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A loop of the walk model: its objects in the order the call goes round, each with the
+    edge that leaves it (label and field path), and one call that walks into it."""
+
+    cycle: tuple[tuple[Node, str, str], ...]  # (object, edge label, field path)
+    hotline: str
+    keys: tuple[str, ...]
+    answered: bool
+    at: tuple[str, str] | None = None
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return tuple(node for node, _, _ in self.cycle)
+
+    def command(self, root: str | None) -> str:
+        """The `trace` command that walks it, on the manifests in `root` (None: --live)."""
+        args = ["reconciler", "trace", self.hotline, shlex.quote(root) if root is not None else "--live"]
+        if self.keys:
+            args.append(f"--keys {shlex.quote(','.join(self.keys))}")  # '*' and '#' quoted for a shell
+        if not self.answered:
+            args.append("--unanswered")
+        if self.at:
+            args.append(f"--at {shlex.quote(f'{self.at[0].capitalize()} {self.at[1]}')}")
+        return " ".join(args)
+
+
+State = tuple[Node, bool]  # where the call is, and whether the caller may still press keys
+
+
+def walkable_loops(routing: Routing) -> list[Loop]:
+    """Every loop `trace_call` can end in, over every hotline, key sequence, answered or
+    not, and time of the week; a loop a call walks both answered and unanswered is given
+    answered. The walk is explored, not enumerated: what a call does next depends only on
+    where it is and whether the caller still presses keys (and a call script's next step
+    runs when the step before can return), so each such state is looked at once for the
+    whole tenant; one call script is then walked per loop found, for the keys."""
+    found: dict[frozenset[Node], Loop] = {}
+    for answered in (True, False):
+        order, origin = _reach(routing, answered)
+        walked: dict[str, dict[Node, tuple[int, tuple[str, ...]]]] = {}
+        for nodes, ring, entry in _cycles(routing, order, answered):
+            if nodes in found:
+                continue
+            number, script, at = origin[entry]
+            if script not in walked:
+                walked[script] = _explore(routing, script, answered)
+            keys = walked[script][entry][1]
+            found[nodes] = Loop(tuple((n, label, label) for n, label in ring), number, keys, answered, at)
+    return list(found.values())
+
+
+def _scripts_of(routing: Routing, number: str, data: dict) -> list[tuple[str, tuple[str, str] | None]]:
+    """The call scripts a call to the hotline can run, each with an `--at` that picks it
+    (None: the hotline's call_script, traced without --at)."""
+    out: list[tuple[str, tuple[str, str] | None]] = []
+    if data.get("call_script"):
+        out.append((data["call_script"], None))
+    for day, plan in routing.schedules.get(number, {}).items():
+        for frame in plan.frames:
+            if frame.call_script:
+                out.append((frame.call_script, (day, frame.start)))
+        if plan.call_script:
+            free = _time_outside(plan)
+            if free is not None:
+                out.append((plan.call_script, (day, free)))
+    return out
+
+
+def _time_outside(plan: Day) -> str | None:
+    """A time of day no time frame with a call script covers (the day's own script runs)."""
+    for minute in range(24 * 60):
+        time = f"{minute // 60:02d}:{minute % 60:02d}"
+        if not any(f.start <= time < f.end and f.call_script for f in plan.frames):
+            return time
+    return None
+
+
+def _rings_unanswered(node: Node, data: dict | None, answered: bool) -> bool:
+    """Whether a group or extension the call reaches lets it go on (`_Walk.ring`): nobody
+    answers, or a declared group has no members to ring."""
+    if node[0] == "groups" and data is not None and not data.get("members"):
+        return True
+    return not answered
+
+
+_VISITED = ("greetings", "ivr_menus", "groups", "extensions", UNSUPPORTED)  # what `_Walk.run` visits
+
+
+def _moves(routing: Routing, node: Node, may: bool, answered: bool) -> tuple[list[tuple[Node, bool, tuple[str, ...]]], bool]:
+    """What `_Walk.run` can do with the call at `node`: where it goes next (the object,
+    whether the caller may still press keys, the keys pressed on the way), and whether the
+    call returns from here to the call script's next step."""
+    if node[0] not in _VISITED or node[0] == "greetings":
+        return [], True  # a greeting plays; a target `run` does not follow is passed over
+    data = routing.data(node)
+    if node[0] == "ivr_menus":
+        return (_menu_moves(data, may) if data is not None else []), False
+    if node[0] in ("groups", "extensions"):
+        if not _rings_unanswered(node, data, answered):
+            return [], False  # answered: the call ends
+        target = ref_node((data or {}).get("on_timeout"))
+        return ([(target, may, ())], False) if target is not None else ([], True)
+    return [], False  # a target manifests cannot name: the call is hung up
+
+
+def _menu_moves(data: dict, may: bool) -> list[tuple[Node, bool, tuple[str, ...]]]:
+    """Where a menu sends the call (`_Walk.menu`): a key it has; its fallback after
+    max_failures keys it lacks; its fallback when no key is left (nothing pressed after)."""
+    menu_keys, limit = data.get("keys") or {}, data.get("max_failures") or 1
+    moves: list[tuple[Node, bool, tuple[str, ...]]] = []
+    fallback = ref_node(data.get("fallback"))
+    if may:
+        for key in KEYS:
+            target = ref_node(menu_keys.get(key))
+            if target is not None:
+                moves.append((target, True, (key,)))
+        wrong = next((k for k in KEYS if ref_node(menu_keys.get(k)) is None), None)
+        if wrong is not None and fallback is not None:
+            moves.append((fallback, True, (wrong,) * limit))
+    if fallback is not None:
+        moves.append((fallback, False, ()))
+    return moves
+
+
+def _returns(routing: Routing, answered: bool) -> dict[State, set[bool]]:
+    """For every state a call script's step can lead to: with which "may still press keys"
+    the call can return from it to the next step (found backwards from where calls return)."""
+    starts = {ref_node(step) for script in routing.objects.get("call_scripts", {}).values()
+              for step in script.get("steps") or []} - {None}
+    states: list[State] = [(node, may) for node in starts for may in (True, False)]  # type: ignore[misc]
+    seen = set(states)
+    back: dict[State, list[State]] = {}
+    out: dict[State, set[bool]] = {}
+    queue: deque[tuple[State, bool]] = deque()
+    for state in states:  # grows as new states are met
+        moves, returns = _moves(routing, state[0], state[1], answered)
+        if returns:
+            queue.append((state, state[1]))
+        for target, may, _ in moves:
+            nxt = (target, may)
+            back.setdefault(nxt, []).append(state)
+            if nxt not in seen:
+                seen.add(nxt)
+                states.append(nxt)
+    while queue:
+        state, may = queue.popleft()
+        if may in out.setdefault(state, set()):
+            continue
+        out[state].add(may)
+        queue += [(before, may) for before in back.get(state, [])]
+    return out
+
+
+def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node, tuple]]:
+    """Every object a call can visit (-> the order found), and the call that gets there
+    first (-> hotline, call script, --at)."""
+    returns = _returns(routing, answered)
+    queue: deque[tuple[State, tuple]] = deque()
+    for number in routing.hotlines():
+        data = routing.data(("hotlines", number)) or {}
+        if data.get("inbound") is False:
+            continue
+        for script, at in _scripts_of(routing, number, data):
+            entries = {True}
+            for step in (routing.data(("call_scripts", script)) or {}).get("steps") or []:
+                first = ref_node(step)
+                if first is None:
+                    continue
+                queue += [((first, may), (number, script, at)) for may in sorted(entries, reverse=True)]
+                entries = set().union(*(returns.get((first, may), set()) for may in entries))
+                if not entries:
+                    break  # every call ends in this step: the next ones are never run
+    order: dict[Node, int] = {}
+    origin: dict[Node, tuple] = {}
+    seen: set[State] = set()
+    while queue:
+        state, source = queue.popleft()
+        if state in seen:
+            continue
+        seen.add(state)
+        node, may = state
+        if node[0] in _VISITED and node not in order:
+            order[node], origin[node] = len(order), source
+        moves, _ = _moves(routing, node, may, answered)
+        queue += [((target, more), source) for target, more, _ in moves]
+    return order, origin
+
+
+def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[int, tuple[str, ...]]]:
+    """Every object a call running `script` can visit -> (order found, the keys of one call
+    that gets there with no key left to press)."""
+    data = routing.data(("call_scripts", script))
+    reached: dict[Node, tuple[int, tuple[str, ...]]] = {}
+    entries: dict[bool, tuple[str, ...]] = {True: ()}  # may press keys -> keys pressed so far
+    for step in (data or {}).get("steps") or []:
+        first = ref_node(step)
+        if first is None:
+            continue
+        back: dict[bool, tuple[str, ...]] = {}
+        seen: set[State] = set()
+        queue = deque((first, may, keys) for may, keys in entries.items())
+        while queue:
+            node, may, keys = queue.popleft()
+            if (node, may) in seen:
+                continue
+            seen.add((node, may))
+            if node[0] in _VISITED:
+                reached.setdefault(node, (len(reached), keys))
+            moves, returns = _moves(routing, node, may, answered)
+            if returns:
+                back.setdefault(may, keys)
+            queue += [(target, more, keys + pressed) for target, more, pressed in moves]
+        if not back:
+            break
+        entries = back
+    return reached
+
+
+def _cycles(routing: Routing, order: dict[Node, int], answered: bool) -> list[tuple]:
+    """The loops a call with no key left walks from the objects reached: (their set, the
+    ring from where calls first enter it, that object)."""
+    loops = []
+    done: set[Node] = set()
+    for start in sorted(order, key=order.__getitem__):
+        path: list[tuple[Node, str]] = []
+        on_path: dict[Node, int] = {}
+        node: Node | None = start
+        while node is not None and node not in done and node not in on_path:
+            on_path[node] = len(path)
+            step = _keyless_next(routing, node, answered)
+            path.append((node, step[1] if step else ""))
+            node = step[0] if step else None
+        if node is not None and node in on_path:  # round again: a loop
+            ring = path[on_path[node]:]
+            entry = min((n for n, _ in ring), key=lambda n: order.get(n, len(order)))
+            turn = [n for n, _ in ring].index(entry)
+            loops.append((frozenset(n for n, _ in ring), ring[turn:] + ring[:turn], entry))
+        done.update(on_path)
+    return loops
+
+
+def _keyless_next(routing: Routing, node: Node, answered: bool) -> tuple[Node, str] | None:
+    """Where the call goes from `node` when the caller presses no more keys, and the edge's
+    label; None when the call ends there or returns to the call script's next step."""
+    moves, _ = _moves(routing, node, False, answered)
+    if not moves:
+        return None
+    return moves[0][0], "fallback" if node[0] == "ivr_menus" else "on_timeout"
 
 
 def _short(text: str, limit: int = 70) -> str:

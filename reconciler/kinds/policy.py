@@ -1,11 +1,11 @@
-"""`policy`: which kinds the manifests own whole, which names are never touched, and how
-many deletes a plan may make before it needs --force."""
+"""`policy`: which kinds the manifests own whole, which names are never touched, how
+many deletes a plan may make before it needs --force, and how `lint` rules are set."""
 
 from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Annotated, Iterable, Literal
+from typing import Annotated, Iterable, Literal, Union
 
 from pydantic import Field
 
@@ -14,6 +14,25 @@ from reconciler.kinds.base import ManifestModel, Name, nfc
 
 # The kinds `policy.prune` may own, from the registry (reconciler/kinds/__init__.py).
 PrunableKind = Literal[tuple(kind_name for kind_name, kind in KINDS.items() if kind.prunable)]  # type: ignore[valid-type]
+
+
+# The codes of `lint`'s rules (reconciler/flows/lint.py finds them): declared here, where the
+# policy that sets them is validated.
+LINT_CODES = ("hotline-without-call-script", "ivr-menu-dead-end", "group-dead-end", "ivr-menu-trap",
+              "ivr-key-loops-back", "call-loop", "unanswered-loop", "unreachable")
+LINT_SEVERITIES = ("off", "error", "warning", "info")
+LintCode = Literal[LINT_CODES]  # type: ignore[valid-type]
+LintSeverity = Literal[LINT_SEVERITIES]  # type: ignore[valid-type]
+
+
+class LintRule(ManifestModel):
+    """One rule's setting in its long form: a severity, and objects it leaves alone."""
+
+    severity: LintSeverity | None = Field(
+        default=None, description="off, or the severity of every finding of the rule (default: the rule's own)")
+    ignore: list[Annotated[Name, Field(min_length=1)]] = Field(
+        default_factory=list, description="names (or numbers) of objects the rule does not report: a finding about "
+                                          "one of them (for a loop or a trap: about any object on it) is left out")
 
 
 class Policy(ManifestModel):
@@ -30,6 +49,10 @@ class Policy(ManifestModel):
     )
     threshold_min_objects: Annotated[int, Field(ge=0)] = Field(
         default=10, description="the share applies once a kind has at least this many live objects"
+    )
+    lint: dict[LintCode, Union[LintSeverity, LintRule]] = Field(
+        default_factory=dict, description="lint rules by code: off, a severity (error, warning, info), or "
+                                          "{severity: ..., ignore: [names]}; `validate` and `lint` both follow it"
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
 from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, nfc
+from reconciler.kinds.policy import folded
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
 
@@ -158,6 +159,67 @@ def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) ->
                                                        f"the manifests nor in the tenant{hint}",
                                 "dangling-reference", obj.kind, obj.name))
     return problems
+
+
+def check_pruned_references(mset: ManifestSet) -> list[Problem]:
+    """A kind in `policy.prune` is owned whole by the manifests: a reference to one of its
+    objects that they do not declare is a mistake offline already (a live object of that
+    name would be deleted; none would be a typo), unless the name is protected (protected
+    objects are never pruned, so the tenant's may be used: `validate --live` looks them up)."""
+    pruned = set(mset.policy.prune)
+    protected = {nfc(p) for p in mset.policy.protect}
+    problems = []
+    for obj, path, (kind_name, name) in _references(mset):
+        if kind_name not in pruned or name in protected or name in mset.objects.get(kind_name, {}):
+            continue
+        label = KINDS[kind_name].label
+        field = f"{path}: " if path else ""
+        hint = _suggest_folded(name, set(mset.objects.get(kind_name, {})))
+        problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is not declared in the "
+                                                       f"manifests, and policy.prune owns {kind_name} (the manifests "
+                                                       f"declare every {label}){hint}"))
+    return problems
+
+
+def check_lint_ignores(mset: ManifestSet) -> list[Problem]:
+    """Every name in a `policy.lint` rule's `ignore` list names an object of the manifests
+    (lint reads the manifests: a name of nothing there ignores nothing, a typo most likely)."""
+    names = {name for objs in mset.objects.values() for name in objs}
+    problems = []
+    for code, setting in mset.policy.lint.items():
+        for i, name in enumerate(getattr(setting, "ignore", [])):
+            if name in names:
+                continue
+            at = mset.policy_fields.get(f"lint.{code}.ignore.{i}") or mset.policy_location
+            problems.append(Problem(at, f"policy: lint.{code}.ignore.{i}: '{name}' names no object in the manifests, "
+                                        f"so it ignores nothing{_suggest_folded(name, names)}"))
+    return problems
+
+
+def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[str, str]]]:
+    """(referrer, field path, (kind, name)) of every reference, skipping an object whose
+    desired form cannot be made (an mp3 that could not be read: already a problem)."""
+    for kind_name, objs in mset.objects.items():
+        kind = KINDS[kind_name]
+        for obj in objs.values():
+            try:
+                refs = kind.references(kind.desired(obj.model))
+            except ValueError:
+                continue
+            for ref in refs:
+                yield obj, getattr(ref, "path", ""), (ref[0], ref[1])
+
+
+def _suggest_folded(name: str, known: set[str]) -> str:
+    """The nearest declared name, diacritics and case ignored first ('Ban hang' -> 'Bán hàng')."""
+    by_fold: dict[str, str] = {}
+    for candidate in sorted(known):
+        by_fold.setdefault(folded(candidate), candidate)
+    near = by_fold.get(folded(name))
+    if near is None:
+        close = difflib.get_close_matches(folded(name), list(by_fold), n=1, cutoff=0.6)
+        near = by_fold[close[0]] if close else None
+    return f"; did you mean '{near}'?" if near else ""
 
 
 def _suggest_name(name: str, known: set[str]) -> str:

@@ -46,6 +46,8 @@ class ManifestSet:
     policy: Policy = field(default_factory=Policy)
     policy_location: Location | None = None
     files: list[Path] = field(default_factory=list)  # the files read, in order
+    # dotted path in the policy ("lint.unreachable", "lint.call-loop.ignore.0") -> its location
+    policy_fields: dict[str, Location] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return sum(len(objs) for objs in self.objects.values())

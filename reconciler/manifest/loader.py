@@ -19,7 +19,9 @@ from reconciler.manifest.checks import (
     check_env,
     check_file,
     check_policy_lists,
+    check_lint_ignores,
     check_previous_names,
+    check_pruned_references,
     check_self_references,
 )
 from reconciler.manifest.desired import DesiredObject, ManifestSet
@@ -68,6 +70,7 @@ class _Loader:
         self.claims: dict[str, dict[str, Location]] = {kind_name: {} for kind_name in KINDS}
         self.policy = Policy()
         self.policy_location: Location | None = None
+        self.policy_fields: dict[str, Location] = {}
 
     def run(self) -> ManifestSet:
         for path in self.files:
@@ -85,9 +88,13 @@ class _Loader:
                                                kind_name, obj.name))
                 self.problems.extend(coded(check_self_references(obj, kind), "self-reference", kind_name, obj.name))
             self.problems.extend(coded(check_previous_names(objs), "previous-names", kind_name))
+        mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
+                           self.policy_fields)
+        self.problems.extend(coded(check_pruned_references(mset), "dangling-reference"))
+        self.problems.extend(coded(check_lint_ignores(mset), "invalid-value", "policy"))
         if self.problems:
             raise ManifestError(self.problems)
-        return ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files))
+        return mset
 
     def _file(self, source: SourceFile) -> None:
         data = source.data
@@ -178,6 +185,8 @@ class _Loader:
         if source.has_env:
             self.problems.extend(coded(check_env(raw, source, "policy", value_pos), "env-reference"))
         self.problems.extend(coded(check_policy_lists(raw, source), "duplicate-name"))
+        if isinstance(raw, dict):
+            self.policy_fields = _field_locations(raw, source)
         try:
             self.policy = Policy.model_validate(raw, strict=True)
         except ValidationError as err:

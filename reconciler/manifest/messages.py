@@ -233,8 +233,11 @@ def _union_problems(
     first = {**branches[0], "type": "union"}
     pos = _position(first, source, start)
     prefix = f"{_dotted(first['path'])}: " if first["path"] else ""
-    return [Problem(source.loc(pos), f"{subject}: {prefix}expected {' or '.join(forms)}, got {describe(first.get('input'))}",
-                    "invalid-value")]
+    words = [c for b in branches if b["type"] == "literal_error"
+             for c in _QUOTED.findall(str((b.get("ctx") or {}).get("expected", "")))]
+    hint = suggest(first.get("input"), words)  # 'warn' for one of the words: 'warning'
+    return [Problem(source.loc(pos), f"{subject}: {prefix}expected {' or '.join(forms)}, "
+                                     f"got {describe(first.get('input'))}{hint}", "invalid-value")]
 
 
 def _form(e: dict) -> str:

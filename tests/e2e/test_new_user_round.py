@@ -472,7 +472,7 @@ def test_the_readme_quotes_the_real_messages(tenant: Tenant, tmp_path: Path, mon
     for result in (no_key, no_url, remote_http):
         assert result.exit_code == 1
         assert f"`{result.stderr.strip()}`" in readme, result.stderr
-    example = tmp_path / "manifests"
+    example = tmp_path / "readme-example"  # not the tenant's copy of examples/ (tmp_path/manifests)
     (example / "b").mkdir(parents=True)
     (example / "groups.yaml").write_text('groups:\n  - name: CSKH\n    strategy: rollover\n'
                                          '    memebrs: ["101", "102"]\n    member_timeout: 0\n', encoding="utf-8")

@@ -79,8 +79,11 @@ def test_text_output_errors_first_with_messages_and_exit_2(manifests):
 
 
 def test_examples_are_clean_and_exit_0():
+    # Their groups' overflow loop is acknowledged in examples/policy.yaml (policy.lint): an info.
     result = run("lint", EXAMPLES)
-    assert (result.exit_code, result.output) == (0, "Lint: no routing problems found.\n")
+    assert result.exit_code == 0
+    assert result.output.endswith("[unanswered-loop; severity set by policy.lint "
+                                  f"({EXAMPLES / 'policy.yaml'}:10:22)]\nLint: 0 errors, 0 warnings, 1 info.\n")
 
 
 def test_only_info_exits_0(manifests):
