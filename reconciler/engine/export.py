@@ -31,7 +31,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from reconciler.engine.live import LiveState
-from reconciler.engine.manifest_writer import dump_list, scalar
+from reconciler.engine.manifest_writer import dump_list
+from reconciler.yaml_text import scalar
 from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
