@@ -65,8 +65,9 @@ class Edits:
     every reference left resolvable, deletes under policy.prune, renames with
     previous_names. `renames` maps (kind, old) to the new name, in Mermaid label terms."""
 
-    def __init__(self, manifests: dict[str, Any], draw: Callable[[st.SearchStrategy], Any]):
+    def __init__(self, manifests: dict[str, Any], draw: Callable[[st.SearchStrategy], Any], outbound: set[str]):
         self.m, self.draw = manifests, draw
+        self.outbound = outbound  # groups hotlines let call out: in use, but not in the export
         self.renames: dict[tuple[str, str], str] = {}
         self.created = 0
         # Call scripts the tenant's weekly schedules name: in use there, never deleted here.
@@ -155,9 +156,11 @@ class Edits:
     def delete(self) -> None:
         """Delete a group, menu or call script (its kind pruned), after taking every
         reference to it out: steps, keys, fallbacks, on_timeouts, hotlines' call_script.
-        A call script the tenant's weekly schedule names stays (the API keeps it in use)."""
+        A call script the tenant's weekly schedule names, or a group a hotline lets call out
+        (the API does not return who may), stays: in use there."""
         kind = self.draw(st.sampled_from(["groups", "ivr_menus", "call_scripts"]))
-        victims = [n for n in self.names(kind) if kind != "call_scripts" or n not in self.scheduled]
+        in_use = {"call_scripts": self.scheduled, "groups": self.outbound}.get(kind, set())
+        victims = [n for n in self.names(kind) if n not in in_use]
         if not victims:
             return
         name = self.draw(st.sampled_from(victims))
@@ -269,7 +272,9 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
             numbers = [h["number"] for h in manifests["hotlines"]]
             was = {n: _graph(sim, "--live", "--hotline", n) for n in numbers}
 
-            edit = Edits(manifests, data.draw)
+            group_names = {g["_id"]: g["group_name"] for g in seed["groups"]}
+            outbound = {group_names[g] for h in seed["hotlines"] for g in h.get("group_ids") or []}
+            edit = Edits(manifests, data.draw, outbound)
             for name in edits:
                 edit.apply(name)
             _write(root, manifests)
