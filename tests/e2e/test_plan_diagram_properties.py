@@ -69,6 +69,7 @@ class Edits:
         self.m, self.draw = manifests, draw
         self.outbound = outbound  # groups hotlines let call out: in use, but not in the export
         self.renames: dict[tuple[str, str], str] = {}
+        self.raw_renames: dict[tuple[str, str], str] = {}  # the same, names as written
         self.created = 0
         # Call scripts the tenant's weekly schedules name: in use there, never deleted here.
         self.scheduled = {s for h in manifests["hotlines"] for s in _schedule_scripts(h)}
@@ -206,6 +207,7 @@ class Edits:
         if old in self.scheduled:
             self.scheduled.add(new)
         self.renames[(kind, mermaid_text(old))] = mermaid_text(new)
+        self.raw_renames[(kind, old)] = new
 
 
 def _schedule_scripts(hotline: dict) -> set[str]:
@@ -249,10 +251,27 @@ def _run(sim: Simulator, *args: str):
                                                     "OMICALL_TOKEN": None, "NO_COLOR": "1"}, catch_exceptions=False)
 
 
-def _graph(sim: Simulator, *args: str) -> tuple[set, Counter]:
+def _graph_json(sim: Simulator, *args: str) -> dict:
     result = _run(sim, "graph", *args, "--format", "json")
     assert result.exit_code == 0, result.output
-    return graph_of(json.loads(result.output))
+    return json.loads(result.output)
+
+
+def _graph(sim: Simulator, *args: str) -> tuple[set, Counter]:
+    return graph_of(_graph_json(sim, *args))
+
+
+def _impact(numbers: list[str], was: dict[str, dict], now: dict[str, dict], renames: dict) -> list[str]:
+    """The text plan's impact lines `graph` implies: each hotline's groups that
+    `graph --live` reached and `graph DIR` does not, in the order a caller met them."""
+    lines = []
+    for number in numbers:
+        reached = {n["name"] for n in now[number]["nodes"] if n["kind"] == "groups"}
+        for node in was[number]["nodes"]:
+            name = renames.get(("groups", node["name"]), node["name"])
+            if node["kind"] == "groups" and name not in reached:
+                lines.append(f"  hotline {number}: callers lose their way to group '{name}'")
+    return lines
 
 
 def _exists(sim: Simulator, node: tuple[str, str]) -> bool:
@@ -270,7 +289,8 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
             assert exported.exit_code == 0, exported.output
             manifests = _load(root)
             numbers = [h["number"] for h in manifests["hotlines"]]
-            was = {n: _graph(sim, "--live", "--hotline", n) for n in numbers}
+            was_json = {n: _graph_json(sim, "--live", "--hotline", n) for n in numbers}
+            was = {n: graph_of(data) for n, data in was_json.items()}
 
             group_names = {g["_id"]: g["group_name"] for g in seed["groups"]}
             outbound = {group_names[g] for h in seed["hotlines"] for g in h.get("group_ids") or []}
@@ -289,7 +309,8 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
             event("schedule edge drawn" if any(lbl[:3] in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
                                                for d in drawn.values() for (_, _, lbl), _ in d.edges)
                   else "no schedule edge drawn")
-            now = {n: _graph(sim, str(root), "--hotline", n) for n in numbers}
+            now_json = {n: _graph_json(sim, str(root), "--hotline", n) for n in numbers}
+            now = {n: graph_of(data) for n, data in now_json.items()}
             for number in numbers:
                 before, after = renamed(was[number], edit.renames), now[number]
                 if number not in drawn:
@@ -300,6 +321,14 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
                 assert diagram.part("new") == (after[0] - before[0], after[1] - before[1])
                 assert diagram.part(*GONE) == (before[0] - after[0], before[1] - after[1])
             assert set(drawn) <= set(numbers)
+            # The text plan's impact (computed its own way, for big tenants) tells the same.
+            impact = _impact(numbers, was_json, now_json, edit.raw_renames)
+            text = _run(sim, "plan", str(root)).output
+            event("callers lose a group" if impact else "no group lost")
+            if impact:
+                assert "Impact on callers:\n" + "\n".join(impact) + "\n" in text, text
+            else:
+                assert "Impact on callers" not in text, text
             if blocked:
                 return
 
