@@ -1,7 +1,8 @@
 """Write every kind of Mermaid diagram the reconciler prints, for Mermaid itself to render
 (tools/render_mermaid.sh): the examples' routing graph (whole and per hotline), a graph of
-names full of characters Mermaid treats specially, and the diagrams of a markdown plan
-that changes a call flow (new edges bold, removed ones dashed).
+names full of characters Mermaid treats specially, the diagrams of a markdown plan
+that changes a call flow (new edges bold, removed ones dashed), and of one that routes a
+hotline to another call script and deletes the old one (marked deleted).
 
     python tools/flow_samples.py OUT_DIR
 """
@@ -68,16 +69,29 @@ def main(out: Path) -> None:
         groups = (changed / "groups.yaml").read_text(encoding="utf-8")
         (changed / "groups.yaml").write_text(groups.replace("    on_timeout: {group: Kinh doanh}\n", ""),
                                              encoding="utf-8")
+        rerouted = Path(tmp) / "rerouted"
+        shutil.copytree(EXAMPLES, rerouted)
+        routing = (rerouted / "routing.yaml").read_text(encoding="utf-8")
+        routing = routing.replace("call_script: Giờ hành chính\n", "call_script: Ngoài giờ\n", 1)
+        routing = routing[:routing.index("  - name: Giờ hành chính")] + routing[routing.index("  - name: Ngoài giờ"):]
+        (rerouted / "routing.yaml").write_text(routing, encoding="utf-8")
         with Simulator(api_key="samples") as sim:
             env = {"OMICALL_URL": sim.start(), "OMICALL_API_KEY": "samples"}
             run("apply", str(EXAMPLES), "--auto-approve", env=env)
             plan = run("plan", str(changed), "--format", "markdown", env=env)
-    blocks = [b.split("```", 1)[0] for b in plan.split("```mermaid\n")[1:]]
-    if not blocks:
-        raise SystemExit("the sample plan has no Mermaid diagram")
-    for i, block in enumerate(blocks, 1):
+            reroute = run("plan", str(rerouted), "--format", "markdown", env=env)
+    for i, block in enumerate(_blocks(plan), 1):
         (out / f"plan-{i}.mmd").write_text(block, encoding="utf-8")
+    (block,) = _blocks(reroute)
+    (out / "plan-call-script.mmd").write_text(block, encoding="utf-8")
     print(f"{len(list(out.glob('*.mmd')))} diagrams written to {out}")
+
+
+def _blocks(markdown: str) -> list[str]:
+    blocks = [b.split("```", 1)[0] for b in markdown.split("```mermaid\n")[1:]]
+    if not blocks:
+        raise SystemExit("a sample plan has no Mermaid diagram")
+    return blocks
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 """What a plan does to callers: each changed hotline's call flow after the change (new
 nodes and edges marked, removed ones dashed), and the impact of deletes and repointing:
-which hotlines' callers lose their way to which groups."""
+which hotlines' callers lose their way to which groups.
+
+One model for `graph` and plans: the flow before is the routing graph of the live tenant
+(`graph --live`), the flow after is the routing graph of the tenant once the plan is
+applied, which for manifests that state every routing field is `graph DIR` of the
+manifests; both come from flows/model.py's builder, and the diagram is their difference."""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from typing import Any
 from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.scc import strongly_connected_components
-from reconciler.flows.model import Graph, Node, Routing, out_edges, reachable_graph, ref_node, subject
+from reconciler.flows.model import Day, Graph, Node, Routing, TimeFrame, out_edges, reachable_graph, ref_node, \
+    subject
 from reconciler.flows.render import render_mermaid
-from reconciler.flows.sources import routing_from_live
+from reconciler.flows.sources import routing_from_live, schedule_from_manifest
 from reconciler.kinds.base import KIND_REF_WORD
 
 
@@ -42,12 +48,13 @@ def flow_changes(plan: Plan, live: LiveState, *, draw: bool = True) -> FlowChang
     out = FlowChanges()
     if not draw:
         return _impact_only(before, after)
+    deleted = {(c.kind, c.name) for c in plan.changes if c.action == Action.DELETE}
     for number in sorted(set(before.hotlines()) | set(after.hotlines())):
         start: list[Node] = [("hotlines", number)]
         was, now = reachable_graph(before, start), reachable_graph(after, start)
         if set(was.edges) == set(now.edges) and set(was.nodes) == set(now.nodes):
             continue
-        out.diagrams.append(_diagram(number, was, now, after))
+        out.diagrams.append(_diagram(number, was, now, after, deleted))
         lost = [n for n in was.nodes if n[0] == "groups" and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
@@ -93,15 +100,15 @@ def _groups_reached(routing: Routing, index: dict[Node, int]) -> dict[Node, int]
     return {node: mask for node, mask in bits.items() if node[0] == "hotlines"}
 
 
-def _diagram(number: str, was: Graph, now: Graph, after: Routing) -> FlowDiagram:
+def _diagram(number: str, was: Graph, now: Graph, after: Routing, deleted: set[Node]) -> FlowDiagram:
     """The flow after the change, with what the change adds marked "new" and what it
-    takes away kept, marked "removed" (an edge), "deleted" (an object) or "no longer
-    reached" (still there, but not on this hotline's way any more)."""
+    takes away kept, marked "removed" (an edge), "deleted" (an object the plan deletes)
+    or "no longer reached" (still there, but not on this hotline's way any more)."""
     now_nodes, now_edges = set(now.nodes), set(now.edges)
     was_nodes, was_edges = set(was.nodes), set(was.edges)
     marks: dict = {item: "new" for item in (now_nodes - was_nodes) | (now_edges - was_edges)}
     for node in was_nodes - now_nodes:
-        marks[node] = "no longer reached" if node[0] == "extensions" or after.data(node) else "deleted"
+        marks[node] = "deleted" if node in deleted else "no longer reached"
     for edge in was_edges - now_edges:
         kept = edge in {e for e, _ in out_edges(after, edge.source)}
         marks[edge] = "no longer reached" if kept else "removed"
@@ -111,15 +118,35 @@ def _diagram(number: str, was: Graph, now: Graph, after: Routing) -> FlowDiagram
 
 
 def _after(before: Routing, plan: Plan) -> Routing:
-    """The routing once `plan` is applied: the manifest's values over the live ones."""
+    """The routing once `plan` is applied: the manifest's values over the live ones (a
+    field the manifests leave out stays as the tenant has it), and each hotline's weekly
+    schedule as apply leaves it."""
     objects = copy.deepcopy(before.objects)
+    schedules = dict(before.schedules)
     for change in plan.changes:
         kind = objects.setdefault(change.kind, {})
         if change.action == Action.DELETE:
             kind.pop(change.name, None)
         elif change.data is not None:
             kind[change.name] = {**kind.get(change.name, {}), **change.data}
-    return Routing(objects, schedules=before.schedules, source="plan")
+            if change.kind == "hotlines":
+                days = _schedule_after(change.data, {f.field for f in change.fields}, schedules.get(change.name))
+                schedules.pop(change.name, None)
+                if days:
+                    schedules[change.name] = days
+    return Routing(objects, schedules=schedules, source="plan")
+
+
+def _schedule_after(want: dict, changed: set[str], live: dict[str, Day] | None) -> dict[str, Day] | None:
+    """A hotline's weekly schedule after the plan. The tenant's schedule (read from
+    `configs.working_days`: every day names its script, the default's too) stays as it is
+    unless `call_script` changes: hotline/update then sets every day to the new script, so
+    no day differs any more. A schedule the manifest states is what `graph DIR` draws: the
+    same as the tenant's, or the plan cannot be applied (the API cannot set one)."""
+    stated = want.get("schedule")
+    if "call_script" not in changed and (stated is None or "schedule" not in changed):
+        return live
+    return schedule_from_manifest(stated) if stated is not None else None
 
 
 def _renamed(routing: Routing, renames: dict[tuple[str, Any], str]) -> Routing:
@@ -135,7 +162,16 @@ def _renamed(routing: Routing, renames: dict[tuple[str, Any], str]) -> Routing:
             objs[name] = _rewrite(data, renames)
             if kind == "hotlines" and ("call_scripts", data.get("call_script")) in renames:
                 objs[name]["call_script"] = renames[("call_scripts", data["call_script"])]
-    return Routing(objects, schedules=routing.schedules, source=routing.source)
+    schedules = {number: {name: _renamed_day(day, renames) for name, day in days.items()}
+                 for number, days in routing.schedules.items()}
+    return Routing(objects, schedules=schedules, source=routing.source)
+
+
+def _renamed_day(day: Day, renames: dict[tuple[str, Any], str]) -> Day:
+    def script(name: str | None) -> str | None:
+        return renames.get(("call_scripts", name), name)
+
+    return Day(script(day.call_script), tuple(TimeFrame(f.start, f.end, script(f.call_script)) for f in day.frames))
 
 
 def _rewrite(value: Any, renames: dict[tuple[str, Any], str]) -> Any:

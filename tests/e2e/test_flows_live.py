@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tests.plan_diagram import GONE, diagrams, graph_of
+
 MAIN, EVENING = "842871002283", "842873003388"
 
 
@@ -111,3 +115,78 @@ def test_a_deleted_group_shows_as_deleted_and_every_hotline_that_reached_it_is_n
                       f"  hotline {EVENING}: callers lose their way to group 'Kinh doanh'"]
     md = tenant.run("plan", str(tenant.manifests), "--format", "markdown").output
     assert md.count('"Kinh doanh<br/><small>group, deleted</small>"') == 2  # in both hotlines' diagrams
+
+
+def _script_of_main(tenant, script: str, *, delete_old: bool) -> None:
+    """Route the main hotline to `script`; with `delete_old`, drop the call script it ran
+    (policy.prune owns call scripts, so the plan deletes it)."""
+    routing = tenant.read("routing.yaml").replace("call_script: Giờ hành chính\n    inbound", f"call_script: {script}\n"
+                                                  "    inbound", 1)
+    if delete_old:
+        start, end = routing.index("  - name: Giờ hành chính"), routing.index("  - name: Ngoài giờ")
+        routing = routing[:start] + routing[end:]
+    tenant.edit("routing.yaml", routing)
+
+
+@pytest.mark.parametrize("delete_old", [False, True], ids=["old-script-kept", "old-script-deleted"])
+def test_a_call_script_change_is_drawn_as_graph_draws_the_manifests(tenant, delete_old):
+    """Issue 21: a new call_script drew seven bold "mon (new)" … "sun (new)" edges to the
+    old script (the tenant's working days, each naming the old default), which neither the
+    text plan nor `graph --live` after the apply shows; a deleted old script was not
+    marked deleted. The diagram is `graph DIR --hotline N` with the changes marked."""
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    before = graph_of(json.loads(tenant.run("graph", "--live", "--hotline", MAIN, "--format", "json").output))
+    _script_of_main(tenant, "Ngoài giờ", delete_old=delete_old)
+    text = tenant.run("plan", str(tenant.manifests)).output
+    assert "schedule" not in text  # the tenant's days all ran the old default: nothing else changes
+
+    md = tenant.run("plan", str(tenant.manifests), "--format", "markdown").output
+    flows = diagrams(md)
+    assert set(flows) == {MAIN}  # the evening hotline's flow does not change
+    drawn = flows[MAIN]
+    labels = {label for (source, _, label), _ in drawn.edges if source == ("hotlines", MAIN)}
+    assert labels == {"inbound"}  # no weekday edges: after the apply every day runs Ngoài giờ
+    after = graph_of(json.loads(tenant.run("graph", str(tenant.manifests), "--hotline", MAIN,
+                                           "--format", "json").output))
+    assert drawn.after() == after
+    assert drawn.part("new") == (after[0] - before[0], after[1] - before[1])
+    assert drawn.part(*GONE) == (before[0] - after[0], before[1] - after[1])
+    old = ("call_scripts", "Giờ hành chính")
+    assert drawn.nodes[old] == ("deleted" if delete_old else "no longer reached")
+    assert drawn.nodes[("ivr_menus", "Menu chính")] == "no longer reached"  # still there, not reached
+    assert drawn.nodes[("call_scripts", "Ngoài giờ")] == "new"
+    assert [mark for (edge, mark) in drawn.edges if edge == (("hotlines", MAIN), old, "inbound")] == ["removed"]
+
+    applied = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    live = graph_of(json.loads(tenant.run("graph", "--live", "--hotline", MAIN, "--format", "json").output))
+    assert live == after
+    everything = graph_of(json.loads(tenant.run("graph", "--live", "--format", "json").output))[0]
+    assert (old in everything) is not delete_old
+
+
+def test_replacing_a_weekly_schedule_is_drawn_as_the_days_it_removes(tenant):
+    """A call_script change on a hotline whose weekdays differ (set in the console)
+    replaces them: the diagram dashes the weekday edges, as the text plan shows the
+    schedule going, and after `apply --force` the tenant draws the same."""
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    evening = tenant.sim.tenant.find("call_scripts", "Ngoài giờ")["_id"]
+    for day in tenant.sim.tenant.hotlines[MAIN]["configs"]["working_days"]:
+        if day["weekday"] == 7:  # Saturday: the evening script, set in the console
+            day["script"] = evening
+    before = graph_of(json.loads(tenant.run("graph", "--live", "--hotline", MAIN, "--format", "json").output))
+    assert (("hotlines", MAIN), ("call_scripts", "Ngoài giờ"), "sat") in before[1]
+    _script_of_main(tenant, "Ngoài giờ", delete_old=False)
+    text = tenant.run("plan", str(tenant.manifests)).output
+    assert "schedule" in text and "setting call_script replaces its weekly schedule (sat differ)" in text
+
+    drawn = diagrams(tenant.run("plan", str(tenant.manifests), "--format", "markdown").output)[MAIN]
+    after = graph_of(json.loads(tenant.run("graph", str(tenant.manifests), "--hotline", MAIN,
+                                           "--format", "json").output))
+    assert drawn.after() == after
+    assert drawn.part(*GONE) == (before[0] - after[0], before[1] - after[1])
+    sat = (("hotlines", MAIN), ("call_scripts", "Ngoài giờ"), "sat")
+    assert [mark for (edge, mark) in drawn.edges if edge == sat] == ["removed"]
+
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve", "--force").exit_code == 0
+    assert graph_of(json.loads(tenant.run("graph", "--live", "--hotline", MAIN, "--format", "json").output)) == after
