@@ -880,7 +880,9 @@ def test_recipes_say_how_to_install_from_a_private_repository(path: Path):
 
 # --- CI formats in the recipes, and a plan comment never stale (issue 22) -------------------------
 
-INVALID_GROUPS = "groups:\n  - name: Kinh doanh\n    strategy: rollover\n    membrs: ['101']\n"
+# One mistake (a misspelt field); both groups stay declared, as the other files use them.
+INVALID_GROUPS = ("groups:\n  - name: Kinh doanh\n    strategy: rollover\n    membrs: ['101']\n"
+                  "  - name: Hỗ trợ kỹ thuật\n    strategy: enterprise\n    members: ['103']\n")
 
 
 def test_github_validate_job_annotates_each_problem_on_its_line(github: dict, user_repo: tuple[Path, dict]):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
@@ -161,30 +161,36 @@ def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) ->
     return problems
 
 
-def check_pruned_references(mset: ManifestSet) -> list[Problem]:
+def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[str]] | None = None) -> list[Problem]:
     """A kind in `policy.prune` is owned whole by the manifests: a reference to one of its
     objects that they do not declare is a mistake offline already (a live object of that
     name would be deleted; none would be a typo), unless the name is protected (protected
-    objects are never pruned, so the tenant's may be used: `validate --live` looks them up)."""
+    objects are never pruned, so the tenant's may be used: `validate --live` looks them up).
+    `declared`: every identity written per kind, invalid objects included, so that one
+    mistake in an object is reported once, not again at every reference to it."""
     pruned = set(mset.policy.prune)
+    written = {k: set(mset.objects.get(k, {})) | set((declared or {}).get(k, ())) for k in KINDS}
     protected = {nfc(p) for p in mset.policy.protect}
     problems = []
     for obj, path, (kind_name, name) in _references(mset):
-        if kind_name not in pruned or name in protected or name in mset.objects.get(kind_name, {}):
+        if kind_name not in pruned or name in protected or name in written[kind_name]:
             continue
         label = KINDS[kind_name].label
         field = f"{path}: " if path else ""
         hint = _suggest_folded(name, set(mset.objects.get(kind_name, {})))
         problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is not declared in the "
                                                        f"manifests, and policy.prune owns {kind_name} (the manifests "
-                                                       f"declare every {label}){hint}"))
+                                                       f"declare every {label}){hint}", "dangling-reference",
+                                obj.kind, obj.name))
     return problems
 
 
-def check_lint_ignores(mset: ManifestSet) -> list[Problem]:
+def check_lint_ignores(mset: ManifestSet, declared: Mapping[str, Iterable[str]] | None = None) -> list[Problem]:
     """Every name in a `policy.lint` rule's `ignore` list names an object of the manifests
-    (lint reads the manifests: a name of nothing there ignores nothing, a typo most likely)."""
+    (lint reads the manifests: a name of nothing there ignores nothing, a typo most likely).
+    `declared`: as for check_pruned_references."""
     names = {name for objs in mset.objects.values() for name in objs}
+    names |= {name for objs in (declared or {}).values() for name in objs}
     problems = []
     for code, setting in mset.policy.lint.items():
         for i, name in enumerate(getattr(setting, "ignore", [])):

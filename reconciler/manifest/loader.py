@@ -90,8 +90,8 @@ class _Loader:
             self.problems.extend(coded(check_previous_names(objs), "previous-names", kind_name))
         mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
                            self.policy_fields)
-        self.problems.extend(coded(check_pruned_references(mset), "dangling-reference"))
-        self.problems.extend(coded(check_lint_ignores(mset), "invalid-value", "policy"))
+        self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
+        self.problems.extend(coded(check_lint_ignores(mset, self.claims), "invalid-value", "policy"))
         if self.problems:
             raise ManifestError(self.problems)
         return mset
