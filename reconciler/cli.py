@@ -227,7 +227,8 @@ FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no finger
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes (every field compared), 2 with changes or with a field that could not be "
+                   "verified, 1 on error.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
 def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,
@@ -256,8 +257,8 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     if the_plan.blocked:
         click.echo("Error: this plan cannot be applied (see 'Cannot apply' above).", err=True)
         sys.exit(1)
-    if detailed_exitcode and the_plan.has_changes:
-        sys.exit(2)
+    if detailed_exitcode and (the_plan.has_changes or not the_plan.fully_verified):
+        sys.exit(2)  # an unverifiable field may hide a change: never "no changes"
 
 
 def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
@@ -446,8 +447,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     untouched, so that `plan` then shows no changes. The report printed is the drift
     adopted. Nothing is written if a live value cannot be written in a manifest.
 
-    Exit 0 in sync, 2 drift, 1 error. Drift is exactly what `plan` would change: the
-    same plan, read as "live vs manifest"."""
+    Exit 0 in sync (every field compared), 2 drift or a field that could not be verified,
+    1 error. Drift is exactly what `plan` would change: the same plan, read as "live vs
+    manifest"."""
     from reconciler.engine.drift import drift_report
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant, run
@@ -465,7 +467,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         click.echo(render_markdown(report), nl=False)
     else:
         click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
-    if write and not report.in_sync:
+    if write and report.items:
         _adopt_drift(manifests, the_plan, live)
     if not report.in_sync:
         sys.exit(2)

@@ -75,8 +75,8 @@ class UnverifiedField:
 
 @dataclass
 class DriftReport:
-    """The tenant compared to the manifests. `in_sync` is False exactly when `items` is
-    not empty, i.e. when the plan has changes."""
+    """The tenant compared to the manifests. `in_sync` is True exactly when `items` is
+    empty (the plan has no changes) and every field was compared (`unverifiable` empty)."""
 
     items: list[DriftItem] = field(default_factory=list)
     in_sync_count: int = 0  # managed objects that match
@@ -87,10 +87,16 @@ class DriftReport:
     external: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
+    # Fields that could not be compared at all (plan.unverifiable): kind -> name -> field -> why.
+    unverifiable: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    @property
+    def unverifiable_count(self) -> int:
+        return sum(len(objs) for objs in self.unverifiable.values())
 
     @property
     def in_sync(self) -> bool:
-        return not self.items
+        return not self.items and not self.unverifiable_count
 
     def counts(self) -> dict[str, int]:
         out = {s: 0 for s in STATES}
@@ -111,6 +117,7 @@ class DriftReport:
                 "unmanaged": sum(len(v) for v in self.unmanaged.values()),
                 "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
                 "protected_differs": len(self.protected_differs),
+                "unverifiable": self.unverifiable_count,
             },
             "drift": [
                 {
@@ -139,6 +146,7 @@ class DriftReport:
             "warnings": self.warnings,
             "blocked": self.blocked,
             "fix_command": FIX_COMMAND,
+            "unverifiable": self.unverifiable,
         }
 
 
@@ -152,6 +160,7 @@ def drift_report(plan: Plan, state_note: StateNote | None = None) -> DriftReport
         external=list(plan.external),
         warnings=list(plan.warnings),
         blocked=list(getattr(plan, "blocked", [])),
+        unverifiable={k: {n: dict(f) for n, f in objs.items()} for k, objs in plan.unverifiable.items() if objs},
     )
     in_sync = sum(plan.unchanged.values())
     for change in plan.changes:
@@ -170,7 +179,9 @@ def drift_report(plan: Plan, state_note: StateNote | None = None) -> DriftReport
             sent_again = {f.field for f in change.fields if not f.verifiable} if change else set()
             entries = []
             for f in fields:
-                if f not in sent_again:
+                if f in report.unverifiable.get(k, {}).get(name, {}):
+                    status = FP_MISSING  # not compared at all: no fingerprint to compare with
+                elif f not in sent_again:
                     status = FP_MATCHES
                 elif state_note is not None and change is not None and change.id is not None and \
                         state_note.get(k, change.id, f) is None:

@@ -20,19 +20,45 @@ COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RENAME: "yell
 LARGE_FLOW = 12
 
 
+# An object with a field that could not be compared (`?` in a plan and a drift report).
+UNVERIFIABLE = "unverifiable"
+UNVERIFIABLE_SYMBOL = "?"
+UNVERIFIABLE_COLOUR = "cyan"
+
+
 def summary_line(plan: Plan) -> str:
-    """One line: no changes, or how many objects each action touches."""
+    """One line: no changes (only when every field was compared), or how many objects
+    each action touches and how many could not be verified."""
     c = plan.counts()
     unchanged = sum(plan.unchanged.values())
     held = len(plan.protected_differs)
     protected = f", {held} protected by policy and not changed though {'it differs' if held == 1 else 'they differ'}" \
         if held else ""
-    if not plan.changes:
+    if not plan.changes and plan.fully_verified:
         if held:
             return f"No changes ({unchanged} objects unchanged{protected})."
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
     parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
-    return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
+    unverifiable = f"; {plan.unverifiable_count} {UNVERIFIABLE}" if plan.unverifiable_count else ""
+    return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected}){unverifiable}."
+
+
+def unverifiable_lines(fields: dict[str, str]) -> list[str]:
+    """An object's fields that could not be compared, one line each (plan and drift)."""
+    return [f"{UNVERIFIABLE_SYMBOL} {f}: not verified ({why})" for f, why in fields.items()]
+
+
+def unverifiable_rows(fields: dict[str, str]) -> list[Row]:
+    return [(f"{UNVERIFIABLE_SYMBOL} {f}", "not verified", why) for f, why in fields.items()]
+
+
+def unverifiable_entry(kind: str, name: str, fields: dict[str, str]) -> Entry:
+    """An object nothing else is said of, but some field could not be compared."""
+    return Entry(
+        kind=kind, state=UNVERIFIABLE, symbol=UNVERIFIABLE_SYMBOL, colour=UNVERIFIABLE_COLOUR,
+        head=f"{UNVERIFIABLE} {KINDS[kind].label} {name}", lines=unverifiable_lines(fields), title=name,
+        rows=unverifiable_rows(fields),
+    )
 
 
 def _title(change: Change) -> str:
@@ -68,18 +94,36 @@ def _rows(change: Change, created: list[tuple[str, str]]) -> list[Row]:
     return rows or [("", "", change.reason or "")]
 
 
-def _entry(change: Change) -> Entry:
+def _entry(change: Change, unverifiable: dict[str, str]) -> Entry:
+    """A change, with those of its fields that could not be compared (`unverifiable`)."""
     created = _created_fields(change) if change.action == Action.CREATE else []
     return Entry(
         kind=change.kind, state=change.action, symbol=SYMBOLS[change.action], colour=COLOURS[change.action],
-        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}", lines=_lines(change, created),
-        title=_title(change), rows=_rows(change, created),
+        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}",
+        lines=_lines(change, created) + unverifiable_lines(unverifiable),
+        title=_title(change), rows=_rows(change, created) + unverifiable_rows(unverifiable),
     )
 
 
+def _entries(plan: Plan) -> list[Entry]:
+    """Every change, then every other object with a field not compared: each shown on the
+    object, as Terraform shows "(known after apply)"."""
+    out, shown = [], set()
+    for change in plan.changes:
+        fields = plan.unverifiable.get(change.kind, {}).get(change.name, {}) if change.action != Action.DELETE else {}
+        shown |= {(change.kind, change.name)} if fields else set()
+        out.append(_entry(change, fields))
+    out += [unverifiable_entry(k, name, fields) for k, objs in plan.unverifiable.items()
+            for name, fields in objs.items() if (k, name) not in shown]
+    return out
+
+
 def _notes(plan: Plan) -> list[str]:
-    unverified = [f"{k}/{name}: {', '.join(fields)}" for k, objs in plan.unverified.items()
-                  for name, fields in objs.items()]
+    missing = plan.unverifiable
+    unverified = [f"{k}/{name}: " + ", ".join(
+                      f"{f} (no fingerprint: not verified)" if f in missing.get(k, {}).get(name, {}) else f
+                      for f in fields)
+                  for k, objs in plan.unverified.items() for name, fields in objs.items()]
     return [
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
@@ -102,7 +146,7 @@ def _report(plan: Plan, flows: Any, command_hint: str = "") -> Report:
     if notes:
         tail += ["<details><summary>Notes</summary>", "", "```", *notes, "```", "", "</details>", ""]
     return Report(
-        noun="plan", summary=summary_line(plan), entries=[_entry(c) for c in plan.changes],
+        noun="plan", summary=summary_line(plan), entries=_entries(plan),
         sections=[("Impact on callers:", flows.impact)] if flows is not None and flows.impact else [],
         notes=notes, markdown_tail=tail,
         markdown_footer=f"Apply with `{command_hint}`." if plan.changes else "",

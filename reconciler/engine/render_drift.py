@@ -17,6 +17,8 @@ from reconciler.engine.drift import (
     DriftItem,
     DriftReport,
 )
+from reconciler.engine.render import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, unverifiable_entry, unverifiable_lines, \
+    unverifiable_rows
 from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
     mask_json_field, masked, md, plain, report_markdown, report_text, value_text
 from reconciler.kinds import KINDS
@@ -45,6 +47,12 @@ def summary_line(report: DriftReport) -> str:
     held = len(report.protected_differs)
     if held:
         left_alone += f"; {held} protected by policy, not changed though {'it differs' if held == 1 else 'they differ'}"
+    unverifiable = report.unverifiable_count
+    if not report.items and unverifiable:
+        # "In sync" only when everything was compared.
+        return (f"Not verified: {unverifiable} object{'s' if unverifiable != 1 else ''} with a field that could not "
+                f"be compared ({UNVERIFIABLE_SYMBOL} above); no drift in the rest ({report.in_sync_count} in sync"
+                f"{left_alone}).")
     if report.in_sync and held:
         return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
     if report.in_sync:
@@ -54,7 +62,8 @@ def summary_line(report: DriftReport) -> str:
     parts = [f"{c[DIFFERS]} differ{'s' if c[DIFFERS] == 1 else ''}",
              f"{c[MISSING]} missing from the tenant",
              f"{c[EXTRA]} not in the manifests"]
-    return f"Drift: {', '.join(parts)} ({report.in_sync_count} in sync{left_alone})."
+    more = f"; {unverifiable} {UNVERIFIABLE}" if unverifiable else ""
+    return f"Drift: {', '.join(parts)} ({report.in_sync_count} in sync{left_alone}){more}."
 
 
 def _fingerprint_of(report: DriftReport, item: DriftItem, field: str) -> str | None:
@@ -100,11 +109,21 @@ def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
 
 def _entry(report: DriftReport, item: DriftItem) -> Entry:
     note = f" ({item.note})" if item.note else ""
+    unverifiable = report.unverifiable.get(item.kind, {}).get(item.name, {}) if item.state != EXTRA else {}
     return Entry(
         kind=item.kind, state=item.state, symbol=SYMBOLS[item.state], colour=COLOURS[item.state],
-        head=f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}", lines=_lines(report, item),
-        title=item.name + note, rows=_rows(report, item),
+        head=f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}",
+        lines=_lines(report, item) + unverifiable_lines(unverifiable),
+        title=item.name + note, rows=_rows(report, item) + unverifiable_rows(unverifiable),
     )
+
+
+def _entries(report: DriftReport) -> list[Entry]:
+    """Every drifted object, then every other one with a field that could not be compared."""
+    shown = {(i.kind, i.name) for i in report.items if i.state != EXTRA}
+    return [_entry(report, i) for i in report.items] + [
+        unverifiable_entry(k, name, fields) for k, objs in report.unverifiable.items()
+        for name, fields in objs.items() if (k, name) not in shown]
 
 
 def _notes(report: DriftReport) -> list[str]:
@@ -150,10 +169,10 @@ def _markdown_tail(report: DriftReport) -> list[str]:
 
 
 def _report(drift: DriftReport) -> Report:
-    fix = "" if drift.in_sync else (f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live "
+    fix = "" if not drift.items else (f"Put the tenant back to the manifests with `{FIX_COMMAND}`, or adopt the live "
                                     f"changes into the manifests with `{ADOPT_COMMAND}`.")
     return Report(
-        noun="drift", summary=summary_line(drift), entries=[_entry(drift, i) for i in drift.items],
+        noun="drift", summary=summary_line(drift), entries=_entries(drift),
         notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
         markdown_footer=fix, plural={DIFFERS: "differ"},
     )
