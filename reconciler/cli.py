@@ -447,9 +447,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     untouched, so that `plan` then shows no changes. The report printed is the drift
     adopted. Nothing is written if a live value cannot be written in a manifest.
 
-    Exit 0 in sync (every field compared), 2 drift or a field that could not be verified,
-    1 error. Drift is exactly what `plan` would change: the same plan, read as "live vs
-    manifest"."""
+    Exit 0 in sync (every field compared), 2 drift, 3 no drift found but a field could not
+    be verified (a secret not set here), 1 error. Drift is exactly what `plan` would
+    change: the same plan, read as "live vs manifest"."""
     from reconciler.engine.drift import drift_report
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
     from reconciler.engine.session import plan_tenant, run
@@ -469,8 +469,12 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
     if write and report.items:
         _adopt_drift(manifests, the_plan, live)
-    if not report.in_sync:
+    if report.items:
         sys.exit(2)
+    if not report.in_sync:
+        # No drift found, but something could not be compared (README: *What "No changes"
+        # means*): never 0, and not 2 either, so a scheduled check can warn, not page.
+        sys.exit(3)
 
 
 def _adopt_drift(manifests: Any, the_plan: Any, live: Any) -> None:

@@ -8,7 +8,9 @@ that `policy.prune` owns. Live objects of kinds that are not pruned are listed a
 unmanaged but are not drift. Fields the API never returns are listed with whether the
 manifest value still matches the fingerprint of the last apply.
 
-So `drift` exits 2 exactly when `plan --detailed-exitcode` would.
+So `drift` exits 2 exactly when the plan has changes. A field that could not be compared
+at all (a secret not set here) is neither: the report is not "In sync" (drift exits 3,
+`plan --detailed-exitcode` 2).
 """
 
 from __future__ import annotations
