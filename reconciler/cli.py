@@ -227,8 +227,9 @@ FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no finger
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes (every field compared), 2 with changes or with a field that could not be "
-                   "verified, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes (every field compared), 2 with changes or a field it could not verify, "
+                   "1 on error.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @tenant_options
 def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, force_upload: bool, url: str | None,

@@ -8,8 +8,9 @@ import json
 from typing import Any
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
-    mask_json_field, masked, md, plain, report_markdown, report_text, value_text
+from reconciler.engine.report import UNVERIFIABLE, Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, \
+    listed, mask_json_field, masked, md, plain, report_markdown, report_text, unverifiable_entry, unverifiable_lines, \
+    unverifiable_rows, value_text
 from reconciler.kinds import KINDS
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.RENAME: "~", Action.REPLACE: "-/+", Action.DELETE: "-"}
@@ -18,12 +19,6 @@ COLOURS = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.RENAME: "yell
 
 # A diagram with more nodes than this is folded under <details>.
 LARGE_FLOW = 12
-
-
-# An object with a field that could not be compared (`?` in a plan and a drift report).
-UNVERIFIABLE = "unverifiable"
-UNVERIFIABLE_SYMBOL = "?"
-UNVERIFIABLE_COLOUR = "cyan"
 
 
 def summary_line(plan: Plan) -> str:
@@ -41,24 +36,6 @@ def summary_line(plan: Plan) -> str:
     parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
     unverifiable = f"; {plan.unverifiable_count} {UNVERIFIABLE}" if plan.unverifiable_count else ""
     return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected}){unverifiable}."
-
-
-def unverifiable_lines(fields: dict[str, str]) -> list[str]:
-    """An object's fields that could not be compared, one line each (plan and drift)."""
-    return [f"{UNVERIFIABLE_SYMBOL} {f}: not verified ({why})" for f, why in fields.items()]
-
-
-def unverifiable_rows(fields: dict[str, str]) -> list[Row]:
-    return [(f"{UNVERIFIABLE_SYMBOL} {f}", "not verified", why) for f, why in fields.items()]
-
-
-def unverifiable_entry(kind: str, name: str, fields: dict[str, str]) -> Entry:
-    """An object nothing else is said of, but some field could not be compared."""
-    return Entry(
-        kind=kind, state=UNVERIFIABLE, symbol=UNVERIFIABLE_SYMBOL, colour=UNVERIFIABLE_COLOUR,
-        head=f"{UNVERIFIABLE} {KINDS[kind].label} {name}", lines=unverifiable_lines(fields), title=name,
-        rows=unverifiable_rows(fields),
-    )
 
 
 def _title(change: Change) -> str:

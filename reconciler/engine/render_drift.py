@@ -17,10 +17,9 @@ from reconciler.engine.drift import (
     DriftItem,
     DriftReport,
 )
-from reconciler.engine.render import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, unverifiable_entry, unverifiable_lines, \
-    unverifiable_rows
-from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
-    mask_json_field, masked, md, plain, report_markdown, report_text, value_text
+from reconciler.engine.report import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, Entry, Report, Row, Style, field_leaves, \
+    leaf_line, leaf_row, listed, mask_json_field, masked, md, plain, report_markdown, report_text, unverifiable_entry, \
+    unverifiable_lines, unverifiable_rows, value_text
 from reconciler.kinds import KINDS
 
 # The other way out of drift: the manifests take the tenant's values (see engine/adopt.py).
