@@ -89,22 +89,8 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
 
     result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
     assert result.exit_code == 0, result.output
-    upload_what_the_killed_apply_left_unverifiable(tenant)
+    tenant.upload_what_a_stopped_apply_left_unverifiable()
     assert_converged(tenant)
-
-
-def upload_what_the_killed_apply_left_unverifiable(tenant: Tenant) -> None:
-    """An mp3 the killed process uploaded has no fingerprint (the state note is written
-    last): the next plan says it cannot compare its audio, and nothing else (issue 21: not
-    "No changes"); `apply --force-upload` settles it, as the plan says."""
-    plan = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode")
-    if plan.exit_code == 0:
-        return
-    assert plan.exit_code == 2, plan.output
-    assert "Plan: 0 to create, 0 to update, 0 to replace, 0 to rename, 0 to delete" in plan.output, plan.output
-    assert "? unverifiable greeting Nhạc chờ" in plan.output and "; 1 unverifiable." in plan.output, plan.output
-    forced = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--force-upload")
-    assert forced.exit_code == 0, forced.output
 
 
 def recheck_read(path: str) -> Callable[..., bool]:
