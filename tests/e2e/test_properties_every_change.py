@@ -203,10 +203,17 @@ def _script_edits(m: dict) -> list[tuple[tuple, EditFn]]:
             return Edit("call_scripts", script["name"], "note", "planned")
 
         def steps(m: dict, draw: Draw, script: dict = script) -> Edit:
-            script["steps"] = script["steps"] + [draw(st.sampled_from(refs))]
+            script["steps"] = script["steps"] + [draw(st.sampled_from(refs + [{"extension": "101"}]))]
             return Edit("call_scripts", script["name"], "steps", "planned")
 
-        out += [(("call_scripts", script["name"], "note"), note), (("call_scripts", script["name"], "steps"), steps)]
+        def routing(m: dict, draw: Draw, script: dict = script) -> Edit:
+            choices = [[{"type": "account_manager", "agent_timeout": 15, "offline_wait": 10}],
+                       [{"type": "previous_agent"}, {"type": "missed_call_agent", "agent_timeout": 0}]]
+            script["routing_criteria"] = _other(draw, choices, script.get("routing_criteria"))
+            return Edit("call_scripts", script["name"], "routing_criteria", "planned")
+
+        out += [(("call_scripts", script["name"], "note"), note), (("call_scripts", script["name"], "steps"), steps),
+                (("call_scripts", script["name"], "routing_criteria"), routing)]
     return out
 
 
@@ -227,8 +234,14 @@ def _hotline_edits(m: dict) -> list[tuple[tuple, EditFn]]:
             hotline["outbound_access"] = restricted if hotline["outbound_access"] == "all" else "all"
             return Edit("hotlines", hotline["number"], "outbound_access", "planned")
 
+        def dedicated(m: dict, draw: Draw, hotline: dict = hotline) -> Edit:
+            choices = [{"user_email": "binh@example.vn", "directions": ["inbound"]},
+                       {"user_email": "an@example.vn", "directions": ["inbound", "outbound"]}]
+            hotline["dedicated_to"] = _other(draw, choices, hotline.get("dedicated_to"))
+            return Edit("hotlines", hotline["number"], "dedicated_to", "planned")
+
         out += [(("hotlines", number, "inbound"), flip("inbound")), (("hotlines", number, "outbound"), flip("outbound")),
-                (("hotlines", number, "outbound_access"), access)]
+                (("hotlines", number, "outbound_access"), access), (("hotlines", number, "dedicated_to"), dedicated)]
         if len(scripts) > 1 or (scripts and "call_script" not in hotline):
             def script(m: dict, draw: Draw, hotline: dict = hotline) -> Edit:
                 hotline["call_script"] = _other(draw, scripts, hotline.get("call_script"))
