@@ -163,6 +163,11 @@ def _group_edits(m: dict) -> list[tuple[tuple, EditFn]]:
         others = [r for r in refs if r != {"group": g["name"]}]
         if others:
             out.append((("groups", g["name"], "on_timeout"), setter("on_timeout", others)))
+        if g.get("on_timeout"):
+            def no_overflow(m: dict, draw: Draw, g: dict = g) -> Edit:
+                del g["on_timeout"]  # left out: its default, none
+                return Edit("groups", g["name"], "on_timeout", "planned")
+            out.append((("groups", g["name"], "on_timeout"), no_overflow))
     return out
 
 
@@ -190,6 +195,13 @@ def _menu_edits(m: dict) -> list[tuple[tuple, EditFn]]:
                 return Edit("ivr_menus", menu["name"], "keys", "planned")
             out.append((("ivr_menus", menu["name"], "keys"), key))
             out.append((("ivr_menus", menu["name"], "fallback"), setter("fallback", key_refs)))
+        if menu.get("keys"):
+            def no_key(m: dict, draw: Draw, menu: dict = menu) -> Edit:
+                keys = dict(menu["keys"])
+                del keys[draw(st.sampled_from(sorted(keys)))]
+                menu["keys"] = keys
+                return Edit("ivr_menus", menu["name"], "keys", "planned")
+            out.append((("ivr_menus", menu["name"], "keys"), no_key))
     return out
 
 
