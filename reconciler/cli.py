@@ -279,7 +279,9 @@ FORCE_UPLOAD_HELP = ("Upload mp3 greetings again when the tenant holds no finger
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Save the plan to FILE for `apply --plan`.")
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True,
               help="text for people, json for programs (stable, format_version), markdown for a pull-request comment.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 with no changes (every field compared), 2 with changes or a field it could not verify, "
+                   "1 on error.")
 @click.option("--force-upload", is_flag=True, help=FORCE_UPLOAD_HELP)
 @click.option("--target", "targets", multiple=True, metavar="KIND/NAME", help=TARGET_HELP)
 @tenant_options
@@ -310,8 +312,8 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
     if the_plan.blocked:
         click.echo("Error: this plan cannot be applied (see 'Cannot apply' above).", err=True)
         sys.exit(1)
-    if detailed_exitcode and the_plan.has_changes:
-        sys.exit(2)
+    if detailed_exitcode and (the_plan.has_changes or not the_plan.fully_verified):
+        sys.exit(2)  # an unverifiable field may hide a change: never "no changes"
 
 
 def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
@@ -535,8 +537,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     untouched, so that `plan` then shows no changes. The report printed is the drift
     adopted. Nothing is written if a live value cannot be written in a manifest.
 
-    Exit 0 in sync, 2 drift, 1 error. Drift is exactly what `plan` would change: the
-    same plan, read as "live vs manifest"."""
+    Exit 0 in sync (every field compared), 2 drift, 3 no drift found but a field could not
+    be verified (a secret not set here), 1 error. Drift is exactly what `plan` would
+    change: the same plan, read as "live vs manifest"."""
     from reconciler.engine.drift import drift_report
     from reconciler.engine.renames import console_renames
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
@@ -561,7 +564,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
             click.echo(render_text(report, _style_for(sys.stdout)), nl=False)
 
     done: list[str] = []
-    if write and not report.in_sync:
+    if write and report.items:  # real drift only: nothing to write for what was not verified
         try:
             report.adopted, done, report.adopted_unverified = _adopt_drift(manifests, the_plan, live, renames)
         except ReconcilerError:
@@ -570,8 +573,12 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     show()
     for line in done:
         click.echo(line, err=True)
-    if not report.in_sync:
+    if report.items:
         sys.exit(2)
+    if not report.in_sync:
+        # No drift found, but something could not be compared (README: *What "No changes"
+        # means*): never 0, and not 2 either, so a scheduled check can warn, not page.
+        sys.exit(3)
 
 
 def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tuple[bool, list[str], list[str]]:

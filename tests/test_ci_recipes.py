@@ -437,7 +437,7 @@ def stub_reconciler(tmp_path: Path) -> Path:
     return bin_dir
 
 
-@pytest.mark.parametrize("exit_code, job_fails", [(0, False), (2, True), (1, True)])
+@pytest.mark.parametrize("exit_code, job_fails", [(0, False), (2, True), (1, True), (3, False)])
 def test_github_drift_job_fails_on_drift_and_always_writes_the_summary(
         github: dict, stub_reconciler: Path, tmp_path: Path, exit_code: int, job_fails: bool):
     [(name, job, steps)] = jobs_running(github, "drift")
@@ -548,7 +548,7 @@ def test_gitlab_default_branch_plans_then_applies_that_saved_plan_one_at_a_time(
 
 
 @pytest.mark.parametrize("shell", [["bash", "-eo", "pipefail"], ["sh", "-e"]], ids=["bash", "sh"])
-@pytest.mark.parametrize("exit_code, job_fails", [(0, False), (2, True), (1, True)])
+@pytest.mark.parametrize("exit_code, job_fails", [(0, False), (2, True), (1, True), (3, False)])
 def test_gitlab_drift_job_fails_on_drift_and_keeps_the_report(
         gitlab: dict, stub_reconciler: Path, tmp_path: Path, shell: list[str], exit_code: int, job_fails: bool):
     name, job = gitlab_job(gitlab, "drift")

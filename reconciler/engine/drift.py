@@ -13,7 +13,9 @@ An object renamed in the console reads, in the plan, as a create and a delete (o
 unmanaged object): the report shows the pair as one object renamed in the tenant, the
 pairs engine/renames.py finds, the very ones `drift --write` adopts as renames.
 
-So `drift` exits 2 exactly when `plan --detailed-exitcode` would.
+So `drift` exits 2 exactly when the plan has changes. A field that could not be compared
+at all (a secret not set here) is neither: the report is not "In sync" (drift exits 3,
+`plan --detailed-exitcode` 2).
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ class UnverifiedField:
 
 @dataclass
 class DriftReport:
-    """The tenant compared to the manifests. `in_sync` is False exactly when `items` is
-    not empty, i.e. when the plan has changes."""
+    """The tenant compared to the manifests. `in_sync` is True exactly when `items` is
+    empty (the plan has no changes) and every field was compared (`unverifiable` empty)."""
 
     items: list[DriftItem] = field(default_factory=list)
     in_sync_count: int = 0  # managed objects that match
@@ -113,10 +115,16 @@ class DriftReport:
     adopted: bool = False  # `drift --write` wrote this drift into the manifests
     # After --write: the fields the API never returns that `plan` will still show (apply sends them).
     adopted_unverified: list[str] = field(default_factory=list)
+    # Fields that could not be compared at all (plan.unverifiable): kind -> name -> field -> why.
+    unverifiable: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    @property
+    def unverifiable_count(self) -> int:
+        return sum(len(objs) for objs in self.unverifiable.values())
 
     @property
     def in_sync(self) -> bool:
-        return not self.items
+        return not self.items and not self.unverifiable_count
 
     @property
     def renamed_in_tenant(self) -> list[DriftItem]:
@@ -155,6 +163,7 @@ class DriftReport:
                 "unverified": sum(len(f) for objs in self.unverified.values() for f in objs.values()),
                 "protected_differs": len(self.protected_differs),
                 "renamed_in_tenant": len(self.renamed_in_tenant),
+                "unverifiable": self.unverifiable_count,
             },
             "drift": [
                 {
@@ -189,6 +198,7 @@ class DriftReport:
             "adopt_command": self.adopt_command,
             "adopted": self.adopted,
             "next_command": self.next_command if self.adopted else None,
+            "unverifiable": self.unverifiable,
         }
 
 
@@ -208,6 +218,7 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
         warnings=list(plan.warnings),
         blocked=list(getattr(plan, "blocked", [])),
         directory=directory,
+        unverifiable={k: {n: dict(f) for n, f in objs.items()} for k, objs in plan.unverifiable.items() if objs},
     )
     report.unmanaged = {k: v for k, v in report.unmanaged.items() if v}
     in_sync = sum(plan.unchanged.values())
@@ -231,7 +242,9 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
             sent_again = {f.field for f in change.fields if not f.verifiable} if change else set()
             entries = []
             for f in fields:
-                if f not in sent_again:
+                if f in report.unverifiable.get(k, {}).get(name, {}):
+                    status = FP_MISSING  # not compared at all: no fingerprint to compare with
+                elif f not in sent_again:
                     status = FP_MATCHES
                 elif state_note is not None and change is not None and change.id is not None and \
                         state_note.get(k, change.id, f) is None:

@@ -84,6 +84,11 @@ class Plan:
     # Variables of ${env:NAME} values that were not set when the plan was made: the fields
     # that use them were not compared, and apply refuses such a saved plan.
     secrets_not_set: list[str] = field(default_factory=list)
+    # Fields that could not be compared at all (a secret not set here, an mp3 whose
+    # fingerprint is missing): kind -> name -> field -> why. Neither a change nor
+    # unchanged: such an object is not counted unchanged, and a plan with any is not "No
+    # changes" (`plan --detailed-exitcode` exits 2).
+    unverifiable: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     # Identities of the live objects per kind when the plan was made: a saved plan is stale
     # when others appeared since. Kept in the plan file, not in the JSON output.
     seen: dict[str, list[str]] = field(default_factory=dict)
@@ -106,6 +111,17 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.changes)
 
+    @property
+    def unverifiable_count(self) -> int:
+        """Objects with a field that could not be compared."""
+        return sum(len(objs) for objs in self.unverifiable.values())
+
+    @property
+    def fully_verified(self) -> bool:
+        """Whether every field of every managed object was compared: only then can an
+        empty plan say "No changes"."""
+        return not self.unverifiable_count
+
     def raise_if_unsafe(self, force: bool = False) -> None:
         """Refuse to be applied (as octoDNS's Plan does), so no caller can apply an unsafe
         plan by forgetting a check: UnsafePlanError when a change cannot be made at all
@@ -126,7 +142,8 @@ class Plan:
             **partial,
             "summary": {**counts, "unchanged": sum(self.unchanged.values()),
                         "unmanaged": sum(len(v) for v in self.unmanaged.values()),
-                        "protected_differs": len(self.protected_differs)},
+                        "protected_differs": len(self.protected_differs),
+                        "unverifiable": self.unverifiable_count},
             "changes": [c.to_json() for c in self.changes],
             "unchanged": dict(sorted(self.unchanged.items())),
             "unmanaged": {k: v for k, v in self.unmanaged.items() if v},
@@ -139,7 +156,16 @@ class Plan:
             "blocked": self.blocked,
             "live_counts": self.live_counts,
             "secrets_not_set": self.secrets_not_set,
+            "unverifiable": self.unverifiable,
         }
+
+    def to_saved_json(self) -> dict:
+        """`to_json` as a plan file holds it (and its checksum counts it): keys added later
+        only when used, so that a file is written, and a file saved before checks, as before."""
+        data = self.to_json()
+        if not self.unverifiable:
+            del data["unverifiable"], data["summary"]["unverifiable"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Plan":
@@ -158,11 +184,12 @@ class Plan:
             secrets_not_set=data.get("secrets_not_set", []),
             targets=data.get("targets", []),
             left_out=data.get("left_out", []),
+            unverifiable=data.get("unverifiable", {}),
         )
 
     def checksum(self) -> str:
         """Pins an applied plan to the reviewed one."""
-        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
+        text = json.dumps(self.to_saved_json(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -29,7 +29,7 @@ def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
         "format_version": FORMAT_VERSION,
         "url": url,
         "checksum": _checksum(plan),
-        "plan": plan.to_json(),
+        "plan": plan.to_saved_json(),
         "seen": plan.seen,
     }
     try:

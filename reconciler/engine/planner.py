@@ -272,9 +272,13 @@ class _Planner:
                     f"{kind.label} '{name}': the tenant holds no fingerprint of its "
                     f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
                     f"not checked and not replaced; run with --force-upload to upload it again")
+                for f in fields:
+                    self._unverifiable(k, name, f.field, "no fingerprint of the last apply in the tenant (the state "
+                                       "note is missing or was not saved); --force-upload uploads it again")
                 fields = []
             if not fields:
-                unchanged += 1
+                if name not in self.plan.unverifiable.get(k, {}):
+                    unchanged += 1  # an object with a field not compared is not known to be unchanged
                 continue
             blocked = None if kind.updatable else kind.blocked(want, exists=True)
             if blocked:
@@ -323,6 +327,8 @@ class _Planner:
                 # Plan and drift run without secrets (a pull request's job has none): the
                 # field is not compared, and the output says so.
                 self._secret_not_verified(kind, name, f, missing)
+                self._unverifiable(kind.name, name, f, f"environment variable {', '.join(missing)} "
+                                   f"{'is' if len(missing) == 1 else 'are'} not set here")
                 continue
             same = kind.compare(f, expand_env(value, self.secrets), live)
             if same is None:
@@ -334,6 +340,10 @@ class _Planner:
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
         return fields, unverified
+
+    def _unverifiable(self, k: str, name: str, field_name: str, why: str) -> None:
+        """A field that could not be compared at all: neither a change nor unchanged."""
+        self.plan.unverifiable.setdefault(k, {}).setdefault(name, {})[field_name] = why
 
     def _secret_not_verified(self, kind: Kind, name: str, field_name: str, names: list[str]) -> None:
         variables = ", ".join(names)
@@ -423,7 +433,8 @@ class _Planner:
                             )
                             self.plan.changes.append(mine)
                             by_id[(k, object_id)] = mine
-                            self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
+                            if name not in self.plan.unverifiable.get(k, {}):  # counted unchanged
+                                self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
                         continue
                     if gone.action == Action.DELETE and name is not None and (mine is not None or
                                                                               name not in self.protect):

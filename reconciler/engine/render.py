@@ -9,8 +9,9 @@ import shlex
 from typing import Any
 
 from reconciler.engine.plan import Action, Change, Plan
-from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, listed, \
-    mask_json_field, masked, md, plain, report_markdown, report_text, value_text
+from reconciler.engine.report import UNVERIFIABLE, Entry, Report, Row, Style, field_leaves, leaf_line, leaf_row, \
+    listed, mask_json_field, masked, md, plain, report_markdown, report_text, unverifiable_entry, unverifiable_lines, \
+    unverifiable_rows, value_text
 from reconciler.kinds import KINDS
 
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.RENAME: "~", Action.REPLACE: "-/+", Action.DELETE: "-"}
@@ -22,18 +23,20 @@ LARGE_FLOW = 12
 
 
 def summary_line(plan: Plan) -> str:
-    """One line: no changes, or how many objects each action touches."""
+    """One line: no changes (only when every field was compared), or how many objects
+    each action touches and how many could not be verified."""
     c = plan.counts()
     unchanged = sum(plan.unchanged.values())
     held = len(plan.protected_differs)
     protected = f", {held} protected by policy and not changed though {'it differs' if held == 1 else 'they differ'}" \
         if held else ""
-    if not plan.changes:
+    if not plan.changes and plan.fully_verified:
         if held:
             return f"No changes ({unchanged} objects unchanged{protected})."
         return f"No changes. The tenant matches the manifests ({unchanged} objects unchanged)."
     parts = [f"{c[a]} to {a}" for a in (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.RENAME, Action.DELETE)]
-    return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected})."
+    unverifiable = f"; {plan.unverifiable_count} {UNVERIFIABLE}" if plan.unverifiable_count else ""
+    return f"Plan: {', '.join(parts)} ({unchanged} unchanged{protected}){unverifiable}."
 
 
 def partial_summary(plan: Plan) -> str:
@@ -42,7 +45,7 @@ def partial_summary(plan: Plan) -> str:
     what = f"Partial plan (--target {', '.join(plan.targets)}): only these objects and what they need"
     left = f"; {len(plan.left_out)} other change{'s' if len(plan.left_out) != 1 else ''} left out" \
         if plan.left_out else ""
-    if not plan.changes:
+    if not plan.changes and plan.fully_verified:
         return f"{what}: no changes{left}."
     return f"{what}{left}. {summary_line(plan)}"
 
@@ -85,18 +88,36 @@ def _rows(change: Change, created: list[tuple[str, str]]) -> list[Row]:
     return rows or [("", "", change.reason or "")]
 
 
-def _entry(change: Change) -> Entry:
+def _entry(change: Change, unverifiable: dict[str, str]) -> Entry:
+    """A change, with those of its fields that could not be compared (`unverifiable`)."""
     created = _created_fields(change) if change.action == Action.CREATE else []
     return Entry(
         kind=change.kind, state=change.action, symbol=SYMBOLS[change.action], colour=COLOURS[change.action],
-        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}", lines=_lines(change, created),
-        title=_title(change), rows=_rows(change, created),
+        head=f"{change.action} {KINDS[change.kind].label} {_title(change)}",
+        lines=_lines(change, created) + unverifiable_lines(unverifiable),
+        title=_title(change), rows=_rows(change, created) + unverifiable_rows(unverifiable),
     )
 
 
+def _entries(plan: Plan) -> list[Entry]:
+    """Every change, then every other object with a field not compared: each shown on the
+    object, as Terraform shows "(known after apply)"."""
+    out, shown = [], set()
+    for change in plan.changes:
+        fields = plan.unverifiable.get(change.kind, {}).get(change.name, {}) if change.action != Action.DELETE else {}
+        shown |= {(change.kind, change.name)} if fields else set()
+        out.append(_entry(change, fields))
+    out += [unverifiable_entry(k, name, fields) for k, objs in plan.unverifiable.items()
+            for name, fields in objs.items() if (k, name) not in shown]
+    return out
+
+
 def _notes(plan: Plan) -> list[str]:
-    unverified = [f"{k}/{name}: {', '.join(fields)}" for k, objs in plan.unverified.items()
-                  for name, fields in objs.items()]
+    missing = plan.unverifiable
+    unverified = [f"{k}/{name}: " + ", ".join(
+                      f"{f} (no fingerprint: not verified)" if f in missing.get(k, {}).get(name, {}) else f
+                      for f in fields)
+                  for k, objs in plan.unverified.items() for name, fields in objs.items()]
     return [
         *listed("Left out of this partial plan (not targeted; a plan without --target makes them):", plan.left_out),
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
@@ -146,8 +167,7 @@ def _report(plan: Plan, flows: Any, command_hint: str = "") -> Report:
     if informational:
         tail += ["<details><summary>Notes</summary>", "", "```", *informational, "```", "", "</details>", ""]
     return Report(
-        noun="plan", summary=partial_summary(plan) if plan.partial else summary_line(plan),
-        entries=[_entry(c) for c in plan.changes],
+        noun="plan", summary=partial_summary(plan) if plan.partial else summary_line(plan), entries=_entries(plan),
         sections=[("Impact on callers:", flows.impact)] if flows is not None and flows.impact else [],
         notes=notes, markdown_tail=tail, alerts=_alerts(plan),
         markdown_footer=f"Apply with `{command_hint}{_target_options(plan)}`." if plan.changes else "",

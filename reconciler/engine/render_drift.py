@@ -26,8 +26,9 @@ from reconciler.engine.drift import (
     DriftReport,
 )
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf
-from reconciler.engine.report import Entry, Report, Row, Style, field_leaves, leaf_value, listed, \
-    mask_json_field, masked, md, plain, report_markdown, report_text, value_text
+from reconciler.engine.report import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, Entry, Report, Row, Style, field_leaves, \
+    leaf_value, listed, mask_json_field, masked, md, plain, report_markdown, report_text, \
+    unverifiable_entry, unverifiable_lines, unverifiable_rows, value_text
 from reconciler.kinds import KINDS
 
 # The tenant's side first: `+` only in the tenant, `-` only in the manifests.
@@ -56,6 +57,12 @@ def summary_line(report: DriftReport) -> str:
     held = len(report.protected_differs)
     if held:
         left_alone += f"; {held} protected by policy, not changed though {'it differs' if held == 1 else 'they differ'}"
+    unverifiable = report.unverifiable_count
+    if not report.items and unverifiable:
+        # "In sync" only when everything was compared.
+        return (f"Not verified: {unverifiable} object{'s' if unverifiable != 1 else ''} with a field that could not "
+                f"be compared ({UNVERIFIABLE_SYMBOL} above); no drift in the rest ({report.in_sync_count} in sync"
+                f"{left_alone}).")
     if report.in_sync and held:
         return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
     if report.in_sync:
@@ -67,7 +74,8 @@ def summary_line(report: DriftReport) -> str:
              + (f" ({renamed} renamed in the tenant)" if renamed else ""),
              f"{c[MISSING]} missing from the tenant",
              f"{c[EXTRA]} not in the manifests"]
-    return f"Drift: {', '.join(parts)} ({report.in_sync_count} in sync{left_alone})."
+    more = f"; {unverifiable} {UNVERIFIABLE}" if unverifiable else ""
+    return f"Drift: {', '.join(parts)} ({report.in_sync_count} in sync{left_alone}){more}."
 
 
 def _fingerprint_of(report: DriftReport, item: DriftItem, field: str) -> str | None:
@@ -145,11 +153,20 @@ def _head(item: DriftItem) -> str:
 def _entry(report: DriftReport, item: DriftItem) -> Entry:
     note = f" ({item.note})" if item.note else ""
     renamed = item.renamed_in == RENAMED_IN_TENANT
+    unverifiable = report.unverifiable.get(item.kind, {}).get(item.name, {}) if item.state != EXTRA else {}
     return Entry(
         kind=item.kind, state=RENAMED if renamed else item.state, symbol=SYMBOLS[item.state],
-        colour=COLOURS[item.state], head=_head(item), lines=_lines(report, item),
-        title=item.name + note, rows=_rows(report, item),
+        colour=COLOURS[item.state], head=_head(item), lines=_lines(report, item) + unverifiable_lines(unverifiable),
+        title=item.name + note, rows=_rows(report, item) + unverifiable_rows(unverifiable),
     )
+
+
+def _entries(report: DriftReport) -> list[Entry]:
+    """Every drifted object, then every other one with a field that could not be compared."""
+    shown = {(i.kind, i.name) for i in report.items if i.state != EXTRA}
+    return [_entry(report, i) for i in report.items] + [
+        unverifiable_entry(k, name, fields) for k, objs in report.unverifiable.items()
+        for name, fields in objs.items() if (k, name) not in shown]
 
 
 def _notes(report: DriftReport) -> list[str]:
@@ -229,7 +246,7 @@ def _footer(drift: DriftReport) -> str:
 def _report(drift: DriftReport) -> Report:
     fix = _footer(drift)
     return Report(
-        noun="drift", summary=summary_line(drift), entries=[_entry(drift, i) for i in drift.items],
+        noun="drift", summary=summary_line(drift), entries=_entries(drift),
         notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
         markdown_footer=fix, plural={DIFFERS: "differ"}, alerts=_alerts(drift), legend=LEGEND,
         columns=COLUMNS,

@@ -100,6 +100,23 @@ def mask_json_field(kind: str, entry: dict, old: str, new: str) -> None:
         entry["leaves"] = [leaf.to_json() for leaf in found]
 
 
+# An object with a field that could not be compared at all (a secret not set here, an
+# mp3 without fingerprint): `?` on the object, in a plan and in a drift report.
+UNVERIFIABLE = "unverifiable"
+UNVERIFIABLE_SYMBOL = "?"
+UNVERIFIABLE_COLOUR = "cyan"
+
+
+def unverifiable_lines(fields: dict[str, str]) -> list[str]:
+    """An object's fields that could not be compared (field -> why), one text line each."""
+    return [f"{UNVERIFIABLE_SYMBOL} {f}: not verified ({why})" for f, why in fields.items()]
+
+
+def unverifiable_rows(fields: dict[str, str]) -> list[Row]:
+    """The same as Markdown rows: (field, live, manifest)."""
+    return [(f"{UNVERIFIABLE_SYMBOL} {f}", "not verified", why) for f, why in fields.items()]
+
+
 def listed(heading: str, items: list[str]) -> list[str]:
     """A note's heading with its items indented under it; nothing when it has none."""
     return [heading, *(f"  {item}" for item in items)] if items else []
@@ -145,6 +162,15 @@ class Report:
     legend: str = ""  # the viewpoint and symbols: the text's first line, when there are entries
     # The Markdown table's header: the symbol and state column, then the two values'.
     columns: tuple[str, str, str] = ("", "live", "manifest")
+
+
+def unverifiable_entry(kind: str, name: str, fields: dict[str, str]) -> Entry:
+    """An object nothing else is said of, but some field could not be compared."""
+    return Entry(
+        kind=kind, state=UNVERIFIABLE, symbol=UNVERIFIABLE_SYMBOL, colour=UNVERIFIABLE_COLOUR,
+        head=f"{UNVERIFIABLE} {KINDS[kind].label} {name}", lines=unverifiable_lines(fields), title=name,
+        rows=unverifiable_rows(fields),
+    )
 
 
 def _by_kind(report: Report) -> list[tuple[str, list[Entry]]]:

@@ -145,7 +145,20 @@ class GreetingKind(Creatable, Deletable, Uploading):
         # visible difference, not a field the API does not return.
         if field in ("text", "voice", "speed", "recording") and field not in live:
             return False
+        if field == "file_sha256" and "text" in live:
+            # The live greeting is text-to-speech: it has no audio to fingerprint, so an mp3
+            # is a change of type, whatever the state note holds.
+            return False
         return super().compare(field, want, live)
+
+    def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
+        """A change of type from text-to-speech to an mp3 `file` shows what goes: the live
+        text. (The other way, the wanted text, voice and speed already show as new; a
+        `recording` shows as new.)"""
+        changing = {f.field for f in fields}
+        if "text" in live and "file" in want and "text" not in changing:
+            return [("text", live["text"], None)], [], []
+        return [], [], []
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         data = expand_env(data)  # the text may come from ${env:NAME}

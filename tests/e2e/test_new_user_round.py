@@ -89,10 +89,13 @@ def test_plan_and_drift_work_without_the_secret_and_say_which_they_could_not_ver
     assert tenant.run("apply", str(tenant.manifests), "--auto-approve", env=secret).exit_code == 0
     without = {"EXT_101_PASSWORD": None}
     plan = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env=without)
-    assert plan.exit_code == 0, plan.output  # nothing else changed
+    # Nothing else changed, but the password was not compared: not "no changes" (issue 21).
+    assert plan.exit_code == 2, plan.output
+    assert "1 unverifiable" in plan.output and "No changes" not in plan.output
     assert "extension '101': password not verified: environment variable EXT_101_PASSWORD is not set" in plan.output
     drift = tenant.run("drift", str(tenant.manifests), env=without)
-    assert drift.exit_code == 0, drift.output
+    assert drift.exit_code == 3, drift.output  # no drift found, but not all verified
+    assert "In sync" not in drift.output
     assert "EXT_101_PASSWORD is not set" in drift.output
     as_json = tenant.run("plan", str(tenant.manifests), "--format", "json", env=without)
     assert '"secrets_not_set": [\n    "EXT_101_PASSWORD"\n  ]' in as_json.output
@@ -284,7 +287,9 @@ def test_sigterm_stops_apply_like_ctrl_c_and_says_what_to_do(tenant: Tenant, ctr
     assert tenant.sim.wait_idle()
     tenant.sim.latency = 0.0
     assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
-    assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0
+    tenant.upload_what_a_stopped_apply_left_unverifiable()
+    again = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
 
 
 def test_sigterm_during_the_confirmation_prompt_sends_nothing_and_says_so(tenant: Tenant, monkeypatch):

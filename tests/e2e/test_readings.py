@@ -155,7 +155,9 @@ def test_a_state_note_that_cannot_be_saved_fails_the_apply_and_never_churns_the_
         assert len(sim.tenant.greetings) == 1
 
         replan = t.run("plan", str(t.manifests), "--detailed-exitcode")
-        assert replan.exit_code == 0, replan.output
+        # Not replaced, and not "no changes" either: its audio was not compared (issue 21).
+        assert replan.exit_code == 2, replan.output
+        assert "? unverifiable greeting Nhạc chờ" in replan.output and "No changes" not in replan.output
         assert "greeting 'Nhạc chờ': the tenant holds no fingerprint of its file_sha256" in replan.output
         assert "--force-upload" in replan.output
         before = len(t.mutations())

@@ -90,4 +90,5 @@ def test_ctrl_c_during_apply_stops_cleanly_and_a_rerun_finishes(tenant: Tenant):
     assert tenant.sim.wait_idle()
     tenant.sim.latency = 0.0
     apply_examples(tenant)
+    tenant.upload_what_a_stopped_apply_left_unverifiable()
     assert tenant.run("plan", str(tenant.manifests), "--detailed-exitcode").exit_code == 0

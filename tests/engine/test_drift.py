@@ -118,10 +118,11 @@ def test_json_is_stable_and_versioned():
     report = drift_report(secret_plan())
     data = json.loads(render_json(report))
     assert list(data) == ["format_version", "in_sync", "summary", "drift", "unmanaged", "unverified", "protected",
-                          "external", "warnings", "blocked", "fix_command", "adopt_command", "adopted", "next_command"]
+                          "external", "warnings", "blocked", "fix_command", "adopt_command", "adopted", "next_command",
+                          "unverifiable"]  # keys only added
     assert data["format_version"] == 1 and data["in_sync"] is False
     assert data["summary"] == {"differs": 1, "missing": 0, "extra": 0, "in_sync": 0, "unmanaged": 0, "unverified": 2,
-                               "protected_differs": 0, "renamed_in_tenant": 0}
+                               "protected_differs": 0, "renamed_in_tenant": 0, "unverifiable": 0}
     (item,) = data["drift"]
     assert item["fields"][0] == {"field": "password", "live": NOT_RETURNED, "manifest": "(sensitive)",
                                  "verifiable": False}
