@@ -237,7 +237,7 @@ def _footer(drift: DriftReport) -> str:
     if drift.adopted:
         return (f"The drift was written into the manifests: review the edit (`git diff`), then confirm with "
                 f"`{drift.next_command}` that it shows no changes.")
-    if drift.in_sync:
+    if not drift.items:  # nothing to put back or adopt (what was not verified says so itself)
         return ""
     return (f"Put the tenant back to the manifests with `{drift.fix_command}`, or adopt the live "
             f"changes into the manifests with `{drift.adopt_command}`.")
