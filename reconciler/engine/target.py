@@ -12,7 +12,7 @@ it, for the user to target too. The plan says it is partial (`targets`, `left_ou
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
 from reconciler.errors import PlanError
@@ -88,11 +88,18 @@ def target_plan(plan: Plan, targets: list[Address], desired: Mapping[str, Mappin
     kept_names = {(KINDS[k].label, n) for k, n in kept} | {(KINDS[k].label, n) for k, n in targets}
     # Only the targets' refusals stop a targeted plan (each names its object "label 'name'").
     plan.blocked = [b for b in plan.blocked if any(f"{label} '{name}'" in b for label, name in kept_names)]
-    plan.unverified = {k: kept_fields for k, objs in plan.unverified.items()
-                       if (kept_fields := {n: f for n, f in objs.items() if (k, n) in kept or (k, n) in targets})}
+    plan.unverified = _only_kept(plan.unverified, kept, targets)
+    plan.unverifiable = _only_kept(plan.unverifiable, kept, targets)
     # A secret only another object uses does not stop this plan's apply (check_secrets).
     used = {n for k, name in [*kept, *targets] for n in env_refs(desired.get(k, {}).get(name, {}))}
     plan.secrets_not_set = [n for n in plan.secrets_not_set if n in used]
+
+
+def _only_kept(by_kind: dict[str, dict[str, Any]], kept: Mapping[Address, None],
+               targets: list[Address]) -> dict[str, dict[str, Any]]:
+    """kind -> name -> fields, for the objects a targeted plan keeps."""
+    return {k: objs_kept for k, objs in by_kind.items()
+            if (objs_kept := {n: f for n, f in objs.items() if (k, n) in kept or (k, n) in targets})}
 
 
 def _needs(change: Change, changes: list[Change]) -> list[Address]:

@@ -207,6 +207,25 @@ def test_a_secret_only_another_object_uses_does_not_stop_a_targeted_apply(tenant
     assert extension.exit_code == 1 and "EXT_101_PASSWORD" in extension.stderr
 
 
+def test_a_targeted_plan_counts_only_its_own_unverifiable_fields(tenant: Tenant):
+    """A secret unset here that only a left-out object uses is not this plan's blind spot:
+    a targeted plan with nothing to do says so and exits 0 (found merging: it said
+    "1 unverifiable" of an extension it had left out)."""
+    tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    extensions = tenant.read("extensions.yaml")
+    tenant.edit("extensions.yaml", extensions.replace(
+        "    call_timeout: 30\n", "    call_timeout: 30\n    password: ${env:EXT_101_PASSWORD}\n", 1))
+    env = {"EXT_101_PASSWORD": None}
+    whole = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", "--format", "json", env=env)
+    assert whole.exit_code == 2 and json.loads(whole.stdout)["summary"]["unverifiable"] == 1
+    group = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", "--format", "json",
+                       "--target", "groups/Kinh doanh", env=env)
+    assert group.exit_code == 0, group.output
+    assert json.loads(group.stdout)["summary"]["unverifiable"] == 0
+    extension = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", "--target", "extensions/101", env=env)
+    assert extension.exit_code == 2 and "1 unverifiable" in extension.stdout
+
+
 def test_validate_live_json_names_a_reference_to_nothing_with_its_code_and_place(tenant: Tenant):
     groups = tenant.read("groups.yaml")
     assert "on_timeout: {group: Kinh doanh}" in groups
