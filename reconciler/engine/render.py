@@ -122,8 +122,7 @@ def _notes(plan: Plan) -> list[str]:
         *listed("Left out of this partial plan (not targeted; a plan without --target makes them):", plan.left_out),
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
-        *listed("Not verifiable against the tenant (the API never returns them; "
-                "compared with the fingerprint of the last apply):", unverified),
+        *listed("Compared with the fingerprint of the last apply (the API never returns them):", unverified),
         *(["Referenced live objects not declared in the manifests: " + ", ".join(plan.external)]
           if plan.external else []),
         *listed("Protected by policy:", plan.protected),
@@ -135,23 +134,30 @@ def _notes(plan: Plan) -> list[str]:
 
 def _alerts(plan: Plan) -> list[str]:
     """What the plan leaves undone or unverified: never folded away in a pull request."""
-    unverified = [f"{k}/{name}: {', '.join(fields)}" for k, objs in plan.unverified.items()
-                  for name, fields in objs.items()]
+    not_compared = [f"{k}/{name}: " + ", ".join(f"{f} ({why})" for f, why in fields.items())
+                    for k, objs in plan.unverifiable.items() for name, fields in objs.items()]
     return [
         *(f"Warning: {w}" for w in plan.warnings),
         *(f"Unsafe: {u}" for u in plan.unsafe),
         *(f"Cannot apply: {b}" for b in plan.blocked),
         *(f"Protected by policy, not changed though it differs: {p}" for p in plan.protected_differs),
-        *([("Not verifiable against the tenant (the API never returns them; compared with the fingerprint "
-            "of the last apply): ") + "; ".join(unverified)] if unverified else []),
+        *(["Not verified (could not be compared at all): " + "; ".join(not_compared)] if not_compared else []),
+        *(["Left out of this partial plan (not targeted; a plan without --target makes them): "
+           + "; ".join(plan.left_out)] if plan.left_out else []),
     ]
 
 
 def _informational(plan: Plan) -> list[str]:
-    """The notes that leave nothing undone: folded under Notes in Markdown."""
+    """The notes that leave nothing undone: folded under Notes in Markdown. A field the API
+    never returns whose fingerprint matches the last apply was verified: it is listed here,
+    not among the alerts."""
+    by_fingerprint = [f"{k}/{name}: {', '.join(f for f in fields if f not in plan.unverifiable.get(k, {}).get(name, {}))}"
+                      for k, objs in plan.unverified.items() for name, fields in objs.items()
+                      if any(f not in plan.unverifiable.get(k, {}).get(name, {}) for f in fields)]
     return [
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
+        *listed("Compared with the fingerprint of the last apply (the API never returns them):", by_fingerprint),
         *(["Referenced live objects not declared in the manifests: " + ", ".join(plan.external)]
           if plan.external else []),
         *listed("Protected by policy:", plan.protected),

@@ -175,8 +175,7 @@ def _notes(report: DriftReport) -> list[str]:
     return [
         *listed("Unmanaged (in the tenant, not in the manifests, in kinds policy.prune does not own; "
                 "not drift, left alone):", [f"{k}: {', '.join(v)}" for k, v in report.unmanaged.items()]),
-        *listed("Not verifiable against the tenant (the API never returns them; compared with the "
-                "fingerprint of the last apply):", unverified),
+        *listed("Compared with the fingerprint of the last apply (the API never returns them):", unverified),
         *(["Referenced live objects not declared in the manifests: " + ", ".join(report.external)]
           if report.external else []),
         *listed("Protected by policy (never changed by apply):", report.protected),
@@ -186,19 +185,15 @@ def _notes(report: DriftReport) -> list[str]:
 
 
 def _alerts(report: DriftReport) -> list[str]:
-    """What the drift leaves undone or unverified: never folded away in a comment."""
-    fields = [f for objs in report.unverified.values() for fs in objs.values() for f in fs]
-    by_status = {s: sum(1 for f in fields if f.fingerprint == s) for s in FINGERPRINT_TEXT}
-    words = {FP_MATCHES: "as last applied", FP_DIFFERS: "changed in the manifests since",
-             FP_MISSING: "never applied by the reconciler"}
-    how = ", ".join(f"{n} {words[s]}" for s, n in by_status.items() if n)
+    """What the drift leaves undone or unverified: never folded away in a comment. Fields
+    the API never returns whose fingerprint was compared are not among them (folded below)."""
+    not_compared = [f"{k}/{name}: " + ", ".join(f"{f} ({why})" for f, why in fields.items())
+                    for k, objs in report.unverifiable.items() for name, fields in objs.items()]
     return [
         *(f"Warning: {w}" for w in report.warnings),
         *(f"Apply cannot put this back: {b}" for b in report.blocked),
         *(f"Protected by policy, not changed though it differs: {p}" for p in report.protected_differs),
-        *([f"Not verifiable against the tenant (the API never returns them): {len(fields)} field"
-           f"{'s' if len(fields) != 1 else ''}, compared with the fingerprint of the last apply instead "
-           f"({how}); listed below"] if fields else []),
+        *(["Not verified (could not be compared at all): " + "; ".join(not_compared)] if not_compared else []),
     ]
 
 
@@ -213,7 +208,7 @@ def _markdown_tail(report: DriftReport) -> list[str]:
         out += ["", "</details>", ""]
     fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in fs]
     if fields:
-        out += [f"<details><summary>Not verifiable against the tenant: {len(fields)} field"
+        out += [f"<details><summary>Compared with the fingerprint of the last apply: {len(fields)} field"
                 f"{'s' if len(fields) != 1 else ''} (the API never returns them)</summary>", ""]
         out += ["| object | field | fingerprint of the last apply |", "|---|---|---|"]
         out += [f"| {md(f'{k}/{name}')} | {md(f.field)} | {FINGERPRINT_TEXT[f.fingerprint]} |"

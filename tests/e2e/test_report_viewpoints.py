@@ -32,8 +32,11 @@ def test_a_markdown_plan_shows_a_secret_it_could_not_check_open_before_the_detai
     assert warning in md and warning not in folded(md), md
     assert md.index(warning) < md.index("<details>")  # under the summary, before the kinds
     assert "> [!WARNING]" in md
-    unverifiable = "Not verifiable against the tenant"
+    unverifiable = "Not verified (could not be compared at all): extensions/101: password"
     assert unverifiable in md and unverifiable not in folded(md)
+    # Fields the API never returns whose fingerprints match were verified: folded, not alarming.
+    assert "Compared with the fingerprint of the last apply" in folded(md)
+    assert "Not verifiable against the tenant" not in md
     # Purely informational notes stay folded.
     assert "Unmanaged (in the tenant, not in the manifests; left alone):" in folded(md)
     assert "s3cret-pw" not in md
@@ -59,9 +62,10 @@ def test_drift_reads_from_the_tenants_side_in_every_format(tmp_path: Path):
         assert "| `+` extra | Trực đêm (not in the manifests, and policy.prune owns groups) |  | (present) | (absent) |" in md
         assert '|  |  | + members | "103" |  |' in md
         assert '| `~` differs | Kinh doanh | - members |  | "102" |' in md
-        # What drift could not compare with the tenant is said open, its table folded.
-        unverifiable = "Not verifiable against the tenant (the API never returns them): "
-        assert unverifiable in md and md.index(unverifiable) < md.index("<details>")
+        # Fields the API never returns, compared by fingerprint (all as last applied): a
+        # folded table, not an alarm; what could not be compared at all would be open.
+        assert "Compared with the fingerprint of the last apply: " in folded(md)
+        assert "Not verified" not in md
 
         data = json.loads(tenant.run("drift", str(manifests), "--format", "json").stdout)
         by_name = {i["name"]: i for i in data["drift"]}

@@ -59,7 +59,8 @@ def test_markdown_shows_what_is_left_undone_or_unverified_open_and_folds_only_in
     # Issue #21 item 8: "not checked and not replaced" was folded under Notes.
     plan = Plan(changes=[Change("update", "groups", "CSKH", id="g1", data={"name": "CSKH"},
                                 fields=[FieldChange("strategy", "random", "rollover")])],
-                unmanaged={"greetings": ["Khác"]}, unverified={"groups": {"CSKH": ["queue"]}},
+                unmanaged={"greetings": ["Khác"]}, unverified={"groups": {"CSKH": ["queue", "members"]}},
+                unverifiable={"groups": {"CSKH": {"members": "no fingerprint of the last apply"}}},
                 protected=["groups/Giữ: protected"], protected_differs=["groups/Giữ"],
                 external=["greetings/Ngoài"], warnings=["greeting 'X' was not checked and not replaced"],
                 unsafe=["3 deletes, over the threshold"], blocked=["greeting 'Y' cannot be made again"])
@@ -68,9 +69,10 @@ def test_markdown_shows_what_is_left_undone_or_unverified_open_and_folds_only_in
     for line in ("Warning: greeting 'X' was not checked and not replaced", "Unsafe: 3 deletes, over the threshold",
                  "Cannot apply: greeting 'Y' cannot be made again",
                  "Protected by policy, not changed though it differs: groups/Giữ",
-                 "Not verifiable against the tenant", "groups/CSKH: queue"):
+                 "Not verified (could not be compared at all): groups/CSKH: members (no fingerprint"):
         assert line in md and md.index(line) < first_fold and line not in folded(md), line
-    for line in ("greetings: Khác", "Referenced live objects not declared in the manifests: greetings/Ngoài",
+    # A field compared by its fingerprint, which matched, was verified: information, folded.
+    for line in ("greetings: Khác", "Compared with the fingerprint of the last apply", "groups/CSKH: queue", "Referenced live objects not declared in the manifests: greetings/Ngoài",
                  "groups/Giữ: protected"):
         assert line in folded(md), line
     drift = drift_report(Plan(changes=plan.changes, warnings=["w"], blocked=["b"], protected_differs=["groups/Giữ"]))
