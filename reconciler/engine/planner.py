@@ -17,7 +17,7 @@ from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldC
 from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import expand_env, nfc, unset_env
+from reconciler.kinds.base import Ref, expand_env, nfc, unset_env
 from reconciler.kinds.policy import unmatched_protect
 
 
@@ -204,12 +204,12 @@ class _Planner:
                 for ref in kind.references(data):
                     self._resolve(obj, ref)
 
-    def _resolve(self, obj: DesiredLike, ref: tuple[str, str]) -> None:
+    def _resolve(self, obj: DesiredLike, ref: Ref) -> None:
         ref_kind, ref_name = ref
         if ref_name in self.want.get(ref_kind, {}):
             return
         label = KINDS[ref_kind].label
-        where = obj.location_of(getattr(ref, "path", ""))  # a kind's reference says where it is written
+        where = obj.location_of(ref.path)  # a kind's reference says where it is written
         found = self.catalogue.named(ref_kind, ref_name)
         if len(found) == 1:
             if ref_kind in self.policy.prune and ref_name not in self.protect:

@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -204,21 +204,31 @@ def is_known_ref(ref: dict[str, Any] | None) -> bool:
     return bool(ref) and next(iter(ref)) in REF_WORDS  # type: ignore[arg-type]
 
 
-class Ref(tuple):
-    """A reference: the pair (kind name, object name) it compares and hashes as, plus `path`, where
-    in its object it is written ("keys.2", "members.0"; "" when it was read from the
-    tenant), so that an error about it points at that value in the manifest."""
+class Target(NamedTuple):
+    """What a reference points to: (kind, name), the kind's manifest key and the object's
+    identity."""
 
-    path: str
+    kind: str
+    name: str
 
-    def __new__(cls, kind_name: str, name: str, path: str = "") -> "Ref":
-        ref = super().__new__(cls, (kind_name, name))
-        ref.path = path
+
+class Ref(Target):
+    """A reference: its `Target` (kind, name), which it compares and hashes as (a pair,
+    so `(kind, name) in refs` asks whether an object is pointed to), plus `path`, where in
+    its object it is written ("keys.2", "members.0"; "" when it was read from the tenant),
+    so that an error about it points at that value in the manifest."""
+
+    path: str = ""  # per instance when given (not a field: two writings of one target are one reference)
+
+    def __new__(cls, kind: str, name: str, path: str = "") -> "Ref":
+        ref = super().__new__(cls, kind, name)
+        if path:
+            ref.path = path
         return ref
 
-    def __getnewargs__(self) -> tuple[str, str, str]:
+    def __getnewargs__(self) -> tuple[str, str, str]:  # type: ignore[override]
         # copy, deepcopy and pickle rebuild a tuple subclass from these (path included).
-        return (self[0], self[1], self.path)
+        return (self.kind, self.name, self.path)
 
 
 def ref_target(ref: dict[str, str], path: str = "") -> Ref:
@@ -472,9 +482,9 @@ class Kind:
             return None
         return want == live[field]
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
-        """(kind name, object name) of every object this one points to, each a `Ref` that says
-        where in `data` it is written."""
+    def references(self, data: dict) -> list[Ref]:
+        """Every object this one points to: (kind, name), each a `Ref` that says where in
+        `data` it is written."""
         return []
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:

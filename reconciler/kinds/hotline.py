@@ -152,7 +152,7 @@ class HotlineKind(Updatable):
             data["schedule"] = obj.model_dump(by_alias=True, include={"schedule"})["schedule"]
         return {"number": obj.number, **{k: v for k, v in data.items() if k != "number"}}
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
+    def references(self, data: dict) -> list[Ref]:
         refs = [Ref("call_scripts", data["call_script"], "call_script")] if data.get("call_script") else []
         for day, routing in (data.get("schedule") or {}).items():
             if isinstance(routing, str):

@@ -213,7 +213,7 @@ def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[s
             except ValueError:
                 continue
             for ref in refs:
-                yield obj, getattr(ref, "path", ""), (ref[0], ref[1])
+                yield obj, ref.path, (ref.kind, ref.name)
 
 
 def _suggest_folded(name: str, known: set[str]) -> str:

@@ -63,5 +63,5 @@ class ManifestSet:
                 for ref in kind.references(kind.desired(obj.model)):
                     ref_kind, name = ref
                     if not KINDS[ref_kind].creatable or name not in self.objects.get(ref_kind, {}):
-                        out.append((obj, getattr(ref, "path", ""), (ref_kind, name)))
+                        out.append((obj, ref.path, (ref_kind, name)))
         return out
