@@ -30,9 +30,8 @@ from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import ManifestsLike
 from reconciler.engine.renames import ConsoleRename, console_renames, live_by_name, renamed_value
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
+from reconciler.kinds.base import KIND_REF_WORD, PREVIOUS_NAMES, env_name, nfc
 
-PREVIOUS_NAMES = "previous_names"
 
 
 @dataclass

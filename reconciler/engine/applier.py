@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Callable
 
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, manifest_reader
 from reconciler.engine.order import Node, Step, build_graph as _build_graph
 from reconciler.engine.order import Op as _Op
 from reconciler.engine.plan import Action, Change, Plan, live_version
-from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
 from reconciler.errors import PlanError, ReconcilerError
@@ -126,7 +125,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
         item = catalogue.item(change.kind, change.id or "")
         if item is None:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
-        elif change.live_version and live_version(item) != change.live_version:
+        elif change.live_version and live_version(item, KINDS[change.kind].secret) != change.live_version:
             stale.append(f"{label} was changed in the tenant since the plan was made")
     # Objects that appeared since, and that the plan does not create: a new plan would
     # see them (delete them in a pruned kind, list them as unmanaged otherwise).
@@ -421,7 +420,8 @@ def _first_write(ops: dict[Node, _Op], node: Node) -> bool:
 
 
 def _is_conflict(change: Change, item: dict | None) -> bool:
-    return item is None or (change.live_version is not None and live_version(item) != change.live_version)
+    return item is None or (change.live_version is not None
+                            and live_version(item, KINDS[change.kind].secret) != change.live_version)
 
 
 def _describe(op: _Op) -> str:

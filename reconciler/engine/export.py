@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, live_in_manifest_terms
 from reconciler.engine.manifest_writer import dump_list
 from reconciler.yaml_text import scalar
-from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
+from reconciler.kinds.base import PREVIOUS_NAMES
 
 # Export directories usually sit at the top of a repository beside `schemas/`, as
 # `examples/` does; the comment under it says how to get the file elsewhere.
@@ -203,7 +203,7 @@ def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],
 def _clean(kind: Kind, data: dict) -> dict:
     """Fields in the model's order; no secret; None only where leaving a field out would
     mean "leave it alone" rather than "none" (an explicit `call_script: null`)."""
-    order = [f for f in kind.model.model_fields if f != "previous_names"]
+    order = [f for f in kind.model.model_fields if f != PREVIOUS_NAMES]
     out = {}
     for f in order:
         if f not in data or f in kind.secret or f.startswith("_"):

@@ -1,10 +1,11 @@
-"""Reading the live tenant: every list of every kind, once, kinds in parallel."""
+"""Reading the live tenant: every list of every kind, once, kinds in parallel; and its
+items in manifest terms, for the planner, the applier, export and flows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from reconciler.api.client import gather_or_cancel
 from reconciler.engine.catalogue import Catalogue
@@ -109,3 +110,17 @@ async def read_live(client: Any, expected: dict[str, int] | None = None) -> Live
     state = LiveState.from_raw(dict(zip(wanted, results)))
     state.state_note.key = state_note_key()
     return state
+
+
+def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
+    """Every live object in manifest terms, by kind, as (id, data): references by name,
+    write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
+    read = manifest_reader(live)
+    return {k: [(kind.live_id(i), read(k, i)) for i in live.catalogue.items(k)] for k, kind in KINDS.items()}
+
+
+def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
+    """A function that reads one raw item of `live`'s tenant in manifest terms (kind name,
+    item) -> data, with references named as `live_in_manifest_terms` names them."""
+    names = live.catalogue.names_for_reading()
+    return lambda k, item: KINDS[k].from_live(item, names)

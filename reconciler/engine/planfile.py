@@ -22,8 +22,9 @@ FILE_KIND = "reconciler-plan"
 
 def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
     for change in plan.changes:
-        if change.data and change.data.get("_path"):
-            change.data["_path"] = portable_path(change.data["_path"])
+        kind = KINDS[change.kind]
+        if change.new and isinstance(kind, Uploading):
+            kind.convert_paths(change.new, portable_path)
     data = {
         "kind": FILE_KIND,
         "format_version": FORMAT_VERSION,
@@ -61,7 +62,7 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
     for change in plan.changes:
         kind = KINDS.get(change.kind)
-        for mp3, sha256 in kind.uploads(change.data or {}) if isinstance(kind, Uploading) else []:
+        for mp3, sha256 in kind.uploads(change.new or {}) if isinstance(kind, Uploading) else []:
             try:
                 digest = hashlib.sha256(Path(mp3).read_bytes()).hexdigest()
             except OSError:

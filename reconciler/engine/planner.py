@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from reconciler.engine.catalogue import LiveNames
 from reconciler.engine.live import LiveState
@@ -17,7 +17,7 @@ from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldC
 from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import Ref, expand_env, nfc, unset_env
+from reconciler.kinds.base import Ref, expand_env, nfc, previous_names, unset_env
 from reconciler.kinds.policy import unmatched_protect
 
 
@@ -117,7 +117,7 @@ class _Planner:
             for name, obj in self.objects.get(k, {}).items():
                 candidates = self.catalogue.named(k, name)
                 if not candidates:
-                    for old in getattr(obj.model, "previous_names", []) or []:
+                    for old in previous_names(obj.model):
                         if self.catalogue.named(k, old):
                             candidates = self.catalogue.named(k, old)
                             self.renamed_from[(k, name)] = old
@@ -292,7 +292,7 @@ class _Planner:
             self.plan.changes.append(
                 Change(
                     action, k, name, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
-                    live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
+                    live_version=live_version(raw, kind.secret), live_references=[list(r) for r in kind.references(live)],
                 )
             )
             self.plan.warnings += kind.send_warnings(name, want)
@@ -368,12 +368,12 @@ class _Planner:
             if id(item) in stale:
                 self.plan.changes.append(
                     Change(Action.DELETE, k, name, id=object_id, reason="left over from an interrupted replace",
-                           data=live, live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item, kind.secret), live_references=refs)
                 )
             elif k in self.policy.prune and kind.deletable:
                 self.plan.changes.append(
                     Change(Action.DELETE, k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
-                           data=live, live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item, kind.secret), live_references=refs)
                 )
             elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
                 unmanaged.append(name)
@@ -429,7 +429,7 @@ class _Planner:
                             mine = Change(
                                 Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
                                 reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
-                                live_version=live_version(item), live_references=[list(r) for r in refs],
+                                live_version=live_version(item, kind.secret), live_references=[list(r) for r in refs],
                             )
                             self.plan.changes.append(mine)
                             by_id[(k, object_id)] = mine
@@ -450,7 +450,7 @@ class _Planner:
                                 mine = Change(
                                     Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
                                     reason=f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'",
-                                    live_version=live_version(item), live_references=[list(r) for r in refs],
+                                    live_version=live_version(item, kind.secret), live_references=[list(r) for r in refs],
                                 )
                                 self.plan.changes.append(mine)
                                 by_id[(k, object_id)] = mine
@@ -503,16 +503,3 @@ def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
 
-
-def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
-    """Every live object in manifest terms, by kind, as (id, data): references by name,
-    write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
-    read = manifest_reader(live)
-    return {k: [(kind.live_id(i), read(k, i)) for i in live.catalogue.items(k)] for k, kind in KINDS.items()}
-
-
-def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
-    """A function that reads one raw item of `live`'s tenant in manifest terms (kind name,
-    item) -> data, with references named as `live_in_manifest_terms` names them."""
-    names = live.catalogue.names_for_reading()
-    return lambda k, item: KINDS[k].from_live(item, names)

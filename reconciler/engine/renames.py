@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, live_in_manifest_terms
 from reconciler.engine.plan import Action, Change, FieldChange, Plan
-from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
+from reconciler.engine.planner import ManifestsLike
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import KIND_REF_WORD, expand_env, unset_env
 

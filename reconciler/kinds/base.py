@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
+from typing import Annotated, Any, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -29,6 +29,16 @@ API_TYPES: dict[str, str] = {}
 KIND_API_TYPE: dict[str, str] = {}
 # Kinds whose live items others may name by a second id (`Kind.alias_field`).
 ALIASED: set[str] = set()
+
+# The manifest field of a `Renamable` kind's former names: the live object of one of
+# them is renamed in place.
+PREVIOUS_NAMES = "previous_names"
+
+
+def previous_names(model: Any) -> list[str]:
+    """The former names a manifest object declares (none for a kind without the field)."""
+    return list(getattr(model, PREVIOUS_NAMES, None) or [])
+
 
 # A whole string value `${env:NAME}` is read from the environment when it is used, so the
 # manifest, the plan and its output only ever hold the reference.
@@ -348,6 +358,14 @@ def made_by_us(items: list[dict], ids: IdResolver, kind_name: str) -> list[dict]
     return [i for i in items if i.get("_id") not in known]
 
 
+def _register(words: dict[str, str], word: str, kind: str, what: str) -> None:
+    """`word` -> `kind` in a vocabulary; a kind declared again (a subclass) may keep its word."""
+    taken = words.get(word)
+    if taken is not None and taken != kind:
+        raise ReconcilerError(f"kind {kind}: {what} '{word}' is already the {what} of kind {taken}")
+    words[word] = kind
+
+
 class Kind:
     """One kind of tenant object. Subclasses fill the class attributes and hooks; what the
     API lets it do is what it inherits (python-gitlab's mixins): `Creatable`, `Updatable`
@@ -382,8 +400,12 @@ class Kind:
     def fingerprinted(self) -> frozenset[str]:
         return self.write_only
 
-    # Fields never printed or stored in clear.
+    # Fields never printed or stored in clear (a live item holds them under the same
+    # name: they are left out of the digest a plan keeps of it, see `live_version`).
     secret: ClassVar[frozenset[str]] = frozenset()
+    # Values a field accepts but a message never suggests (voices older tenants still
+    # have): "expected one of ..." lists the others.
+    unsuggested: ClassVar[frozenset[str]] = frozenset()
     # Fields that describe the manifest side only and are never compared with the tenant.
     local_only: ClassVar[frozenset[str]] = frozenset()
     # Fields where an omitted value means "leave the live value alone", not "default".
@@ -397,11 +419,13 @@ class Kind:
         name = cls.__dict__.get("name")
         if name is None:
             return  # an intermediate class (a verb), not a kind
+        # A word two kinds claim would make a reference point to whichever was declared
+        # last (octoDNS's `register_type` refuses the same): refused as the class is made.
         if cls.ref_word:
-            REF_WORDS[cls.ref_word] = name
+            _register(REF_WORDS, cls.ref_word, name, "ref_word")
             KIND_REF_WORD[name] = cls.ref_word
         if cls.api_type:
-            API_TYPES[cls.api_type] = name
+            _register(API_TYPES, cls.api_type, name, "api_type")
             KIND_API_TYPE[name] = cls.api_type
         if cls.alias_field:
             ALIASED.add(name)
@@ -468,7 +492,7 @@ class Kind:
     def desired(self, obj: ManifestModel) -> dict:
         """A manifest object in the same terms as `from_live`; fields the user left out
         that mean "leave alone" are absent."""
-        data = obj.model_dump(exclude={"previous_names"})
+        data = obj.model_dump(exclude={PREVIOUS_NAMES})
         for field in self.keep_when_omitted:
             if field not in obj.model_fields_set or data.get(field) is None:
                 data.pop(field, None)
@@ -636,6 +660,11 @@ class Uploading(Kind):
 
     def uploads(self, data: dict) -> list[tuple[str, str]]:
         """(file path, sha256) of every file a change of `data` uploads."""
+        raise NotImplementedError
+
+    def convert_paths(self, data: dict, convert: Callable[[str], str]) -> None:
+        """Pass every file path `data` holds through `convert`, in place (a saved plan
+        keeps paths under the working directory relative)."""
         raise NotImplementedError
 
 

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, nfc
+from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, PREVIOUS_NAMES, nfc, previous_names
 from reconciler.kinds.policy import folded
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
@@ -85,9 +85,9 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
     problems = []
     claimed: dict[str, tuple[DesiredObject, Location]] = {}
     for obj in objects.values():
-        for i, old in enumerate(getattr(obj.model, "previous_names", None) or []):
-            at = obj.location_of(f"previous_names.{i}")
-            where = f"{obj.subject}: previous_names.{i}: "
+        for i, old in enumerate(previous_names(obj.model)):
+            at = obj.location_of(f"{PREVIOUS_NAMES}.{i}")
+            where = f"{obj.subject}: {PREVIOUS_NAMES}.{i}: "
             if old == obj.name:
                 problems.append(Problem(at, where + f"'{old}' is this object's own name"))
             elif old in objects:
