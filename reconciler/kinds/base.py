@@ -358,12 +358,12 @@ def made_by_us(items: list[dict], ids: IdResolver, kind_name: str) -> list[dict]
     return [i for i in items if i.get("_id") not in known]
 
 
-def _register(words: dict[str, str], word: str, kind: str, what: str) -> None:
-    """`word` -> `kind` in a vocabulary; a kind declared again (a subclass) may keep its word."""
-    taken = words.get(word)
+def _check_unclaimed(words: dict[str, str], word: str | None, kind: str, what: str) -> None:
+    """ReconcilerError when another kind has `word` in a vocabulary (a kind declared again,
+    a subclass, may keep its own)."""
+    taken = words.get(word) if word else None
     if taken is not None and taken != kind:
         raise ReconcilerError(f"kind {kind}: {what} '{word}' is already the {what} of kind {taken}")
-    words[word] = kind
 
 
 class Kind:
@@ -420,12 +420,15 @@ class Kind:
         if name is None:
             return  # an intermediate class (a verb), not a kind
         # A word two kinds claim would make a reference point to whichever was declared
-        # last (octoDNS's `register_type` refuses the same): refused as the class is made.
+        # last (octoDNS's `register_type` refuses the same): refused as the class is made,
+        # before any word of it is registered.
+        _check_unclaimed(REF_WORDS, cls.ref_word, name, "ref_word")
+        _check_unclaimed(API_TYPES, cls.api_type, name, "api_type")
         if cls.ref_word:
-            _register(REF_WORDS, cls.ref_word, name, "ref_word")
+            REF_WORDS[cls.ref_word] = name
             KIND_REF_WORD[name] = cls.ref_word
         if cls.api_type:
-            _register(API_TYPES, cls.api_type, name, "api_type")
+            API_TYPES[cls.api_type] = name
             KIND_API_TYPE[name] = cls.api_type
         if cls.alias_field:
             ALIASED.add(name)
