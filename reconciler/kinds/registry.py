@@ -12,8 +12,8 @@ from reconciler.kinds.ivr_menu import IvrMenuKind
 
 # In manifest order: the order kinds are listed in output and export.
 KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
+    kind_def.name: kind_def
+    for kind_def in (
         GreetingKind(),
         GroupKind(),
         IvrMenuKind(),
