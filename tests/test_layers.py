@@ -1,6 +1,7 @@
 """Imports flow one way between the package's layers (README, Development): the client
 knows no kind, the kinds know neither the engine nor the loader, nothing imports the
-CLI, and the simulator shares no code with the client."""
+CLI, and the simulator shares no code with the client. And no module imports, through
+others, one that imports it: no circle hidden by an import at the bottom of a file."""
 
 from __future__ import annotations
 
@@ -77,3 +78,98 @@ def test_the_check_sees_an_import_the_wrong_way(tmp_path: Path, source: str, exp
     found = imports_across_layers(tmp_path / "reconciler")
     assert [(layer, target) for _, layer, target in found] == [expected]
     assert expected[1] not in ALLOWED[expected[0]]
+
+
+def _module_name(path: Path, root: Path) -> tuple[str, tuple[str, ...]]:
+    """The dotted name of a file under `root`, and the package a relative import starts from."""
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    if path.name == "__init__.py":
+        return ".".join(parts[:-1]), parts[:-1]
+    return ".".join(parts), parts[:-1]
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under `if TYPE_CHECKING:` (never run: no circle at import)."""
+    nodes: list[ast.AST] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+            continue
+        nodes.append(node)
+        todo.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (a name imported from a package is the
+    submodule when there is one)."""
+    files = {_module_name(path, root)[0]: path for path in sorted(root.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        package = _module_name(path, root)[1]
+        targets: set[str] = set()
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join((*package[: len(package) - node.level + 1], *([base] if base else [])))
+                for alias in node.names:
+                    targets.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base)
+            elif isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+        graph[module] = {t for t in targets if t in files and t != module}
+    return graph
+
+
+def import_circles(root: Path) -> list[list[str]]:
+    """Sets of modules that import each other, directly or through others (the strongly
+    connected components of the import graph with more than one module), sorted."""
+    graph = import_graph(root)
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for target in graph[module]:
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in graph:
+        if module not in order:
+            visit(module)
+    return sorted(circles)
+
+
+def test_no_module_imports_itself_through_others():
+    assert import_circles(PACKAGE) == []
+
+
+def test_the_check_sees_a_circle_hidden_at_the_bottom_of_a_file(tmp_path: Path):
+    """As `kinds/__init__` and `kinds/policy` were: the registry imported the policy after
+    the kinds, the policy imported the registry."""
+    kinds = tmp_path / "reconciler" / "kinds"
+    kinds.mkdir(parents=True)
+    (kinds / "__init__.py").write_text("KINDS = {}\nfrom reconciler.kinds.policy import Policy  # noqa: E402\n",
+                                       encoding="utf-8")
+    (kinds / "policy.py").write_text("from reconciler.kinds import KINDS, base\n", encoding="utf-8")
+    (kinds / "base.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                   "    from reconciler.kinds.policy import Policy\n", encoding="utf-8")
+    (kinds / "group.py").write_text("from . import base\n", encoding="utf-8")
+    assert import_circles(tmp_path / "reconciler") == [["reconciler.kinds", "reconciler.kinds.policy"]]

@@ -30,9 +30,8 @@ from reconciler.engine.plan import Action, Change, Plan
 from reconciler.engine.planner import ManifestsLike
 from reconciler.engine.renames import ConsoleRename, console_renames, live_by_name, renamed_value
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import KIND_REF_WORD, env_name, nfc
+from reconciler.kinds.base import KIND_REF_WORD, PREVIOUS_NAMES, env_name, nfc
 
-PREVIOUS_NAMES = "previous_names"
 
 
 @dataclass
@@ -93,30 +92,30 @@ class _Adopter:
         for change in deletes:
             if (change.kind, change.name) not in taken:
                 self._add(change)
-        for (kind_name, name), values in self.fields.items():
-            self._check(kind_name, name, values)
-            self.out.edits.append(FieldEdit(kind_name, name, values, _order(KINDS[kind_name])))
+        for (kind, name), values in self.fields.items():
+            self._check(kind, name, values)
+            self.out.edits.append(FieldEdit(kind, name, values, _order(KINDS[kind])))
         return self.out
 
     # --- what changes ----------------------------------------------------------------------
 
-    def _set(self, kind_name: str, name: str, field_name: str, value: Any) -> None:
-        obj = self.manifests.objects[kind_name][name]
+    def _set(self, kind: str, name: str, field_name: str, value: Any) -> None:
+        obj = self.manifests.objects[kind][name]
         if field_name in obj.model.model_fields_set and field_name != PREVIOUS_NAMES:
             full = obj.model.model_dump(include={field_name}).get(field_name)
             given = obj.model.model_dump(include={field_name}, exclude_unset=True).get(field_name)
             value = _keep_omitted(value, full, given)
-        self.fields.setdefault((kind_name, name), {})[field_name] = value
+        self.fields.setdefault((kind, name), {})[field_name] = value
 
     def _take_fields(self, change: Change) -> None:
-        kind = KINDS[change.kind]
+        kind_def = KINDS[change.kind]
         for f in change.fields:
             if not f.verifiable:
                 self.out.left_alone.append(f"{change.address}: {f.field}")
-            elif f.field == kind.identity:
+            elif f.field == kind_def.identity:
                 # The manifests rename the object (previous_names) and the tenant has not
                 # followed: the tenant's name is adopted, and is no longer a previous name.
-                self._set(change.kind, change.name, kind.identity, f.old)
+                self._set(change.kind, change.name, kind_def.identity, f.old)
                 previous = [p for p in _previous(self.manifests, change.kind, change.name) if p != f.old]
                 self._set(change.kind, change.name, PREVIOUS_NAMES, previous)
             elif _has_env(f.new):
@@ -128,15 +127,15 @@ class _Adopter:
     def _rename(self, rename: ConsoleRename) -> None:
         """A console rename: the object takes the live name and its live fields, the old
         name is kept in previous_names, and every reference to it follows."""
-        kind_name, old, new = rename.kind, rename.name, rename.live_name
-        kind = KINDS[kind_name]
-        self.out.renames.append((kind_name, old, new))
-        self._set(kind_name, old, kind.identity, new)
-        previous = [p for p in _previous(self.manifests, kind_name, old) if p != new]
-        self._set(kind_name, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
+        kind, old, new = rename.kind, rename.name, rename.live_name
+        kind_def = KINDS[kind]
+        self.out.renames.append((kind, old, new))
+        self._set(kind, old, kind_def.identity, new)
+        previous = [p for p in _previous(self.manifests, kind, old) if p != new]
+        self._set(kind, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
         for f in rename.fields:
-            self._set(kind_name, old, f.field, f.old)
-        word = KIND_REF_WORD.get(kind_name)
+            self._set(kind, old, f.field, f.old)
+        word = KIND_REF_WORD.get(kind)
         for ref_kind, objs in self.manifests.objects.items():
             referrer_kind = KINDS[ref_kind]
             for name, referrer in objs.items():
@@ -144,35 +143,35 @@ class _Adopter:
                     continue
                 written = referrer.model.model_dump(exclude_unset=True, exclude={PREVIOUS_NAMES})
                 for top, value in {**written, **self.fields.get((ref_kind, name), {})}.items():
-                    if top != referrer_kind.identity and (kind_name, old) in referrer_kind.references({top: value}):
+                    if top != referrer_kind.identity and (kind, old) in referrer_kind.references({top: value}):
                         self._set(ref_kind, name, top, renamed_value(value, old, new, word))
 
     def _add(self, change: Change) -> None:
-        kind = KINDS[change.kind]
+        kind_def = KINDS[change.kind]
         data = self.live_data[change.kind].get(change.name)
         if data is None:  # "Name (id ...)": several live objects share the name
-            self.out.problems.append(f"{change.address}: several live {kind.label}s share this name; rename all but "
+            self.out.problems.append(f"{change.address}: several live {kind_def.label}s share this name; rename all but "
                                      "one in the console, then run again")
             return
-        manifest = _clean(kind, kind.to_manifest(data))
-        found = _inexpressible(kind, data, self.identities, set()) or _invalid(kind, manifest)
-        dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind.secret]
+        manifest = _clean(kind_def, kind_def.to_manifest(data))
+        found = _inexpressible(kind_def, data, self.identities, set()) or _invalid(kind_def, manifest)
+        dropped = [f for f in data if f not in manifest and data[f] is not None and f not in kind_def.secret]
         found += [f"{f}: the tenant's value {data[f]!r} cannot be written in a manifest" for f in dropped]
         if found:
             self.out.problems += [f"{change.address}: {p}" for p in found]
             return
         self.out.additions.append((change.kind, manifest))
 
-    def _check(self, kind_name: str, name: str, values: dict[str, Any]) -> None:
+    def _check(self, kind: str, name: str, values: dict[str, Any]) -> None:
         """The object as it will read, validated as the manifest loader validates it."""
-        kind = KINDS[kind_name]
-        obj = self.manifests.objects[kind_name][name]
-        address = f"{kind_name}/{name}"
+        kind_def = KINDS[kind]
+        obj = self.manifests.objects[kind][name]
+        address = f"{kind}/{name}"
         known = {k: self.identities.get(k, set()) | set(self.manifests.objects.get(k, {})) for k in KINDS}
-        found = _inexpressible(kind, values, known, set())
+        found = _inexpressible(kind_def, values, known, set())
         merged = {**obj.model.model_dump(exclude_unset=True), **values}
         try:
-            kind.model.model_validate(merged, strict=True)
+            kind_def.model.model_validate(merged, strict=True)
         except ValidationError as err:
             by_field: dict[str, list[str]] = {}
             for e in err.errors():
@@ -184,15 +183,15 @@ class _Adopter:
         self.out.problems += [f"{address}: {p}" for p in found]
 
 
-def _order(kind: Kind) -> list[str]:
+def _order(kind_def: Kind) -> list[str]:
     """Field order: the identity, then previous_names (a rename reads best next to the
     name), then the model's order."""
-    rest = [f for f in kind.model.model_fields if f not in (kind.identity, PREVIOUS_NAMES)]
-    return [kind.identity, PREVIOUS_NAMES, *rest]
+    rest = [f for f in kind_def.model.model_fields if f not in (kind_def.identity, PREVIOUS_NAMES)]
+    return [kind_def.identity, PREVIOUS_NAMES, *rest]
 
 
-def _previous(manifests: ManifestsLike, kind_name: str, name: str) -> list[str]:
-    return [nfc(p) for p in getattr(manifests.objects[kind_name][name].model, PREVIOUS_NAMES, []) or []]
+def _previous(manifests: ManifestsLike, kind: str, name: str) -> list[str]:
+    return [nfc(p) for p in getattr(manifests.objects[kind][name].model, PREVIOUS_NAMES, []) or []]
 
 
 def _keep_omitted(new: Any, full: Any, given: Any) -> Any:

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Callable
 
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, manifest_reader
 from reconciler.engine.order import Node, Step, build_graph as _build_graph
 from reconciler.engine.order import Op as _Op
 from reconciler.engine.plan import Action, Change, Plan, live_version
-from reconciler.engine.planner import manifest_reader
 from reconciler.engine.recheck import AlreadyGone, Conflict, Recheck
 from reconciler.engine.state_note import StateNote
 from reconciler.errors import PlanError, ReconcilerError
@@ -84,32 +83,32 @@ class _Ids:
         # The state note's own steps tell too, on a tenant whose other steps do not.
         self.ref_forms = reference_forms(KINDS, live.state_note.put_back(live.items))
 
-    def id_of(self, kind_name: str, name: str) -> str:
-        if (kind_name, name) in self.created:
-            return self.created[(kind_name, name)]
-        if (kind_name, name) in self.renamed:
-            return self.renamed[(kind_name, name)]
-        everything = self.catalogue.ids_named(kind_name, name)
-        found = [i for i in everything if (kind_name, i) not in self.deleted] or everything
+    def id_of(self, kind: str, name: str) -> str:
+        if (kind, name) in self.created:
+            return self.created[(kind, name)]
+        if (kind, name) in self.renamed:
+            return self.renamed[(kind, name)]
+        everything = self.catalogue.ids_named(kind, name)
+        found = [i for i in everything if (kind, i) not in self.deleted] or everything
         if len(found) == 1:
             return found[0]
         what = "no" if not found else f"{len(found)}"
-        raise ReconcilerError(f"{what} live {KINDS[kind_name].label} named '{name}'")
+        raise ReconcilerError(f"{what} live {KINDS[kind].label} named '{name}'")
 
-    def alias_of(self, kind_name: str, name: str) -> str:
-        kind = KINDS[kind_name]
+    def alias_of(self, kind: str, name: str) -> str:
+        kind_def = KINDS[kind]
         # Unlike id_of, no leftover the plan deletes is skipped: an aliased object's id is its name.
-        found = self.catalogue.named(kind_name, name)
+        found = self.catalogue.named(kind, name)
         if len(found) > 1:
-            raise ReconcilerError(f"{len(found)} live {kind.label}s are named '{name}': which one is meant is not "
+            raise ReconcilerError(f"{len(found)} live {kind_def.label}s are named '{name}': which one is meant is not "
                                   "known; remove the duplicate in the console")
-        alias = found[0].get(kind.alias_field or "") if found else None
+        alias = found[0].get(kind_def.alias_field or "") if found else None
         if not alias:
-            raise ReconcilerError(f"{kind.subject(name)} has no {kind.alias_field} in the tenant")
+            raise ReconcilerError(f"{kind_def.subject(name)} has no {kind_def.alias_field} in the tenant")
         return str(alias)
 
-    def known_ids(self, kind_name: str) -> set[str]:
-        return self.catalogue.ids(kind_name)
+    def known_ids(self, kind: str) -> set[str]:
+        return self.catalogue.ids(kind)
 
 
 def check_current(plan: Plan, fresh: LiveState) -> list[str]:
@@ -126,7 +125,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
         item = catalogue.item(change.kind, change.id or "")
         if item is None:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
-        elif change.live_version and live_version(item) != change.live_version:
+        elif change.live_version and live_version(item, KINDS[change.kind].secret) != change.live_version:
             stale.append(f"{label} was changed in the tenant since the plan was made")
     # Objects that appeared since, and that the plan does not create: a new plan would
     # see them (delete them in a pruned kind, list them as unmanaged otherwise).
@@ -238,44 +237,44 @@ class _ApplyRun:
 
     async def _create(self, op: _Op) -> None:
         _, k, name = op.node
-        kind = KINDS[k]
-        creatable = can(kind, Creatable)
-        new_id = await _create_once(self.recheck, kind, name,
+        kind_def = KINDS[k]
+        creatable = can(kind_def, Creatable)
+        new_id = await _create_once(self.recheck, kind_def, name,
                                     lambda: creatable.create(self.client, op.data or {}, self.ids), self.heights[op.node])
         self.ids.created[(k, name)] = new_id
-        _record(self.note, kind.name, new_id, op.data or {})
+        _record(self.note, kind_def.name, new_id, op.data or {})
 
     async def _update(self, op: _Op) -> None:
         step, k, name = op.node
-        kind, change = KINDS[k], op.change
+        kind_def, change = KINDS[k], op.change
         object_id = self.ids.created.get((k, name)) or change.id or ""
         live = self.fresh.catalogue.item(k, object_id) or {}
         if _first_write(self.ops, op.node):
             live = await self.recheck.before_write(change, step, self.heights[op.node]) or live
         changed = {f.field for f in change.fields} if step == Step.UPDATE and change.fields else set(op.data or {})
-        await can(kind, Updatable).update(self.client, object_id, op.data or {}, live, changed, self.ids)
+        await can(kind_def, Updatable).update(self.client, object_id, op.data or {}, live, changed, self.ids)
         if step != Step.UNLINK:
-            _record(self.note, kind.name, object_id, op.data or {})
+            _record(self.note, kind_def.name, object_id, op.data or {})
 
     async def _delete(self, op: _Op) -> str | None:
         step, k, _ = op.node
-        kind, change = KINDS[k], op.change
+        kind_def, change = KINDS[k], op.change
         if _first_write(self.ops, op.node):
             try:
                 await self.recheck.before_write(change, step, self.heights[op.node])
             except AlreadyGone as gone:
-                self.note.forget(kind.name, change.id or "")
+                self.note.forget(kind_def.name, change.id or "")
                 return str(gone)
         try:
-            await can(kind, Deletable).delete(self.client, change.id or "")
+            await can(kind_def, Deletable).delete(self.client, change.id or "")
         except ReconcilerError:
             # A retry after a lost answer meets "not found": gone is what was asked.
-            if await _still_there(self.client, kind, change.id):
-                await self._delete_again(kind, change)
-        self.note.forget(kind.name, change.id or "")
+            if await _still_there(self.client, kind_def, change.id):
+                await self._delete_again(kind_def, change)
+        self.note.forget(kind_def.name, change.id or "")
         return None
 
-    async def _delete_again(self, kind: Any, change: Change) -> None:
+    async def _delete_again(self, kind_def: Any, change: Change) -> None:
         """A refused delete, perhaps "in use" by a referrer whose reference the tenant did
         not show: once every change that could let go of it is done, try once more."""
         self.parked += 1
@@ -286,9 +285,9 @@ class _ApplyRun:
         finally:
             self.parked -= 1
         try:
-            await can(kind, Deletable).delete(self.client, change.id or "")
+            await can(kind_def, Deletable).delete(self.client, change.id or "")
         except ReconcilerError:
-            if await _still_there(self.client, kind, change.id):
+            if await _still_there(self.client, kind_def, change.id):
                 raise
 
     async def save_note(self) -> None:
@@ -307,8 +306,8 @@ class _ApplyRun:
 
 def _fingerprinted_fields() -> str:
     """The fields the state note vouches for, by kind (an uploading kind's file has its own words)."""
-    return "; ".join(f"{kind.label} {', '.join(sorted(kind.fingerprinted))}" for kind in KINDS.values()
-                     if kind.fingerprinted and not isinstance(kind, Uploading))
+    return "; ".join(f"{kind_def.label} {', '.join(sorted(kind_def.fingerprinted))}" for kind_def in KINDS.values()
+                     if kind_def.fingerprinted and not isinstance(kind_def, Uploading))
 
 
 def _conflicted(plan: Plan, fresh: LiveState) -> set[tuple[str, str]]:
@@ -323,10 +322,10 @@ def _conflicted(plan: Plan, fresh: LiveState) -> set[tuple[str, str]]:
     }
 
 
-async def _still_there(client: Any, kind: Any, object_id: str | None) -> bool:
+async def _still_there(client: Any, kind_def: Any, object_id: str | None) -> bool:
     """Whether the object is still in the tenant (re-read after a refused delete)."""
-    items = await client.list_all(kind.list_path, page_size=kind.page_size)
-    return any(kind.live_id(i) == object_id for i in items)
+    items = await client.list_all(kind_def.list_path, page_size=kind_def.page_size)
+    return any(kind_def.live_id(i) == object_id for i in items)
 
 
 async def _drive(sorter: graphlib.TopologicalSorter, height: dict, ops: dict, running: dict, finished: set,
@@ -401,13 +400,13 @@ def _chain_heights(graph: dict[Node, dict[Node, None]], ops: dict) -> dict[Node,
 _Conflict = Conflict
 
 
-async def _create_once(recheck: Recheck, kind: Any, name: str, create: Callable, chain: int = 0) -> str:
+async def _create_once(recheck: Recheck, kind_def: Any, name: str, create: Callable, chain: int = 0) -> str:
     """A create that never leaves two live objects of one name: the name is looked up
     right after (a name that appeared since the apply read the tenant, or a late request
     of an interrupted apply landing during the create, is there by then)."""
-    with recheck.creating(kind):
+    with recheck.creating(kind_def):
         new_id = await create()
-    await recheck.after_create(kind, name, new_id, chain)
+    await recheck.after_create(kind_def, name, new_id, chain)
     return new_id
 
 
@@ -421,7 +420,8 @@ def _first_write(ops: dict[Node, _Op], node: Node) -> bool:
 
 
 def _is_conflict(change: Change, item: dict | None) -> bool:
-    return item is None or (change.live_version is not None and live_version(item) != change.live_version)
+    return item is None or (change.live_version is not None
+                            and live_version(item, KINDS[change.kind].secret) != change.live_version)
 
 
 def _describe(op: _Op) -> str:
@@ -442,11 +442,11 @@ def _error_text(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _record(note: StateNote, kind_name: str, object_id: str, data: dict) -> None:
-    kind = KINDS[kind_name]
-    for f in kind.fingerprinted:
+def _record(note: StateNote, kind: str, object_id: str, data: dict) -> None:
+    kind_def = KINDS[kind]
+    for f in kind_def.fingerprinted:
         if f in data and data[f] is not None:
-            digest = note.fingerprint(kind_name, object_id, f, expand_env(data[f]), f in kind.secret)
+            digest = note.fingerprint(kind, object_id, f, expand_env(data[f]), f in kind_def.secret)
             if digest is not None:
-                note.put(kind_name, object_id, f, digest)
+                note.put(kind, object_id, f, digest)
 

@@ -18,47 +18,47 @@ class Catalogue:
         self._by_id: dict[str, dict[str, dict]] = {}
         self._by_name: dict[str, dict[str, list[dict]]] = {}
         self._by_alias: dict[str, dict[str, dict]] = {}
-        for k, kind in KINDS.items():
+        for k, kind_def in KINDS.items():
             by_id: dict[str, dict] = {}
             by_name: dict[str, list[dict]] = {}
             for item in self._items[k]:
-                by_id[kind.live_id(item)] = item
-                by_name.setdefault(kind.live_identity(item), []).append(item)
+                by_id[kind_def.live_id(item)] = item
+                by_name.setdefault(kind_def.live_identity(item), []).append(item)
             self._by_id[k], self._by_name[k] = by_id, by_name
-            if kind.alias_field:
-                self._by_alias[k] = {str(i[kind.alias_field]): i for i in self._items[k] if i.get(kind.alias_field)}
+            if kind_def.alias_field:
+                self._by_alias[k] = {str(i[kind_def.alias_field]): i for i in self._items[k] if i.get(kind_def.alias_field)}
 
-    def items(self, kind_name: str) -> list[dict]:
+    def items(self, kind: str) -> list[dict]:
         """Every live object of the kind, in the order the API listed them."""
-        return self._items.get(kind_name, [])
+        return self._items.get(kind, [])
 
-    def item(self, kind_name: str, object_id: str) -> dict | None:
+    def item(self, kind: str, object_id: str) -> dict | None:
         """The live object with this id, or None."""
-        return self._by_id.get(kind_name, {}).get(object_id)
+        return self._by_id.get(kind, {}).get(object_id)
 
-    def named(self, kind_name: str, name: str) -> list[dict]:
+    def named(self, kind: str, name: str) -> list[dict]:
         """The live objects with this identity (several when the tenant has duplicates)."""
-        return self._by_name.get(kind_name, {}).get(name, [])
+        return self._by_name.get(kind, {}).get(name, [])
 
-    def names(self, kind_name: str) -> list[str]:
+    def names(self, kind: str) -> list[str]:
         """The identities of the kind's live objects, each once, in the order listed."""
-        return list(self._by_name.get(kind_name, {}))
+        return list(self._by_name.get(kind, {}))
 
     def identities(self) -> dict[str, set[str]]:
         """Kind name -> identities of its live objects (what `validate --live` resolves against)."""
         return {k: set(self.names(k)) for k in KINDS}
 
-    def ids(self, kind_name: str) -> set[str]:
+    def ids(self, kind: str) -> set[str]:
         """The ids of the kind's live objects."""
-        return set(self._by_id.get(kind_name, {}))
+        return set(self._by_id.get(kind, {}))
 
-    def ids_named(self, kind_name: str, name: str) -> list[str]:
+    def ids_named(self, kind: str, name: str) -> list[str]:
         """The ids of the live objects with this identity."""
-        return [KINDS[kind_name].live_id(i) for i in self.named(kind_name, name)]
+        return [KINDS[kind].live_id(i) for i in self.named(kind, name)]
 
-    def aliased(self, kind_name: str, alias: str) -> dict | None:
+    def aliased(self, kind: str, alias: str) -> dict | None:
         """The live object others name by this alias (`Kind.alias_field`), or None."""
-        return self._by_alias.get(kind_name, {}).get(alias)
+        return self._by_alias.get(kind, {}).get(alias)
 
     def duplicates(self) -> list[tuple[str, str, list[str]]]:
         """(kind name, object name, ids) of every identity several live objects share."""
@@ -81,21 +81,21 @@ class LiveNames:
         self.matched = matched
         self._matched_names = {k: set(ids.values()) for k, ids in matched.items()}
 
-    def name_of(self, kind_name: str, object_id: str) -> str:
-        matched = self.matched.get(kind_name, {}).get(object_id)
+    def name_of(self, kind: str, object_id: str) -> str:
+        matched = self.matched.get(kind, {}).get(object_id)
         if matched is not None:
             return matched
-        item = self.catalogue.item(kind_name, object_id)
+        item = self.catalogue.item(kind, object_id)
         if item is None:
             return f"(unknown id {object_id})"
-        name = KINDS[kind_name].live_identity(item)
-        if len(self.catalogue.named(kind_name, name)) > 1 or name in self._matched_names.get(kind_name, set()):
+        name = KINDS[kind].live_identity(item)
+        if len(self.catalogue.named(kind, name)) > 1 or name in self._matched_names.get(kind, set()):
             return f"{name} (id {object_id})"
         return name
 
-    def name_by_alias(self, kind_name: str, alias: str | None) -> str | None:
-        item = self.catalogue.aliased(kind_name, alias or "")
-        return KINDS[kind_name].live_identity(item) if item is not None else None
+    def name_by_alias(self, kind: str, alias: str | None) -> str | None:
+        item = self.catalogue.aliased(kind, alias or "")
+        return KINDS[kind].live_identity(item) if item is not None else None
 
-    def knows(self, kind_name: str, object_id: str) -> bool:
-        return self.catalogue.item(kind_name, object_id) is not None
+    def knows(self, kind: str, object_id: str) -> bool:
+        return self.catalogue.item(kind, object_id) is not None

@@ -273,28 +273,28 @@ def _renamed_item(rename: ConsoleRename) -> DriftItem:
 
 
 def _item(change: Change, renames: list[ConsoleRename] | None = None) -> DriftItem:
-    kind = KINDS[change.kind]
+    kind_def = KINDS[change.kind]
     state = _STATE_OF_ACTION[change.action]
     fields = [
         DriftField(f.field, f.old, f.new, f.verifiable)
         for f in change.fields
-        if f.field != kind.identity  # a rename shows as renamed_from
+        if f.field != kind_def.identity  # a rename shows as renamed_from
     ]
     if state == MISSING:
         note = None
-        action = f"create the {kind.label}"
+        action = f"create the {kind_def.label}"
     elif state == EXTRA:
         note = change.reason
-        action = f"delete the {kind.label}"
+        action = f"delete the {kind_def.label}"
     elif change.action == Action.REPLACE:
         note = change.reason
-        action = f"replace the {kind.label} (create a new one, repoint its users, delete the old one)"
+        action = f"replace the {kind_def.label} (create a new one, repoint its users, delete the old one)"
     elif change.action == Action.RENAME:
         note = None
-        action = f"rename the {kind.label} and update it" if fields else f"rename the {kind.label}"
+        action = f"rename the {kind_def.label} and update it" if fields else f"rename the {kind_def.label}"
     else:
         note = change.reason
-        action = f"update the {kind.label}"
+        action = f"update the {kind_def.label}"
         if renames and fields and all(follows_renames(change.kind, f, renames) for f in change.fields):
             note = "it points at the same objects, renamed in the tenant"
     return DriftItem(

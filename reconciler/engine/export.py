@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, live_in_manifest_terms
 from reconciler.engine.manifest_writer import dump_list
 from reconciler.yaml_text import scalar
-from reconciler.engine.planner import live_in_manifest_terms
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS, Kind
+from reconciler.kinds.base import PREVIOUS_NAMES
 
 # Export directories usually sit at the top of a repository beside `schemas/`, as
 # `examples/` does; the comment under it says how to get the file elsewhere.
@@ -63,7 +63,7 @@ POLICY_TEXT = f"""{SCHEMA_LINE}
 # alone and reported as unmanaged by `plan` and `drift`.
 # `protect` lists names (or numbers) that are never changed or deleted.
 policy:
-  prune: []        # e.g. [{', '.join(k for k, kind in KINDS.items() if kind.prunable)}]
+  prune: []        # e.g. [{', '.join(k for k, kind_def in KINDS.items() if kind_def.prunable)}]
   protect: []      # e.g. ["Nhóm nhân viên mặc định"]
 """
 
@@ -118,8 +118,8 @@ class Export:
         return sum(self.counts.values())
 
 
-def file_name(kind_name: str) -> str:
-    return f"{kind_name}.yaml"
+def file_name(kind: str) -> str:
+    return f"{kind}.yaml"
 
 
 def export_manifests(live: LiveState) -> Export:
@@ -138,33 +138,33 @@ def export_manifests(live: LiveState) -> Export:
     identities = catalogue.identities()
     terms = live_in_manifest_terms(live)
     documents: dict[str, list[tuple[dict, dict[str, str]]]] = {}
-    for k, kind in KINDS.items():
+    for k, kind_def in KINDS.items():
         objects: list[tuple[Any, dict, dict[str, str]]] = []
         for object_id, data in terms[k]:
-            identity = str(data[kind.identity])
+            identity = str(data[kind_def.identity])
             if (k, identity) in ambiguous:
                 continue  # already reported
-            subject = f"{kind.label} '{identity}' (id {object_id})"
-            found = _inexpressible(kind, data, identities, ambiguous)
-            manifest = _clean(kind, kind.to_manifest(data))
+            subject = f"{kind_def.label} '{identity}' (id {object_id})"
+            found = _inexpressible(kind_def, data, identities, ambiguous)
+            manifest = _clean(kind_def, kind_def.to_manifest(data))
             if not found:
-                found = _invalid(kind, manifest)
+                found = _invalid(kind_def, manifest)
             if found:
                 skipped_by_kind[k].append(f"{subject}: {'; '.join(found)}")
                 out.skipped_ids.add((k, object_id))
                 continue
-            dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind.secret
+            dropped = [f for f in data if f not in manifest and data[f] not in (None, {}) and f not in kind_def.secret
                        and not f.startswith("_")]
-            objects.append((_sort_key(identity), manifest, _notes(kind, manifest, data, dropped)))
+            objects.append((_sort_key(identity), manifest, _notes(kind_def, manifest, data, dropped)))
         objects.sort(key=lambda triple: triple[0])
         documents[k] = [(manifest, notes) for _, manifest, notes in objects]
         out.counts[k] = len(objects)
-    for k, kind in KINDS.items():
+    for k, kind_def in KINDS.items():
         out.skipped += skipped_by_kind[k]
         notes = "".join(f"# Not exported: {line}\n" for line in skipped_by_kind[k])
         # A blank line between objects, unless every object is one line.
         blank_lines = any(len(manifest) > 1 for manifest, _ in documents[k])
-        out.files[file_name(k)] = sealed(_header(kind) + notes + dump_list(k, documents[k], blank_lines))
+        out.files[file_name(k)] = sealed(_header(kind_def) + notes + dump_list(k, documents[k], blank_lines))
     return out
 
 
@@ -184,12 +184,12 @@ def written_by_export(text: str) -> bool:
     return match is not None and match.group(1) == _digest(body)
 
 
-def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],
+def _inexpressible(kind_def: Kind, data: dict, identities: dict[str, set[str]],
                    ambiguous: set[tuple[str, str]]) -> list[str]:
     """References a manifest cannot write: to an object that does not exist (or is not
     readable) in the tenant, where no opaque live reference can stand for it."""
     problems = []
-    for ref_kind, name in kind.references(data):
+    for ref_kind, name in kind_def.references(data):
         plain = name.rsplit(" (id ", 1)[0]
         if (ref_kind, plain) in ambiguous:
             problems.append(f"uses {KINDS[ref_kind].label} '{plain}', a name several live {KINDS[ref_kind].label}s "
@@ -200,24 +200,24 @@ def _inexpressible(kind: Kind, data: dict, identities: dict[str, set[str]],
     return problems
 
 
-def _clean(kind: Kind, data: dict) -> dict:
+def _clean(kind_def: Kind, data: dict) -> dict:
     """Fields in the model's order; no secret; None only where leaving a field out would
     mean "leave it alone" rather than "none" (an explicit `call_script: null`)."""
-    order = [f for f in kind.model.model_fields if f != "previous_names"]
+    order = [f for f in kind_def.model.model_fields if f != PREVIOUS_NAMES]
     out = {}
     for f in order:
-        if f not in data or f in kind.secret or f.startswith("_"):
+        if f not in data or f in kind_def.secret or f.startswith("_"):
             continue
-        if data[f] is None and f not in kind.keep_when_omitted:
+        if data[f] is None and f not in kind_def.keep_when_omitted:
             continue
         out[f] = data[f]
     return out
 
 
-def _invalid(kind: Kind, manifest: dict) -> list[str]:
+def _invalid(kind_def: Kind, manifest: dict) -> list[str]:
     """What the manifest loader would say about this object (it validates strictly)."""
     try:
-        kind.model.model_validate(manifest, strict=True)
+        kind_def.model.model_validate(manifest, strict=True)
     except ValidationError as err:
         return [
             f"{'.'.join(str(p) for p in e['loc']) or 'object'}: {e['msg']} (live value cannot be written as a manifest)"
@@ -231,19 +231,19 @@ def _sort_key(identity: str) -> tuple:
     return (0, int(identity), "", identity) if identity.isdigit() else (1, 0, identity.casefold(), identity)
 
 
-def _notes(kind: Kind, manifest: dict, data: dict, dropped: list[str]) -> dict[str, str]:
+def _notes(kind_def: Kind, manifest: dict, data: dict, dropped: list[str]) -> dict[str, str]:
     """End-of-line comments by field: why a written field is not the object's full content,
     (`Kind.field_notes`), and (on the identity) which fields read from the tenant are left out."""
-    notes = {f: kind.field_notes[f] for f in manifest if f in kind.field_notes}
+    notes = {f: kind_def.field_notes[f] for f in manifest if f in kind_def.field_notes}
     if dropped:
-        notes[kind.identity] = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
+        notes[kind_def.identity] = "; ".join(DROPPED_NOTE.format(field=f, value=data[f]) for f in dropped)
     return notes
 
 
-def _header(kind: Kind) -> str:
-    lines = [SCHEMA_LINE, SCHEMA_HINT, f"# Exported from the live tenant by `reconciler export`: every {kind.label} "
-             f"it has, sorted by {kind.identity}."]
-    hidden = sorted(f for f in kind.write_only if f in kind.model.model_fields and f in kind.keep_when_omitted)
+def _header(kind_def: Kind) -> str:
+    lines = [SCHEMA_LINE, SCHEMA_HINT, f"# Exported from the live tenant by `reconciler export`: every {kind_def.label} "
+             f"it has, sorted by {kind_def.identity}."]
+    hidden = sorted(f for f in kind_def.write_only if f in kind_def.model.model_fields and f in kind_def.keep_when_omitted)
     if hidden:
         lines.append(f"# Not exported: {', '.join(hidden)} (the API never returns {'it' if len(hidden) == 1 else 'them'}; "
                      "a manifest that leaves a field out leaves it as it is in the tenant).")

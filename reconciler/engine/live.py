@@ -1,10 +1,11 @@
-"""Reading the live tenant: every list of every kind, once, kinds in parallel."""
+"""Reading the live tenant: every list of every kind, once, kinds in parallel; and its
+items in manifest terms, for the planner, the applier, export and flows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Callable
 
 from reconciler.api.client import gather_or_cancel
 from reconciler.engine.catalogue import Catalogue
@@ -29,8 +30,8 @@ class LiveState:
         """Split the state note (kept as an object of the kind that `HoldsStateNote`) off
         the rest."""
         cleaned = {k: list(v) for k, v in items.items()}
-        for kind_name in KINDS:
-            cleaned.setdefault(kind_name, [])
+        for kind in KINDS:
+            cleaned.setdefault(kind, [])
         note = StateNote.split_from(cleaned)
         return cls(items=cleaned, state_note=note)
 
@@ -54,12 +55,12 @@ def _label(value: Any) -> str | None:
     return None
 
 
-def check_items(kind_name: str, items: list[Any]) -> None:
-    """ApiError, naming the list endpoint and the item, unless every item of kind `kind_name`
+def check_items(kind: str, items: list[Any]) -> None:
+    """ApiError, naming the list endpoint and the item, unless every item of kind `kind`
     has the shape the kind relies on: an object whose identity (and id) fields are there,
     with the right types. Anything deeper is the kind's to judge when it normalizes."""
-    kind = KINDS[kind_name]
-    shape = (kind.identity_field, kind.identity_may_be_number, kind.id_field)
+    kind_def = KINDS[kind]
+    shape = (kind_def.identity_field, kind_def.identity_may_be_number, kind_def.id_field)
     for position, item in enumerate(items, 1):
         problem = _shape_problem(item, shape)
         if problem is None:
@@ -69,8 +70,8 @@ def check_items(kind_name: str, items: list[Any]) -> None:
             label = _label(item.get(shape[2] or shape[0])) or _label(item.get(shape[0]))
             if label:
                 which += f" ({label})"
-        raise ApiError(f"the {kind.name.replace('_', ' ')} list is malformed: {which} {problem}",
-                       method="GET", endpoint=kind.list_path)
+        raise ApiError(f"the {kind_def.name.replace('_', ' ')} list is malformed: {which} {problem}",
+                       method="GET", endpoint=kind_def.list_path)
 
 
 def _shape_problem(item: Any, shape: tuple[str, bool, str | None]) -> str | None:
@@ -104,8 +105,22 @@ async def read_live(client: Any, expected: dict[str, int] | None = None) -> Live
         [client.list_all(KINDS[k].list_path, page_size=KINDS[k].page_size, expected_items=(expected or {}).get(k, 0))
          for k in wanted]
     )
-    for kind_name, items in zip(wanted, results):
-        check_items(kind_name, items)
+    for kind, items in zip(wanted, results):
+        check_items(kind, items)
     state = LiveState.from_raw(dict(zip(wanted, results)))
     state.state_note.key = state_note_key()
     return state
+
+
+def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
+    """Every live object in manifest terms, by kind, as (id, data): references by name,
+    write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
+    read = manifest_reader(live)
+    return {k: [(kind_def.live_id(i), read(k, i)) for i in live.catalogue.items(k)] for k, kind_def in KINDS.items()}
+
+
+def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
+    """A function that reads one raw item of `live`'s tenant in manifest terms (kind name,
+    item) -> data, with references named as `live_in_manifest_terms` names them."""
+    names = live.catalogue.names_for_reading()
+    return lambda k, item: KINDS[k].from_live(item, names)

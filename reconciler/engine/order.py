@@ -96,7 +96,7 @@ def _operations(plan: Plan) -> dict[Node, Op]:
     for change in plan.changes:
         k, name = change.kind, change.name
         for step in STEPS[change.action]:
-            ops[(step, k, name)] = Op((step, k, name), change, None if step == Step.DELETE else change.data)
+            ops[(step, k, name)] = Op((step, k, name), change, None if step == Step.DELETE else change.new)
     for node, op in list(ops.items()):
         # An object that points at itself ("press 9 to hear the menu again") is created
         # without that reference, then completed: its id does not exist before.
@@ -149,7 +149,7 @@ def _split(ops: dict[Node, Op], node: Node, drop: set[tuple[str, str]], keep_lis
     if reduced is None or (keep_lists and KINDS[k].empties_list(op.data or {}, reduced)):
         return False
     ops[node] = Op(node, op.change, reduced)
-    ops[(Step.FINISH, k, name)] = Op((Step.FINISH, k, name), op.change, op.change.data)
+    ops[(Step.FINISH, k, name)] = Op((Step.FINISH, k, name), op.change, op.change.new)
     return True
 
 
@@ -158,7 +158,7 @@ def _unlink(ops: dict[Node, Op], node: Node, doomed: set[tuple[str, str]]) -> bo
     are deleted with it and that it points at), so the API lets those go first."""
     _, k, name = node
     op = ops[node]
-    live = op.change.data
+    live = op.change.data  # a delete's `existing`; a replace's old object is read as its `new`
     if live is None or (Step.UNLINK, k, name) in ops:
         return False
     reduced = KINDS[k].release(live, doomed - {(k, name)}, name)

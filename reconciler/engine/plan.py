@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Iterable
 
 from reconciler import FORMAT_VERSION
 from reconciler.errors import UnsafePlanError
@@ -41,12 +41,17 @@ class FieldChange:
 
 @dataclass
 class Change:
+    """One change of one object. Its object in manifest terms is `new` (the desired one:
+    what a create, update, rename or replace sends) or, for a delete, `existing` (the live
+    one as the plan saw it: what it points to). Both are kept as one `data`, the plan
+    file's and the JSON's key."""
+
     action: Action
-    kind: str
+    kind: str  # the kind's manifest key: "groups"
     name: str  # identity in the manifests (name, number or sip_user)
     id: str | None = None  # live id (None for a create)
     fields: list[FieldChange] = field(default_factory=list)
-    data: dict | None = None  # desired object in manifest terms (None for a delete)
+    data: dict | None = None  # `new`, or a delete's `existing`: read those
     rename_from: str | None = None
     reason: str | None = None  # why, when not obvious (prune, repoint, replace ...)
     live_version: str | None = None  # digest of the live item the plan saw
@@ -58,6 +63,17 @@ class Change:
     @property
     def address(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    @property
+    def new(self) -> dict | None:
+        """The desired object in manifest terms; None for a delete."""
+        return None if self.action is Action.DELETE else self.data
+
+    @property
+    def existing(self) -> dict | None:
+        """A delete's live object in manifest terms (references by name); None otherwise:
+        an update's live values are in its `fields`."""
+        return self.data if self.action is Action.DELETE else None
 
     def to_json(self) -> dict:
         return {**asdict(self), "action": str(self.action)}
@@ -193,9 +209,9 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def live_version(raw: dict) -> str:
-    """Digest of a live item as the API returned it, secrets left out: if it differs later,
-    someone changed the object."""
-    clean = {k: v for k, v in raw.items() if k not in ("password",)}
+def live_version(raw: dict, secret: Iterable[str]) -> str:
+    """Digest of a live item as the API returned it, its kind's `secret` fields left out:
+    if it differs later, someone changed the object."""
+    clean = {k: v for k, v in raw.items() if k not in secret}
     text = json.dumps(clean, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:20]

@@ -22,8 +22,9 @@ FILE_KIND = "reconciler-plan"
 
 def save_plan(plan: Plan, path: str | Path, *, url: str) -> None:
     for change in plan.changes:
-        if change.data and change.data.get("_path"):
-            change.data["_path"] = portable_path(change.data["_path"])
+        kind_def = KINDS[change.kind]
+        if change.new and isinstance(kind_def, Uploading):
+            kind_def.convert_paths(change.new, portable_path)
     data = {
         "kind": FILE_KIND,
         "format_version": FORMAT_VERSION,
@@ -60,8 +61,8 @@ def load_plan(path: str | Path, *, url: str) -> Plan:
     if data.get("url") != url:
         raise PlanError([f"{path}: the plan was made for {data.get('url')}, not {url}"])
     for change in plan.changes:
-        kind = KINDS.get(change.kind)
-        for mp3, sha256 in kind.uploads(change.data or {}) if isinstance(kind, Uploading) else []:
+        kind_def = KINDS.get(change.kind)
+        for mp3, sha256 in kind_def.uploads(change.new or {}) if isinstance(kind_def, Uploading) else []:
             try:
                 digest = hashlib.sha256(Path(mp3).read_bytes()).hexdigest()
             except OSError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from reconciler.engine.catalogue import LiveNames
 from reconciler.engine.live import LiveState
@@ -17,7 +17,7 @@ from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldC
 from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import expand_env, nfc, unset_env
+from reconciler.kinds.base import Ref, expand_env, nfc, previous_names, unset_env
 from reconciler.kinds.policy import unmatched_protect
 
 
@@ -113,49 +113,49 @@ class _Planner:
         return {k: set(self.objects.get(k, {})) | set(self.catalogue.names(k)) for k in KINDS}
 
     def _match_all(self) -> None:
-        for k, kind in KINDS.items():
+        for k, kind_def in KINDS.items():
             for name, obj in self.objects.get(k, {}).items():
                 candidates = self.catalogue.named(k, name)
                 if not candidates:
-                    for old in getattr(obj.model, "previous_names", []) or []:
+                    for old in previous_names(obj.model):
                         if self.catalogue.named(k, old):
                             candidates = self.catalogue.named(k, old)
                             self.renamed_from[(k, name)] = old
                             break
-                if len(candidates) > 1 and kind.picks_duplicates_by_content:
-                    candidates = self._pick_by_content(kind, name, candidates)
+                if len(candidates) > 1 and kind_def.picks_duplicates_by_content:
+                    candidates = self._pick_by_content(kind_def, name, candidates)
                 if len(candidates) > 1:
-                    ids = ", ".join(kind.live_id(c) for c in candidates)
+                    ids = ", ".join(kind_def.live_id(c) for c in candidates)
                     self.errors.append(
-                        f"{obj.location}: {len(candidates)} live {kind.label}s are named "
+                        f"{obj.location}: {len(candidates)} live {kind_def.label}s are named "
                         f"'{self.renamed_from.get((k, name), name)}' (ids {ids}); the reconciler never guesses: "
                         "rename or delete all but one in the console"
                     )
                 elif candidates:
                     self.match[k][name] = candidates[0]
 
-    def _pick_by_content(self, kind: Kind, name: str, candidates: list[dict]) -> list[dict]:
+    def _pick_by_content(self, kind_def: Kind, name: str, candidates: list[dict]) -> list[dict]:
         """An immutable kind's content is part of what it is: of several live objects with
         one name (left by an interrupted replace), the one with the wanted content is the
         match and the others are cleaned up."""
-        want = self.want[kind.name][name]
-        same = [c for c in candidates if self._same_content(kind, want, c)]
+        want = self.want[kind_def.name][name]
+        same = [c for c in candidates if self._same_content(kind_def, want, c)]
         if len(same) > 1:
             # Several copies with the wanted content: a killed apply's create that landed
             # after the next apply made its own. Nothing tells them apart but their use:
             # the copies nothing points at go; the one in use (if any) is kept. Two in use
             # is no leftover of ours: never guessed.
-            used = self._referenced_ids(kind.name)
-            in_use = [c for c in same if kind.live_id(c) in used]
+            used = self._referenced_ids(kind_def.name)
+            in_use = [c for c in same if kind_def.live_id(c) in used]
             if len(in_use) > 1:
                 return candidates
             same = in_use or same[:1]
         if len(same) == 1:
-            self.stale[kind.name] += [c for c in candidates if c is not same[0]]
+            self.stale[kind_def.name] += [c for c in candidates if c is not same[0]]
             return same
         return candidates
 
-    def _referenced_ids(self, kind_name: str) -> set[str]:
+    def _referenced_ids(self, kind: str) -> set[str]:
         """Every string value in the live objects of the other kinds (and not the state
         note): ids any of them points at, whatever the shape of the reference."""
         found: set[str] = set()
@@ -171,22 +171,22 @@ class _Planner:
                 found.add(str(value))
 
         for k, items in self.live.items.items():
-            if k != kind_name:
+            if k != kind:
                 walk(items)
         return found
 
-    def _same_content(self, kind: Kind, want: dict, item: dict) -> bool:
-        live = kind.from_live(item, self.catalogue.names_for_reading())
+    def _same_content(self, kind_def: Kind, want: dict, item: dict) -> bool:
+        live = kind_def.from_live(item, self.catalogue.names_for_reading())
         for f, value in want.items():
-            if f in kind.local_only or f.startswith("_") or f == kind.identity:
+            if f in kind_def.local_only or f.startswith("_") or f == kind_def.identity:
                 continue
             if unset_env(value, self.secrets):
                 return False  # cannot tell without the secret: no candidate is picked
             value = expand_env(value, self.secrets)
-            same = kind.compare(f, value, live)
+            same = kind_def.compare(f, value, live)
             if same is None:
-                digest = self.live.state_note.fingerprint(kind.name, kind.live_id(item), f, value, f in kind.secret)
-                same = digest is not None and self.live.state_note.get(kind.name, kind.live_id(item), f) == digest
+                digest = self.live.state_note.fingerprint(kind_def.name, kind_def.live_id(item), f, value, f in kind_def.secret)
+                same = digest is not None and self.live.state_note.get(kind_def.name, kind_def.live_id(item), f) == digest
             if not same:
                 return False
         return True
@@ -195,21 +195,21 @@ class _Planner:
         """Live objects' names as references read them: the manifest's name of a matched
         object (a rename reads as its new name)."""
         return self.catalogue.names_for_reading(
-            {k: {kind.live_id(raw): name for name, raw in self.match[k].items()} for k, kind in KINDS.items()})
+            {k: {kind_def.live_id(raw): name for name, raw in self.match[k].items()} for k, kind_def in KINDS.items()})
 
     def _check_references(self) -> None:
-        for k, kind in KINDS.items():
+        for k, kind_def in KINDS.items():
             for name, obj in self.objects.get(k, {}).items():
                 data = self.want[k][name]
-                for ref in kind.references(data):
+                for ref in kind_def.references(data):
                     self._resolve(obj, ref)
 
-    def _resolve(self, obj: DesiredLike, ref: tuple[str, str]) -> None:
+    def _resolve(self, obj: DesiredLike, ref: Ref) -> None:
         ref_kind, ref_name = ref
         if ref_name in self.want.get(ref_kind, {}):
             return
         label = KINDS[ref_kind].label
-        where = obj.location_of(getattr(ref, "path", ""))  # a kind's reference says where it is written
+        where = obj.location_of(ref.path)  # a kind's reference says where it is written
         found = self.catalogue.named(ref_kind, ref_name)
         if len(found) == 1:
             if ref_kind in self.policy.prune and ref_name not in self.protect:
@@ -238,38 +238,38 @@ class _Planner:
             )
 
     def _plan_kind(self, k: str) -> None:
-        kind = KINDS[k]
+        kind_def = KINDS[k]
         unchanged = 0
         for name, obj in self.objects.get(k, {}).items():
             want = self.want[k][name]
             raw = self.match[k].get(name)
             if raw is None:
-                blocked = kind.blocked(want, exists=False)
+                blocked = kind_def.blocked(want, exists=False)
                 if blocked:
-                    self.plan.blocked.append(f"{obj.location}: {kind.label} '{name}' {blocked}")
-                if not kind.creatable:
-                    same = kind.same_identity(name, set(self.catalogue.names(k)))
+                    self.plan.blocked.append(f"{obj.location}: {kind_def.label} '{name}' {blocked}")
+                if not kind_def.creatable:
+                    same = kind_def.same_identity(name, set(self.catalogue.names(k)))
                     hint = f"; the tenant has it as '{same}': write it so" if same else ""
                     self.errors.append(
-                        f"{obj.location}: {kind.label} '{name}' does not exist in the tenant; "
-                        f"{kind.label}s are never created by the reconciler{hint}"
+                        f"{obj.location}: {kind_def.label} '{name}' does not exist in the tenant; "
+                        f"{kind_def.label}s are never created by the reconciler{hint}"
                     )
                     continue
                 self.plan.changes.append(Change(Action.CREATE, k, name, data=want))
-                self.plan.warnings += kind.send_warnings(name, want)
+                self.plan.warnings += kind_def.send_warnings(name, want)
                 continue
-            object_id = kind.live_id(raw)
+            object_id = kind_def.live_id(raw)
             live = self.live_data[k][object_id]
-            fields, unverified = self._diff(kind, object_id, want, live, name)
+            fields, unverified = self._diff(kind_def, object_id, want, live, name)
             if unverified:
                 self.plan.unverified.setdefault(k, {})[name] = unverified
             old_name = self.renamed_from.get((k, name))
-            fields = self._review(kind, name, want, live, fields)
+            fields = self._review(kind_def, name, want, live, fields)
             if old_name is not None:
-                fields.insert(0, FieldChange(kind.identity, old_name, name))
-            if fields and self._unknown_only(kind, object_id, fields) and old_name is None:
+                fields.insert(0, FieldChange(kind_def.identity, old_name, name))
+            if fields and self._unknown_only(kind_def, object_id, fields) and old_name is None:
                 self.plan.warnings.append(
-                    f"{kind.label} '{name}': the tenant holds no fingerprint of its "
+                    f"{kind_def.label} '{name}': the tenant holds no fingerprint of its "
                     f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
                     f"not checked and not replaced; run with --force-upload to upload it again")
                 for f in fields:
@@ -280,62 +280,62 @@ class _Planner:
                 if name not in self.plan.unverifiable.get(k, {}):
                     unchanged += 1  # an object with a field not compared is not known to be unchanged
                 continue
-            blocked = None if kind.updatable else kind.blocked(want, exists=True)
+            blocked = None if kind_def.updatable else kind_def.blocked(want, exists=True)
             if blocked:
                 # Shown (drift reports it), but apply refuses it: there is nothing to upload.
-                self.plan.blocked.append(f"{obj.location}: {kind.label} '{name}' {blocked}")
-            if not kind.updatable:
+                self.plan.blocked.append(f"{obj.location}: {kind_def.label} '{name}' {blocked}")
+            if not kind_def.updatable:
                 action = Action.REPLACE
-                reason = f"{kind.label}s cannot be updated by the API: a new one replaces it"
+                reason = f"{kind_def.label}s cannot be updated by the API: a new one replaces it"
             else:
                 action, reason = (Action.RENAME, None) if old_name is not None else (Action.UPDATE, None)
             self.plan.changes.append(
                 Change(
                     action, k, name, id=object_id, fields=fields, data=want, rename_from=old_name, reason=reason,
-                    live_version=live_version(raw), live_references=[list(r) for r in kind.references(live)],
+                    live_version=live_version(raw, kind_def.secret), live_references=[list(r) for r in kind_def.references(live)],
                 )
             )
-            self.plan.warnings += kind.send_warnings(name, want)
+            self.plan.warnings += kind_def.send_warnings(name, want)
         self.plan.unchanged[k] = unchanged
         self._plan_leftovers(k)
 
-    def _review(self, kind: Kind, name: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
+    def _review(self, kind_def: Kind, name: str, want: dict, live: dict, fields: list[FieldChange]) -> list[FieldChange]:
         """The kind's word on a change: side effects shown as field changes, and what needs
         --force (plan.unsafe) or cannot be applied (plan.blocked)."""
-        extra, unsafe, blocked = kind.review(name, want, live, fields)
+        extra, unsafe, blocked = kind_def.review(name, want, live, fields)
         self.plan.unsafe += unsafe
         self.plan.blocked += blocked
         return fields + [FieldChange(f, old, new) for f, old, new in extra]
 
-    def _unknown_only(self, kind: Kind, object_id: str, fields: list[FieldChange]) -> bool:
+    def _unknown_only(self, kind_def: Kind, object_id: str, fields: list[FieldChange]) -> bool:
         """Whether an object the API can only replace differs in nothing but fields whose
         fingerprint is missing: that says nothing about the tenant, and a replace is not free
         (a new id, every referrer repointed)."""
-        if kind.updatable or self.force_upload:
+        if kind_def.updatable or self.force_upload:
             return False
-        return all(not f.verifiable and self.live.state_note.get(kind.name, object_id, f.field) is None for f in fields)
+        return all(not f.verifiable and self.live.state_note.get(kind_def.name, object_id, f.field) is None for f in fields)
 
-    def _diff(self, kind: Kind, object_id: str, want: dict, live: dict,
+    def _diff(self, kind_def: Kind, object_id: str, want: dict, live: dict,
               name: str) -> tuple[list[FieldChange], list[str]]:
         fields: list[FieldChange] = []
         unverified: list[str] = []
         for f, value in want.items():
-            if f == kind.identity or f in kind.local_only or f.startswith("_"):
+            if f == kind_def.identity or f in kind_def.local_only or f.startswith("_"):
                 continue
             missing = unset_env(value, self.secrets)
             if missing:
                 # Plan and drift run without secrets (a pull request's job has none): the
                 # field is not compared, and the output says so.
-                self._secret_not_verified(kind, name, f, missing)
-                self._unverifiable(kind.name, name, f, f"environment variable {', '.join(missing)} "
+                self._secret_not_verified(kind_def, name, f, missing)
+                self._unverifiable(kind_def.name, name, f, f"environment variable {', '.join(missing)} "
                                    f"{'is' if len(missing) == 1 else 'are'} not set here")
                 continue
-            same = kind.compare(f, expand_env(value, self.secrets), live)
+            same = kind_def.compare(f, expand_env(value, self.secrets), live)
             if same is None:
                 unverified.append(f)
-                digest = self.live.state_note.fingerprint(kind.name, object_id, f, expand_env(value, self.secrets),
-                                                          f in kind.secret)
-                if digest is None or self.live.state_note.get(kind.name, object_id, f) != digest:
+                digest = self.live.state_note.fingerprint(kind_def.name, object_id, f, expand_env(value, self.secrets),
+                                                          f in kind_def.secret)
+                if digest is None or self.live.state_note.get(kind_def.name, object_id, f) != digest:
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
@@ -345,37 +345,37 @@ class _Planner:
         """A field that could not be compared at all: neither a change nor unchanged."""
         self.plan.unverifiable.setdefault(k, {}).setdefault(name, {})[field_name] = why
 
-    def _secret_not_verified(self, kind: Kind, name: str, field_name: str, names: list[str]) -> None:
+    def _secret_not_verified(self, kind_def: Kind, name: str, field_name: str, names: list[str]) -> None:
         variables = ", ".join(names)
         self.plan.warnings.append(
-            f"{kind.label} '{name}': {field_name} not verified: environment variable {variables} "
+            f"{kind_def.label} '{name}': {field_name} not verified: environment variable {variables} "
             f"{'is' if len(names) == 1 else 'are'} not set here (plan and drift work without it; apply needs it)"
         )
         self.plan.secrets_not_set += [n for n in names if n not in self.plan.secrets_not_set]
 
     def _plan_leftovers(self, k: str) -> None:
-        kind = KINDS[k]
+        kind_def = KINDS[k]
         matched = {id(raw) for raw in self.match[k].values()}
         stale = {id(raw) for raw in self.stale[k]}
         unmanaged: list[str] = []
         for item in self.live.items.get(k, []):
             if id(item) in matched:
                 continue
-            object_id = kind.live_id(item)
+            object_id = kind_def.live_id(item)
             name = self.index.name_of(k, object_id)
             live = self.live_data[k][object_id]
-            refs = [list(r) for r in kind.references(live)]
+            refs = [list(r) for r in kind_def.references(live)]
             if id(item) in stale:
                 self.plan.changes.append(
                     Change(Action.DELETE, k, name, id=object_id, reason="left over from an interrupted replace",
-                           data=live, live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item, kind_def.secret), live_references=refs)
                 )
-            elif k in self.policy.prune and kind.deletable:
+            elif k in self.policy.prune and kind_def.deletable:
                 self.plan.changes.append(
                     Change(Action.DELETE, k, name, id=object_id, reason=f"not in the manifests, and policy.prune owns {k}",
-                           data=live, live_version=live_version(item), live_references=refs)
+                           data=live, live_version=live_version(item, kind_def.secret), live_references=refs)
                 )
-            elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind.live_identity(item)):
+            elif not any(r for r in self.renamed_from.items() if r[0][0] == k and r[1] == kind_def.live_identity(item)):
                 unmanaged.append(name)
         self.plan.unmanaged[k] = sorted(unmanaged)
 
@@ -411,16 +411,16 @@ class _Planner:
             return
         by_id = {(c.kind, c.id): c for c in self.plan.changes if c.id}
         self._wait_for_unknown_referrers(going)
-        for k, kind in KINDS.items():
+        for k, kind_def in KINDS.items():
             for item in self.live.items.get(k, []):
-                object_id = kind.live_id(item)
-                refs = kind.references(self.live_data[k][object_id])
+                object_id = kind_def.live_id(item)
+                refs = kind_def.references(self.live_data[k][object_id])
                 for target in refs:
                     gone = going.get(target)
                     if gone is None:
                         continue
                     mine = by_id.get((k, object_id))
-                    referrer = f"{kind.label} '{self.index.name_of(k, object_id)}'"
+                    referrer = f"{kind_def.label} '{self.index.name_of(k, object_id)}'"
                     if mine is not None and mine.action == Action.DELETE:
                         continue
                     name = next((name for name, raw in self.match[k].items() if raw is item), None)
@@ -429,7 +429,7 @@ class _Planner:
                             mine = Change(
                                 Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
                                 reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
-                                live_version=live_version(item), live_references=[list(r) for r in refs],
+                                live_version=live_version(item, kind_def.secret), live_references=[list(r) for r in refs],
                             )
                             self.plan.changes.append(mine)
                             by_id[(k, object_id)] = mine
@@ -441,7 +441,7 @@ class _Planner:
                         # What the referrer will point at after the plan: the manifest's
                         # values over the live ones it leaves alone.
                         after = {**self.live_data[k][object_id], **self.want[k][name]}
-                        if target not in set(kind.references(after)):
+                        if target not in set(kind_def.references(after)):
                             if mine is None:
                                 # No field differs as far as the plan can tell (a list the API
                                 # never returns, its fingerprint matching), yet the manifests name
@@ -450,7 +450,7 @@ class _Planner:
                                 mine = Change(
                                     Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
                                     reason=f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'",
-                                    live_version=live_version(item), live_references=[list(r) for r in refs],
+                                    live_version=live_version(item, kind_def.secret), live_references=[list(r) for r in refs],
                                 )
                                 self.plan.changes.append(mine)
                                 by_id[(k, object_id)] = mine
@@ -487,15 +487,15 @@ class _Planner:
                 )
 
 
-def _read(kind: Kind, item: dict, index: LiveNames) -> dict:
+def _read(kind_def: Kind, item: dict, index: LiveNames) -> dict:
     """A live item in manifest terms; an item the API returned malformed is the tenant's
     error, named, not a traceback."""
     try:
-        return kind.from_live(item, index)
+        return kind_def.from_live(item, index)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
         raise PlanError(
-            [f"the tenant returned a malformed {kind.label} ({kind.label} id {item.get('_id') or item.get(kind.identity, '?')}): "
-             f"{type(err).__name__} reading it from {kind.list_path}"]
+            [f"the tenant returned a malformed {kind_def.label} ({kind_def.label} id {item.get('_id') or item.get(kind_def.identity, '?')}): "
+             f"{type(err).__name__} reading it from {kind_def.list_path}"]
         ) from None
 
 
@@ -503,16 +503,3 @@ def _plain_name(name: str) -> str:
     # "Name (id 0123...)" -> "Name": protection applies to the name a user sees.
     return name.rsplit(" (id ", 1)[0] if name.endswith(")") and " (id " in name else name
 
-
-def live_in_manifest_terms(live: LiveState) -> dict[str, list[tuple[str, dict]]]:
-    """Every live object in manifest terms, by kind, as (id, data): references by name,
-    write-only fields absent. A name shared by several live objects reads "Name (id ...)"."""
-    read = manifest_reader(live)
-    return {k: [(kind.live_id(i), read(k, i)) for i in live.catalogue.items(k)] for k, kind in KINDS.items()}
-
-
-def manifest_reader(live: LiveState) -> Callable[[str, dict], dict]:
-    """A function that reads one raw item of `live`'s tenant in manifest terms (kind name,
-    item) -> data, with references named as `live_in_manifest_terms` names them."""
-    names = live.catalogue.names_for_reading()
-    return lambda k, item: KINDS[k].from_live(item, names)

@@ -131,10 +131,10 @@ class Recheck:
         to build the update from. Raises Conflict when it changed since the apply began,
         AlreadyGone when a delete finds nothing left to delete. `chain`: the operations
         waiting for this one, itself included."""
-        kind = KINDS[change.kind]
+        kind_def = KINDS[change.kind]
         object_id = change.id or ""
-        now = await self._current(kind, object_id, change.rename_from or change.name, chain)
-        label = kind.subject(change.name)
+        now = await self._current(kind_def, object_id, change.rename_from or change.name, chain)
+        label = kind_def.subject(change.name)
         if now is None:
             if step == Step.DELETE:
                 raise AlreadyGone(f"{label} was already gone from the tenant")
@@ -144,36 +144,36 @@ class Recheck:
             raise Conflict(f"{label} was changed in the tenant while this apply ran; not overwritten ({LATE_HINT})")
         return now
 
-    async def after_create(self, kind: Kind, name: str, new_id: str, chain: int = 0) -> None:
+    async def after_create(self, kind_def: Kind, name: str, new_id: str, chain: int = 0) -> None:
         """If another object of that name is in the tenant besides the one this apply just
         created (it appeared since the apply read the tenant, or landed during the
         create), ours goes again (nothing points at it yet), so the tenant never keeps two."""
-        self.sizes[kind.name] = self.sizes.get(kind.name, 0) + 1
-        if kind.picks_duplicates_by_content:
+        self.sizes[kind_def.name] = self.sizes.get(kind_def.name, 0) + 1
+        if kind_def.picks_duplicates_by_content:
             return  # replaced by name (greetings): a second live one is expected
         self.checking += 1
         try:
-            items, _ = await self._look_up(kind, name, None, chain, whole=False)
+            items, _ = await self._look_up(kind_def, name, None, chain, whole=False)
         finally:
             self.checking -= 1
-        if not any(kind.live_identity(i) == name and kind.live_id(i) != new_id for i in items):
+        if not any(kind_def.live_identity(i) == name and kind_def.live_id(i) != new_id for i in items):
             return
-        await kind.delete(self.client, new_id)
-        raise Conflict(f"{kind.subject(name)} appeared in the tenant while this apply created it; "
+        await kind_def.delete(self.client, new_id)
+        raise Conflict(f"{kind_def.subject(name)} appeared in the tenant while this apply created it; "
                        f"the copy this apply made was deleted again ({LATE_HINT})")
 
     @contextmanager
-    def creating(self, kind: Kind) -> Iterator[None]:
+    def creating(self, kind_def: Kind) -> Iterator[None]:
         """Around a create's request: its look-up follows it (see `_send_due`); none
         follows a create of a kind that picks duplicates by content (greetings)."""
-        if kind.picks_duplicates_by_content:
+        if kind_def.picks_duplicates_by_content:
             yield
             return
-        self._in_flight[kind.name] = self._in_flight.get(kind.name, 0) + 1
+        self._in_flight[kind_def.name] = self._in_flight.get(kind_def.name, 0) + 1
         try:
             yield
         finally:
-            self._in_flight[kind.name] -= 1
+            self._in_flight[kind_def.name] -= 1
 
     def finished(self) -> None:
         """An operation finished: its write pays 1/SHARE of a read."""
@@ -200,31 +200,31 @@ class Recheck:
 
     # -- batches ---------------------------------------------------------------
 
-    async def _current(self, kind: Kind, object_id: str, name: str, chain: int) -> dict | None:
+    async def _current(self, kind_def: Kind, object_id: str, name: str, chain: int) -> dict | None:
         """The live item `object_id` as it is now (None: gone)."""
-        items, whole = await self._look_up(kind, name, object_id, chain, whole=False)
-        found = _by_id(kind, items, object_id)
+        items, whole = await self._look_up(kind_def, name, object_id, chain, whole=False)
+        found = _by_id(kind_def, items, object_id)
         if found is None and not whole:
-            items, _ = await self._look_up(kind, name, object_id, chain, whole=True)
-            found = _by_id(kind, items, object_id)
+            items, _ = await self._look_up(kind_def, name, object_id, chain, whole=True)
+            found = _by_id(kind_def, items, object_id)
         return found
 
-    async def _look_up(self, kind: Kind, name: str, object_id: str | None, chain: int, *,
+    async def _look_up(self, kind_def: Kind, name: str, object_id: str | None, chain: int, *,
                        whole: bool) -> tuple[list[dict], bool]:
-        """The live items of `kind` that a keyword read of `name` shows, or (read whole) the
+        """The live items of `kind_def` that a keyword read of `name` shows, or (read whole) the
         ones named `name` and the one with id `object_id`."""
-        look_up = _LookUp(name, object_id, whole or not kind.list_takes_keyword, chain,
+        look_up = _LookUp(name, object_id, whole or not kind_def.list_takes_keyword, chain,
                           asyncio.get_running_loop().create_future())
-        self._batches.setdefault(kind.name, _Batch()).add(look_up)
+        self._batches.setdefault(kind_def.name, _Batch()).add(look_up)
         self.held += 1
         self.poke()
         self.on_wait()
         return await look_up.answer
 
-    def _cost(self, kind_name: str) -> tuple[int, bool]:
-        """(requests, whether they read the whole list) of answering `kind_name`'s batch."""
-        kind, batch = KINDS[kind_name], self._batches[kind_name]
-        pages = max(1, math.ceil(self.sizes.get(kind_name, 0) / kind.page_size))
+    def _cost(self, kind: str) -> tuple[int, bool]:
+        """(requests, whether they read the whole list) of answering `kind`'s batch."""
+        kind_def, batch = KINDS[kind], self._batches[kind]
+        pages = max(1, math.ceil(self.sizes.get(kind, 0) / kind_def.page_size))
         if batch.whole or pages < len(batch.names):
             return pages, True
         return len(batch.names), False
@@ -233,44 +233,44 @@ class Recheck:
         self._poked = False
         if self._stopped:
             return
-        for kind_name in list(self._batches):  # oldest batch first
-            cost, _ = self._cost(kind_name)
+        for kind in list(self._batches):  # oldest batch first
+            cost, _ = self._cost(kind)
             if cost <= self._budget:
-                self._send(kind_name)
+                self._send(kind)
         if self._batches:
             # A batch that holds up a chain half as long as the rounds of writes left goes
             # at once: held longer, it would make the apply longer.
-            kind_name = max(self._batches, key=lambda k: self._batches[k].chain)
-            whole_read_to_share = self._cost(kind_name)[1] and self._in_flight.get(kind_name, 0) > 0
-            if 2 * self._batches[kind_name].chain >= self.rounds_left() and not whole_read_to_share:
-                self._send(kind_name)
+            kind = max(self._batches, key=lambda k: self._batches[k].chain)
+            whole_read_to_share = self._cost(kind)[1] and self._in_flight.get(kind, 0) > 0
+            if 2 * self._batches[kind].chain >= self.rounds_left() and not whole_read_to_share:
+                self._send(kind)
         if self._batches and not self.busy():
             # Nothing else can go on: the batches that hold up the longest chain (the
             # others keep gathering look-ups while their operations go on).
             longest = max(batch.chain for batch in self._batches.values())
-            for kind_name in [k for k, batch in self._batches.items() if batch.chain == longest]:
-                self._send(kind_name)
+            for kind in [k for k, batch in self._batches.items() if batch.chain == longest]:
+                self._send(kind)
 
-    def _send(self, kind_name: str) -> None:
-        cost, whole = self._cost(kind_name)
-        batch = self._batches.pop(kind_name).look_ups
+    def _send(self, kind: str) -> None:
+        cost, whole = self._cost(kind)
+        batch = self._batches.pop(kind).look_ups
         self.held -= len(batch)
         self._budget -= cost
-        task = asyncio.ensure_future(self._answer(KINDS[kind_name], batch, whole))
+        task = asyncio.ensure_future(self._answer(KINDS[kind], batch, whole))
         self._sending.add(task)
         task.add_done_callback(self._sending.discard)
 
-    async def _answer(self, kind: Kind, batch: list[_LookUp], whole: bool) -> None:
+    async def _answer(self, kind_def: Kind, batch: list[_LookUp], whole: bool) -> None:
         try:
             if whole:
-                items = await self.client.list_all(kind.list_path, page_size=kind.page_size,
-                                                   expected_items=self.sizes.get(kind.name, 0))
-                self.sizes[kind.name] = len(items)
-                answers = _relevant(kind, items, batch)
+                items = await self.client.list_all(kind_def.list_path, page_size=kind_def.page_size,
+                                                   expected_items=self.sizes.get(kind_def.name, 0))
+                self.sizes[kind_def.name] = len(items)
+                answers = _relevant(kind_def, items, batch)
             else:
                 names = sorted({look_up.name for look_up in batch})
                 pages = await gather_or_cancel([
-                    self.client.list_all(kind.list_path, params={"keyword": n}, page_size=kind.page_size)
+                    self.client.list_all(kind_def.list_path, params={"keyword": n}, page_size=kind_def.page_size)
                     for n in names])
                 page_of = dict(zip(names, pages))
                 answers = [page_of[look_up.name] for look_up in batch]
@@ -288,17 +288,17 @@ class Recheck:
                 look_up.answer.set_result((items, whole))
 
 
-def _relevant(kind: Kind, items: list[dict], batch: list[_LookUp]) -> list[list[dict]]:
+def _relevant(kind_def: Kind, items: list[dict], batch: list[_LookUp]) -> list[list[dict]]:
     """For each look-up of `batch`, the items of the whole list it is about (its name, its
     id), found in one pass over the list, not one per look-up."""
     by_name: dict[str, list[dict]] = {look_up.name: [] for look_up in batch}
     wanted_ids = {look_up.object_id for look_up in batch if look_up.object_id}
     by_id: dict[str, dict] = {}
     for item in items:
-        if (named := by_name.get(kind.live_identity(item))) is not None:
+        if (named := by_name.get(kind_def.live_identity(item))) is not None:
             named.append(item)
-        if kind.live_id(item) in wanted_ids:
-            by_id[kind.live_id(item)] = item
+        if kind_def.live_id(item) in wanted_ids:
+            by_id[kind_def.live_id(item)] = item
     answers = []
     for look_up in batch:
         found = list(by_name[look_up.name])
@@ -309,5 +309,5 @@ def _relevant(kind: Kind, items: list[dict], batch: list[_LookUp]) -> list[list[
     return answers
 
 
-def _by_id(kind: Kind, items: list[dict], object_id: str) -> dict | None:
-    return next((i for i in items if kind.live_id(i) == object_id), None)
+def _by_id(kind_def: Kind, items: list[dict], object_id: str) -> dict | None:
+    return next((i for i in items if kind_def.live_id(i) == object_id), None)

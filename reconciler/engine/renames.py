@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.engine.live import LiveState
+from reconciler.engine.live import LiveState, live_in_manifest_terms
 from reconciler.engine.plan import Action, Change, FieldChange, Plan
-from reconciler.engine.planner import ManifestsLike, live_in_manifest_terms
+from reconciler.engine.planner import ManifestsLike
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import KIND_REF_WORD, expand_env, unset_env
 
@@ -88,34 +88,34 @@ class _Finder:
         manifests name it."""
         evidence: dict[tuple[str, str], set[str]] = {}
         for change in self.plan.changes:
-            kind = KINDS[change.kind]
+            kind_def = KINDS[change.kind]
             for f in change.fields:
-                if not f.verifiable or f.field == kind.identity:
+                if not f.verifiable or f.field == kind_def.identity:
                     continue
-                was, wants = kind.references({f.field: f.old}), kind.references({f.field: f.new})
+                was, wants = kind_def.references({f.field: f.old}), kind_def.references({f.field: f.new})
                 if len(was) == len(wants):
                     for (k_live, live_name), (k_want, wanted) in zip(was, wants):
                         if k_live == k_want and live_name != wanted:
                             evidence.setdefault((k_want, wanted), set()).add(live_name)
         return evidence
 
-    def _compared(self, kind_name: str, name: str, live_name: str) -> list[tuple[str, Any, Any, bool | None]]:
+    def _compared(self, kind: str, name: str, live_name: str) -> list[tuple[str, Any, Any, bool | None]]:
         """(field, live value, manifest value, same?) of each field the manifests state;
         same is None when it cannot be told (a secret not set here, a write-only field)."""
-        kind = KINDS[kind_name]
-        _, data = self.live[kind_name][live_name]
-        want = kind.desired(self.manifests.objects[kind_name][name].model)
+        kind_def = KINDS[kind]
+        _, data = self.live[kind][live_name]
+        want = kind_def.desired(self.manifests.objects[kind][name].model)
         out = []
         for f, value in want.items():
-            if f == kind.identity or f in kind.local_only or f.startswith("_") or unset_env(value):
+            if f == kind_def.identity or f in kind_def.local_only or f.startswith("_") or unset_env(value):
                 continue  # (a secret not set here cannot be compared: left as the manifest says)
-            out.append((f, data.get(f), value, kind.compare(f, expand_env(value), data)))
+            out.append((f, data.get(f), value, kind_def.compare(f, expand_env(value), data)))
         return out
 
-    def _same_content(self, kind_name: str, name: str, live_name: str) -> bool:
-        if live_name not in self.live[kind_name]:
+    def _same_content(self, kind: str, name: str, live_name: str) -> bool:
+        if live_name not in self.live[kind]:
             return False
-        return all(same is not False for *_, same in self._compared(kind_name, name, live_name))
+        return all(same is not False for *_, same in self._compared(kind, name, live_name))
 
     def _pair(self, create: Change, live_name: str, pruned: bool) -> ConsoleRename:
         object_id, _ = self.live[create.kind][live_name]
@@ -136,7 +136,7 @@ def renamed_value(value: Any, old: str, new: str, word: str | None) -> Any:
     return new if value == old else value
 
 
-def follows_renames(kind_name: str, f: FieldChange, renames: list[ConsoleRename]) -> bool:
+def follows_renames(kind: str, f: FieldChange, renames: list[ConsoleRename]) -> bool:
     """Whether the live value of field `f` is its manifest value with the references to
     objects renamed in the console under their live names: the referrer points at the
     same object, by its new name."""
@@ -145,7 +145,7 @@ def follows_renames(kind_name: str, f: FieldChange, renames: list[ConsoleRename]
     value = f.new
     for r in renames:
         value = renamed_value(value, r.name, r.live_name, KIND_REF_WORD.get(r.kind))
-    return value != f.new and value == f.old and bool(KINDS[kind_name].references({f.field: f.new}))
+    return value != f.new and value == f.old and bool(KINDS[kind].references({f.field: f.new}))
 
 
 __all__ = ["ConsoleRename", "console_renames", "follows_renames", "live_by_name", "renamed_value"]

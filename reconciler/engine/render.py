@@ -65,7 +65,7 @@ def _title(change: Change) -> str:
 def _created_fields(change: Change) -> list[tuple[str, str]]:
     """A create's fields but its name, as (field, value), secrets masked."""
     identity = KINDS[change.kind].identity
-    return [(f, value_text(masked(change.kind, f, v))) for f, v in (change.data or {}).items()
+    return [(f, value_text(masked(change.kind, f, v))) for f, v in (change.new or {}).items()
             if not f.startswith("_") and f != identity]
 
 

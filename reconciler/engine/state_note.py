@@ -39,7 +39,7 @@ def state_note_key() -> bytes | None:
 
 def holder() -> HoldsStateNote:
     """The kind the state note is stored as."""
-    return next(kind for kind in KINDS.values() if isinstance(kind, HoldsStateNote))
+    return next(kind_def for kind_def in KINDS.values() if isinstance(kind_def, HoldsStateNote))
 
 
 def fingerprint(kind: str, object_id: str, field_name: str, value: Any, secret: bool,
@@ -70,21 +70,21 @@ class StateNote:
     def split_from(cls, items: dict[str, list[dict]]) -> "StateNote":
         """The note found among live items by kind, which are left without it (it is never
         planned, listed or exported). An unreadable note counts as empty, which is safe."""
-        kind = holder()
-        held = items.get(kind.name, [])
-        item = kind.find_state_note(held)
-        items[kind.name] = [i for i in held if not kind.is_state_note(i)]
+        kind_def = holder()
+        held = items.get(kind_def.name, [])
+        item = kind_def.find_state_note(held)
+        items[kind_def.name] = [i for i in held if not kind_def.is_state_note(i)]
         if item is None:
             return cls()
-        return cls(entries=parse(kind.state_note_text(item)), item=item)
+        return cls(entries=parse(kind_def.state_note_text(item)), item=item)
 
     def put_back(self, items: dict[str, list[dict]]) -> dict[str, list[dict]]:
         """Live items by kind with the note's object back among its kind's (`split_from`
         took it out)."""
         if self.item is None:
             return items
-        kind_name = holder().name
-        return {**items, kind_name: [*items.get(kind_name, []), self.item]}
+        kind = holder().name
+        return {**items, kind: [*items.get(kind, []), self.item]}
 
     def copy(self) -> "StateNote":
         """A copy to record an apply's changes in, the note it started from kept as it was."""

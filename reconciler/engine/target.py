@@ -106,9 +106,9 @@ def _needs(change: Change, changes: list[Change]) -> list[Address]:
     """What must change with `change`: the creates and renames of what it references, and,
     for a delete or a replace, the other changes of the objects that still point at it."""
     needed: list[Address] = []
-    if change.action != Action.DELETE and change.data:
+    if change.new:
         wanted = {(c.kind, c.name) for c in changes if c.action in (Action.CREATE, Action.RENAME)}
-        needed += [(k, n) for k, n in KINDS[change.kind].references(change.data) if (k, n) in wanted]
+        needed += [(k, n) for k, n in KINDS[change.kind].references(change.new) if (k, n) in wanted]
     if change.action in (Action.DELETE, Action.REPLACE):
         here = [change.kind, change.name]
         needed += [(c.kind, c.name) for c in changes if c is not change and here in c.live_references]

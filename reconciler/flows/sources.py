@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.engine.live import LiveState
-from reconciler.engine.planner import live_in_manifest_terms
+from reconciler.engine.live import LiveState, live_in_manifest_terms
 from reconciler.flows.model import DAYS, Day, Routing, TimeFrame
 from reconciler.kinds.hotline import DAY_OF_API as WEEKDAY_OF_API
 from reconciler.kinds import KINDS
+from reconciler.kinds.base import PREVIOUS_NAMES
 
 
 
@@ -19,7 +19,7 @@ def routing_from_manifests(manifests: Any) -> Routing:
     where: dict = {}
     for k, objs in manifests.objects.items():
         for name, obj in objs.items():
-            objects[k][name] = obj.model.model_dump(by_alias=True, exclude={"previous_names"})
+            objects[k][name] = obj.model.model_dump(by_alias=True, exclude={PREVIOUS_NAMES})
             where[(k, name)] = obj
     return Routing(objects, where=where, schedules=_schedules(objects), source="manifests", root=str(manifests.root),
                    lint_policy=dict(manifests.policy.lint), policy_fields=dict(manifests.policy_fields))

@@ -1,29 +1,10 @@
-"""The registry of kinds. Adding a kind is one module, one line here and one test file."""
+"""The kinds: the registry (registry.py) and the policy, which reads it. Adding a kind is
+one module, one line in registry.py and one test file."""
 
 from __future__ import annotations
 
 from reconciler.kinds.base import Kind
-from reconciler.kinds.call_script import CallScriptKind
-from reconciler.kinds.extension import ExtensionKind
-from reconciler.kinds.greeting import GreetingKind
-from reconciler.kinds.group import GroupKind
-from reconciler.kinds.hotline import HotlineKind
-from reconciler.kinds.ivr_menu import IvrMenuKind
-
-# In manifest order: the order kinds are listed in output and export.
-KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
-        GreetingKind(),
-        GroupKind(),
-        IvrMenuKind(),
-        CallScriptKind(),
-        HotlineKind(),
-        ExtensionKind(),
-    )
-}
-
-# After KINDS: the policy's list of prunable kinds is read from it.
-from reconciler.kinds.policy import Policy  # noqa: E402
+from reconciler.kinds.policy import Policy
+from reconciler.kinds.registry import KINDS
 
 __all__ = ["KINDS", "Kind", "Policy"]

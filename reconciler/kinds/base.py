@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping, Protocol, TypeVar
+from typing import Annotated, Any, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -29,6 +29,16 @@ API_TYPES: dict[str, str] = {}
 KIND_API_TYPE: dict[str, str] = {}
 # Kinds whose live items others may name by a second id (`Kind.alias_field`).
 ALIASED: set[str] = set()
+
+# The manifest field of a `Renamable` kind's former names: the live object of one of
+# them is renamed in place.
+PREVIOUS_NAMES = "previous_names"
+
+
+def previous_names(model: Any) -> list[str]:
+    """The former names a manifest object declares (none for a kind without the field)."""
+    return list(getattr(model, PREVIOUS_NAMES, None) or [])
+
 
 # A whole string value `${env:NAME}` is read from the environment when it is used, so the
 # manifest, the plan and its output only ever hold the reference.
@@ -204,21 +214,31 @@ def is_known_ref(ref: dict[str, Any] | None) -> bool:
     return bool(ref) and next(iter(ref)) in REF_WORDS  # type: ignore[arg-type]
 
 
-class Ref(tuple):
-    """A reference: the pair (kind name, object name) it compares and hashes as, plus `path`, where
-    in its object it is written ("keys.2", "members.0"; "" when it was read from the
-    tenant), so that an error about it points at that value in the manifest."""
+class Target(NamedTuple):
+    """What a reference points to: (kind, name), the kind's manifest key and the object's
+    identity."""
 
-    path: str
+    kind: str
+    name: str
 
-    def __new__(cls, kind_name: str, name: str, path: str = "") -> "Ref":
-        ref = super().__new__(cls, (kind_name, name))
-        ref.path = path
+
+class Ref(Target):
+    """A reference: its `Target` (kind, name), which it compares and hashes as (a pair,
+    so `(kind, name) in refs` asks whether an object is pointed to), plus `path`, where in
+    its object it is written ("keys.2", "members.0"; "" when it was read from the tenant),
+    so that an error about it points at that value in the manifest."""
+
+    path: str = ""  # per instance when given (not a field: two writings of one target are one reference)
+
+    def __new__(cls, kind: str, name: str, path: str = "") -> "Ref":
+        ref = super().__new__(cls, kind, name)
+        if path:
+            ref.path = path
         return ref
 
-    def __getnewargs__(self) -> tuple[str, str, str]:
+    def __getnewargs__(self) -> tuple[str, str, str]:  # type: ignore[override]
         # copy, deepcopy and pickle rebuild a tuple subclass from these (path included).
-        return (self[0], self[1], self.path)
+        return (self.kind, self.name, self.path)
 
 
 def ref_target(ref: dict[str, str], path: str = "") -> Ref:
@@ -227,9 +247,9 @@ def ref_target(ref: dict[str, str], path: str = "") -> Ref:
     return Ref(REF_WORDS[word], name, path)
 
 
-def make_ref(kind_name: str, name: str) -> dict[str, str]:
+def make_ref(kind: str, name: str) -> dict[str, str]:
     """A reference in manifest form: {group: CSKH}."""
-    return {KIND_REF_WORD[kind_name]: name}
+    return {KIND_REF_WORD[kind]: name}
 
 
 def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str, Any] | None:
@@ -238,16 +258,16 @@ def ref_from_api(index: "LiveIndex", api_type: Any, object_id: Any) -> dict[str,
     {live: {type, id}}, written back as it was."""
     if not api_type or not object_id:
         return None
-    kind_name = API_TYPES.get(str(api_type))
-    if kind_name is not None and kind_name in ALIASED:
+    kind = API_TYPES.get(str(api_type))
+    if kind is not None and kind in ALIASED:
         # The doc leaves open whether a step names the extension by agent_id or sip_user.
-        name = index.name_by_alias(kind_name, str(object_id))
-        if name is None and index.knows(kind_name, str(object_id)):
+        name = index.name_by_alias(kind, str(object_id))
+        if name is None and index.knows(kind, str(object_id)):
             name = str(object_id)
         if name is not None:
-            return make_ref(kind_name, name)
-    elif kind_name is not None and index.knows(kind_name, str(object_id)):
-        return make_ref(kind_name, index.name_of(kind_name, str(object_id)))
+            return make_ref(kind, name)
+    elif kind is not None and index.knows(kind, str(object_id)):
+        return make_ref(kind, index.name_of(kind, str(object_id)))
     return {LIVE_REF: {"type": str(api_type), "id": str(object_id)}}
 
 
@@ -257,12 +277,12 @@ def ref_to_api(ids: "IdResolver", ref: dict[str, Any] | None) -> tuple[str, str]
         return "", ""
     if LIVE_REF in ref:
         return ref[LIVE_REF]["type"], ref[LIVE_REF]["id"]
-    kind_name, name = ref_target(ref)
-    if kind_name in ALIASED:
-        if ids.ref_forms.get(kind_name, RefForm.ALIAS) is RefForm.IDENTITY:
-            return KIND_API_TYPE[kind_name], name
-        return KIND_API_TYPE[kind_name], ids.alias_of(kind_name, name)
-    return KIND_API_TYPE[kind_name], ids.id_of(kind_name, name)
+    kind, name = ref_target(ref)
+    if kind in ALIASED:
+        if ids.ref_forms.get(kind, RefForm.ALIAS) is RefForm.IDENTITY:
+            return KIND_API_TYPE[kind], name
+        return KIND_API_TYPE[kind], ids.alias_of(kind, name)
+    return KIND_API_TYPE[kind], ids.id_of(kind, name)
 
 
 class RefForm(StrEnum):
@@ -277,15 +297,15 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     """How this tenant's references name each aliased kind, as the first live reference
     that tells shows it (`Kind.open_references`); ALIAS when none tells."""
     forms: dict[str, RefForm] = {}
-    for kind_name in ALIASED & set(kinds):
-        kind = kinds[kind_name]
-        held = items.get(kind_name, [])
-        form_of = {kind.live_id(i): RefForm.IDENTITY for i in held}
-        form_of |= {str(i[kind.alias_field]): RefForm.ALIAS for i in held if i.get(kind.alias_field)}
+    for kind in ALIASED & set(kinds):
+        kind_def = kinds[kind]
+        held = items.get(kind, [])
+        form_of = {kind_def.live_id(i): RefForm.IDENTITY for i in held}
+        form_of |= {str(i[kind_def.alias_field]): RefForm.ALIAS for i in held if i.get(kind_def.alias_field)}
         told = (form_of[target] for ref_kind, ref_items in items.items() if ref_kind in kinds for item in ref_items
                 for api_type, target in kinds[ref_kind].open_references(item)
-                if API_TYPES.get(api_type) == kind_name and target in form_of)
-        forms[kind_name] = next(told, RefForm.ALIAS)
+                if API_TYPES.get(api_type) == kind and target in form_of)
+        forms[kind] = next(told, RefForm.ALIAS)
     return forms
 
 
@@ -298,17 +318,17 @@ class ManifestModel(BaseModel):
 class LiveIndex(Protocol):
     """What a kind needs to read live items in manifest terms."""
 
-    def name_of(self, kind_name: str, object_id: str) -> str:
+    def name_of(self, kind: str, object_id: str) -> str:
         """The manifest name of a live object, by its id (a marked id if unknown)."""
         ...
 
-    def name_by_alias(self, kind_name: str, alias: str | None) -> str | None:
+    def name_by_alias(self, kind: str, alias: str | None) -> str | None:
         """The manifest name of a live object others name by its alias (an extension's
         agent_id, see `Kind.alias_field`), or None."""
         ...
 
-    def knows(self, kind_name: str, object_id: str) -> bool:
-        """Whether a live object of `kind_name` has this id (extensions: this sip_user)."""
+    def knows(self, kind: str, object_id: str) -> bool:
+        """Whether a live object of `kind` has this id (extensions: this sip_user)."""
         ...
 
 
@@ -319,23 +339,31 @@ class IdResolver(Protocol):
     # whose server refuses one form may switch to the other.
     ref_forms: dict[str, RefForm]
 
-    def id_of(self, kind_name: str, name: str) -> str:
+    def id_of(self, kind: str, name: str) -> str:
         ...
 
-    def alias_of(self, kind_name: str, name: str) -> str:
+    def alias_of(self, kind: str, name: str) -> str:
         """The alias (`Kind.alias_field`) of the live object `name`: an extension's agent_id."""
         ...
 
-    def known_ids(self, kind_name: str) -> set[str]:
+    def known_ids(self, kind: str) -> set[str]:
         """Ids that existed before this apply: an object "found" after a create whose
         answer was lost must not be one of them."""
         ...
 
 
-def made_by_us(items: list[dict], ids: IdResolver, kind_name: str) -> list[dict]:
+def made_by_us(items: list[dict], ids: IdResolver, kind: str) -> list[dict]:
     """Live items that did not exist before this apply began."""
-    known = ids.known_ids(kind_name)
+    known = ids.known_ids(kind)
     return [i for i in items if i.get("_id") not in known]
+
+
+def _check_unclaimed(words: dict[str, str], word: str | None, kind: str, what: str) -> None:
+    """ReconcilerError when another kind has `word` in a vocabulary (a kind declared again,
+    a subclass, may keep its own)."""
+    taken = words.get(word) if word else None
+    if taken is not None and taken != kind:
+        raise ReconcilerError(f"kind {kind}: {what} '{word}' is already the {what} of kind {taken}")
 
 
 class Kind:
@@ -372,8 +400,12 @@ class Kind:
     def fingerprinted(self) -> frozenset[str]:
         return self.write_only
 
-    # Fields never printed or stored in clear.
+    # Fields never printed or stored in clear (a live item holds them under the same
+    # name: they are left out of the digest a plan keeps of it, see `live_version`).
     secret: ClassVar[frozenset[str]] = frozenset()
+    # Values a field accepts but a message never suggests (voices older tenants still
+    # have): "expected one of ..." lists the others.
+    unsuggested: ClassVar[frozenset[str]] = frozenset()
     # Fields that describe the manifest side only and are never compared with the tenant.
     local_only: ClassVar[frozenset[str]] = frozenset()
     # Fields where an omitted value means "leave the live value alone", not "default".
@@ -387,6 +419,11 @@ class Kind:
         name = cls.__dict__.get("name")
         if name is None:
             return  # an intermediate class (a verb), not a kind
+        # A word two kinds claim would make a reference point to whichever was declared
+        # last (octoDNS's `register_type` refuses the same): refused as the class is made,
+        # before any word of it is registered.
+        _check_unclaimed(REF_WORDS, cls.ref_word, name, "ref_word")
+        _check_unclaimed(API_TYPES, cls.api_type, name, "api_type")
         if cls.ref_word:
             REF_WORDS[cls.ref_word] = name
             KIND_REF_WORD[name] = cls.ref_word
@@ -458,7 +495,7 @@ class Kind:
     def desired(self, obj: ManifestModel) -> dict:
         """A manifest object in the same terms as `from_live`; fields the user left out
         that mean "leave alone" are absent."""
-        data = obj.model_dump(exclude={"previous_names"})
+        data = obj.model_dump(exclude={PREVIOUS_NAMES})
         for field in self.keep_when_omitted:
             if field not in obj.model_fields_set or data.get(field) is None:
                 data.pop(field, None)
@@ -472,9 +509,9 @@ class Kind:
             return None
         return want == live[field]
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
-        """(kind name, object name) of every object this one points to, each a `Ref` that says
-        where in `data` it is written."""
+    def references(self, data: dict) -> list[Ref]:
+        """Every object this one points to: (kind, name), each a `Ref` that says where in
+        `data` it is written."""
         return []
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
@@ -523,10 +560,10 @@ class Kind:
         return data
 
 
-def _declared(kind: Kind, path: str | None, verb: str) -> str:
+def _declared(kind_def: Kind, path: str | None, verb: str) -> str:
     """A verb's endpoint, which the kind declares unless it codes the verb itself."""
     if not path:
-        raise NotImplementedError(f"{kind.name}: declare {verb}_path or override {verb}()")
+        raise NotImplementedError(f"{kind_def.name}: declare {verb}_path or override {verb}()")
     return path
 
 
@@ -610,12 +647,12 @@ Verb = TypeVar("Verb", Creatable, Updatable, Deletable)
 _DONE = {Creatable: "created", Updatable: "updated", Deletable: "deleted"}
 
 
-def can(kind: Kind, verb: type[Verb]) -> Verb:
-    """`kind` as one that has `verb`: how the engine asks before it calls one. A kind that
+def can(kind_def: Kind, verb: type[Verb]) -> Verb:
+    """`kind_def` as one that has `verb`: how the engine asks before it calls one. A kind that
     has not (a plan made by another version) is a clear error, not a missing method."""
-    if not isinstance(kind, verb):
-        raise ReconcilerError(f"{kind.label}s cannot be {_DONE[verb]} through the API")
-    return kind
+    if not isinstance(kind_def, verb):
+        raise ReconcilerError(f"{kind_def.label}s cannot be {_DONE[verb]} through the API")
+    return kind_def
 
 
 class Uploading(Kind):
@@ -626,6 +663,11 @@ class Uploading(Kind):
 
     def uploads(self, data: dict) -> list[tuple[str, str]]:
         """(file path, sha256) of every file a change of `data` uploads."""
+        raise NotImplementedError
+
+    def convert_paths(self, data: dict, convert: Callable[[str], str]) -> None:
+        """Pass every file path `data` holds through `convert`, in place (a saved plan
+        keeps paths under the working directory relative)."""
         raise NotImplementedError
 
 

@@ -16,6 +16,7 @@ from reconciler.kinds.base import (
     LiveIndex,
     ManifestModel,
     Name,
+    Ref,
     RefForm,
     Renamable,
     is_known_ref,
@@ -108,7 +109,7 @@ class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
             ],
         }
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
+    def references(self, data: dict) -> list[Ref]:
         return [ref_target(s, f"steps.{i}") for i, s in enumerate(data.get("steps", [])) if is_known_ref(s)]
 
     def open_references(self, item: dict) -> list[tuple[str, str]]:

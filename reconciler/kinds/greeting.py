@@ -4,7 +4,7 @@ changed greeting is replaced (created anew, referrers repointed, the old one del
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
@@ -98,6 +98,7 @@ class GreetingKind(Creatable, Deletable, Uploading):
     write_only = frozenset({"file_sha256"})
     # `file` names the mp3 on the manifest side only; the tenant knows it by a server name.
     local_only = frozenset({"file"})
+    unsuggested = frozenset(LEGACY_VOICES)
     field_notes = {"recording": "uploaded mp3: the API never returns its audio, so the tenant's file is kept as it "
                                 "is (write `file: path.mp3` instead to manage the audio)"}
 
@@ -114,6 +115,10 @@ class GreetingKind(Creatable, Deletable, Uploading):
 
     def uploads(self, data: dict) -> list[tuple[str, str]]:
         return [(data["_path"], data.get("file_sha256") or "")] if data.get("_path") else []
+
+    def convert_paths(self, data: dict, convert: Callable[[str], str]) -> None:
+        if data.get("_path"):
+            data["_path"] = convert(data["_path"])
 
     def from_live(self, item: dict, index: LiveIndex) -> dict:
         data: dict[str, Any] = {"name": self.live_identity(item)}

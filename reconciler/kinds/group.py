@@ -110,7 +110,7 @@ class GroupKind(Creatable, Renamable, Deletable):
             return True  # an empty group hides it, and with no member it rings no one
         return super().compare(field, want, live)
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
+    def references(self, data: dict) -> list[Ref]:
         refs = [Ref("extensions", m, f"members.{i}") for i, m in enumerate(data.get("members", []))]
         if is_known_ref(data.get("on_timeout")):
             refs.append(ref_target(data["on_timeout"], "on_timeout"))

@@ -152,7 +152,7 @@ class HotlineKind(Updatable):
             data["schedule"] = obj.model_dump(by_alias=True, include={"schedule"})["schedule"]
         return {"number": obj.number, **{k: v for k, v in data.items() if k != "number"}}
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
+    def references(self, data: dict) -> list[Ref]:
         refs = [Ref("call_scripts", data["call_script"], "call_script")] if data.get("call_script") else []
         for day, routing in (data.get("schedule") or {}).items():
             if isinstance(routing, str):
@@ -287,14 +287,14 @@ def _access_references(accesses: Any, index: LiveIndex) -> list[list[str]] | Non
         if isinstance(entry, dict):
             kind_word = str(entry.get("type") or "").lower()
             target = entry.get("group_id") if kind_word == "group" else entry.get("sip_user")
-            kind_name = {"group": "groups", "extension": "extensions"}.get(kind_word)
+            kind = {"group": "groups", "extension": "extensions"}.get(kind_word)
         else:
             target = entry
-            kind_name = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
-        if kind_name is None or target is None or not index.knows(kind_name, str(target)):
+            kind = next((k for k in ("groups", "extensions") if index.knows(k, str(entry))), None)
+        if kind is None or target is None or not index.knows(kind, str(target)):
             return None
-        name = str(target) if kind_name == "extensions" else index.name_of(kind_name, str(target))
-        refs.append([kind_name, name])
+        name = str(target) if kind == "extensions" else index.name_of(kind, str(target))
+        refs.append([kind, name])
     return refs
 
 

@@ -106,7 +106,7 @@ class IvrMenuKind(Creatable, Renamable, Deletable):
         data["keys"] = dict(sorted(data["keys"].items(), key=lambda kv: KEYS.index(kv[0])))
         return data
 
-    def references(self, data: dict) -> list[tuple[str, str]]:
+    def references(self, data: dict) -> list[Ref]:
         refs = [
             Ref("greetings", data[f], f)
             for f in ("greeting", "return_greeting", "invalid_greeting")

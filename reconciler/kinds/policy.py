@@ -9,11 +9,11 @@ from typing import Annotated, Iterable, Literal, Union
 
 from pydantic import Field
 
-from reconciler.kinds import KINDS
+from reconciler.kinds.registry import KINDS
 from reconciler.kinds.base import ManifestModel, Name, nfc
 
-# The kinds `policy.prune` may own, from the registry (reconciler/kinds/__init__.py).
-PrunableKind = Literal[tuple(kind_name for kind_name, kind in KINDS.items() if kind.prunable)]  # type: ignore[valid-type]
+# The kinds `policy.prune` may own, from the registry (reconciler/kinds/registry.py).
+PrunableKind = Literal[tuple(kind for kind, kind_def in KINDS.items() if kind_def.prunable)]  # type: ignore[valid-type]
 
 
 # The codes of `lint`'s rules (reconciler/flows/lint.py finds them): declared here, where the

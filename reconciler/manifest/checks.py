@@ -10,7 +10,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, nfc
+from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, PREVIOUS_NAMES, nfc, previous_names
 from reconciler.kinds.policy import folded
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
@@ -85,9 +85,9 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
     problems = []
     claimed: dict[str, tuple[DesiredObject, Location]] = {}
     for obj in objects.values():
-        for i, old in enumerate(getattr(obj.model, "previous_names", None) or []):
-            at = obj.location_of(f"previous_names.{i}")
-            where = f"{obj.subject}: previous_names.{i}: "
+        for i, old in enumerate(previous_names(obj.model)):
+            at = obj.location_of(f"{PREVIOUS_NAMES}.{i}")
+            where = f"{obj.subject}: {PREVIOUS_NAMES}.{i}: "
             if old == obj.name:
                 problems.append(Problem(at, where + f"'{old}' is this object's own name"))
             elif old in objects:
@@ -103,15 +103,15 @@ def check_previous_names(objects: dict[str, DesiredObject]) -> list[Problem]:
     return problems
 
 
-def check_self_references(obj: DesiredObject, kind: Kind) -> list[Problem]:
+def check_self_references(obj: DesiredObject, kind_def: Kind) -> list[Problem]:
     """A reference the kind says must not point to its own object (`Kind.no_self_reference`:
     a group whose on_timeout is itself would ring the same members again and again)."""
-    if not kind.no_self_reference:
+    if not kind_def.no_self_reference:
         return []
-    data = kind.desired(obj.model)
+    data = kind_def.desired(obj.model)
     return [Problem(obj.location_of(field), f"{obj.subject}: {field}: {why}")
-            for field, why in kind.no_self_reference.items()
-            if (kind.name, obj.name) in kind.references({field: data.get(field)})]
+            for field, why in kind_def.no_self_reference.items()
+            if (kind_def.name, obj.name) in kind_def.references({field: data.get(field)})]
 
 
 def check_policy_lists(raw: Any, source: SourceFile) -> list[Problem]:
@@ -143,15 +143,15 @@ def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) ->
     field that makes it. `live_names`: kind name -> identities of the live objects."""
     live = {k: {nfc(n) for n in names} for k, names in live_names.items()}
     problems = []
-    for obj, path, (kind_name, name) in mset.unresolved_references():
-        if name in live.get(kind_name, set()):
+    for obj, path, (kind, name) in mset.unresolved_references():
+        if name in live.get(kind, set()):
             continue
-        label = KINDS[kind_name].label
-        known = set(mset.objects.get(kind_name, {})) | live.get(kind_name, set())
+        label = KINDS[kind].label
+        known = set(mset.objects.get(kind, {})) | live.get(kind, set())
         # Near names help for text names; for numbers ('109' vs '104') they are noise.
-        hint = _suggest_name(name, known) if KINDS[kind_name].identity == "name" else ""
+        hint = _suggest_name(name, known) if KINDS[kind].identity == "name" else ""
         if not hint:
-            other = next((k for k, objs in mset.objects.items() if k != kind_name and name in objs), None)
+            other = next((k for k, objs in mset.objects.items() if k != kind and name in objs), None)
             if other and other in KIND_REF_WORD:
                 hint = f"; there is a {KINDS[other].label} '{name}': did you mean {{{KIND_REF_WORD[other]}: {name}}}?"
         field = f"{path}: " if path else ""
@@ -172,14 +172,14 @@ def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[s
     written = {k: set(mset.objects.get(k, {})) | set((declared or {}).get(k, ())) for k in KINDS}
     protected = {nfc(p) for p in mset.policy.protect}
     problems = []
-    for obj, path, (kind_name, name) in _references(mset):
-        if kind_name not in pruned or name in protected or name in written[kind_name]:
+    for obj, path, (kind, name) in _references(mset):
+        if kind not in pruned or name in protected or name in written[kind]:
             continue
-        label = KINDS[kind_name].label
+        label = KINDS[kind].label
         field = f"{path}: " if path else ""
-        hint = _suggest_folded(name, set(mset.objects.get(kind_name, {})))
+        hint = _suggest_folded(name, set(mset.objects.get(kind, {})))
         problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is not declared in the "
-                                                       f"manifests, and policy.prune owns {kind_name} (the manifests "
+                                                       f"manifests, and policy.prune owns {kind} (the manifests "
                                                        f"declare every {label}){hint}", "dangling-reference",
                                 obj.kind, obj.name))
     return problems
@@ -205,15 +205,15 @@ def check_lint_ignores(mset: ManifestSet, declared: Mapping[str, Iterable[str]] 
 def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[str, str]]]:
     """(referrer, field path, (kind, name)) of every reference, skipping an object whose
     desired form cannot be made (an mp3 that could not be read: already a problem)."""
-    for kind_name, objs in mset.objects.items():
-        kind = KINDS[kind_name]
+    for kind, objs in mset.objects.items():
+        kind_def = KINDS[kind]
         for obj in objs.values():
             try:
-                refs = kind.references(kind.desired(obj.model))
+                refs = kind_def.references(kind_def.desired(obj.model))
             except ValueError:
                 continue
             for ref in refs:
-                yield obj, getattr(ref, "path", ""), (ref[0], ref[1])
+                yield obj, ref.path, (ref.kind, ref.name)
 
 
 def _suggest_folded(name: str, known: set[str]) -> str:

@@ -57,11 +57,11 @@ class ManifestSet:
         declare. A kind never created (extensions) is always a live object, so every
         reference to one is here."""
         out: list[tuple[DesiredObject, str, tuple[str, str]]] = []
-        for kind_name, objs in self.objects.items():
-            kind = KINDS[kind_name]
+        for kind, objs in self.objects.items():
+            kind_def = KINDS[kind]
             for obj in objs.values():
-                for ref in kind.references(kind.desired(obj.model)):
+                for ref in kind_def.references(kind_def.desired(obj.model)):
                     ref_kind, name = ref
                     if not KINDS[ref_kind].creatable or name not in self.objects.get(ref_kind, {}):
-                        out.append((obj, getattr(ref, "path", ""), (ref_kind, name)))
+                        out.append((obj, ref.path, (ref_kind, name)))
         return out

@@ -64,10 +64,10 @@ class _Loader:
         self.root_dir = root if root.is_dir() else root.parent
         self.files = files
         self.problems: list[Problem] = []
-        self.objects: dict[str, dict[str, DesiredObject]] = {kind_name: {} for kind_name in KINDS}
+        self.objects: dict[str, dict[str, DesiredObject]] = {kind: {} for kind in KINDS}
         # kind -> identity -> where it is written; kept for invalid objects too, so that
         # a duplicate is reported even when one of the two has other mistakes
-        self.claims: dict[str, dict[str, Location]] = {kind_name: {} for kind_name in KINDS}
+        self.claims: dict[str, dict[str, Location]] = {kind: {} for kind in KINDS}
         self.policy = Policy()
         self.policy_location: Location | None = None
         self.policy_fields: dict[str, Location] = {}
@@ -80,14 +80,14 @@ class _Loader:
                 self.problems.extend(coded(err.problems, "invalid-yaml"))
                 continue
             self._file(source)
-        for kind_name, objs in self.objects.items():
-            kind = KINDS[kind_name]
+        for kind, objs in self.objects.items():
+            kind_def = KINDS[kind]
             for obj in objs.values():
-                if isinstance(kind, Uploading):
-                    self.problems.extend(coded(check_file(obj, kind.file_field, self.root_dir), "audio-file",
-                                               kind_name, obj.name))
-                self.problems.extend(coded(check_self_references(obj, kind), "self-reference", kind_name, obj.name))
-            self.problems.extend(coded(check_previous_names(objs), "previous-names", kind_name))
+                if isinstance(kind_def, Uploading):
+                    self.problems.extend(coded(check_file(obj, kind_def.file_field, self.root_dir), "audio-file",
+                                               kind, obj.name))
+                self.problems.extend(coded(check_self_references(obj, kind_def), "self-reference", kind, obj.name))
+            self.problems.extend(coded(check_previous_names(objs), "previous-names", kind))
         mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
                            self.policy_fields)
         self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
@@ -119,59 +119,59 @@ class _Loader:
     def _problem(self, source: SourceFile, pos: Pos, message: str, code: str = Problem.code) -> None:
         self.problems.append(Problem(source.loc(pos), message, code))
 
-    def _kind(self, source: SourceFile, kind: Kind, items: Any, pos: Pos) -> None:
+    def _kind(self, source: SourceFile, kind_def: Kind, items: Any, pos: Pos) -> None:
         if items is None:
             return  # `groups:` with nothing under it
         if not isinstance(items, list):
-            self._problem(source, pos, f"{kind.name}: expected a list of {kind.label}s (`- {kind.identity}: ...`), "
+            self._problem(source, pos, f"{kind_def.name}: expected a list of {kind_def.label}s (`- {kind_def.identity}: ...`), "
                                        f"got {describe(items)}", "invalid-value")
             return
         for index, item in enumerate(items):
-            self._object(source, kind, item, source.value_pos(items, index) or pos, index)
+            self._object(source, kind_def, item, source.value_pos(items, index) or pos, index)
 
-    def _object(self, source: SourceFile, kind: Kind, item: Any, start: Pos, index: int) -> None:
+    def _object(self, source: SourceFile, kind_def: Kind, item: Any, start: Pos, index: int) -> None:
         before = len(self.problems)
-        self._check_object(source, kind, item, start, index)
+        self._check_object(source, kind_def, item, start, index)
         # Every problem found in the object names it, for programs (validate --format json).
-        ident = item.get(kind.identity) if isinstance(item, dict) else None
+        ident = item.get(kind_def.identity) if isinstance(item, dict) else None
         name = nfc(str(ident)) if isinstance(ident, (str, int)) and not isinstance(ident, bool) else None
-        self.problems[before:] = coded(self.problems[before:], "invalid-value", kind.name, name)
+        self.problems[before:] = coded(self.problems[before:], "invalid-value", kind_def.name, name)
 
-    def _check_object(self, source: SourceFile, kind: Kind, item: Any, start: Pos, index: int) -> None:
-        subject = _subject(kind, item, index)
+    def _check_object(self, source: SourceFile, kind_def: Kind, item: Any, start: Pos, index: int) -> None:
+        subject = _subject(kind_def, item, index)
         if not isinstance(item, dict):
-            self._problem(source, start, f"{subject}: expected a mapping (`{kind.identity}: ...` and its fields), "
+            self._problem(source, start, f"{subject}: expected a mapping (`{kind_def.identity}: ...` and its fields), "
                                          f"got {describe(item)}", "invalid-value")
             return
         if source.has_env:
             self.problems.extend(coded(check_env(item, source, subject, start), "env-reference"))
         # An object declared twice is still validated: all its problems show at once.
-        first_declaration = self._claim(source, kind, item, subject)
+        first_declaration = self._claim(source, kind_def, item, subject)
         try:
-            model = kind.model.model_validate(item, strict=True)
+            model = kind_def.model.model_validate(item, strict=True)
         except ValidationError as err:
-            self.problems.extend(translate(err, item, source, subject, kind.model, start))
+            self.problems.extend(translate(err, item, source, subject, kind_def.model, start))
             return
         if not first_declaration:
             return
-        if isinstance(kind, Uploading):  # its file is named relative to the manifest file
+        if isinstance(kind_def, Uploading):  # its file is named relative to the manifest file
             model._base_dir = source.path.parent.absolute()  # type: ignore[attr-defined]
-        name = nfc(str(getattr(model, kind.identity)))
-        self.objects[kind.name][name] = DesiredObject(kind.name, name, model, source.loc(start),
+        name = nfc(str(getattr(model, kind_def.identity)))
+        self.objects[kind_def.name][name] = DesiredObject(kind_def.name, name, model, source.loc(start),
                                                       _field_locations(item, source))
 
-    def _claim(self, source: SourceFile, kind: Kind, item: dict, subject: str) -> bool:
+    def _claim(self, source: SourceFile, kind_def: Kind, item: dict, subject: str) -> bool:
         """Record the object's identity; False (and a problem) when another object has it."""
-        ident = item.get(kind.identity)
+        ident = item.get(kind_def.identity)
         if isinstance(ident, bool) or not isinstance(ident, (str, int)):
             return True  # missing or of the wrong type: validation says so
         name = nfc(str(ident))
-        at = source.loc(source.value_pos(item, kind.identity) or (1, 1))
-        first = self.claims[kind.name].get(name)
+        at = source.loc(source.value_pos(item, kind_def.identity) or (1, 1))
+        first = self.claims[kind_def.name].get(name)
         if first is not None:
             self.problems.append(Problem(at, f"{subject} is declared twice (first at {first})", "duplicate-name"))
             return False
-        self.claims[kind.name][name] = at
+        self.claims[kind_def.name][name] = at
         return True
 
     def _policy(self, source: SourceFile, raw: Any, key_pos: Pos, value_pos: Pos) -> None:
@@ -193,12 +193,12 @@ class _Loader:
             self.problems.extend(translate(err, raw, source, "policy", Policy, value_pos))
 
 
-def _subject(kind: Kind, item: Any, index: int) -> str:
+def _subject(kind_def: Kind, item: Any, index: int) -> str:
     """"group 'CSKH'" or, when the identity is missing or unusable, "group #3"."""
-    ident = item.get(kind.identity) if isinstance(item, dict) else None
+    ident = item.get(kind_def.identity) if isinstance(item, dict) else None
     if isinstance(ident, bool) or not isinstance(ident, (str, int)) or ident == "":
-        return f"{kind.label} #{index + 1}"
-    return f"{kind.label} '{nfc(str(ident))}'"
+        return f"{kind_def.label} #{index + 1}"
+    return f"{kind_def.label} '{nfc(str(ident))}'"
 
 
 def _field_locations(item: dict, source: SourceFile) -> dict[str, Location]:

@@ -18,8 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.errors import Problem
-from reconciler.kinds.greeting import LEGACY_VOICES
+from reconciler.kinds import KINDS
 from reconciler.manifest.yaml_source import Pos, SourceFile
+
+# Values a field accepts but no message suggests (declared by the kinds: old voices).
+UNSUGGESTED = frozenset().union(*(kind.unsuggested for kind in KINDS.values()))
 
 # What a pattern means, in words (the models' regular expressions).
 PATTERN_TEXT = {
@@ -195,7 +198,7 @@ def _expected(e: dict, model: type[BaseModel]) -> str:
         pattern = ctx.get("pattern", "")
         return f"{PATTERN_TEXT.get(pattern, f'does not match the pattern {pattern}')}{got}"
     if kind == "literal_error":
-        choices = [c for c in _QUOTED.findall(str(ctx.get("expected", ""))) if c not in LEGACY_VOICES]
+        choices = [c for c in _QUOTED.findall(str(ctx.get("expected", ""))) if c not in UNSUGGESTED]
         return f"expected one of {', '.join(choices)}{got}{suggest(value, choices)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"expected a mapping{got}"

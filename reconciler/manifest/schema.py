@@ -17,12 +17,12 @@ def manifest_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one manifest file: a mapping of the six kinds'
     lists and the policy, nothing else."""
     fields: dict[str, Any] = {
-        kind_name: (
-            Optional[list[kind.model]],  # type: ignore[name-defined]
-            Field(default=None, description=f"{kind.label[0].upper()}{kind.label[1:]}s, identified by "
-                                            f"`{kind.identity}`{_kind_note(kind)}"),
+        kind: (
+            Optional[list[kind_def.model]],  # type: ignore[name-defined]
+            Field(default=None, description=f"{kind_def.label[0].upper()}{kind_def.label[1:]}s, identified by "
+                                            f"`{kind_def.identity}`{_kind_note(kind_def)}"),
         )
-        for kind_name, kind in KINDS.items()
+        for kind, kind_def in KINDS.items()
     }
     fields["policy"] = (
         Optional[Policy],
@@ -40,7 +40,7 @@ def manifest_json_schema() -> dict[str, Any]:
     return {"$schema": DRAFT, "$id": SCHEMA_ID, **schema}
 
 
-def _kind_note(kind: Any) -> str:
-    if not kind.creatable:
+def _kind_note(kind_def: Any) -> str:
+    if not kind_def.creatable:
         return " (never created or deleted: only their settings are managed)"
     return ""

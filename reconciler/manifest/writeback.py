@@ -63,10 +63,10 @@ class _Files:
             self.editors[path] = FileEditor.parse(str(path), _read(path))
         return self.editors[path]
 
-    def slot(self, kind_name: str, name: str) -> tuple[Path, ObjectSlot]:
-        obj = self.mset.objects[kind_name][name]
+    def slot(self, kind: str, name: str) -> tuple[Path, ObjectSlot]:
+        obj = self.mset.objects[kind][name]
         path = next(p for p in self.mset.files if str(p) == obj.location.file)
-        slot = self.editor(path).objects(kind_name, KINDS[kind_name].identity).get(nfc(name))
+        slot = self.editor(path).objects(kind, KINDS[kind].identity).get(nfc(name))
         if slot is None:
             raise EditError(f"{obj.location}: {obj.subject} was not found again in its file")
         self.counts[path] = self.counts.get(path, 0) + 1
@@ -79,36 +79,36 @@ def plan_edits(mset: ManifestSet, changes: EditsLike) -> tuple[dict[Path, str], 
     for edit in changes.edits:
         path, slot = files.slot(edit.kind, edit.name)
         files.editor(path).set_fields(slot, edit.fields, edit.order)
-    for kind_name, name in changes.removals:
-        path, slot = files.slot(kind_name, name)
+    for kind, name in changes.removals:
+        path, slot = files.slot(kind, name)
         files.editor(path).remove(slot)
     created: dict[Path, str] = {}
     by_kind: dict[str, list[dict]] = {}
-    for kind_name, data in changes.additions:
-        by_kind.setdefault(kind_name, []).append(data)
-    for kind_name, objects in by_kind.items():
-        path = _home_of(files, kind_name)
+    for kind, data in changes.additions:
+        by_kind.setdefault(kind, []).append(data)
+    for kind, objects in by_kind.items():
+        path = _home_of(files, kind)
         if path is None:
-            path = mset.root / f"{kind_name}.yaml"
-            created[path] = new_file_text(kind_name, objects, NEW_FILE_HEADER.format(label=KINDS[kind_name].label))
+            path = mset.root / f"{kind}.yaml"
+            created[path] = new_file_text(kind, objects, NEW_FILE_HEADER.format(label=KINDS[kind].label))
         else:
-            files.editor(path).append(kind_name, objects)
+            files.editor(path).append(kind, objects)
         files.counts[path] = files.counts.get(path, 0) + len(objects)
     texts = {path: editor.result() for path, editor in files.editors.items() if editor.changed}
     return {**texts, **created}, files.counts, set(created)
 
 
-def _home_of(files: _Files, kind_name: str) -> Path | None:
+def _home_of(files: _Files, kind: str) -> Path | None:
     """The file new objects of a kind go to: the first (in path order) that holds the kind,
     else `<kind>.yaml` if it exists (the kind is added to it), else a new `<kind>.yaml`
     (or the manifest file itself, when the set is one file)."""
     for path in files.mset.files:
-        if files.editor(path).kind_seq(kind_name) is not None:
+        if files.editor(path).kind_seq(kind) is not None:
             return path
     root = files.mset.root
     if root.is_file():
         return root
-    home = root / f"{kind_name}.yaml"
+    home = root / f"{kind}.yaml"
     return home if home.exists() else None
 
 
