@@ -30,7 +30,7 @@ from reconciler.cli import cli
 from reconciler.flows.render import mermaid_text
 from reconciler.simulator import Simulator
 from reconciler.simulator.tenant import NAME_FIELD
-from tests.generated_tenant import generate
+from reconciler.simulator.generate import generate
 from tests.plan_diagram import GONE, diagrams, graph_of, renamed
 
 API_KEY = "diagram-key"
@@ -40,7 +40,7 @@ REF_WORDS = {"groups": "group", "ivr_menus": "ivr", "greetings": "greeting", "ca
 
 @st.composite
 def tenants(draw: Any) -> dict[str, list[dict[str, Any]]]:
-    """A generated tenant (tests/generated_tenant.py) where some hotlines' weekdays were
+    """A generated tenant (reconciler/simulator/generate.py) where some hotlines' weekdays were
     set in the console: a whole day on another script, or a morning on another script
     (the rest of that day on the default, which a manifest's `schedule` can state)."""
     seed = generate(draw(st.integers(25, 70)), draw(st.integers(0, 10_000)))
