@@ -7,7 +7,7 @@ from the tenant after the apply (one marked "no longer reached" is not), a hotli
 no diagram draws the same before and after, and once applied `graph --live` draws what
 the plan drew.
 
-The diagrams are read back from the printed Mermaid (tests/plan_diagram.py), the graphs
+The diagrams are read back from the printed Mermaid (tests/flows/plan_diagram.py), the graphs
 from `graph --format json`: two outputs of the CLI, compared as nodes and edges.
 Examples are derandomized in CI (tests/conftest.py); HYPOTHESIS_PROFILE=thorough runs
 many random ones."""
@@ -31,7 +31,7 @@ from reconciler.flows.render import mermaid_text
 from reconciler.simulator import Simulator
 from reconciler.simulator.tenant import NAME_FIELD
 from reconciler.simulator.generate import generate
-from tests.plan_diagram import GONE, diagrams, graph_of, renamed
+from tests.flows.plan_diagram import GONE, diagrams, graph_of, renamed
 
 API_KEY = "diagram-key"
 WEEKDAYS = (2, 3, 4, 5, 6, 7, 1)  # the API's: Monday (2) .. Sunday (1)
