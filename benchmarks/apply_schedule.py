@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scale import API_KEY, export_generated  # noqa: E402
-from tests.generated_tenant import before_configuration, generate  # noqa: E402
+from reconciler.simulator.generate import before_configuration, generate  # noqa: E402
 
 
 class _VirtualSelector:

@@ -1,6 +1,6 @@
 """Where an apply's wall time goes: a timeline of one apply of a generated tenant.
 
-Generates a tenant (tests/generated_tenant.py), exports it, then applies the export to a
+Generates a tenant (reconciler/simulator/generate.py), exports it, then applies the export to a
 tenant holding only its extensions, hotlines and mp3s (as benchmarks/bench_scale.py
 does) against a simulator at `--latency` in a process of its own, with the apply run in
 this process so its requests and operations can be timed. It prints:
@@ -32,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import API_KEY, Sim, export_generated  # noqa: E402
 
-from tests.generated_tenant import before_configuration, generate  # noqa: E402
+from reconciler.simulator.generate import before_configuration, generate  # noqa: E402
 
 
 def main() -> None:

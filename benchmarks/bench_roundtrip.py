@@ -1,6 +1,6 @@
 """How long the GitOps loop takes on a generated tenant: export, then plan the export.
 
-Builds a tenant of about 450 objects times SCALE (the end-to-end tests' generator), serves
+Builds a tenant of about 450 objects times SCALE (reconciler/simulator/generate.py), serves
 it with the simulator on loopback, and times, through the CLI in-process:
 `reconciler export`, `reconciler plan OUT --detailed-exitcode` and `reconciler drift OUT`.
 Prints the numbers; asserts only that the loop closes (plan empty, re-export identical).
@@ -17,16 +17,16 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' tenant generator
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package, when not installed
 
 from reconciler.cli import cli  # noqa: E402
 from reconciler.simulator import Simulator  # noqa: E402
-from tests.e2e.test_drift_export_cli import generated_seed  # noqa: E402
+from reconciler.simulator.generate import generate  # noqa: E402
 
 
 def main() -> None:
     scale = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-    seed = generated_seed(scale=scale)
+    seed = generate(450 * scale)
     total = sum(len(v) for v in seed.values())
     with Simulator(seed, api_key="bench") as sim, tempfile.TemporaryDirectory() as tmp:
         env = {"OMICALL_URL": sim.url, "OMICALL_API_KEY": "bench", "OMICALL_TOKEN": None, "NO_COLOR": "1"}

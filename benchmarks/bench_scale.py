@@ -1,7 +1,7 @@
 """How the reconciler scales: every command on generated tenants of growing size.
 
 For each size (objects in the tenant; 400, 4,000 and 10,000 by default) it generates a
-tenant (tests/generated_tenant.py: every kind, Vietnamese names, cycles of groups and IVR
+tenant (reconciler/simulator/generate.py: every kind, Vietnamese names, cycles of groups and IVR
 menus, names a YAML writer must quote), serves it with the simulator in a process of its
 own, and runs each command as its own process, as a user or CI would:
 
@@ -53,9 +53,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the tests' tenant generator
+sys.path.insert(0, str(ROOT))  # the package, when not installed
 
-from tests.generated_tenant import before_configuration, generate  # noqa: E402
+from reconciler.simulator.generate import before_configuration, generate  # noqa: E402
 
 API_KEY = "bench-key"
 PAGE_SIZE = 50  # every kind's list is read 50 a page (reconciler/kinds)

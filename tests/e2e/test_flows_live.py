@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.plan_diagram import GONE, diagrams, graph_of
+from tests.flows.plan_diagram import GONE, diagrams, graph_of
 
 MAIN, EVENING = "842871002283", "842873003388"
 

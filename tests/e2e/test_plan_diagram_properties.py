@@ -7,7 +7,7 @@ from the tenant after the apply (one marked "no longer reached" is not), a hotli
 no diagram draws the same before and after, and once applied `graph --live` draws what
 the plan drew.
 
-The diagrams are read back from the printed Mermaid (tests/plan_diagram.py), the graphs
+The diagrams are read back from the printed Mermaid (tests/flows/plan_diagram.py), the graphs
 from `graph --format json`: two outputs of the CLI, compared as nodes and edges.
 Examples are derandomized in CI (tests/conftest.py); HYPOTHESIS_PROFILE=thorough runs
 many random ones."""
@@ -30,8 +30,8 @@ from reconciler.cli import cli
 from reconciler.flows.render import mermaid_text
 from reconciler.simulator import Simulator
 from reconciler.simulator.tenant import NAME_FIELD
-from tests.generated_tenant import generate
-from tests.plan_diagram import GONE, diagrams, graph_of, renamed
+from reconciler.simulator.generate import generate
+from tests.flows.plan_diagram import GONE, diagrams, graph_of, renamed
 
 API_KEY = "diagram-key"
 WEEKDAYS = (2, 3, 4, 5, 6, 7, 1)  # the API's: Monday (2) .. Sunday (1)
@@ -40,7 +40,7 @@ REF_WORDS = {"groups": "group", "ivr_menus": "ivr", "greetings": "greeting", "ca
 
 @st.composite
 def tenants(draw: Any) -> dict[str, list[dict[str, Any]]]:
-    """A generated tenant (tests/generated_tenant.py) where some hotlines' weekdays were
+    """A generated tenant (reconciler/simulator/generate.py) where some hotlines' weekdays were
     set in the console: a whole day on another script, or a morning on another script
     (the rest of that day on the default, which a manifest's `schedule` can state)."""
     seed = generate(draw(st.integers(25, 70)), draw(st.integers(0, 10_000)))

@@ -9,7 +9,7 @@ from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.recheck import SHARE
 from reconciler.simulator import Simulator
 from tests.e2e.conftest import API_KEY, Tenant
-from tests.generated_tenant import before_configuration, generate
+from reconciler.simulator.generate import before_configuration, generate
 
 LISTS = {"/internal_group/list": "/internal_group/add", "/key-interaction/list": "/key-interaction/add",
          "/call_script/list": "/call_script/add"}

@@ -18,7 +18,8 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.manifest_writer import dump_list, ruamel_list
 from reconciler.yaml_text import Unsupported, scalar, write_list
 from reconciler.simulator import Simulator
-from tests.generated_tenant import AWKWARD, generate, live_of
+from reconciler.simulator.generate import AWKWARD, generate
+from tests.engine.generated import live_of
 
 # Texts ruamel writes unquoted in a flow mapping, where they do not parse back.
 RUAMEL_FLOW_BUGS = ["? hỏi"]

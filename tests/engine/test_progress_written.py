@@ -14,7 +14,7 @@ from reconciler.cli import cli
 from reconciler.engine.session import apply_to_tenant, plan_tenant
 from reconciler.manifest import load_manifests
 from reconciler.simulator import Simulator
-from tests.generated_tenant import before_configuration, generate
+from reconciler.simulator.generate import before_configuration, generate
 
 KEY = "progress-key"
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from reconciler.engine.plan import Change, Plan
 from reconciler.flows.plan_flows import flow_changes
 from reconciler.kinds import KINDS
-from tests.generated_tenant import generate, live_of
+from reconciler.simulator.generate import generate
+from tests.engine.generated import live_of
 
 
 def test_the_impact_alone_is_the_impact_the_diagrams_come_with():

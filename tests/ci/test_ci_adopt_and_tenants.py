@@ -1,6 +1,6 @@
 """The nightly adopt-or-revert recipes and the many-tenants recipes in examples/ci/.
 
-Like tests/test_ci_recipes.py: every `reconciler ...` they run names a real command and
+Like tests/ci/test_ci_recipes.py: every `reconciler ...` they run names a real command and
 real options (read from click), credentials come only from the CI's secret store, and the
 shell they run is run here, with the real CLI against the simulator: a console edit
 becomes a pull request (GitHub, through a stub `gh`) or a merge request (GitLab, through a
@@ -26,7 +26,7 @@ import pytest
 from reconciler.cli import cli
 from reconciler.simulator import Simulator
 from tests.simulator.helpers import open_api
-from tests.test_ci_recipes import (
+from tests.ci.test_ci_recipes import (
     CI, EXAMPLES, REPO, all_strings, github_shell, github_steps, invocations_in, load, parse, run_github_script,
     run_shell,
 )

@@ -3,8 +3,10 @@ shapes): every kind, Vietnamese names as a real call center has them, references
 way the API allows, cycles (groups that overflow into each other, IVR menus that lead to
 each other, a menu that leads to itself) and a few names a YAML writer must quote.
 
-Used by `benchmarks/bench_scale.py` and by the export tests. Deterministic for a given
-(size, seed).
+Used by the benchmarks (`benchmarks/bench_scale.py`, `apply_timeline.py`, ...) and by the
+tests, so it lives here rather than under tests/: the benchmarks import nothing from the
+tests. Like the rest of the simulator it imports nothing of the package (`tests/engine/
+generated.py` reads such a tenant as the engine does). Deterministic for a given (size, seed).
 """
 
 from __future__ import annotations
@@ -156,18 +158,3 @@ def before_configuration(seed: dict[str, list[dict[str, Any]]]) -> dict[str, lis
             "hotlines": [{"number": h["number"], "configs": {"allow_call_in": True, "allow_call_out": True,
                                                              "default_script": ""}} for h in seed["hotlines"]]}
 
-
-def live_of(seed: dict[str, list[dict[str, Any]]]) -> Any:
-    """The LiveState a read of a simulator serving `seed` gives (in process, no network)."""
-    import asyncio
-
-    from reconciler.api import OmicallClient
-    from reconciler.engine.live import read_live
-    from reconciler.simulator import Simulator
-
-    with Simulator(seed, api_key="k") as sim:
-        async def read() -> Any:
-            async with OmicallClient("http://127.0.0.1", api_key="k", transport=sim.transport()) as client:
-                return await read_live(client)
-
-        return asyncio.run(read())

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_examples_validate_as_they_are():

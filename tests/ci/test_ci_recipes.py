@@ -29,7 +29,7 @@ from ruamel.yaml import YAML
 
 from reconciler.cli import cli
 
-CI = Path(__file__).resolve().parents[1] / "examples" / "ci"
+CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
 GITHUB = CI / ".github" / "workflows" / "omicall.yml"
 GITLAB = CI / ".gitlab-ci.yml"
 PRE_COMMIT = CI / ".pre-commit-config.yaml"
@@ -683,7 +683,7 @@ def test_ci_recipes_lint_the_routing_where_they_validate():
 
 # --- the recipes end to end, with the real CLI against the simulator ----------------------------
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 
 

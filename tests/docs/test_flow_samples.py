@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "flow_samples.py"
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "flow_samples.py"
 
 
 def test_the_samples_cover_graphs_odd_names_and_plan_diagrams(tmp_path):

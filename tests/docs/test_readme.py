@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from reconciler.cli import cli
-from tests.test_ci_recipes import invocations_in, parse
+from tests.ci.test_ci_recipes import invocations_in, parse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
