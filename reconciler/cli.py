@@ -308,7 +308,12 @@ def plan(directory: str, out: str | None, fmt: str, detailed_exitcode: bool, for
         click.echo(render_text(the_plan, _style_for(sys.stdout), _flow_changes(the_plan, live, draw=False)), nl=False)
     if out:
         save_plan(the_plan, out, url=client.url)
-        click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
+        if the_plan.secrets_not_set:  # apply --plan refuses it: say so now, not after review
+            click.echo(f"Plan saved to {out}, for review only: it was made without "
+                       f"{', '.join(the_plan.secrets_not_set)}, so `reconciler apply --plan {out}` will refuse it; "
+                       "make the plan where the variables are set to apply it", err=True)
+        else:
+            click.echo(f"Plan saved to {out}; apply it with: reconciler apply --plan {out}", err=True)
     if the_plan.blocked:
         click.echo("Error: this plan cannot be applied (see 'Cannot apply' above).", err=True)
         sys.exit(1)

@@ -112,17 +112,36 @@ def _entries(plan: Plan) -> list[Entry]:
     return out
 
 
+FINGERPRINTED = "Fields the API never returns (compared with the fingerprint of the last apply):"
+
+
+def _fingerprinted(plan: Plan, *, matched_only: bool = False) -> list[str]:
+    """The fields the API never returns, per object, each with how it was compared: its
+    fingerprint matched (plain), none matched (apply sends it), or none to compare."""
+    sent = {(c.kind, c.name, f.field) for c in plan.changes for f in c.fields if not f.verifiable}
+    lines = []
+    for k, objs in plan.unverified.items():
+        for name, fields in objs.items():
+            words = []
+            for f in fields:
+                if f in plan.unverifiable.get(k, {}).get(name, {}):
+                    words.append(None if matched_only else f"{f} (not verified: no fingerprint)")
+                elif (k, name, f) in sent:
+                    words.append(None if matched_only else f"{f} (no matching fingerprint: apply sends it)")
+                else:
+                    words.append(f)
+            if any(words):
+                lines.append(f"{k}/{name}: {', '.join(w for w in words if w)}")
+    return lines
+
+
 def _notes(plan: Plan) -> list[str]:
-    missing = plan.unverifiable
-    unverified = [f"{k}/{name}: " + ", ".join(
-                      f"{f} (no fingerprint: not verified)" if f in missing.get(k, {}).get(name, {}) else f
-                      for f in fields)
-                  for k, objs in plan.unverified.items() for name, fields in objs.items()]
+    unverified = _fingerprinted(plan)
     return [
         *listed("Left out of this partial plan (not targeted; a plan without --target makes them):", plan.left_out),
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
-        *listed("Compared with the fingerprint of the last apply (the API never returns them):", unverified),
+        *listed(FINGERPRINTED, unverified),
         *(["Referenced live objects not declared in the manifests: " + ", ".join(plan.external)]
           if plan.external else []),
         *listed("Protected by policy:", plan.protected),
@@ -151,13 +170,11 @@ def _informational(plan: Plan) -> list[str]:
     """The notes that leave nothing undone: folded under Notes in Markdown. A field the API
     never returns whose fingerprint matches the last apply was verified: it is listed here,
     not among the alerts."""
-    by_fingerprint = [f"{k}/{name}: {', '.join(f for f in fields if f not in plan.unverifiable.get(k, {}).get(name, {}))}"
-                      for k, objs in plan.unverified.items() for name, fields in objs.items()
-                      if any(f not in plan.unverifiable.get(k, {}).get(name, {}) for f in fields)]
+    by_fingerprint = _fingerprinted(plan, matched_only=True)
     return [
         *listed("Unmanaged (in the tenant, not in the manifests; left alone):",
                 [f"{k}: {', '.join(v)}" for k, v in plan.unmanaged.items() if v]),
-        *listed("Compared with the fingerprint of the last apply (the API never returns them):", by_fingerprint),
+        *listed(FINGERPRINTED, by_fingerprint),
         *(["Referenced live objects not declared in the manifests: " + ", ".join(plan.external)]
           if plan.external else []),
         *listed("Protected by policy:", plan.protected),

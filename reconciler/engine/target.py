@@ -89,7 +89,12 @@ def target_plan(plan: Plan, targets: list[Address], desired: Mapping[str, Mappin
     # Only the targets' refusals stop a targeted plan (each names its object "label 'name'").
     plan.blocked = [b for b in plan.blocked if any(f"{label} '{name}'" in b for label, name in kept_names)]
     plan.unverified = _only_kept(plan.unverified, kept, targets)
-    plan.unverifiable = _only_kept(plan.unverifiable, kept, targets)
+    kept_unverifiable = _only_kept(plan.unverifiable, kept, targets)
+    # An object left out is not this plan's: its "not verified" warnings go with it.
+    dropped = [f"{KINDS[k].label} '{name}': " for k, objs in plan.unverifiable.items() for name in objs
+               if name not in kept_unverifiable.get(k, {})]
+    plan.warnings = [w for w in plan.warnings if not any(w.startswith(prefix) for prefix in dropped)]
+    plan.unverifiable = kept_unverifiable
     # A secret only another object uses does not stop this plan's apply (check_secrets).
     used = {n for k, name in [*kept, *targets] for n in env_refs(desired.get(k, {}).get(name, {}))}
     plan.secrets_not_set = [n for n in plan.secrets_not_set if n in used]

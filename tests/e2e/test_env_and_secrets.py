@@ -45,3 +45,17 @@ def test_hotline_update_restates_the_live_fields_the_manifest_leaves_alone(tenan
     (update,) = [r for r in tenant.sim.requests if r.path.endswith("/hotline/update") and r.json["hotline"] == "842871002283"]
     assert update.json["allow_call_in"] == "true" and update.json["allow_call_out"] == "true"
     assert update.json["access_type"] == "applies_to_all_employees"
+
+
+def test_a_plan_saved_without_a_secret_says_at_once_that_apply_will_refuse_it(tenant: Tenant, tmp_path):
+    """Found by a new user: the save line said "apply it with: reconciler apply --plan ...",
+    which then refused the plan for the missing secret."""
+    tenant.edit("extensions.yaml", tenant.read("extensions.yaml").replace(
+        '- sip_user: "101"\n', '- sip_user: "101"\n    password: ${env:EXT_101_PASSWORD}\n'))
+    plan_file = tmp_path / "plan.json"
+    made = tenant.run("plan", str(tenant.manifests), "--out", str(plan_file), env={"EXT_101_PASSWORD": None})
+    assert made.exit_code == 0, made.output
+    assert "for review only" in made.stderr and "EXT_101_PASSWORD" in made.stderr
+    assert "apply it with" not in made.stderr
+    refused = tenant.run("apply", "--plan", str(plan_file), "--auto-approve", env={"EXT_101_PASSWORD": None})
+    assert refused.exit_code == 1 and "EXT_101_PASSWORD" in refused.stderr

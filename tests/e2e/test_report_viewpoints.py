@@ -35,7 +35,7 @@ def test_a_markdown_plan_shows_a_secret_it_could_not_check_open_before_the_detai
     unverifiable = "Not verified (could not be compared at all): extensions/101: password"
     assert unverifiable in md and unverifiable not in folded(md)
     # Fields the API never returns whose fingerprints match were verified: folded, not alarming.
-    assert "Compared with the fingerprint of the last apply" in folded(md)
+    assert "Fields the API never returns (compared with the fingerprint of the last apply):" in folded(md)
     assert "Not verifiable against the tenant" not in md
     # Purely informational notes stay folded.
     assert "Unmanaged (in the tenant, not in the manifests; left alone):" in folded(md)

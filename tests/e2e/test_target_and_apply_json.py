@@ -222,6 +222,7 @@ def test_a_targeted_plan_counts_only_its_own_unverifiable_fields(tenant: Tenant)
                        "--target", "groups/Kinh doanh", env=env)
     assert group.exit_code == 0, group.output
     assert json.loads(group.stdout)["summary"]["unverifiable"] == 0
+    assert not any("EXT_101_PASSWORD" in w for w in json.loads(group.stdout)["warnings"])  # not this plan's
     extension = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", "--target", "extensions/101", env=env)
     assert extension.exit_code == 2 and "1 unverifiable" in extension.stdout
 

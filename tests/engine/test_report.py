@@ -72,7 +72,7 @@ def test_markdown_shows_what_is_left_undone_or_unverified_open_and_folds_only_in
                  "Not verified (could not be compared at all): groups/CSKH: members (no fingerprint"):
         assert line in md and md.index(line) < first_fold and line not in folded(md), line
     # A field compared by its fingerprint, which matched, was verified: information, folded.
-    for line in ("greetings: Khác", "Compared with the fingerprint of the last apply", "groups/CSKH: queue", "Referenced live objects not declared in the manifests: greetings/Ngoài",
+    for line in ("greetings: Khác", "Fields the API never returns (compared with the fingerprint of the last apply):", "groups/CSKH: queue", "Referenced live objects not declared in the manifests: greetings/Ngoài",
                  "groups/Giữ: protected"):
         assert line in folded(md), line
     drift = drift_report(Plan(changes=plan.changes, warnings=["w"], blocked=["b"], protected_differs=["groups/Giữ"]))
