@@ -216,12 +216,40 @@ async def _locked(client: Any, plan: Plan, *, saved: bool, force: bool, on_resul
         raise
     finally:
         try:
-            notices = await asyncio.wait_for(_finish(client, held, results, report, began), timeout=FINISH_TIMEOUT)
+            notices = await _uninterrupted(_finish(client, held, results, report, began), FINISH_TIMEOUT)
         except (asyncio.TimeoutError, ReconcilerError) as err:
             notices = [f"the history and the lock could not be written in time ({err or 'timed out'}); the lock "
                        f"expires by itself, or: reconciler unlock --force {held.lease.id}"]
         if report is not None:
             report.notices += notices
+
+
+async def _uninterrupted(work: Awaitable[T], timeout: float) -> T:
+    """`work`, carried through to its end even when a stop (Ctrl-C, SIGTERM) comes
+    meanwhile, within `timeout` seconds: a lease left behind would block the tenant until
+    it expires. The stop then takes effect (CancelledError) once it is done."""
+    task = asyncio.ensure_future(work)
+    deadline = asyncio.get_running_loop().time() + timeout
+    stopped = False
+    while not task.done():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            task.cancel()
+            break
+        try:
+            await asyncio.wait_for(asyncio.shield(task), left)
+        except asyncio.CancelledError:
+            stopped = True
+        except asyncio.TimeoutError:
+            task.cancel()
+            break
+    try:
+        result = await task
+    except asyncio.CancelledError:
+        raise asyncio.TimeoutError() from None
+    if stopped:
+        raise asyncio.CancelledError()
+    return result
 
 
 async def _finish(client: Any, held: Lock, results: list[OpResult], report: ApplyReport | None,

@@ -260,8 +260,10 @@ def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: Id
     kept = (item or {}).get("scripts") or []
     aliases = {str(i.get(ext.identity_field)): str(i.get(ext.alias_field) or "") for i in live.get(ext.name, [])}
     candidates: list[list[dict]] = []
+    # Extensions not read (a lock's renewal): the object's own step is kept as it is.
+    known = {*aliases, *aliases.values()} if ext.name in live else None
     if kept and all(isinstance(s, dict) and s.get("action_type") == step_type and
-                    str(s.get("action_id")) in {*aliases, *aliases.values()} for s in kept):
+                    (known is None or str(s.get("action_id")) in known) for s in kept):
         candidates.append([{"action_type": step_type, "action_id": str(s["action_id"])} for s in kept])
     if aliases:
         identity = min(aliases, key=lambda s: (len(s), s))
