@@ -258,6 +258,7 @@ class Lock:
         self.settle = lock_settle()
         self.waited = False  # whether another apply held the lock when this one asked
         self.lost: LockLost | None = None
+        self.unavailable: ApiError | None = None  # the tenant refused the lease: no lock held
         self._heartbeat: asyncio.Task | None = None
 
     async def _write(self) -> None:
@@ -278,7 +279,16 @@ class Lock:
         told, gone = False, 0
         try:
             while True:
-                blocker = await self._try()
+                try:
+                    blocker = await self._try()
+                except ApiError as err:
+                    if err.server_message is None or self.lease.item is not None:
+                        raise
+                    # The tenant refuses the lease object itself (a server that will not take
+                    # a call script the way the state note is made): no apply can hold the
+                    # lock there, so this one goes on without it, and says so.
+                    self.unavailable = err
+                    return
                 if blocker is None:
                     break
                 if blocker is self.lease and gone < 3:

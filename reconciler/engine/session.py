@@ -257,6 +257,9 @@ async def _finish(client: Any, held: Lock, results: list[OpResult], report: Appl
     """Record the apply in the history (if it began) and give the lock back; what could not
     be done, as notices (only the history, or the lock's early release, is lost)."""
     notices: list[str] = []
+    if held.unavailable is not None:
+        notices.append(f"the tenant refused the lock's call script ({held.unavailable}): this apply ran without the "
+                       "lock, so another apply could have written at the same time")
     if began and held.lost is None:
         outcome = Outcome.of(results, interrupted=report is None, warnings=bool(report and report.warnings))
         try:
