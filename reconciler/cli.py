@@ -312,11 +312,13 @@ class _ApplyRun:
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
         from reconciler.engine.session import LockOptions, apply_to_tenant, checkpoint, plan_tenant
+        busy = False
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
             the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload)
             flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
+            busy = bool(live.leases)
         click.echo(render_text(the_plan, self.style, flows), nl=False)
         if not _approved(the_plan, self.force, self.auto_approve):
             return None
@@ -325,7 +327,7 @@ class _ApplyRun:
         await checkpoint()
         self.progress = _progress(self.style, the_plan)
         lock = LockOptions(timeout=self.lock_timeout, on_wait=self._waiting, on_replan=self._replan,
-                           manifests=self.manifests)
+                           manifests=self.manifests, busy_at_plan=busy)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
                                      on_result=self._show, lock=lock)
 
@@ -337,8 +339,8 @@ class _ApplyRun:
         tenant meanwhile: shown, then approved as the first one was."""
         from reconciler.engine.render import render_text
 
-        click.echo("The tenant changed while this apply waited for the lock (another apply held it). The plan now:",
-                   err=True)
+        click.echo("Another apply held the tenant's lock since this plan was made, and changed the tenant. "
+                   "The plan now:", err=True)
         click.echo(render_text(the_plan, self.style), nl=False)
         if not _approved(the_plan, self.force, self.auto_approve):
             return False

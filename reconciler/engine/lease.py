@@ -227,13 +227,16 @@ class _Gone(Exception):
     """Our own lease object is not in the list (broken by hand, or a lagging list)."""
 
 
-async def _blocker(client: Any, mine: Lease, *, held_only: bool) -> Lease | None:
-    """The lease that keeps `mine` from holding the lock, or None."""
+async def _blocker(client: Any, mine: Lease, *, held_only: bool, seen: list[Lease]) -> Lease | None:
+    """The lease that keeps `mine` from holding the lock, or None. `seen` is set to the
+    leases read."""
     leases, _ = await read_leases(client)
     me = next((lease for lease in leases if lease.id == mine.id), None)
     if me is None:
         raise _Gone()
     mine.item = me.item
+    seen.clear()
+    seen.extend(leases)
     now = _server_now(leases, mine)
     others = [lease for lease in leases if lease.id != mine.id and not lease.expired(now)]
     for lease in others:
@@ -260,6 +263,7 @@ class Lock:
         self.lost: LockLost | None = None
         self.unavailable: ApiError | None = None  # the tenant refused the lease: no lock held
         self._heartbeat: asyncio.Task | None = None
+        self._seen: list[Lease] = []  # the leases of the last read
 
     async def _write(self) -> None:
         kind, mine = note_kind(), self.lease
@@ -314,13 +318,13 @@ class Lock:
             self.lease.state = WAITING
             await self._write()
             await asyncio.sleep(self.settle)
-            blocker = await _blocker(self.client, self.lease, held_only=False)
+            blocker = await _blocker(self.client, self.lease, held_only=False, seen=self._seen)
             if blocker is not None:
                 return blocker
             self.lease.state = HELD
             await self._write()
             await asyncio.sleep(self.settle)
-            blocker = await _blocker(self.client, self.lease, held_only=True)
+            blocker = await _blocker(self.client, self.lease, held_only=True, seen=self._seen)
         except _Gone:
             # Deleted by someone (unlock --force) or not listed yet: write it again next round.
             self.lease.item = None
@@ -361,11 +365,11 @@ class Lock:
         return any(lease.id == self.lease.id for lease in leases)
 
     async def _clean_up_expired(self) -> None:
-        """Delete the objects of leases that expired (killed applies'): they would pile up."""
+        """Delete the objects of leases that expired (killed applies'), as the last read
+        showed them: they would pile up."""
         try:
-            leases, _ = await read_leases(self.client)
-            now = _server_now(leases, self.lease)
-            for lease in leases:
+            now = _server_now(self._seen, self.lease)
+            for lease in self._seen:
                 if lease.id != self.lease.id and lease.expired(now) and lease.item is not None:
                     await note_kind().delete_note(self.client, lease.item)
         except ReconcilerError:

@@ -152,6 +152,9 @@ class LockOptions:
     # tenant changed: shown by this, and applied only if it returns True.
     on_replan: Callable[[Plan], bool] | None = None
     manifests: ManifestsLike | None = None  # to plan again (None: a saved plan, refused if stale)
+    # Whether the read the plan was made from saw another apply's lease: it may have
+    # changed the tenant since, as if this apply had waited for it.
+    busy_at_plan: bool = False
 
 
 async def apply_to_tenant(
@@ -180,9 +183,11 @@ async def _locked(client: Any, plan: Plan, *, saved: bool, force: bool, on_resul
     Killed (SIGKILL), the lease expires by itself. Only the lock's holder writes the state
     note and the history, so two applies never write them at once.
 
-    When another apply held the lock meanwhile, the tenant is planned again from the fresh
-    read (no extra request): if the other apply changed it, the new plan is shown
-    (`on_replan`) and applied only if approved; if nothing is left to do, None."""
+    When another apply held the lock meanwhile (this one waited for it, or the plan's read
+    saw its lease), the tenant is planned again from the fresh read (no extra request): if
+    the other apply changed it, the new plan is shown (`on_replan`) and applied only if
+    approved; if nothing is left to do, None. (A change made in the console since the plan,
+    with no apply under way, stays a conflict, never overwritten.)"""
     task = asyncio.current_task()
     held = Lock(client, timeout=options.timeout, plan=plan.checksum(), on_wait=options.on_wait)
     await held.acquire(on_lost=lambda: task.cancel() if task else None)
@@ -198,7 +203,7 @@ async def _locked(client: Any, plan: Plan, *, saved: bool, force: bool, on_resul
     try:
         fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
         settle()
-        if held.waited and options.manifests is not None:
+        if (held.waited or options.busy_at_plan) and options.manifests is not None:
             again = make_plan(options.manifests, fresh, secrets=read_secrets(options.manifests))
             if again.checksum() != plan.checksum():
                 if not (options.on_replan and options.on_replan(again)) or not again.has_changes:

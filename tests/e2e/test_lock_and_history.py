@@ -123,7 +123,7 @@ def test_a_second_apply_waits_for_the_lock_then_finds_nothing_left(slow_tenant: 
     out, err = second.communicate()
     assert code == 0, (out, err)
     assert "Waiting up to 60 s for the lock: apply by " in err
-    assert "The tenant changed while this apply waited for the lock" in err
+    assert "Another apply held the tenant's lock since this plan was made, and changed the tenant" in err
     assert out.rstrip().endswith("No changes. The tenant matches the manifests (15 objects unchanged).")
     t.sim.latency = 0.0
     assert _fingerprinted(t.sim) <= set(_note_entries(t.sim))
