@@ -462,7 +462,9 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, races: bool = Fa
             if number == kill_step:
                 result.kills += killed_apply(sim, manifests, env, rng)
             if number == race_step:
-                result.races.append(racing_applies(sim, manifests, env, random.Random(f"race {seed} {number}")))
+                ended = racing_applies(sim, manifests, env, random.Random(f"race {seed} {number}"))
+                # Right after a killed apply, its lease may still hold the lock (LOCK_EXPIRY).
+                result.races.append(ended + (" after a kill" if number == kill_step else ""))
             concurrency = str(rng.choice([1, 4, 8]))
             while applies < MAX_APPLIES and code != 0:
                 applies += 1

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from reconciler.engine.lease import Lease, _iso
+from reconciler.engine.lease import Lease, iso_utc
 from reconciler.engine.state_note import holder as note_kind
 from reconciler.errors import ApiError
 
@@ -53,7 +53,7 @@ class Outcome:
 
 def entry(lease: Lease, outcome: Outcome) -> dict:
     """One entry of the history (what `history --format json` shows)."""
-    return {"at": _iso(time.time()), "user": lease.holder.get("user"), "host": lease.holder.get("host"),
+    return {"at": iso_utc(time.time()), "user": lease.holder.get("user"), "host": lease.holder.get("host"),
             "ci": lease.holder.get("ci"), "lease": lease.id, "plan": (lease.plan or "")[:16] or None,
             "command": lease.command, "result": outcome.result, "done": dict(sorted(outcome.done.items())),
             "failed": outcome.failed, "conflicts": outcome.conflicts, "skipped": outcome.skipped}
@@ -146,6 +146,6 @@ def render_history_json(entries: list[dict], leases: list[Lease], format_version
     """`history --format json`: the entries newest first, and the leases there are now."""
     locks = [{"lease": lease.id, "state": lease.state, "user": lease.holder.get("user"),
               "host": lease.holder.get("host"), "ci": lease.holder.get("ci"), "command": lease.command,
-              "started": _iso(lease.started), "plan": lease.plan, "expiry_seconds": lease.expiry} for lease in leases]
+              "started": iso_utc(lease.started), "plan": lease.plan, "expiry_seconds": lease.expiry} for lease in leases]
     return json.dumps({"format_version": format_version, "entries": entries, "locks": locks},
                       ensure_ascii=False, indent=2) + "\n"

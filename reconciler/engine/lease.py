@@ -98,7 +98,7 @@ def describe_holder(holder: dict) -> str:
     return f"{text} ({holder['ci']})" if holder.get("ci") else text
 
 
-def _iso(epoch: float) -> str:
+def iso_utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -135,7 +135,7 @@ class Lease:
 
     def text(self) -> str:
         return TEXT_PREFIX + json.dumps(
-            {"id": self.id, "holder": self.holder, "started": _iso(self.started), "started_epoch": self.started,
+            {"id": self.id, "holder": self.holder, "started": iso_utc(self.started), "started_epoch": self.started,
              "expiry_seconds": self.expiry, "state": self.state, "plan": self.plan, "command": self.command,
              "renewed_epoch": self.renewed}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

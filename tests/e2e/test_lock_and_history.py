@@ -331,3 +331,19 @@ def _abandoned_lease(t: Tenant, env: dict) -> dict:
         for k, v in old.items():
             os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
     return _leases(t.sim)[0]
+
+
+def test_the_history_in_the_tenant_keeps_the_newest_entries(tenant: Tenant):
+    from reconciler.engine.history import MAX_ENTRIES, text_of
+
+    old = [{"at": f"2026-11-01T00:00:{i:02d}Z", "user": "old", "host": "h", "lease": f"{i:016x}", "result": "complete",
+            "done": {"update": 1}, "failed": 0, "conflicts": 0, "skipped": 0} for i in range(MAX_ENTRIES)]
+    note = next(iter(tenant.sim.tenant.call_scripts.values()))
+    tenant.sim.tenant.call_scripts["e" * 24] = {**note, "_id": "e" * 24, "script_name": HISTORY_NAME,
+                                               "script_name_unsigned": HISTORY_NAME, "note": text_of(old), "scripts": []}
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    entries = _history(tenant)["entries"]
+    assert len(entries) == MAX_ENTRIES
+    assert entries[0]["user"] != "old" and entries[0]["result"] == "complete"  # this apply's, newest first
+    assert entries[-1]["lease"] == f"{1:016x}"  # the oldest dropped off
+    assert len(_scripts(tenant.sim, HISTORY_NAME)) == 1
