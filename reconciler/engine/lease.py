@@ -336,9 +336,21 @@ class Lock:
         return blocker
 
     async def set_plan(self, checksum: str) -> None:
-        """Say which plan the holder applies (it may be made under the lock)."""
+        """Say which plan the holder applies (made again under the lock), and check that the
+        lock is still ours: a prompt meanwhile blocked the renewals, and a lease not renewed
+        for its expiry may have been taken. LockLost if it was (nothing written yet)."""
         self.lease.plan = checksum
-        await self._write()
+        try:
+            await self._write()
+            await asyncio.sleep(self.settle)
+            taken = await _blocker(self.client, self.lease, held_only=True, seen=self._seen)
+        except (_Gone, ApiError):
+            taken = self.lease
+        if taken is not None:
+            self.lost = LockLost(f"this apply's lock (lease {self.lease.id}) expired while it waited for your answer "
+                                 "and is no longer its own (another apply took the lock, or it was broken with "
+                                 "`reconciler unlock --force`): nothing was changed; run apply again")
+            raise self.lost
 
     async def _renew_forever(self, on_lost: Callable[[], None] | None) -> None:
         while True:
@@ -390,7 +402,10 @@ class Lock:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
-        if self.lease.item is None or self.lost is not None:
+        if self.lease.item is None:
+            return None
+        if self.lost is not None:
+            await self._withdraw()  # if it is still there, it blocks nobody once deleted
             return None
         try:
             await note_kind().delete_note(self.client, self.lease.item)

@@ -89,3 +89,38 @@ def test_a_lease_note_edited_out_of_shape_is_no_lease():
     lease = Lease.new(120, "p" * 64)
     again = Lease.parse({"note": lease.text()})
     assert again is not None and (again.id, again.state, again.plan) == (lease.id, WAITING, lease.plan)
+
+
+def test_a_lock_found_taken_after_a_prompt_stops_the_apply_before_it_writes():
+    """While a prompt blocks the renewals, the lease may expire and be taken: checking in
+    again (`set_plan`) says so instead of writing alongside the new holder."""
+    from reconciler.engine.lease import LockLost
+
+    with Simulator(api_key=API_KEY) as sim:
+        url = sim.start()
+
+        async def scenario() -> str:
+            async with OmicallClient(url, api_key=API_KEY) as a, OmicallClient(url, api_key=API_KEY) as b:
+                first = Lock(a)
+                await first.acquire()
+                first._heartbeat.cancel()
+                # Its lease expired meanwhile, and another apply took the lock.
+                other = Lock(b)
+                other.lease.expiry = 60
+                first.lease.expiry = 0.001
+                await first._write()  # (an expiry this short: expired at once)
+                await asyncio.sleep(0.05)
+                await other.acquire()
+                try:
+                    await first.set_plan("d" * 64)
+                except LockLost as lost:
+                    assert await first.release() is None
+                    leases, _ = await read_leases(b)
+                    assert [lease.id for lease in leases] == [other.lease.id]
+                    await other.release()
+                    return str(lost)
+                raise AssertionError("the lock was not found taken")
+
+        message = asyncio.run(scenario())
+    assert "expired while it waited for your answer and is no longer its own" in message
+    assert "nothing was changed" in message
