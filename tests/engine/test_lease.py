@@ -124,3 +124,19 @@ def test_a_lock_found_taken_after_a_prompt_stops_the_apply_before_it_writes():
         message = asyncio.run(scenario())
     assert "expired while it waited for your answer and is no longer its own" in message
     assert "nothing was changed" in message
+
+
+def test_the_holder_names_the_ci_job(monkeypatch):
+    from reconciler.engine.lease import describe_holder, who
+
+    for name in ("CI_JOB_URL", "GITHUB_RUN_ID", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert who()["ci"] is None and "(" not in describe_holder(who())
+    monkeypatch.setenv("CI_JOB_URL", "https://gitlab.example.com/acme/tenant/-/jobs/7")
+    assert who()["ci"] == "https://gitlab.example.com/acme/tenant/-/jobs/7"
+    monkeypatch.delenv("CI_JOB_URL")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/tenant")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    assert who()["ci"] == "https://github.com/acme/tenant/actions/runs/42"  # GITHUB_SERVER_URL unset: github.com
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://ghe.example.com")
+    assert describe_holder(who()).endswith("(https://ghe.example.com/acme/tenant/actions/runs/42)")
