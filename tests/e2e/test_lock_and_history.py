@@ -347,3 +347,36 @@ def test_the_history_in_the_tenant_keeps_the_newest_entries(tenant: Tenant):
     assert entries[0]["user"] != "old" and entries[0]["result"] == "complete"  # this apply's, newest first
     assert entries[-1]["lease"] == f"{1:016x}"  # the oldest dropped off
     assert len(_scripts(tenant.sim, HISTORY_NAME)) == 1
+
+
+def test_an_apply_that_planned_while_another_ran_plans_again_under_the_lock(tenant: Tenant):
+    """Its plan's read saw another apply's lease; that apply changed the tenant and gave the
+    lock back before this one asked for it. The stale plan is not applied (it would end in
+    conflicts): the plan is made again under the lock, shown, and applied."""
+    from reconciler.engine.lease import HELD, Lease
+
+    from .test_interrupted_apply import when_requested
+
+    t = tenant
+    assert t.run("apply", str(t.manifests), "--auto-approve").exit_code == 0
+    t.edit("groups.yaml", t.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    other = Lease.new(60, "o" * 64)
+    other.state = HELD
+    note = _scripts(t.sim, STATE_NOTE_NAME)[0]
+    now = t.sim.tenant.clock.now_ms()
+    t.sim.tenant.call_scripts["d" * 24] = {**note, "_id": "d" * 24, "script_name": LOCK_NAME, "created_date": now,
+                                           "script_name_unsigned": LOCK_NAME, "note": other.text(),
+                                           "last_updated_date": now}
+
+    def other_apply_finishes() -> None:  # it changed a group, then gave the lock back
+        t.sim.console_edit("groups", "Kinh doanh", strategy="random")
+        del t.sim.tenant.call_scripts["d" * 24]
+
+    when_requested(t, lambda method, target, body: method == "POST" and "call_script/add" in target,
+                   other_apply_finishes)
+    result = t.run("apply", str(t.manifests), "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "Another apply held the tenant's lock since this plan was made, and changed the tenant." in result.output
+    assert 'strategy: "random" -> "rollover"' in result.output  # the plan made again
+    assert "conflict" not in result.output
+    assert t.run("plan", str(t.manifests), "--detailed-exitcode").exit_code == 0
