@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
+from typing import Annotated, Any, Awaitable, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -678,9 +678,23 @@ class HoldsStateNote(Kind):
     text is read from that object and written back."""
 
     state_note_name: ClassVar[str]
+    # The lock (engine/lease.py) and the history (engine/history.py) are kept beside the
+    # state note, each in objects of this kind under these names, and are no more planned,
+    # listed or exported than it is.
+    lock_name: ClassVar[str]
+    history_name: ClassVar[str]
 
     def is_state_note(self, item: dict) -> bool:
         return self.live_identity(item) == self.state_note_name
+
+    def is_reconciler_note(self, item: dict) -> bool:
+        """Whether `item` is one of the reconciler's own notes (state note, lock, history)."""
+        return self.live_identity(item) in (self.state_note_name, self.lock_name, self.history_name)
+
+    def notes_named(self, items: list[dict], name: str) -> list[dict]:
+        """The live items that are notes of this name, oldest first."""
+        return sorted((i for i in items if self.live_identity(i) == name),
+                      key=lambda i: (i.get("created_date") or 0, str(self.live_id(i))))
 
     def find_state_note(self, items: list[dict]) -> dict | None:
         """The note among this kind's live items (the newest, if several), or None."""
@@ -695,3 +709,20 @@ class HoldsStateNote(Kind):
         """Store `text` in the tenant: update `item`, or create the note when None. `live`:
         the raw items the apply started from, by kind."""
         raise NotImplementedError
+
+    async def save_note(self, client: Any, name: str, text: str, item: dict | None,
+                        live: Mapping[str, list[dict]] | None = None,
+                        find_existing: Callable[[], Awaitable[Any]] | None = None) -> dict:
+        """Store `text` as the note `name`: update `item`, or create a new object when None
+        (`find_existing`: how to find it after a create whose answer was lost). `live`: raw
+        items by kind, if read (what the kind needs that is missing it reads). Returns the
+        live item as now stored (as far as known)."""
+        raise NotImplementedError
+
+    async def delete_note(self, client: Any, item: dict) -> None:
+        """Delete the note object `item` (already gone counts as deleted)."""
+        raise NotImplementedError
+
+    async def list_notes(self, client: Any) -> list[dict]:
+        """Every live item of this kind (the notes among them, and the rest)."""
+        return await client.list_all(self.list_path, page_size=self.page_size)
