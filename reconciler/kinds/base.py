@@ -13,7 +13,7 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Mapping, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -289,6 +289,65 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     return forms
 
 
+class CallRole(StrEnum):
+    """What a call does on reaching an object of a kind (`Kind.call_role`). Call flows
+    (`graph`, `trace`, `lint`, plan diagrams) read a kind through its role and never by its
+    name. A role reads its object's fields by these names; the references a call follows
+    are those `Kind.references()` gives at the role's `follows` fields (plus {live: ...}
+    targets there), and each edge is labelled by its path: `keys.1` -> "key 1", `steps.0`
+    -> "step 1", `fallback`. Declared in the order a caller meets them."""
+
+    ROUTE = "route"  # a number callers dial: runs its call script, or the one `Kind.week` sets then
+    STEPS = "steps"  # runs the references at `steps`, one after the other
+    MENU = "menu"  # takes a key: `keys.KEY`; after `max_failures` failures, or none pressed: `fallback`
+    RING_MEMBERS = "ring members"  # rings its `members` (none: nobody rings); unanswered: `on_timeout`
+    RING = "ring"  # rings itself (a person): answered, or the call goes on
+    PLAY = "play"  # plays (its `text`, if any); the call goes on
+
+    @property
+    def follows(self) -> tuple[str, ...]:
+        """The fields whose references a call follows, in the order a caller meets them."""
+        return _FOLLOWS[self]
+
+
+# A ROUTE object's fields: the call script it runs, and whether it takes calls (false: none).
+ROUTE_SCRIPT = "call_script"
+ROUTE_TAKES_CALLS = "inbound"
+_FOLLOWS = {
+    CallRole.ROUTE: (ROUTE_SCRIPT,),
+    CallRole.STEPS: ("steps",),
+    CallRole.MENU: ("keys", "fallback"),
+    CallRole.RING_MEMBERS: ("members", "on_timeout"),
+    CallRole.RING: (),
+    CallRole.PLAY: (),
+}
+
+
+class CallShape(NamedTuple):
+    """How a kind's objects are drawn in a call flow: Mermaid's opening and closing marks
+    around the label, and Graphviz's node shape."""
+
+    mermaid_open: str
+    mermaid_close: str
+    dot: str
+
+
+class WeekFrame(NamedTuple):
+    """Part of a day (start <= time < end, "HH:MM") that runs another call script (its name)."""
+
+    start: str
+    end: str
+    call_script: str | None
+
+
+class WeekDay(NamedTuple):
+    """What one day of a ROUTE object's week runs: a call script (its name, or None), and
+    the time frames that run another."""
+
+    call_script: str | None
+    frames: tuple[WeekFrame, ...] = ()
+
+
 class ManifestModel(BaseModel):
     """Base of every manifest object: unknown keys are errors, values are not coerced."""
 
@@ -363,6 +422,10 @@ class Kind:
     list_path: ClassVar[str]
     page_size: ClassVar[int] = 50
     list_takes_keyword: ClassVar[bool] = False  # the list filters by ?keyword=NAME
+
+    # Its part in a call (None: calls never reach it) and how a call flow draws it.
+    call_role: ClassVar[CallRole | None] = None
+    call_shape: ClassVar[CallShape | None] = None
 
     # Fields the API never returns: verified by fingerprint only.
     write_only: ClassVar[frozenset[str]] = frozenset()
@@ -476,6 +539,17 @@ class Kind:
         """(kind name, object name) of every object this one points to, each a `Ref` that says
         where in `data` it is written."""
         return []
+
+    def week(self, data: dict) -> dict[str, WeekDay]:
+        """A ROUTE kind: what each day ("mon".."sun") of an object in manifest terms runs,
+        where it differs from its call script; in week order."""
+        return {}
+
+    def live_week(self, item: dict, index: LiveIndex) -> dict[str, WeekDay] | None:
+        """A ROUTE kind: what each day of a raw live item runs, as the tenant states it
+        (every day it states, a day with time frames naming the script for the rest of the
+        day too); None when the tenant does not say."""
+        return None
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
         """What else a change of `fields` does, the API being what it is: (field, before,

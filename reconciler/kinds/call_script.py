@@ -9,6 +9,8 @@ from pydantic import Field, field_validator
 
 from reconciler.errors import ApiError
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
     Creatable,
     Deletable,
     HoldsStateNote,
@@ -78,6 +80,8 @@ def _int(value: Any) -> Any:
 class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
     name = "call_scripts"
     label = "call script"
+    call_role = CallRole.STEPS
+    call_shape = CallShape("[[", "]]", "component")
     model = CallScript
     identity = "name"
     ref_word = "call_script"

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
     Creatable,
     Deletable,
     IdResolver,
@@ -71,6 +73,8 @@ class Group(ManifestModel):
 class GroupKind(Creatable, Renamable, Deletable):
     name = "groups"
     label = "group"
+    call_role = CallRole.RING_MEMBERS
+    call_shape = CallShape("[", "]", "box")
     model = Group
     identity = "name"
     ref_word = "group"

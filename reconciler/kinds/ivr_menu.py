@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
     Creatable,
     Deletable,
     IdResolver,
@@ -28,9 +30,11 @@ KEYS = tuple("0123456789") + ("*", "#")
 
 
 def _key_names(value: Any) -> Any:
-    # YAML reads `1:` as the number 1; keys are the text a caller presses.
+    # YAML reads `1:` as the number 1; keys are the text a caller presses, kept in the
+    # keypad's order (the order call flows draw them in), whatever order they are written in.
     if isinstance(value, dict):
-        return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in value.items()}
+        named = {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in value.items()}
+        return dict(sorted(named.items(), key=lambda kv: KEYS.index(kv[0]) if kv[0] in KEYS else 99))
     return value
 
 
@@ -66,6 +70,8 @@ class IvrMenu(ManifestModel):
 class IvrMenuKind(Creatable, Renamable, Deletable):
     name = "ivr_menus"
     label = "IVR menu"
+    call_role = CallRole.MENU
+    call_shape = CallShape("{{", "}}", "hexagon")
     model = IvrMenu
     identity = "name"
     ref_word = "ivr"
