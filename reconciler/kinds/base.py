@@ -27,6 +27,8 @@ KIND_REF_WORD: dict[str, str] = {}
 # The API's type word in reference fields (target_timeout_type, action_type) -> kind name.
 API_TYPES: dict[str, str] = {}
 KIND_API_TYPE: dict[str, str] = {}
+# Kind name -> what a call does on reaching its objects (`Kind.call_role`).
+CALL_ROLES: dict[str, "CallRole"] = {}
 # Kinds whose live items others may name by a second id (`Kind.alias_field`).
 ALIASED: set[str] = set()
 
@@ -139,15 +141,22 @@ def _live_target(value: Any) -> dict[str, str]:
     return {"type": value["type"], "id": value["id"]}
 
 
-def _make_ref_validator(words: tuple[str, ...]):
+def _allowed(words: tuple[str, ...], roles: tuple["CallRole", ...]) -> tuple[str, ...]:
+    """`words`, then the words of every other kind declared with one of `roles` (a kind
+    added later, that calls may go to from here)."""
+    return words + tuple(w for w, kind_name in REF_WORDS.items() if w not in words and CALL_ROLES.get(kind_name) in roles)
+
+
+def _make_ref_validator(words: tuple[str, ...], roles: tuple["CallRole", ...] = ()):
     def check(value: Any) -> dict[str, Any]:
-        expected = " or ".join(f"{{{w}: NAME}}" for w in words)
+        allowed = _allowed(words, roles)
+        expected = " or ".join(f"{{{w}: NAME}}" for w in allowed)
         if not isinstance(value, dict) or len(value) != 1:
             raise ValueError(f"expected a reference: {expected}")
         ((word, target),) = value.items()
         if word == LIVE_REF:
             return {LIVE_REF: _live_target(target)}
-        if word not in words:
+        if word not in allowed:
             raise ValueError(f"a reference here must be {expected}, not {{{word}: ...}}")
         if isinstance(target, int) and not isinstance(target, bool) and word == "extension":
             target = str(target)
@@ -176,24 +185,36 @@ _LIVE_SCHEMA = {
 }
 
 
-def ref_type(*words: str):
+class _RefSchema:
+    """The JSON Schema of a reference, written when asked (a kind declared later is in it)."""
+
+    def __init__(self, words: tuple[str, ...], roles: tuple["CallRole", ...]) -> None:
+        self.words, self.roles = words, roles
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+        return {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {w: {"type": ["string", "integer"] if w == "extension" else "string",
+                                       "minLength": 1}},
+                    "required": [w],
+                    "additionalProperties": False,
+                }
+                for w in _allowed(self.words, self.roles)
+            ] + [_LIVE_SCHEMA]
+        }
+
+
+def ref_type(*words: str, roles: tuple["CallRole", ...] = ()):
     """A reference to one of `words` kinds, written {word: name}, or an opaque live target
-    {live: {type, id}}; kept in that form."""
-    schema = {
-        "oneOf": [
-            {
-                "type": "object",
-                "properties": {w: {"type": ["string", "integer"] if w == "extension" else "string", "minLength": 1}},
-                "required": [w],
-                "additionalProperties": False,
-            }
-            for w in words
-        ] + [_LIVE_SCHEMA]
-    }
+    {live: {type, id}}; kept in that form. `roles`: a kind declared with one of these call
+    roles (`Kind.call_role`) may be referred to here too, so that a new kind calls can go
+    to is declared in its own module."""
     return Annotated[
         dict[str, Any],
-        BeforeValidator(_make_ref_validator(words)),
-        WithJsonSchema(schema),
+        BeforeValidator(_make_ref_validator(words, roles)),
+        _RefSchema(words, roles),
     ]
 
 
@@ -309,6 +330,12 @@ class CallRole(StrEnum):
         """The fields whose references a call follows, in the order a caller meets them."""
         return _FOLLOWS[self]
 
+
+# The kinds a reference may name besides those it lists (`ref_type`'s roles): a call
+# script's step runs any object a call can be at; a menu's fallback or an unanswered
+# group's on_timeout sends the call on to a menu, a group, or something that plays.
+STEP_ROLES = (CallRole.PLAY, CallRole.MENU, CallRole.RING_MEMBERS, CallRole.RING)
+ON_ROLES = (CallRole.MENU, CallRole.RING_MEMBERS, CallRole.PLAY)
 
 # A ROUTE object's fields: the call script it runs, and whether it takes calls (false: none).
 ROUTE_SCRIPT = "call_script"
@@ -458,6 +485,8 @@ class Kind:
             KIND_API_TYPE[name] = cls.api_type
         if cls.alias_field:
             ALIASED.add(name)
+        if cls.call_role is not None:
+            CALL_ROLES[name] = cls.call_role
 
     # --- what it can do: read from the verbs it inherits ----------------------
     @property

@@ -11,6 +11,7 @@ from reconciler.errors import ApiError
 from reconciler.kinds.base import (
     CallRole,
     CallShape,
+    STEP_ROLES,
     Creatable,
     Deletable,
     HoldsStateNote,
@@ -49,7 +50,7 @@ class CallScript(ManifestModel):
 
     name: Name = Field(min_length=1, description="the call script's name (its identity)")
     note: str = ""
-    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(  # type: ignore[valid-type]
+    steps: list[ref_type("greeting", "ivr", "group", "extension", roles=STEP_ROLES)] = Field(  # type: ignore[valid-type]
         min_length=1, description="in order: {greeting: ...}, {ivr: ...}, {group: ...} or {extension: ...}"
     )
     routing_criteria: list[RoutingCriterion] = Field(

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field
 from reconciler.kinds.base import (
     CallRole,
     CallShape,
+    ON_ROLES,
     Creatable,
     Deletable,
     IdResolver,
@@ -38,7 +39,7 @@ def _key_names(value: Any) -> Any:
     return value
 
 
-KeyRef = ref_type("group", "ivr")
+KeyRef = ref_type("group", "ivr", roles=(CallRole.MENU, CallRole.RING_MEMBERS))
 KeyMap = Annotated[
     dict[Annotated[str, Field(pattern=r"^[0-9*#]$")], KeyRef],  # type: ignore[valid-type]
     BeforeValidator(_key_names),
@@ -59,7 +60,7 @@ class IvrMenu(ManifestModel):
         description='"0"-"9", "*", "#": a {group: ...} or an {ivr: ...}',
         json_schema_extra={"additionalProperties": False},
     )
-    fallback: ref_type("group", "ivr", "greeting") | None = Field(  # type: ignore[valid-type]
+    fallback: ref_type("group", "ivr", "greeting", roles=ON_ROLES) | None = Field(  # type: ignore[valid-type]
         default=None, description="no key or too many failures: {group: ...}, {ivr: ...} or {greeting: ...}"
     )
     previous_names: list[Name] = Field(
