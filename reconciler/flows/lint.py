@@ -215,7 +215,7 @@ def reached_nodes(routing: Routing) -> set[Node]:
         if data is None:
             continue
         targets = [e.target for e, _ in out_edges(routing, node)]
-        if node[0] in KINDS:  # what it plays on the way (a menu's greetings)
+        if role(node) is CallRole.MENU:  # what a menu plays (its greetings)
             targets += [(ref[0], ref[1]) for ref in KINDS[node[0]].references(data)
                         if role((ref[0], ref[1])) is CallRole.PLAY]
         queue += [t for t in targets if t not in reached]

@@ -73,6 +73,9 @@ class Routing:
     # where each of its values is written ("lint.unreachable" -> policy.yaml:5:5)
     lint_policy: dict[str, Any] = field(default_factory=dict)
     policy_fields: dict[str, Location] = field(default_factory=dict)
+    # node -> its out_edges: lint and trace ask for each object's many times over.
+    edges: dict[Node, list] = field(default_factory=dict, init=False, repr=False, compare=False)
+    leads: dict[Node, dict[str, Node]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def data(self, node: Node) -> dict | None:
         """The object's data, or None when it is referenced but not declared here."""
@@ -116,6 +119,13 @@ def out_edges(routing: Routing, node: Node) -> list[tuple[Edge, str]]:
     it is written at (for file:line:col): the references its kind gives (`Kind.references()`)
     at the fields its role follows, plus targets there manifests cannot name; a hotline's
     also go to what its week runs."""
+    known = routing.edges.get(node)
+    if known is None:
+        known = routing.edges[node] = _out_edges(routing, node)
+    return known
+
+
+def _out_edges(routing: Routing, node: Node) -> list[tuple[Edge, str]]:
     data = routing.data(node)
     kind = KINDS.get(node[0])
     if data is None or kind is None or kind.call_role is None:

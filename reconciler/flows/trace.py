@@ -229,7 +229,10 @@ class _Walk:
 
 def _leads(routing: Routing, node: Node) -> dict[str, Node]:
     """Field path -> where the edge written there leads (`out_edges`)."""
-    return {path: edge.target for edge, path in out_edges(routing, node)}
+    known = routing.leads.get(node)
+    if known is None:
+        known = routing.leads[node] = {path: edge.target for edge, path in out_edges(routing, node)}
+    return known
 
 
 def _keys(leads: dict[str, Node]) -> dict[str, Node]:
@@ -326,9 +329,9 @@ def _time_outside(plan: Day) -> str | None:
 def _rings_unanswered(routing: Routing, node: Node, data: dict | None, answered: bool) -> bool:
     """Whether a group or extension the call reaches lets it go on (`_Walk.ring`): nobody
     answers, or a declared group has no members to ring."""
-    if role(node) is CallRole.RING_MEMBERS and data is not None and not _members(_leads(routing, node)):
+    if not answered:
         return True
-    return not answered
+    return role(node) is CallRole.RING_MEMBERS and data is not None and not _members(_leads(routing, node))
 
 
 def _visited(node: Node) -> bool:
@@ -409,13 +412,14 @@ def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node
     first (-> hotline, call script, --at)."""
     returns = _returns(routing, answered)
     queue: deque[tuple[State, tuple]] = deque()
+    scripts = script_kind()
     for hotline in routing.hotline_nodes():
         number, data = hotline[1], routing.data(hotline) or {}
         if data.get(ROUTE_TAKES_CALLS) is False:
             continue
         for script, at in _scripts_of(routing, number, data):
             entries = {True}
-            for edge, _ in out_edges(routing, (script_kind(), script)):
+            for edge, _ in out_edges(routing, (scripts, script)):
                 first = edge.target
                 queue += [((first, may), (number, script, at)) for may in sorted(entries, reverse=True)]
                 entries = set().union(*(returns.get((first, may), set()) for may in entries))
