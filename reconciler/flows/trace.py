@@ -21,8 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reconciler import FORMAT_VERSION
-from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline, out_edges, role, \
-    script_kind, subject
+from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline_node, out_edges, \
+    role, script_kind, subject
 from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole
 
 KEYPAD = tuple("0123456789") + ("*", "#")  # the keys a caller can press, in the keypad's order
@@ -92,10 +92,11 @@ def parse_at(text: str) -> tuple[str, str]:
 def trace_call(routing: Routing, hotline: str, keys: list[str], *, answered: bool = True,
                at: tuple[str, str] | None = None) -> Trace:
     """Walk one call to `hotline` pressing `keys`; see the module's docstring for the model."""
-    number = find_hotline(routing, hotline)
+    start = find_hotline_node(routing, hotline)
+    number = start[1]
     walk = _Walk(routing, Trace(number, list(keys), answered))
     try:
-        walk.call(routing.hotline(number), at)
+        walk.call(start, at)
     except _Ended as ended:
         walk.trace.end, walk.trace.reason = ended.end, ended.reason
     return walk.trace
@@ -382,7 +383,8 @@ def _returns(routing: Routing, answered: bool) -> dict[State, set[bool]]:
     """For every state a call script's step can lead to: with which "may still press keys"
     the call can return from it to the next step (found backwards from where calls return)."""
     scripts = script_kind()
-    starts = {edge.target for name in routing.objects.get(scripts, {}) for edge, _ in out_edges(routing, (scripts, name))}
+    starts = {edge.target for name in routing.objects.get(scripts, {})
+              for edge, _ in out_edges(routing, (scripts, name))}
     states: list[State] = [(node, may) for node in starts for may in (True, False)]  # type: ignore[misc]
     seen = set(states)
     back: dict[State, list[State]] = {}

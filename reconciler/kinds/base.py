@@ -15,7 +15,7 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reconciler.errors import ApiError, ReconcilerError
 
@@ -144,7 +144,8 @@ def _live_target(value: Any) -> dict[str, str]:
 def _allowed(words: tuple[str, ...], roles: tuple["CallRole", ...]) -> tuple[str, ...]:
     """`words`, then the words of every other kind declared with one of `roles` (a kind
     added later, that calls may go to from here)."""
-    return words + tuple(w for w, kind_name in REF_WORDS.items() if w not in words and CALL_ROLES.get(kind_name) in roles)
+    return words + tuple(w for w, kind_name in REF_WORDS.items()
+                         if w not in words and CALL_ROLES.get(kind_name) in roles)
 
 
 def _make_ref_validator(words: tuple[str, ...], roles: tuple["CallRole", ...] = ()):

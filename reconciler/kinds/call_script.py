@@ -50,7 +50,8 @@ class CallScript(ManifestModel):
 
     name: Name = Field(min_length=1, description="the call script's name (its identity)")
     note: str = ""
-    steps: list[ref_type("greeting", "ivr", "group", "extension", roles=STEP_ROLES)] = Field(  # type: ignore[valid-type]
+    steps: list[ref_type("greeting", "ivr", "group", "extension",  # type: ignore[valid-type]
+                         roles=STEP_ROLES)] = Field(
         min_length=1, description="in order: {greeting: ...}, {ivr: ...}, {group: ...} or {extension: ...}"
     )
     routing_criteria: list[RoutingCriterion] = Field(

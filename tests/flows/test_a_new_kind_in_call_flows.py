@@ -172,7 +172,8 @@ def test_trace_rings_its_members_and_follows_on_timeout(routing_dir: Path):
     assert "End: answered: queue 'Hàng chờ' answers." in answered.output
     unanswered = run_json("trace", NUMBER, routing_dir, "--keys", "1", "--unanswered")
     hops = [(h["kind"], h["name"], h["via"]) for h in unanswered["hops"]]
-    assert hops[3:] == [("ivr_menus", "Menu", "step 2"), ("queues_in_flows", "Hàng chờ", "key 1"), ("ivr_menus", "Menu", "on_timeout"),
+    assert hops[3:] == [("ivr_menus", "Menu", "step 2"), ("queues_in_flows", "Hàng chờ", "key 1"),
+                        ("ivr_menus", "Menu", "on_timeout"),
                         ("queues_in_flows", "Hàng chờ", "fallback")]
     assert unanswered["end"] == "loop"
 
