@@ -149,16 +149,17 @@ def _allowed(words: tuple[str, ...], roles: tuple["CallRole", ...]) -> tuple[str
 
 
 def _make_ref_validator(words: tuple[str, ...], roles: tuple["CallRole", ...] = ()):
+    def expected() -> str:
+        return " or ".join(f"{{{w}: NAME}}" for w in _allowed(words, roles))
+
     def check(value: Any) -> dict[str, Any]:
-        allowed = _allowed(words, roles)
-        expected = " or ".join(f"{{{w}: NAME}}" for w in allowed)
         if not isinstance(value, dict) or len(value) != 1:
-            raise ValueError(f"expected a reference: {expected}")
+            raise ValueError(f"expected a reference: {expected()}")
         ((word, target),) = value.items()
         if word == LIVE_REF:
             return {LIVE_REF: _live_target(target)}
-        if word not in allowed:
-            raise ValueError(f"a reference here must be {expected}, not {{{word}: ...}}")
+        if word not in words and word not in _allowed(words, roles):
+            raise ValueError(f"a reference here must be {expected()}, not {{{word}: ...}}")
         if isinstance(target, int) and not isinstance(target, bool) and word == "extension":
             target = str(target)
         if not isinstance(target, str) or not target.strip():
