@@ -9,6 +9,9 @@ from pydantic import Field, field_validator
 
 from reconciler.errors import ApiError
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
+    STEP_ROLES,
     Creatable,
     Deletable,
     HoldsStateNote,
@@ -53,7 +56,8 @@ class CallScript(ManifestModel):
 
     name: Name = Field(min_length=1, description="the call script's name (its identity)")
     note: str = ""
-    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(  # type: ignore[valid-type]
+    steps: list[ref_type("greeting", "ivr", "group", "extension",  # type: ignore[valid-type]
+                         roles=STEP_ROLES)] = Field(
         min_length=1, description="in order: {greeting: ...}, {ivr: ...}, {group: ...} or {extension: ...}"
     )
     routing_criteria: list[RoutingCriterion] = Field(
@@ -84,6 +88,8 @@ def _int(value: Any) -> Any:
 class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
     name = "call_scripts"
     label = "call script"
+    call_role = CallRole.STEPS
+    call_shape = CallShape("[[", "]]", "component")
     model = CallScript
     identity = "name"
     ref_word = "call_script"
