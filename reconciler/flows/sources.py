@@ -47,14 +47,14 @@ class _Names:
     def __init__(self, names: dict[str, dict[str, str]]) -> None:
         self.names = names
 
-    def name_of(self, kind_name: str, object_id: str) -> str:
-        return self.names.get(kind_name, {}).get(object_id, f"(unknown id {object_id})")
+    def name_of(self, kind: str, object_id: str) -> str:
+        return self.names.get(kind, {}).get(object_id, f"(unknown id {object_id})")
 
-    def name_by_alias(self, kind_name: str, alias: str | None) -> str | None:
+    def name_by_alias(self, kind: str, alias: str | None) -> str | None:
         return None
 
-    def knows(self, kind_name: str, object_id: str) -> bool:
-        return object_id in self.names.get(kind_name, {})
+    def knows(self, kind: str, object_id: str) -> bool:
+        return object_id in self.names.get(kind, {})
 
 
 def _schedules(objects: dict[str, dict[str, dict]]) -> dict[str, dict[str, Day]]:

@@ -154,8 +154,8 @@ def _live_target(value: Any) -> dict[str, str]:
 def _allowed(words: tuple[str, ...], roles: tuple["CallRole", ...]) -> tuple[str, ...]:
     """`words`, then the words of every other kind declared with one of `roles` (a kind
     added later, that calls may go to from here)."""
-    return words + tuple(w for w, kind_name in REF_WORDS.items()
-                         if w not in words and CALL_ROLES.get(kind_name) in roles)
+    return words + tuple(w for w, kind in REF_WORDS.items()
+                         if w not in words and CALL_ROLES.get(kind) in roles)
 
 
 def _make_ref_validator(words: tuple[str, ...], roles: tuple["CallRole", ...] = ()):

@@ -4,7 +4,7 @@ kind's own reader of `configs.working_days`, the one `plan` and `export` read it
 
 from __future__ import annotations
 
-from reconciler.engine.planner import live_in_manifest_terms
+from reconciler.engine.live import live_in_manifest_terms
 from reconciler.flows.sources import routing_from_live
 from tests.engine.builders import call_script, hotline, live
 
