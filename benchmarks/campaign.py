@@ -6,7 +6,10 @@ updates of readable and write-only fields, greeting replaces, renames, prunes ne
 protected object, reference cycles), starting from the simulator's demo tenant. Each step
 is applied through the CLI, over loopback HTTP, at a drawn concurrency, with 5xx, 429,
 connection resets and lost responses injected into every kind of request (auth and reads
-included); apply is re-run until it exits 0 (at most MAX_APPLIES times). With `--kills`,
+included); apply is re-run until it exits 0 (at most MAX_APPLIES times). With `--races`,
+one step of each seed starts as two real `python -m reconciler apply` processes a drawn
+fraction of a second apart, the simulator slowed: the lock lets one apply and refuses the
+other (or, faults permitting, both fail and the re-runs finish). With `--kills`,
 one step of each seed runs as a real `python -m reconciler apply` process that is
 killed (SIGKILL or SIGTERM) at a random moment, and the next applies run at once, while
 its last requests may still be landing. A request that lands only after the apply that
@@ -16,9 +19,15 @@ user would, and counts it as a late landing (printed as LATE, with what that pla
 After each step, with the faults switched off, from the simulator's own state:
 the manifests' objects are all live, once each; nothing else is live in an owned kind but
 protected objects and the state note; objects the manifests do not own are unchanged;
-no reference dangles; and a fresh `plan --detailed-exitcode` says "no changes".
+no reference dangles; the state note holds a fingerprint of every write-only field the
+manifests set (none lost, also when applies raced); and a fresh `plan --detailed-exitcode`
+says "no changes".
 
-    .venv/bin/python benchmarks/campaign.py --seeds 200 --kills
+Every apply runs with a lock expiry of LOCK_EXPIRY seconds (RECONCILER_LOCK_EXPIRY) and
+waits up to LOCK_TIMEOUT for the lock, so that a killed apply's lease holds up the next
+ones only that long.
+
+    .venv/bin/python benchmarks/campaign.py --seeds 200 --kills --races
     .venv/bin/python benchmarks/campaign.py --seeds 20 --sim-options '{"latency": 0.001}'
 
 `SIM_OPTIONS` (or `--sim-options`) is what each run's `Simulator(...)` is given besides
@@ -48,6 +57,9 @@ from typing import Any
 from click.testing import CliRunner
 
 from reconciler.cli import cli
+from reconciler.engine.state_note import parse as parse_state_note
+from reconciler.kinds import KINDS
+from reconciler.kinds.call_script import HISTORY_NAME, LOCK_NAME
 from reconciler.simulator import Simulator
 from reconciler.simulator.readings import resolve
 from reconciler.simulator.references import dangling
@@ -56,6 +68,10 @@ API_KEY = "campaign-key"
 MAX_APPLIES = 4
 PROTECTED = "Nhóm nhân viên mặc định"
 STATE_NOTE_NAME = "reconciler state (safe to delete)"
+# The reconciler's own objects beside the state note: never the manifests' to own.
+RECONCILER_NOTES = {STATE_NOTE_NAME, LOCK_NAME, HISTORY_NAME}
+LOCK_EXPIRY = "3"  # seconds: a killed apply's lease blocks the next applies this long at most
+LOCK_TIMEOUT = "15"  # seconds an in-process apply waits for the lock
 # One entry per simulator configuration to run under. Between them they take every reading
 # of the doc's open questions (reconciler/simulator/readings.py): the defaults, the
 # `strict` preset (each question's hardest answer), and the answers neither includes.
@@ -279,6 +295,9 @@ class SeedResult:
     reruns: list[int] = field(default_factory=list)  # per step: applies needed beyond the first
     requests: int = 0
     kills: int = 0  # kills that landed while the process was applying
+    fingerprints_lost: int = 0  # write-only fields set in the manifests the state note has no fingerprint of
+    # Racing applies: how each race ended ("applied+refused", "applied+applied", ...).
+    races: list[str] = field(default_factory=list)
     # Steps where a killed apply's request landed after the apply that then exited 0 had
     # checked (the next plan was not empty): what one more apply found and did.
     late: list[str] = field(default_factory=list)
@@ -296,7 +315,8 @@ def draw_faults(sim: Simulator, rng: random.Random) -> None:
 
 def run_cli(sim: Simulator, env: dict[str, str], *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), env={"OMICALL_URL": sim.url, "OMICALL_API_KEY": API_KEY,
-                                                      "OMICALL_TOKEN": None, "NO_COLOR": "1", **env})
+                                                      "OMICALL_TOKEN": None, "NO_COLOR": "1",
+                                                      "RECONCILER_LOCK_EXPIRY": LOCK_EXPIRY, **env})
     if result.exception and not isinstance(result.exception, SystemExit):
         return 99, f"{result.output}\n{type(result.exception).__name__}: {result.exception}"
     return result.exit_code, result.output
@@ -306,11 +326,9 @@ def killed_apply(sim: Simulator, manifests: Path, env: dict[str, str], rng: rand
     """A real apply process, killed at a random moment; whether it was still applying."""
     # Slow answers, so that the writes in flight at the kill land while the next apply runs.
     sim.latency = rng.choice([0.02, 0.05, 0.1])
-    full = {**os.environ, "OMICALL_URL": str(sim.url), "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1", **env}
-    full.pop("OMICALL_TOKEN", None)
     before = len(sim.mutations())
     proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(manifests), "--auto-approve"],
-                            env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=_process_env(sim, env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wanted = rng.randint(1, 12)  # kill once this many writes have landed
     deadline = time.monotonic() + 60
     while proc.poll() is None and len(sim.mutations()) - before < wanted and time.monotonic() < deadline:
@@ -320,6 +338,48 @@ def killed_apply(sim: Simulator, manifests: Path, env: dict[str, str], rng: rand
     proc.wait()
     sim.latency = 0.0
     return landed
+
+
+def _process_env(sim: Simulator, env: dict[str, str]) -> dict[str, str]:
+    full = {**os.environ, "OMICALL_URL": str(sim.url), "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1",
+            "RECONCILER_LOCK_EXPIRY": LOCK_EXPIRY, **env}
+    full.pop("OMICALL_TOKEN", None)
+    return full
+
+
+def racing_applies(sim: Simulator, manifests: Path, env: dict[str, str], rng: random.Random) -> str:
+    """Two real apply processes started a drawn fraction of a second apart (the issue's
+    race), answers slowed; how they ended, e.g. "applied+refused" (first started first)."""
+    sim.latency = rng.choice([0.02, 0.05, 0.1])
+    command = [sys.executable, "-m", "reconciler", "apply", str(manifests), "--auto-approve"]
+    first = subprocess.Popen(command, env=_process_env(sim, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    time.sleep(rng.uniform(0, 0.6))
+    second = subprocess.Popen(command, env=_process_env(sim, env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    ends = []
+    for proc in (first, second):
+        _, err = proc.communicate(timeout=300)
+        ends.append("applied" if proc.returncode == 0 else "refused" if "the tenant is locked" in err else "failed")
+    sim.latency = 0.0
+    return "+".join(ends)
+
+
+def lost_fingerprints(snap: dict[str, Any], unverified: dict[str, dict[str, list[str]]]) -> list[str]:
+    """Fields a fresh plan can check only by fingerprint (`unverified`: its JSON's, kind ->
+    name -> fields) whose fingerprint the state note does not hold: each would be sent
+    again, or (an mp3) left unchecked. Objects live more than once are counted as duplicates."""
+    notes = [s for s in snap["call_scripts"] if s["script_name"] == STATE_NOTE_NAME]
+    entries = parse_state_note(notes[-1].get("note") or "") if len(notes) == 1 else {}
+    lost = []
+    for kind, objects in unverified.items():
+        for name, fields in objects.items():
+            live = [i for i in snap.get(kind, []) if str(i[NAME_FIELD[kind]]) == name]
+            if len(live) != 1:
+                continue
+            held = entries.get(f"{kind}:{KINDS[kind].live_id(live[0])}", {})
+            lost += [f"{kind} '{name}': {f}" for f in fields if f not in held]
+    return lost
 
 
 def check(sim: Simulator, m: Manifests, foreign: dict[tuple[str, str], Any], env: dict[str, str],
@@ -337,7 +397,7 @@ def check(sim: Simulator, m: Manifests, foreign: dict[tuple[str, str], Any], env
         if missing:
             result.problems.append(f"{label}: {kind} missing: {sorted(missing)}")
         if kind in m.prune:
-            extra = set(names) - wanted - {PROTECTED, STATE_NOTE_NAME}
+            extra = set(names) - wanted - {PROTECTED} - RECONCILER_NOTES
             if extra:
                 result.problems.append(f"{label}: {kind} left behind: {sorted(extra)}")
     for kind, items in snap.items():
@@ -350,6 +410,12 @@ def check(sim: Simulator, m: Manifests, foreign: dict[tuple[str, str], Any], env
         result.unowned_touched += 1
         result.problems.append(f"{label}: unowned {kind} '{item[NAME_FIELD[kind]]}' was deleted")
     foreign.clear()
+    code, shown = run_cli(sim, env, "plan", str(manifests), "--format", "json")
+    # The document on stdout (a warning on stderr may come before it in `shown`).
+    unverified = json.JSONDecoder().raw_decode(shown[shown.index("{"):])[0].get("unverified", {}) if code == 0 else {}
+    for lost in lost_fingerprints(snap, unverified):
+        result.fingerprints_lost += 1
+        result.problems.append(f"{label}: the state note lost a fingerprint: {lost}")
     with sim.tenant.lock:
         for problem in dangling(sim.tenant):
             result.problems.append(f"{label}: dangling reference: {problem}")
@@ -366,12 +432,13 @@ def unowned(sim: Simulator, m: Manifests) -> dict[tuple[str, str], Any]:
         for item in items:
             name = str(item[NAME_FIELD[kind]])
             owned = kind in m.prune and name != PROTECTED
-            if not owned and (kind, name) not in m.ever and name != STATE_NOTE_NAME:
+            if not owned and (kind, name) not in m.ever and name not in RECONCILER_NOTES:
                 out[(kind, str(item.get("_id", name)))] = item
     return out
 
 
-def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dict | None = None) -> SeedResult:
+def run_seed(seed: int, *, steps: int = 4, kills: bool = False, races: bool = False,
+             sim_options: dict | None = None) -> SeedResult:
     """One seed: a policy, fault rates and `steps` manifest changes, each applied until it
     succeeds and then checked."""
     rng = random.Random(seed)
@@ -379,6 +446,8 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dic
     readings = resolve((sim_options or {}).get("readings"))
     m = Manifests(rng, keys_required="scripts-nonempty" in readings)
     kill_step = rng.randrange(steps) if kills else -1
+    # Drawn from a generator of its own, so that the seeds' other draws stay as they were.
+    race_step = random.Random(f"race {seed}").randrange(steps) if races else -1
     with tempfile.TemporaryDirectory() as tmp, Simulator(api_key=API_KEY, **(sim_options or {})) as sim:
         manifests = Path(tmp)
         draw_faults(sim, rng)
@@ -392,10 +461,15 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dic
             applies, code, out = 0, 1, ""
             if number == kill_step:
                 result.kills += killed_apply(sim, manifests, env, rng)
+            if number == race_step:
+                ended = racing_applies(sim, manifests, env, random.Random(f"race {seed} {number}"))
+                # Right after a killed apply, its lease may still hold the lock (LOCK_EXPIRY).
+                result.races.append(ended + (" after a kill" if number == kill_step else ""))
             concurrency = str(rng.choice([1, 4, 8]))
             while applies < MAX_APPLIES and code != 0:
                 applies += 1
-                code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve", "--concurrency", concurrency)
+                code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve", "--concurrency", concurrency,
+                                    "--lock-timeout", LOCK_TIMEOUT)
             rules = sim.faults.rules
             sim.faults.clear()
             assert sim.wait_idle()
@@ -405,7 +479,8 @@ def run_seed(seed: int, *, steps: int = 4, kills: bool = False, sim_options: dic
                 again, shown = run_cli(sim, env, "plan", str(manifests), "--detailed-exitcode")
                 if again == 2:
                     applies += 1
-                    code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve")
+                    code, out = run_cli(sim, env, "apply", str(manifests), "--auto-approve", "--lock-timeout",
+                                        LOCK_TIMEOUT)
                     result.late.append(f"{label}: " + " ".join(line.strip() for line in shown.splitlines()
                                                                if line.strip().startswith(("+", "-", "~", "("))))
             result.reruns.append(applies - 1)
@@ -438,19 +513,23 @@ class Figures:
             f"converged: {sum(s.converged for s in self.results)}",
             f"duplicates: {sum(s.duplicates for s in self.results)}",
             f"unowned touched: {sum(s.unowned_touched for s in self.results)}",
+            f"fingerprints lost: {sum(s.fingerprints_lost for s in self.results)}",
             f"steps applied: {len(self.reruns)}; re-runs needed per step: mean {statistics.mean(self.reruns):.2f}, "
             f"max {max(self.reruns)}",
             f"kills mid-apply: {sum(s.kills for s in self.results)}",
+            f"racing applies (first+second started): "
+            f"{dict(sorted(Counter(r for s in self.results for r in s.races).items())) or 'none'}",
             f"late landings (a killed apply's request landed after the converging apply; one more apply): "
             f"{sum(len(s.late) for s in self.results)}",
             f"requests per seed: mean {statistics.mean(requests):.0f}, max {max(requests)}",
         ]
 
 
-def campaign(seeds: range, *, steps: int, kills: bool, sim_options: dict | None = None, jobs: int = 4) -> Figures:
+def campaign(seeds: range, *, steps: int, kills: bool, races: bool = False, sim_options: dict | None = None,
+             jobs: int = 4) -> Figures:
     """Every seed, `jobs` at a time (each in a process of its own: a seed mostly waits on
     retry back-offs, so more seeds than cores run well side by side)."""
-    run = functools.partial(run_seed, steps=steps, kills=kills, sim_options=sim_options)
+    run = functools.partial(run_seed, steps=steps, kills=kills, races=races, sim_options=sim_options)
     with concurrent.futures.ProcessPoolExecutor(jobs) as pool:
         return Figures(list(pool.map(run, seeds)))
 
@@ -461,6 +540,7 @@ def main() -> int:
     parser.add_argument("--first", type=int, default=0, help="the first seed (default 0)")
     parser.add_argument("--steps", type=int, default=4, help="manifest changes per seed (default 4)")
     parser.add_argument("--kills", action="store_true", help="kill one apply process per seed")
+    parser.add_argument("--races", action="store_true", help="start two apply processes at once in one step per seed")
     parser.add_argument("--jobs", type=int, default=4, help="seeds run side by side (default 4)")
     parser.add_argument("--sim-options", type=json.loads, action="append",
                         help="JSON keyword arguments of Simulator(...); repeat to run under several")
@@ -469,7 +549,7 @@ def main() -> int:
     for options in args.sim_options or SIM_OPTIONS:
         started = time.monotonic()
         figures = campaign(range(args.first, args.first + args.seeds), steps=args.steps, kills=args.kills,
-                           sim_options=options, jobs=args.jobs)
+                           races=args.races, sim_options=options, jobs=args.jobs)
         print(f"simulator options: {json.dumps(options)}")
         for line in figures.lines():
             print(f"  {line}")

@@ -338,9 +338,11 @@ def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: what was done per object (ids, failures, skips and why) on stdout, stable "
                    "(format_version); the plan and progress then go to stderr.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="Wait this long for another apply's lock on the tenant (0: refuse at once).")
 @tenant_options
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
-          targets: tuple[str, ...], fmt: str, url: str | None, concurrency: int | None) -> None:
+          targets: tuple[str, ...], fmt: str, lock_timeout: float, url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
     from reconciler.engine.planfile import load_plan
 
@@ -357,7 +359,8 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
         saved = load_plan(plan_file, url=client.url) if plan_file else None
         work = _ApplyRun(style=_style_for(sys.stderr if as_json else sys.stdout), saved=saved,
                          manifests=None if plan_file else _load(directory or "."), force=force,
-                         auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json)
+                         auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json,
+                         lock_timeout=lock_timeout)
         report = _run_apply(client, work)
     except ReconcilerError as err:
         _error_report(fmt, "apply", _problems_of(err))
@@ -382,6 +385,7 @@ class _ApplyRun:
     force_upload: bool
     targets: tuple[str, ...] = ()
     as_json: bool = False  # apply --format json: the report on stdout, everything else on stderr
+    lock_timeout: float = 0.0
     progress: Any = None
     plan: Any = None  # the plan shown
     results: list = dataclass_field(default_factory=list)  # each operation's result, as it came
@@ -395,13 +399,15 @@ class _ApplyRun:
 
     async def __call__(self, tenant: Any) -> Any:
         from reconciler.engine.render import render_text
-        from reconciler.engine.session import apply_to_tenant, checkpoint, plan_tenant
+        from reconciler.engine.session import LockOptions, apply_to_tenant, checkpoint, plan_tenant
+        busy = False
         if self.saved is not None:
             the_plan, flows = self.saved, None
         else:
             the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload,
                                                targets=self.targets)
             flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
+            busy = bool(live.leases)
         self.plan = the_plan
         click.echo(render_text(the_plan, self.style, flows), nl=False, err=self.as_json)
         if not _approved(the_plan, self.force, self.auto_approve):
@@ -410,8 +416,28 @@ class _ApplyRun:
         # before anything is sent: "Aborted.", not "operations in flight were stopped".
         await checkpoint()
         self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
+        lock = LockOptions(timeout=self.lock_timeout, on_wait=self._waiting, on_replan=self._replan,
+                           manifests=self.manifests, busy_at_plan=busy, force_upload=self.force_upload,
+                           targets=self.targets)
         return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
-                                     on_result=self._show)
+                                     on_result=self._show, lock=lock)
+
+    def _waiting(self, lease: Any) -> None:
+        click.echo(f"Waiting up to {self.lock_timeout:g} s for the lock: {lease.describe()} holds it.", err=True)
+
+    def _replan(self, the_plan: Any) -> bool:
+        """The plan made again once the lock was had, another apply having changed the
+        tenant meanwhile: shown, then approved as the first one was."""
+        from reconciler.engine.render import render_text
+
+        click.echo("Another apply held the tenant's lock since this plan was made, and changed the tenant. "
+                   "The plan now:", err=True)
+        click.echo(render_text(the_plan, self.style), nl=False, err=self.as_json)
+        if not _approved(the_plan, self.force, self.auto_approve):
+            return False
+        self.plan = the_plan  # apply --format json reports the plan applied
+        self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
+        return True
 
     def _show(self, result: Any) -> None:
         self.results.append(result)
@@ -448,7 +474,7 @@ def _apply_outcome(report: Any, work: _ApplyRun) -> None:
     from reconciler.engine.render_apply import outcome_of
 
     click.echo(work.progress.finish(), nl=False, err=work.as_json)
-    for warning in report.warnings:
+    for warning in report.warnings + report.notices:
         click.echo(f"Warning: {warning}", err=True)
     done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
     skipped = report.by_status(Status.SKIPPED)
@@ -514,6 +540,50 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+# --- the lock and the history ---------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("lease_id", metavar="LEASE_ID")
+@click.option("--force", is_flag=True, help="Required: breaking a lock may let two applies write at once.")
+@tenant_options
+def unlock(lease_id: str, force: bool, url: str | None, concurrency: int | None) -> None:
+    """Break the tenant's lock held under LEASE_ID (as `terraform force-unlock`).
+
+    For an apply that died holding it (its lease also expires by itself). The LEASE_ID is
+    in the message of the apply that was refused, and in `reconciler history`. If that
+    apply still runs, it stops at its next renewal of the lease."""
+    from reconciler.engine.lease import break_lease
+    from reconciler.engine.session import run
+
+    if not force:
+        raise click.UsageError("unlock breaks another apply's lock: make sure that apply is not running, then "
+                               f"pass --force (reconciler unlock --force {lease_id})")
+    lease = run(_client(url, concurrency), lambda tenant: break_lease(tenant, lease_id))
+    click.echo(f"Lock broken: lease {lease.id} ({lease.describe()}) deleted.")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for programs (format_version).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N", help="Only the N most recent.")
+@tenant_options
+def history(fmt: str, limit: int | None, url: str | None, concurrency: int | None) -> None:
+    """List the recent applies recorded in the tenant, newest first, and who holds the lock.
+
+    Each entry: when, who (user, host, CI job), the lease, the plan's checksum, what was
+    done, and the result (complete, partial, interrupted)."""
+    from reconciler.engine.history import render_history_json, render_history_text
+    from reconciler.engine.session import read_history_and_locks, run
+
+    entries, leases = run(_client(url, concurrency), read_history_and_locks)
+    entries = list(reversed(entries))[:limit]
+    if fmt == "json":
+        click.echo(render_history_json(entries, leases, FORMAT_VERSION), nl=False)
+    else:
+        click.echo(render_history_text(entries, leases), nl=False)
 
 
 # --- drift / export ---

@@ -61,6 +61,8 @@ class OpResult:
 class ApplyReport:
     results: list[OpResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Said, but the apply still succeeded: only the history or the lock's early release was lost.
+    notices: list[str] = field(default_factory=list)
 
     def by_status(self, status: Status) -> list[OpResult]:
         return [r for r in self.results if r.status == status]

@@ -9,7 +9,8 @@ from typing import Any, Callable
 
 from reconciler.api.client import gather_or_cancel
 from reconciler.engine.catalogue import Catalogue
-from reconciler.engine.state_note import StateNote, state_note_key
+from reconciler.engine.lease import Lease, leases_in
+from reconciler.engine.state_note import StateNote, holder as note_kind, state_note_key
 from reconciler.errors import ApiError
 from reconciler.kinds import KINDS
 
@@ -19,6 +20,8 @@ class LiveState:
 
     items: dict[str, list[dict]] = field(default_factory=dict)
     state_note: StateNote = field(default_factory=StateNote)
+    # The lock's leases there were when read (engine/lease.py): another apply under way.
+    leases: list[Lease] = field(default_factory=list)
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -32,8 +35,9 @@ class LiveState:
         cleaned = {k: list(v) for k, v in items.items()}
         for kind in KINDS:
             cleaned.setdefault(kind, [])
+        leases = leases_in(cleaned.get(note_kind().name, []))
         note = StateNote.split_from(cleaned)
-        return cls(items=cleaned, state_note=note)
+        return cls(items=cleaned, state_note=note, leases=leases)
 
 
 def _is_int(value: Any) -> bool:

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
 from reconciler.engine.applier import ApplyReport, OpResult, apply_plan
+from reconciler.engine.history import Outcome, entry as history_entry, entries_in, record as record_history
+from reconciler.engine.lease import Lease, Lock, leases_in
 from reconciler.engine.live import LiveState, read_live
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
+from reconciler.engine.state_note import holder as note_kind
 from reconciler.errors import PlanError, ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import secret_values, unset_env
 
 
 T = TypeVar("T")
+# Seconds an apply spends, at most, on its history entry and on giving the lock back.
+FINISH_TIMEOUT = 15.0
 
 
 class _Running:
@@ -115,6 +121,12 @@ async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bo
     return plan, live
 
 
+async def read_history_and_locks(client: Any) -> tuple[list[dict], list[Lease]]:
+    """`history`: the entries in the tenant (oldest first) and the leases there are now."""
+    items = await note_kind().list_notes(client)
+    return entries_in(items), leases_in(items)
+
+
 async def read_tenant(client: Any) -> tuple[LiveState, dict[str, set[str]]]:
     """The live state, and the identities of its objects per kind."""
     live = await read_live(client)
@@ -131,17 +143,142 @@ def check_against_tenant(manifests: ManifestsLike, live: LiveState) -> list[str]
     return plan.warnings
 
 
+@dataclass
+class LockOptions:
+    """How an apply takes the lock (engine/lease.py)."""
+
+    timeout: float = 0.0  # seconds to wait for another apply to finish; 0: refuse at once
+    on_wait: Callable[[Lease], None] | None = None  # told once when the lock is busy and this one waits
+    # The plan made again under the lock when another apply held it meanwhile and the
+    # tenant changed: shown by this, and applied only if it returns True.
+    on_replan: Callable[[Plan], bool] | None = None
+    manifests: ManifestsLike | None = None  # to plan again (None: a saved plan, refused if stale)
+    # Whether the read the plan was made from saw another apply's lease: it may have
+    # changed the tenant since, as if this apply had waited for it.
+    busy_at_plan: bool = False
+    force_upload: bool = False  # as the first plan was made, for the plan made again
+    targets: Sequence[str] = ()
+
+
 async def apply_to_tenant(
-    client: Any, plan: Plan, *, saved: bool, force: bool = False, on_result: Callable[[OpResult], None] | None = None
-) -> ApplyReport:
+    client: Any, plan: Plan, *, saved: bool, force: bool = False, on_result: Callable[[OpResult], None] | None = None,
+    lock: LockOptions | None = None,
+) -> ApplyReport | None:
     """Re-read the tenant right before changing it, so that an object changed since the plan
     is a conflict and not silently overwritten; then apply. An unsafe or blocked plan is
-    refused (UnsafePlanError) before anything is read or sent, unless `force` (unsafe only)."""
+    refused (UnsafePlanError) before anything is read or sent, unless `force` (unsafe only).
+
+    With `lock`, all of it runs holding the tenant's lock, and the history records the
+    apply (see `_locked`). None: nothing left to apply once the lock was had."""
     plan.raise_if_unsafe(force)
     check_secrets(plan)
-    fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
-    settle()
-    return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
+    if lock is None:
+        fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
+        settle()
+        return await apply_plan(client, plan, fresh, saved=saved, on_result=on_result)
+    return await _locked(client, plan, saved=saved, force=force, on_result=on_result, options=lock)
+
+
+async def _locked(client: Any, plan: Plan, *, saved: bool, force: bool, on_result: Callable[[OpResult], None] | None,
+                  options: LockOptions) -> ApplyReport | None:
+    """Take the lock, re-read, apply, record the apply in the history, give the lock back:
+    also when the apply is interrupted (Ctrl-C, SIGTERM), as far as a few seconds allow.
+    Killed (SIGKILL), the lease expires by itself. Only the lock's holder writes the state
+    note and the history, so two applies never write them at once.
+
+    When another apply held the lock meanwhile (this one waited for it, or the plan's read
+    saw its lease), the tenant is planned again from the fresh read (no extra request): if
+    the other apply changed it, the new plan is shown (`on_replan`) and applied only if
+    approved; if nothing is left to do, None. (A change made in the console since the plan,
+    with no apply under way, stays a conflict, never overwritten.)"""
+    task = asyncio.current_task()
+    held = Lock(client, timeout=options.timeout, plan=plan.checksum(), on_wait=options.on_wait)
+    await held.acquire(on_lost=lambda: task.cancel() if task else None)
+    results: list[OpResult] = []
+    report: ApplyReport | None = None
+    began = False
+
+    def collect(result: OpResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    try:
+        fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
+        settle()
+        if (held.waited or options.busy_at_plan) and options.manifests is not None:
+            again = make_plan(options.manifests, fresh, secrets=read_secrets(options.manifests),
+                              force_upload=options.force_upload, targets=options.targets)
+            if again.checksum() != plan.checksum():
+                if not (options.on_replan and options.on_replan(again)) or not again.has_changes:
+                    return None
+                again.raise_if_unsafe(force)
+                check_secrets(again)
+                plan = again
+                await held.set_plan(plan.checksum())
+        began = True
+        report = await apply_plan(client, plan, fresh, saved=saved, on_result=collect)
+        return report
+    except asyncio.CancelledError:
+        if held.lost is not None:
+            raise held.lost from None
+        raise
+    finally:
+        try:
+            notices = await _uninterrupted(_finish(client, held, results, report, began), FINISH_TIMEOUT)
+        except (asyncio.TimeoutError, ReconcilerError) as err:
+            notices = [f"the history and the lock could not be written in time ({err or 'timed out'}); the lock "
+                       f"expires by itself, or: reconciler unlock --force {held.lease.id}"]
+        if report is not None:
+            report.notices += notices
+
+
+async def _uninterrupted(work: Awaitable[T], timeout: float) -> T:
+    """`work`, carried through to its end even when a stop (Ctrl-C, SIGTERM) comes
+    meanwhile, within `timeout` seconds: a lease left behind would block the tenant until
+    it expires. The stop then takes effect (CancelledError) once it is done."""
+    task = asyncio.ensure_future(work)
+    deadline = asyncio.get_running_loop().time() + timeout
+    stopped = False
+    while not task.done():
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            task.cancel()
+            break
+        try:
+            await asyncio.wait_for(asyncio.shield(task), left)
+        except asyncio.CancelledError:
+            stopped = True
+        except asyncio.TimeoutError:
+            task.cancel()
+            break
+    try:
+        result = await task
+    except asyncio.CancelledError:
+        raise asyncio.TimeoutError() from None
+    if stopped:
+        raise asyncio.CancelledError()
+    return result
+
+
+async def _finish(client: Any, held: Lock, results: list[OpResult], report: ApplyReport | None,
+                  began: bool) -> list[str]:
+    """Record the apply in the history (if it began) and give the lock back; what could not
+    be done, as notices (only the history, or the lock's early release, is lost)."""
+    notices: list[str] = []
+    if held.unavailable is not None:
+        notices.append(f"the tenant refused the lock's call script ({held.unavailable}): this apply ran without the "
+                       "lock, so another apply could have written at the same time")
+    if began and held.lost is None:
+        outcome = Outcome.of(results, interrupted=report is None, warnings=bool(report and report.warnings))
+        try:
+            await record_history(client, history_entry(held.lease, outcome))
+        except ReconcilerError as err:
+            notices.append(f"the history could not be written ({err}); only the history lost this entry")
+    released = await held.release()
+    if released:
+        notices.append(released)
+    return notices
 
 
 def check_secrets(plan: Plan) -> None:

@@ -69,11 +69,13 @@ class StateNote:
     @classmethod
     def split_from(cls, items: dict[str, list[dict]]) -> "StateNote":
         """The note found among live items by kind, which are left without it (it is never
-        planned, listed or exported). An unreadable note counts as empty, which is safe."""
+        planned, listed or exported), nor the lock's and the history's objects. An
+        unreadable note counts as empty, which is safe."""
         kind_def = holder()
         held = items.get(kind_def.name, [])
         item = kind_def.find_state_note(held)
-        items[kind_def.name] = [i for i in held if not kind_def.is_state_note(i)]
+        # The lock's and the history's objects go too: they are the reconciler's, like the note.
+        items[kind_def.name] = [i for i in held if not kind_def.is_reconciler_note(i)]
         if item is None:
             return cls()
         return cls(entries=parse(kind_def.state_note_text(item)), item=item)

@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 
 from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
-from reconciler.flows.model import Node, Routing, out_edges, subject
+from reconciler.flows.model import Node, Routing, kinds_with, out_edges, role, subject
 from reconciler.flows.trace import walkable_loops
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole
 from reconciler.kinds.policy import LINT_CODES
 
 SEVERITIES = ("error", "warning", "info")
@@ -71,18 +73,22 @@ def _findings(routing: Routing) -> list[Finding]:
         severity = "error" if node in reached else "warning"
         found.append(Finding(code, node, f"{subject(node)}: {message}", routing.location(node, path), severity))
 
-    for number, data in objects.get("hotlines", {}).items():
-        if data.get("inbound") is True and not data.get("call_script"):  # reached by definition
-            add("hotline-without-call-script", ("hotlines", number),
-                "takes inbound calls (inbound: true) but has no call_script: callers reach nothing", "inbound")
-    for name, data in objects.get("ivr_menus", {}).items():
-        if not data.get("keys") and not data.get("fallback"):
-            add("ivr-menu-dead-end", ("ivr_menus", name),
-                "has neither keys nor a fallback: every caller is hung up on")
-    for name, data in objects.get("groups", {}).items():
-        if not data.get("members") and not data.get("on_timeout"):
-            add("group-dead-end", ("groups", name),
-                "has no members and no on_timeout: calls sent here ring nobody and end")
+    for kind in kinds_with(CallRole.ROUTE):
+        for number, data in objects.get(kind, {}).items():
+            if data.get(ROUTE_TAKES_CALLS) is True and not data.get(ROUTE_SCRIPT):  # reached by definition
+                add("hotline-without-call-script", (kind, number),
+                    "takes inbound calls (inbound: true) but has no call_script: callers reach nothing",
+                    ROUTE_TAKES_CALLS)
+    for kind in kinds_with(CallRole.MENU):
+        for name, data in objects.get(kind, {}).items():
+            if not data.get("keys") and not data.get("fallback"):
+                add("ivr-menu-dead-end", (kind, name),
+                    "has neither keys nor a fallback: every caller is hung up on")
+    for kind in kinds_with(CallRole.RING_MEMBERS):
+        for name, data in objects.get(kind, {}).items():
+            if not data.get("members") and not data.get("on_timeout"):
+                add("group-dead-end", (kind, name),
+                    "has no members and no on_timeout: calls sent here ring nobody and end")
     traps = _traps(routing, reached)
     found += traps
     found += _loops(routing, traps)
@@ -120,18 +126,17 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
     """Menus whose keys and fallback lead only back among themselves: a caller can never
     reach a person or leave. One menu alone: a key that loops back to it with no other way
     out; several: a trap (reported once, at its first menu)."""
-    menus = routing.objects.get("ivr_menus", {})
-    exits: dict[str, set[Node]] = {}
-    for name in menus:
-        exits[name] = {e.target for e, _ in out_edges(routing, ("ivr_menus", name))}
+    exits: dict[Node, set[Node]] = {}
+    for kind in kinds_with(CallRole.MENU):
+        for name in routing.objects.get(kind, {}):
+            exits[(kind, name)] = {e.target for e, _ in out_edges(routing, (kind, name))}
     found = []
     for group in _components(exits):
-        members = {("ivr_menus", n) for n in group}
+        members = set(group)
         leads_out = any(t not in members for n in group for t in exits[n])
         if leads_out or not any(exits[n] for n in group):
             continue  # a way out, or a dead end (reported as ivr-menu-dead-end)
-        first = min(group, key=lambda n: _where(routing.location(("ivr_menus", n))))
-        node = ("ivr_menus", first)
+        node = min(group, key=lambda n: _where(routing.location(n)))
         severity = "error" if members & reached else "warning"
         if len(group) == 1:
             path = next((p for e, p in out_edges(routing, node) if e.target == node), "")
@@ -139,21 +144,21 @@ def _traps(routing: Routing, reached: set[Node]) -> list[Finding]:
                                  "returns to this menu: a caller can never leave it or reach a person",
                                  routing.location(node, path), severity, (node,)))
         else:
-            names = [f"'{n}'" for n in sorted(group) if n != first]
+            names = [f"'{name}'" for name in sorted(n[1] for n in group if n != node)]
             others = ", ".join(names[:5])
             if len(names) > 5:  # a long ring: name a few, count the rest
                 others += f" (and {len(names) - 5} more)"
             found.append(Finding("ivr-menu-trap", node, f"{subject(node)}: its keys and fallback lead only to "
-                                 f"IVR menus {others} and back: a caller can never reach a person",
+                                 f"{KINDS[node[0]].label}s {others} and back: a caller can never reach a person",
                                  routing.location(node), severity, tuple(sorted(members))))
     return found
 
 
-def _components(exits: dict[str, set[Node]]) -> list[list[str]]:
+def _components(exits: dict[Node, set[Node]]) -> list[list[Node]]:
     """Strongly connected groups of menus (engine/scc.py: iterative, so a long chain of
     menus cannot exhaust Python's recursion), menus in declaration order. A menu that
     cannot return to itself is not a component of its own here."""
-    graph = {name: [t for k, t in exits[name] if k == "ivr_menus" and t in exits] for name in exits}
+    graph = {menu: [t for t in exits[menu] if t in exits] for menu in exits}
     declared = {name: i for i, name in enumerate(exits)}
     groups = [sorted(c, key=declared.__getitem__) for c in cyclic_components(graph)]
     return sorted(groups, key=lambda g: declared[g[0]])
@@ -200,7 +205,7 @@ def _ring_text(ring: tuple[tuple[Node, str, str], ...]) -> str:
 def reached_nodes(routing: Routing) -> set[Node]:
     """Everything a hotline's inbound calls reach (greetings a menu plays included)."""
     reached: set[Node] = set()
-    queue: list[Node] = [("hotlines", n) for n in routing.hotlines()]
+    queue: list[Node] = routing.hotline_nodes()
     while queue:
         node = queue.pop()
         if node in reached:
@@ -210,9 +215,9 @@ def reached_nodes(routing: Routing) -> set[Node]:
         if data is None:
             continue
         targets = [e.target for e, _ in out_edges(routing, node)]
-        if node[0] == "ivr_menus":
-            targets += [("greetings", data[f]) for f in ("greeting", "return_greeting", "invalid_greeting")
-                        if data.get(f)]
+        if role(node) is CallRole.MENU:  # what a menu plays (its greetings)
+            targets += [(ref[0], ref[1]) for ref in KINDS[node[0]].references(data)
+                        if role((ref[0], ref[1])) is CallRole.PLAY]
         queue += [t for t in targets if t not in reached]
     return reached
 
@@ -220,7 +225,7 @@ def reached_nodes(routing: Routing) -> set[Node]:
 def _unreachable(routing: Routing, reached: set[Node]) -> list[Finding]:
     """Declared objects that no hotline's inbound calls reach."""
     found = []
-    for kind in ("call_scripts", "ivr_menus", "groups", "greetings"):
+    for kind in kinds_with(CallRole.STEPS, CallRole.MENU, CallRole.RING_MEMBERS, CallRole.PLAY):
         for name in routing.objects.get(kind, {}):
             node = (kind, name)
             if node not in reached:

@@ -17,12 +17,35 @@ from typing import Any
 
 from reconciler.errors import Location, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import REF_WORDS, nfc
-from reconciler.kinds.ivr_menu import KEYS
+from reconciler.kinds.base import LIVE_REF, REF_WORDS, ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole, WeekDay, WeekFrame, \
+    nfc
 
 Node = tuple[str, str]  # (kind name, object name); kind "unsupported" for targets manifests cannot name
 UNSUPPORTED = "unsupported"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# What a day of a hotline's week runs (kinds/base.py: what a ROUTE kind's `week` reads).
+Day = WeekDay
+TimeFrame = WeekFrame
+
+
+def role(node: Node) -> CallRole | None:
+    """What a call does on reaching `node` (None: a kind calls do not reach, or a target
+    manifests cannot name)."""
+    kind = KINDS.get(node[0])
+    return kind.call_role if kind is not None else None
+
+
+def kinds_with(*roles: CallRole) -> list[str]:
+    """The kinds whose objects have one of `roles`, in the order a caller meets the roles
+    (then the registry's order)."""
+    order = list(CallRole)
+    found = [k for k in KINDS.values() if k.call_role in roles]
+    return [k.name for k in sorted(found, key=lambda k: order.index(k.call_role))]  # type: ignore[arg-type]
+
+
+def script_kind() -> str:
+    """The kind a ROUTE object's call script is (the kind whose role is STEPS)."""
+    return kinds_with(CallRole.STEPS)[0]
 
 
 class FlowError(ReconcilerError):
@@ -34,23 +57,6 @@ class Edge:
     source: Node
     target: Node
     label: str
-
-
-@dataclass(frozen=True)
-class TimeFrame:
-    """Part of a day (from <= time < to, "HH:MM") that runs another call script."""
-
-    start: str
-    end: str
-    call_script: str | None
-
-
-@dataclass(frozen=True)
-class Day:
-    """What one weekday of a hotline's schedule runs: a call script, or time frames."""
-
-    call_script: str | None
-    frames: tuple[TimeFrame, ...] = ()
 
 
 @dataclass
@@ -67,6 +73,9 @@ class Routing:
     # where each of its values is written ("lint.unreachable" -> policy.yaml:5:5)
     lint_policy: dict[str, Any] = field(default_factory=dict)
     policy_fields: dict[str, Location] = field(default_factory=dict)
+    # node -> its out_edges: lint and trace ask for each object's many times over.
+    edges: dict[Node, list] = field(default_factory=dict, init=False, repr=False, compare=False)
+    leads: dict[Node, dict[str, Node]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def data(self, node: Node) -> dict | None:
         """The object's data, or None when it is referenced but not declared here."""
@@ -82,7 +91,17 @@ class Routing:
         return self.policy_fields.get(path)
 
     def hotlines(self) -> list[str]:
-        return sorted(self.objects.get("hotlines", {}))
+        """The numbers of every hotline, sorted."""
+        return [name for _, name in self.hotline_nodes()]
+
+    def hotline_nodes(self) -> list[Node]:
+        """Every hotline (the objects calls come in by: kinds whose role is ROUTE), by number."""
+        return sorted((kind, name) for kind in kinds_with(CallRole.ROUTE) for name in self.objects.get(kind, {}))
+
+    def hotline(self, number: str) -> Node:
+        """The node of hotline `number` (the ROUTE kind that has it; the first one if none)."""
+        kinds = kinds_with(CallRole.ROUTE)
+        return next(((k, number) for k in kinds if number in self.objects.get(k, {})), (kinds[0], number))
 
 
 def ref_node(ref: Any) -> Node | None:
@@ -97,41 +116,74 @@ def ref_node(ref: Any) -> Node | None:
 
 def out_edges(routing: Routing, node: Node) -> list[tuple[Edge, str]]:
     """The edges leaving `node`, in the order a caller meets them, each with the field path
-    it is written at (for file:line:col)."""
+    it is written at (for file:line:col): the references its kind gives (`Kind.references()`)
+    at the fields its role follows, plus targets there manifests cannot name; a hotline's
+    also go to what its week runs."""
+    known = routing.edges.get(node)
+    if known is None:
+        known = routing.edges[node] = _out_edges(routing, node)
+    return known
+
+
+def _out_edges(routing: Routing, node: Node) -> list[tuple[Edge, str]]:
     data = routing.data(node)
-    if data is None:
+    kind = KINDS.get(node[0])
+    if data is None or kind is None or kind.call_role is None:
         return []
-    kind = node[0]
+    known = {ref.path: (ref[0], ref[1]) for ref in kind.references(data)}
     out: list[tuple[Edge, str]] = []
-
-    def add(ref: Any, label: str, path: str) -> None:
-        target = ref_node(ref)
-        if target is not None:
-            out.append((Edge(node, target, label), path))
-
-    if kind == "hotlines":
-        if data.get("call_script"):
-            label = "inbound" if data.get("inbound") is not False else "inbound (off)"
-            add({"call_script": data["call_script"]}, label, "call_script")
+    for field in kind.call_role.follows:
+        for path, value in _written_at(field, data.get(field)):
+            target = known.get(path) or _unsupported(value)
+            if target is not None:
+                out.append((Edge(node, target, _label(kind.call_role, path, data)), path))
+    if kind.call_role is CallRole.ROUTE:
+        default = data.get(ROUTE_SCRIPT)
+        scripts = script_kind()
         for day, plan in routing.schedules.get(node[1], {}).items():
-            if plan.call_script and plan.call_script != data.get("call_script"):
-                add({"call_script": plan.call_script}, day, f"schedule.{day}")
+            if plan.call_script and plan.call_script != default:
+                out.append((Edge(node, (scripts, plan.call_script), day), f"schedule.{day}"))
             for frame in plan.frames:
                 if frame.call_script:
-                    add({"call_script": frame.call_script}, f"{day} {frame.start}-{frame.end}", f"schedule.{day}")
-    elif kind == "call_scripts":
-        for i, step in enumerate(data.get("steps") or []):
-            add(step, f"step {i + 1}", f"steps.{i}")
-    elif kind == "ivr_menus":
-        keys = data.get("keys") or {}
-        for key in sorted(keys, key=lambda k: KEYS.index(k) if k in KEYS else 99):
-            add(keys[key], f"key {key}", f"keys.{key}")
-        add(data.get("fallback"), "fallback", "fallback")
-    elif kind == "groups":
-        for i, member in enumerate(data.get("members") or []):
-            add({"extension": member}, f"member {i + 1}", f"members.{i}")
-        add(data.get("on_timeout"), "on_timeout", "on_timeout")
+                    out.append((Edge(node, (scripts, frame.call_script), f"{day} {frame.start}-{frame.end}"),
+                                f"schedule.{day}"))
     return out
+
+
+def _written_at(field: str, value: Any) -> list[tuple[str, Any]]:
+    """(path, value) of each reference a field may hold: one reference, or a list or a map
+    of them (`steps.0`, `keys.1`)."""
+    if isinstance(value, list):
+        return [(f"{field}.{i}", v) for i, v in enumerate(value)]
+    if isinstance(value, dict) and not _one_reference(value):
+        return [(f"{field}.{k}", v) for k, v in value.items()]
+    return [(field, value)]
+
+
+def _one_reference(value: dict) -> bool:
+    return len(value) == 1 and (LIVE_REF in value or next(iter(value)) in REF_WORDS)
+
+
+def _unsupported(value: Any) -> Node | None:
+    """A target no kind's references name ({live: ...}, or a word no kind has), as
+    `ref_node` shows it; None when unset."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((_, name),) = value.items()
+        return UNSUPPORTED, str(name)
+    return None
+
+
+def _label(call_role: CallRole, path: str, data: dict) -> str:
+    """The label of an edge written at `path`: `steps.1` -> "step 2" (a list counts from
+    one), `keys.1` -> "key 1" (a map's key), `fallback` as it is; a hotline's own call
+    script is "inbound" ("inbound (off)" when it takes no calls)."""
+    if call_role is CallRole.ROUTE and path == ROUTE_SCRIPT:
+        return "inbound" if data.get(ROUTE_TAKES_CALLS) is not False else "inbound (off)"
+    field, _, rest = path.partition(".")
+    if not rest:
+        return field
+    word = field[:-1] if field.endswith("s") else field
+    return f"{word} {int(rest) + 1}" if isinstance(data.get(field), list) else f"{word} {rest}"
 
 
 @dataclass
@@ -155,12 +207,10 @@ def build_graph(routing: Routing, hotline: str | None = None) -> Graph:
     """The routing graph of every hotline (plus routing objects no hotline reaches, so
     that nothing declared is hidden), or of one hotline's calls only."""
     if hotline is not None:
-        number = find_hotline(routing, hotline)
-        return reachable_graph(routing, [("hotlines", number)])
-    starts = [("hotlines", n) for n in routing.hotlines()]
-    graph = reachable_graph(routing, starts)
+        return reachable_graph(routing, [find_hotline_node(routing, hotline)])
+    graph = reachable_graph(routing, routing.hotline_nodes())
     seen = set(graph.nodes)
-    rest = [(k, name) for k in ("call_scripts", "ivr_menus", "groups")
+    rest = [(k, name) for k in kinds_with(CallRole.STEPS, CallRole.MENU, CallRole.RING_MEMBERS)
             for name in routing.objects.get(k, {}) if (k, name) not in seen]
     if rest:
         more = reachable_graph(routing, rest, seen=seen)
@@ -192,10 +242,15 @@ def reachable_graph(routing: Routing, starts: list[Node], seen: set[Node] | None
 
 def find_hotline(routing: Routing, number: str) -> str:
     """The hotline's number as the routing knows it ("+84..." and "84..." both match)."""
+    return find_hotline_node(routing, number)[1]
+
+
+def find_hotline_node(routing: Routing, number: str) -> Node:
+    """The hotline as the routing knows it ("+84..." and "84..." both match)."""
     wanted = nfc(str(number)).strip()
-    for known in routing.hotlines():
-        if known == wanted or known.lstrip("+") == wanted.lstrip("+"):
-            return known
+    for node in routing.hotline_nodes():
+        if node[1] == wanted or node[1].lstrip("+") == wanted.lstrip("+"):
+            return node
     listed = ", ".join(routing.hotlines()) or "none"
     raise FlowError(f"hotline {wanted} is not in the {routing.source} (hotlines: {listed})")
 
@@ -203,10 +258,7 @@ def find_hotline(routing: Routing, number: str) -> str:
 def subject(node: Node) -> str:
     """How messages name a node: "IVR menu 'Menu chính'", "hotline 842871002283"."""
     kind, name = node
-    if kind == "hotlines":
-        return f"hotline {name}"
-    if kind == "extensions":
-        return f"extension {name}"
-    if kind == UNSUPPORTED:
+    if kind not in KINDS:
         return f"'{name}' (a target manifests cannot name)"
-    return f"{KINDS[kind].label} '{name}'"
+    # Objects named by a number (hotlines, extensions) go without quotes.
+    return f"{KINDS[kind].label} '{name}'" if KINDS[kind].identity == "name" else f"{KINDS[kind].label} {name}"

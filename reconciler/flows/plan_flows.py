@@ -17,10 +17,11 @@ from reconciler.engine.live import LiveState
 from reconciler.engine.plan import Action, Plan
 from reconciler.engine.scc import strongly_connected_components
 from reconciler.flows.model import Day, Graph, Node, Routing, TimeFrame, out_edges, reachable_graph, ref_node, \
-    subject
+    role, script_kind, subject
 from reconciler.flows.render import render_mermaid
-from reconciler.flows.sources import routing_from_live, schedule_from_manifest
-from reconciler.kinds.base import KIND_REF_WORD
+from reconciler.flows.sources import routing_from_live
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import KIND_REF_WORD, ROUTE_SCRIPT, CallRole
 
 
 @dataclass
@@ -50,12 +51,12 @@ def flow_changes(plan: Plan, live: LiveState, *, draw: bool = True) -> FlowChang
         return _impact_only(before, after)
     deleted = {(c.kind, c.name) for c in plan.changes if c.action == Action.DELETE}
     for number in sorted(set(before.hotlines()) | set(after.hotlines())):
-        start: list[Node] = [("hotlines", number)]
+        start: list[Node] = [_hotline(number, after, before)]
         was, now = reachable_graph(before, start), reachable_graph(after, start)
         if set(was.edges) == set(now.edges) and set(was.nodes) == set(now.nodes):
             continue
         out.diagrams.append(_diagram(number, was, now, after, deleted))
-        lost = [n for n in was.nodes if n[0] == "groups" and n not in set(now.nodes)]
+        lost = [n for n in was.nodes if role(n) is CallRole.RING_MEMBERS and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
 
@@ -69,19 +70,28 @@ def _impact_only(before: Routing, after: Routing) -> FlowChanges:
     index: dict[Node, int] = {}  # group -> its bit, shared by both
     was_reach, now_reach = _groups_reached(before, index), _groups_reached(after, index)
     for number in sorted(set(before.hotlines()) | set(after.hotlines())):
-        start: Node = ("hotlines", number)
+        start: Node = _hotline(number, after, before)
         if was_reach.get(start, 0) & ~now_reach.get(start, 0):
             # Named in the order a caller meets them, as with the diagrams.
             now_nodes = set(reachable_graph(after, [start]).nodes)
-            lost = [n for n in reachable_graph(before, [start]).nodes if n[0] == "groups" and n not in now_nodes]
+            lost = [n for n in reachable_graph(before, [start]).nodes
+                    if role(n) is CallRole.RING_MEMBERS and n not in now_nodes]
             out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
+
+
+def _hotline(number: str, *routings: Routing) -> Node:
+    """Hotline `number`'s node in the first of `routings` that has it."""
+    for routing in routings:
+        if number in routing.hotlines():
+            return routing.hotline(number)
+    return routings[0].hotline(number)
 
 
 def _groups_reached(routing: Routing, index: dict[Node, int]) -> dict[Node, int]:
     """Each hotline -> the groups reachable from it, a bit set (bits by `index`)."""
     targets: dict[Node, list[Node]] = {}
-    stack: list[Node] = [("hotlines", h) for h in routing.hotlines()]
+    stack: list[Node] = routing.hotline_nodes()
     while stack:
         node = stack.pop()
         if node not in targets:
@@ -91,13 +101,13 @@ def _groups_reached(routing: Routing, index: dict[Node, int]) -> dict[Node, int]
     for component in strongly_connected_components(targets):  # what a component reaches first
         mask = 0
         for node in component:
-            if node[0] == "groups":
+            if role(node) is CallRole.RING_MEMBERS:
                 mask |= 1 << index.setdefault(node, len(index))
             for target in targets[node]:
                 mask |= bits.get(target, 0)
         for node in component:
             bits[node] = mask
-    return {node: mask for node, mask in bits.items() if node[0] == "hotlines"}
+    return {node: mask for node, mask in bits.items() if role(node) is CallRole.ROUTE}
 
 
 def _diagram(number: str, was: Graph, now: Graph, after: Routing, deleted: set[Node]) -> FlowDiagram:
@@ -129,24 +139,25 @@ def _after(before: Routing, plan: Plan) -> Routing:
             kind.pop(change.name, None)
         elif change.data is not None:
             kind[change.name] = {**kind.get(change.name, {}), **change.data}
-            if change.kind == "hotlines":
-                days = _schedule_after(change.data, {f.field for f in change.fields}, schedules.get(change.name))
+            if role((change.kind, change.name)) is CallRole.ROUTE:
+                days = _schedule_after(KINDS[change.kind], change.data, {f.field for f in change.fields},
+                                       schedules.get(change.name))
                 schedules.pop(change.name, None)
                 if days:
                     schedules[change.name] = days
     return Routing(objects, schedules=schedules, source="plan")
 
 
-def _schedule_after(want: dict, changed: set[str], live: dict[str, Day] | None) -> dict[str, Day] | None:
+def _schedule_after(kind: Any, want: dict, changed: set[str], live: dict[str, Day] | None) -> dict[str, Day] | None:
     """A hotline's weekly schedule after the plan. The tenant's schedule (read from
     `configs.working_days`: every day names its script, the default's too) stays as it is
     unless `call_script` changes: hotline/update then sets every day to the new script, so
     no day differs any more. A schedule the manifest states is what `graph DIR` draws: the
     same as the tenant's, or the plan cannot be applied (the API cannot set one)."""
     stated = want.get("schedule")
-    if "call_script" not in changed and (stated is None or "schedule" not in changed):
+    if ROUTE_SCRIPT not in changed and (stated is None or "schedule" not in changed):
         return live
-    return schedule_from_manifest(stated) if stated is not None else None
+    return kind.week(want) if stated is not None else None
 
 
 def _renamed(routing: Routing, renames: dict[tuple[str, Any], str]) -> Routing:
@@ -160,8 +171,8 @@ def _renamed(routing: Routing, renames: dict[tuple[str, Any], str]) -> Routing:
     for kind, objs in objects.items():
         for name, data in objs.items():
             objs[name] = _rewrite(data, renames)
-            if kind == "hotlines" and ("call_scripts", data.get("call_script")) in renames:
-                objs[name]["call_script"] = renames[("call_scripts", data["call_script"])]
+            if role((kind, name)) is CallRole.ROUTE and (script_kind(), data.get(ROUTE_SCRIPT)) in renames:
+                objs[name][ROUTE_SCRIPT] = renames[(script_kind(), data[ROUTE_SCRIPT])]
     schedules = {number: {name: _renamed_day(day, renames) for name, day in days.items()}
                  for number, days in routing.schedules.items()}
     return Routing(objects, schedules=schedules, source=routing.source)
@@ -169,7 +180,7 @@ def _renamed(routing: Routing, renames: dict[tuple[str, Any], str]) -> Routing:
 
 def _renamed_day(day: Day, renames: dict[tuple[str, Any], str]) -> Day:
     def script(name: str | None) -> str | None:
-        return renames.get(("call_scripts", name), name)
+        return renames.get((script_kind(), name), name)
 
     return Day(script(day.call_script), tuple(TimeFrame(f.start, f.end, script(f.call_script)) for f in day.frames))
 

@@ -4,20 +4,37 @@ Graphviz dot, and JSON. Names are shown as people wrote them; kinds differ by sh
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 
 from reconciler import FORMAT_VERSION
 from reconciler.flows.model import UNSUPPORTED, Edge, Graph, Node
+from reconciler.kinds import KINDS
+from reconciler.kinds.base import CallShape
 
-# kind -> (Mermaid opening, closing), Graphviz shape, the word under the name.
-SHAPES: dict[str, tuple[str, str, str, str]] = {
-    "hotlines": ("([", "])", "oval", "hotline"),
-    "call_scripts": ("[[", "]]", "component", "call script"),
-    "greetings": ("[/", "/]", "parallelogram", "greeting"),
-    "ivr_menus": ("{{", "}}", "hexagon", "IVR menu"),
-    "groups": ("[", "]", "box", "group"),
-    "extensions": ("((", "))", "circle", "extension"),
-    UNSUPPORTED: (">", "]", "note", "other"),
-}
+# A kind that declares no shape of its own is drawn as a plain box.
+PLAIN = CallShape("[", "]", "box")
+_UNSUPPORTED = (">", "]", "note", "other")
+
+
+class _Shapes(Mapping):
+    """kind -> (Mermaid opening, closing), Graphviz shape, the word under the name: each
+    kind's `call_shape` and `label`, read from the registry when asked (a kind registered
+    later is drawn too)."""
+
+    def __getitem__(self, kind: str) -> tuple[str, str, str, str]:
+        if kind == UNSUPPORTED:
+            return _UNSUPPORTED
+        declared = KINDS[kind]
+        return (*(declared.call_shape or PLAIN), declared.label)  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*KINDS, UNSUPPORTED])
+
+    def __len__(self) -> int:
+        return len(KINDS) + 1
+
+
+SHAPES: Mapping[str, tuple[str, str, str, str]] = _Shapes()
 # Mermaid reads `#name;` / `#123;` as a character entity inside a "..." label.
 _MERMAID_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#60;", ">": "#62;", "&": "#38;", "`": "#96;"}
 

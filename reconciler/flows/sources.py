@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.engine.live import LiveState, live_in_manifest_terms
-from reconciler.flows.model import DAYS, Day, Routing, TimeFrame
-from reconciler.kinds.hotline import DAY_OF_API as WEEKDAY_OF_API
+from reconciler.flows.model import Day, Routing, kinds_with
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import PREVIOUS_NAMES
-
+from reconciler.kinds.base import PREVIOUS_NAMES, CallRole
 
 
 def routing_from_manifests(manifests: Any) -> Routing:
@@ -27,54 +25,39 @@ def routing_from_manifests(manifests: Any) -> Routing:
 
 def routing_from_live(live: LiveState) -> Routing:
     """The live tenant's objects in manifest terms, and each hotline's weekly schedule read
-    from `configs.working_days` itself: a day with time frames also has a script for the
-    rest of the day, which a manifest's `schedule` does not state."""
+    from `configs.working_days` itself (the hotline kind's `live_week`): a day with time
+    frames also has a script for the rest of the day, which a manifest's `schedule` does
+    not state."""
     terms = live_in_manifest_terms(live)
     objects = {k: {str(data[KINDS[k].identity]): data for _, data in items} for k, items in terms.items()}
-    names = {object_id: data["name"] for object_id, data in terms["call_scripts"]}
-    schedules = {}
-    for item in live.items.get("hotlines", []):
-        configs = item.get("configs") if isinstance(item.get("configs"), dict) else {}
-        days = schedule_from_api(configs.get("working_days"), names)
-        if days:
-            schedules[KINDS["hotlines"].live_identity(item)] = days
+    index = _Names({k: {object_id: str(data[KINDS[k].identity]) for object_id, data in items}
+                    for k, items in terms.items()})
+    schedules: dict[str, dict[str, Day]] = {}
+    for k in kinds_with(CallRole.ROUTE):
+        for item in live.items.get(k, []):
+            days = KINDS[k].live_week(item, index)
+            if days:
+                schedules[KINDS[k].live_identity(item)] = days
     return Routing(objects, schedules=schedules, source="live tenant")
 
 
-def schedule_from_api(working_days: Any, script_names: dict[str, str]) -> dict[str, Day]:
-    """configs.working_days in manifest terms (call scripts by name); days or frames with
-    no script set are left out (the hotline's default call script runs then)."""
-    out: dict[str, Day] = {}
-    for entry in working_days if isinstance(working_days, list) else []:
-        if not isinstance(entry, dict) or entry.get("weekday") not in WEEKDAY_OF_API:
-            continue
+class _Names:
+    """The names the live objects are read under (a `LiveIndex` for `Kind.live_week`)."""
 
-        def name(script_id: Any) -> str | None:
-            return script_names.get(script_id, f"(unknown id {script_id})") if script_id else None
+    def __init__(self, names: dict[str, dict[str, str]]) -> None:
+        self.names = names
 
-        frames = tuple(
-            TimeFrame(f["from"], f["to"], name(f.get("script")))
-            for f in entry.get("time_frames") or []
-            if isinstance(f, dict) and f.get("from") and f.get("to") and entry.get("type") != "full_day"
-        )
-        out[WEEKDAY_OF_API[entry["weekday"]]] = Day(name(entry.get("script")), frames)
-    return {d: out[d] for d in DAYS if d in out}
+    def name_of(self, kind: str, object_id: str) -> str:
+        return self.names.get(kind, {}).get(object_id, f"(unknown id {object_id})")
+
+    def name_by_alias(self, kind: str, alias: str | None) -> str | None:
+        return None
+
+    def knows(self, kind: str, object_id: str) -> bool:
+        return object_id in self.names.get(kind, {})
 
 
 def _schedules(objects: dict[str, dict[str, dict]]) -> dict[str, dict[str, Day]]:
-    found = {number: schedule_from_manifest(data.get("schedule")) for number, data in objects["hotlines"].items()}
+    """Each hotline's `schedule:` as the manifests write it (the hotline kind's `week`)."""
+    found = {number: KINDS[k].week(data) for k in kinds_with(CallRole.ROUTE) for number, data in objects[k].items()}
     return {number: days for number, days in found.items() if days}
-
-
-def schedule_from_manifest(schedule: Any) -> dict[str, Day]:
-    """A hotline's `schedule:` as the SPEC writes it: `sat: Cuối tuần`, or a day's list of
-    `{from, to, call_script}` frames."""
-    out: dict[str, Day] = {}
-    for day, value in (schedule or {}).items():
-        if isinstance(value, str):
-            out[day] = Day(value)
-        elif isinstance(value, list):
-            frames = tuple(TimeFrame(f.get("from", ""), f.get("to", ""), f.get("call_script"))
-                           for f in value if isinstance(f, dict))
-            out[day] = Day(None, frames)
-    return out

@@ -21,8 +21,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from reconciler import FORMAT_VERSION
-from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline, ref_node, subject
-from reconciler.kinds.ivr_menu import KEYS
+from reconciler.flows.model import DAYS, UNSUPPORTED, Day, FlowError, Node, Routing, find_hotline_node, out_edges, \
+    role, script_kind, subject
+from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole
+
+KEYPAD = tuple("0123456789") + ("*", "#")  # the keys a caller can press, in the keypad's order
+RINGS = (CallRole.RING_MEMBERS, CallRole.RING)
 
 ENDS = ("answered", "unanswered", "hung_up", "loop")
 _DAY_WORDS = {**{d: d for d in DAYS}, "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
@@ -88,10 +92,11 @@ def parse_at(text: str) -> tuple[str, str]:
 def trace_call(routing: Routing, hotline: str, keys: list[str], *, answered: bool = True,
                at: tuple[str, str] | None = None) -> Trace:
     """Walk one call to `hotline` pressing `keys`; see the module's docstring for the model."""
-    number = find_hotline(routing, hotline)
+    start = find_hotline_node(routing, hotline)
+    number = start[1]
     walk = _Walk(routing, Trace(number, list(keys), answered))
     try:
-        walk.call(("hotlines", number), at)
+        walk.call(start, at)
     except _Ended as ended:
         walk.trace.end, walk.trace.reason = ended.end, ended.reason
     return walk.trace
@@ -120,28 +125,26 @@ class _Walk:
     def call(self, hotline: Node, at: tuple[str, str] | None) -> None:
         data = self.routing.data(hotline) or {}
         self.visit(hotline, None)
-        if data.get("inbound") is False:
+        if data.get(ROUTE_TAKES_CALLS) is False:
             raise _Ended("hung_up", f"{subject(hotline)} does not take inbound calls (inbound: false)")
         script, label = self.pick_call_script(hotline[1], data, at)
         if not script:
             raise _Ended("hung_up", f"{subject(hotline)} has no call script: nothing answers the call")
-        node: Node = ("call_scripts", script)
+        node: Node = (script_kind(), script)
         self.visit(node, label)
         data = self.routing.data(node)
         if data is None:
             raise _Ended("hung_up", f"{subject(node)} is not in the {self.routing.source}: its steps are unknown")
-        for i, step in enumerate(data.get("steps") or []):
-            self.step = i
-            target = ref_node(step)
-            if target is not None:
-                self.run(target, f"step {i + 1}")
+        for edge, path in out_edges(self.routing, node):
+            self.step = int(path.partition(".")[2])  # steps.N
+            self.run(edge.target, edge.label)
         if self.last_rang is not None:
             raise _Ended("unanswered", f"nobody answered at {subject(self.last_rang)}, and the call script has "
                                        "no step after it: the call ends unanswered")
         raise _Ended("hung_up", f"the steps of {subject(node)} end without anyone answering: the caller is hung up on")
 
     def pick_call_script(self, number: str, data: dict, at: tuple[str, str] | None) -> tuple[str | None, str]:
-        default = data.get("call_script")
+        default = data.get(ROUTE_SCRIPT)
         if at is None:
             return default, "inbound"
         day, time = at
@@ -164,17 +167,17 @@ class _Walk:
 
     def run(self, node: Node, via: str) -> None:
         """Run one destination; returns when the call goes on to the call script's next step."""
-        kind = node[0]
+        call_role = role(node)
         data = self.routing.data(node)
-        if kind == UNSUPPORTED:
+        if node[0] == UNSUPPORTED:
             self.visit(node, via, "a target manifests cannot name")
             raise _Ended("hung_up", f"the call goes to {node[1]}, which the reconciler cannot follow")
-        if kind == "greetings":
+        if call_role is CallRole.PLAY:
             text = (data or {}).get("text")
             self.visit(node, via, f"plays “{_short(text)}”" if text else "plays")
-        elif kind == "ivr_menus":
+        elif call_role is CallRole.MENU:
             self.menu(node, via, data)
-        elif kind in ("groups", "extensions"):
+        elif call_role in RINGS:
             self.ring(node, via, data)
 
     def menu(self, node: Node, via: str, data: dict | None) -> None:
@@ -182,7 +185,8 @@ class _Walk:
         if data is None:
             hop.note = f"not in the {self.routing.source}: its keys are unknown"
             raise _Ended("hung_up", f"{subject(node)} is not in the {self.routing.source}")
-        keys, limit, events = data.get("keys") or {}, data.get("max_failures") or 1, []
+        leads = _leads(self.routing, node)
+        keys, limit, events = _keys(leads), data.get("max_failures") or 1, []
         failures = 0
         while failures < limit:
             if not self.keys:
@@ -190,7 +194,7 @@ class _Walk:
                 failures = limit
                 break
             key = self.keys.pop(0)
-            target = ref_node(keys.get(key))
+            target = keys.get(key)
             if target is not None:
                 hop.note = "; ".join(events + [f"caller presses {key}"])
                 self.run(target, f"key {key}")
@@ -198,28 +202,48 @@ class _Walk:
             failures += 1
             events.append(f"key {key} is not in the menu (failure {failures} of {limit})")
         hop.note = "; ".join(events)
-        fallback = ref_node(data.get("fallback"))
+        fallback = leads.get("fallback")
         if fallback is None:
             raise _Ended("hung_up", f"{subject(node)} has no fallback after {limit} failure"
                                     f"{'s' if limit > 1 else ''}: the caller is hung up on")
         self.run(fallback, "fallback")
 
     def ring(self, node: Node, via: str, data: dict | None) -> None:
-        members = (data or {}).get("members") or []
-        if node[0] == "groups" and data is not None and not members:
+        leads = _leads(self.routing, node)
+        members = _members(leads)
+        has_members = role(node) is CallRole.RING_MEMBERS
+        if has_members and data is not None and not members:
             hop = self.visit(node, via, "has no members: nobody rings")
         else:
             rings = f"rings {', '.join(members)}" if members else "rings"
-            if data is None and node[0] == "groups":
+            if data is None and has_members:
                 rings += f" (not in the {self.routing.source}: members unknown)"
             hop = self.visit(node, via, rings)
             if self.trace.answered:
                 raise _Ended("answered", f"{subject(node)} answers")
             hop.note += ": no answer"
         self.last_rang = node
-        on_timeout = ref_node((data or {}).get("on_timeout"))
+        on_timeout = leads.get("on_timeout")
         if on_timeout is not None:
             self.run(on_timeout, "on_timeout")
+
+
+def _leads(routing: Routing, node: Node) -> dict[str, Node]:
+    """Field path -> where the edge written there leads (`out_edges`)."""
+    known = routing.leads.get(node)
+    if known is None:
+        known = routing.leads[node] = {path: edge.target for edge, path in out_edges(routing, node)}
+    return known
+
+
+def _keys(leads: dict[str, Node]) -> dict[str, Node]:
+    """A menu's keys (`keys.KEY`) -> where each leads."""
+    return {path.partition(".")[2]: target for path, target in leads.items() if path.startswith("keys.")}
+
+
+def _members(leads: dict[str, Node]) -> list[str]:
+    """The names of the members a RING_MEMBERS object rings (`members.N`), in order."""
+    return [target[1] for path, target in leads.items() if path.startswith("members.")]
 
 
 # --- every loop a trace can walk --------------------------------------------------------
@@ -281,8 +305,8 @@ def _scripts_of(routing: Routing, number: str, data: dict) -> list[tuple[str, tu
     """The call scripts a call to the hotline can run, each with an `--at` that picks it
     (None: the hotline's call_script, traced without --at)."""
     out: list[tuple[str, tuple[str, str] | None]] = []
-    if data.get("call_script"):
-        out.append((data["call_script"], None))
+    if data.get(ROUTE_SCRIPT):
+        out.append((data[ROUTE_SCRIPT], None))
     for day, plan in routing.schedules.get(number, {}).items():
         for frame in plan.frames:
             if frame.call_script:
@@ -303,46 +327,51 @@ def _time_outside(plan: Day) -> str | None:
     return None
 
 
-def _rings_unanswered(node: Node, data: dict | None, answered: bool) -> bool:
+def _rings_unanswered(routing: Routing, node: Node, data: dict | None, answered: bool) -> bool:
     """Whether a group or extension the call reaches lets it go on (`_Walk.ring`): nobody
     answers, or a declared group has no members to ring."""
-    if node[0] == "groups" and data is not None and not data.get("members"):
+    if not answered:
         return True
-    return not answered
+    return role(node) is CallRole.RING_MEMBERS and data is not None and not _members(_leads(routing, node))
 
 
-_VISITED = ("greetings", "ivr_menus", "groups", "extensions", UNSUPPORTED)  # what `_Walk.run` visits
+def _visited(node: Node) -> bool:
+    """Whether `_Walk.run` visits the object (a greeting, a menu, a group or an extension,
+    or a target manifests cannot name)."""
+    return node[0] == UNSUPPORTED or role(node) in (CallRole.PLAY, CallRole.MENU, *RINGS)
 
 
 def _moves(routing: Routing, node: Node, may: bool, answered: bool) -> tuple[list[tuple[Node, bool, tuple[str, ...]]], bool]:
     """What `_Walk.run` can do with the call at `node`: where it goes next (the object,
     whether the caller may still press keys, the keys pressed on the way), and whether the
     call returns from here to the call script's next step."""
-    if node[0] not in _VISITED or node[0] == "greetings":
+    call_role = role(node)
+    if not _visited(node) or call_role is CallRole.PLAY:
         return [], True  # a greeting plays; a target `run` does not follow is passed over
     data = routing.data(node)
-    if node[0] == "ivr_menus":
-        return (_menu_moves(data, may) if data is not None else []), False
-    if node[0] in ("groups", "extensions"):
-        if not _rings_unanswered(node, data, answered):
+    if call_role is CallRole.MENU:
+        return (_menu_moves(routing, node, data, may) if data is not None else []), False
+    if call_role in RINGS:
+        if not _rings_unanswered(routing, node, data, answered):
             return [], False  # answered: the call ends
-        target = ref_node((data or {}).get("on_timeout"))
+        target = _leads(routing, node).get("on_timeout")
         return ([(target, may, ())], False) if target is not None else ([], True)
     return [], False  # a target manifests cannot name: the call is hung up
 
 
-def _menu_moves(data: dict, may: bool) -> list[tuple[Node, bool, tuple[str, ...]]]:
+def _menu_moves(routing: Routing, node: Node, data: dict, may: bool) -> list[tuple[Node, bool, tuple[str, ...]]]:
     """Where a menu sends the call (`_Walk.menu`): a key it has; its fallback after
     max_failures keys it lacks; its fallback when no key is left (nothing pressed after)."""
-    menu_keys, limit = data.get("keys") or {}, data.get("max_failures") or 1
+    leads = _leads(routing, node)
+    menu_keys, limit = _keys(leads), data.get("max_failures") or 1
     moves: list[tuple[Node, bool, tuple[str, ...]]] = []
-    fallback = ref_node(data.get("fallback"))
+    fallback = leads.get("fallback")
     if may:
-        for key in KEYS:
-            target = ref_node(menu_keys.get(key))
+        for key in KEYPAD:
+            target = menu_keys.get(key)
             if target is not None:
                 moves.append((target, True, (key,)))
-        wrong = next((k for k in KEYS if ref_node(menu_keys.get(k)) is None), None)
+        wrong = next((k for k in KEYPAD if menu_keys.get(k) is None), None)
         if wrong is not None and fallback is not None:
             moves.append((fallback, True, (wrong,) * limit))
     if fallback is not None:
@@ -353,8 +382,9 @@ def _menu_moves(data: dict, may: bool) -> list[tuple[Node, bool, tuple[str, ...]
 def _returns(routing: Routing, answered: bool) -> dict[State, set[bool]]:
     """For every state a call script's step can lead to: with which "may still press keys"
     the call can return from it to the next step (found backwards from where calls return)."""
-    starts = {ref_node(step) for script in routing.objects.get("call_scripts", {}).values()
-              for step in script.get("steps") or []} - {None}
+    scripts = script_kind()
+    starts = {edge.target for name in routing.objects.get(scripts, {})
+              for edge, _ in out_edges(routing, (scripts, name))}
     states: list[State] = [(node, may) for node in starts for may in (True, False)]  # type: ignore[misc]
     seen = set(states)
     back: dict[State, list[State]] = {}
@@ -384,16 +414,15 @@ def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node
     first (-> hotline, call script, --at)."""
     returns = _returns(routing, answered)
     queue: deque[tuple[State, tuple]] = deque()
-    for number in routing.hotlines():
-        data = routing.data(("hotlines", number)) or {}
-        if data.get("inbound") is False:
+    scripts = script_kind()
+    for hotline in routing.hotline_nodes():
+        number, data = hotline[1], routing.data(hotline) or {}
+        if data.get(ROUTE_TAKES_CALLS) is False:
             continue
         for script, at in _scripts_of(routing, number, data):
             entries = {True}
-            for step in (routing.data(("call_scripts", script)) or {}).get("steps") or []:
-                first = ref_node(step)
-                if first is None:
-                    continue
+            for edge, _ in out_edges(routing, (scripts, script)):
+                first = edge.target
                 queue += [((first, may), (number, script, at)) for may in sorted(entries, reverse=True)]
                 entries = set().union(*(returns.get((first, may), set()) for may in entries))
                 if not entries:
@@ -407,7 +436,7 @@ def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node
             continue
         seen.add(state)
         node, may = state
-        if node[0] in _VISITED and node not in order:
+        if _visited(node) and node not in order:
             order[node], origin[node] = len(order), source
         moves, _ = _moves(routing, node, may, answered)
         queue += [((target, more), source) for target, more, _ in moves]
@@ -417,13 +446,10 @@ def _reach(routing: Routing, answered: bool) -> tuple[dict[Node, int], dict[Node
 def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[int, tuple[str, ...]]]:
     """Every object a call running `script` can visit -> (order found, the keys of one call
     that gets there with no key left to press)."""
-    data = routing.data(("call_scripts", script))
     reached: dict[Node, tuple[int, tuple[str, ...]]] = {}
     entries: dict[bool, tuple[str, ...]] = {True: ()}  # may press keys -> keys pressed so far
-    for step in (data or {}).get("steps") or []:
-        first = ref_node(step)
-        if first is None:
-            continue
+    for edge, _ in out_edges(routing, (script_kind(), script)):
+        first = edge.target
         back: dict[bool, tuple[str, ...]] = {}
         seen: set[State] = set()
         queue = deque((first, may, keys) for may, keys in entries.items())
@@ -432,7 +458,7 @@ def _explore(routing: Routing, script: str, answered: bool) -> dict[Node, tuple[
             if (node, may) in seen:
                 continue
             seen.add((node, may))
-            if node[0] in _VISITED:
+            if _visited(node):
                 reached.setdefault(node, (len(reached), keys))
             moves, returns = _moves(routing, node, may, answered)
             if returns:
@@ -473,7 +499,7 @@ def _keyless_next(routing: Routing, node: Node, answered: bool) -> tuple[Node, s
     moves, _ = _moves(routing, node, False, answered)
     if not moves:
         return None
-    return moves[0][0], "fallback" if node[0] == "ivr_menus" else "on_timeout"
+    return moves[0][0], "fallback" if role(node) is CallRole.MENU else "on_timeout"
 
 
 def _short(text: str, limit: int = 70) -> str:

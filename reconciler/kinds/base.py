@@ -13,9 +13,9 @@ import os
 import re
 import unicodedata
 from enum import StrEnum
-from typing import Annotated, Any, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
+from typing import Annotated, Any, Awaitable, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from reconciler.errors import ApiError, ReconcilerError
 
@@ -27,6 +27,8 @@ KIND_REF_WORD: dict[str, str] = {}
 # The API's type word in reference fields (target_timeout_type, action_type) -> kind name.
 API_TYPES: dict[str, str] = {}
 KIND_API_TYPE: dict[str, str] = {}
+# Kind name -> what a call does on reaching its objects (`Kind.call_role`).
+CALL_ROLES: dict[str, "CallRole"] = {}
 # Kinds whose live items others may name by a second id (`Kind.alias_field`).
 ALIASED: set[str] = set()
 
@@ -149,16 +151,25 @@ def _live_target(value: Any) -> dict[str, str]:
     return {"type": value["type"], "id": value["id"]}
 
 
-def _make_ref_validator(words: tuple[str, ...]):
+def _allowed(words: tuple[str, ...], roles: tuple["CallRole", ...]) -> tuple[str, ...]:
+    """`words`, then the words of every other kind declared with one of `roles` (a kind
+    added later, that calls may go to from here)."""
+    return words + tuple(w for w, kind in REF_WORDS.items()
+                         if w not in words and CALL_ROLES.get(kind) in roles)
+
+
+def _make_ref_validator(words: tuple[str, ...], roles: tuple["CallRole", ...] = ()):
+    def expected() -> str:
+        return " or ".join(f"{{{w}: NAME}}" for w in _allowed(words, roles))
+
     def check(value: Any) -> dict[str, Any]:
-        expected = " or ".join(f"{{{w}: NAME}}" for w in words)
         if not isinstance(value, dict) or len(value) != 1:
-            raise ValueError(f"expected a reference: {expected}")
+            raise ValueError(f"expected a reference: {expected()}")
         ((word, target),) = value.items()
         if word == LIVE_REF:
             return {LIVE_REF: _live_target(target)}
-        if word not in words:
-            raise ValueError(f"a reference here must be {expected}, not {{{word}: ...}}")
+        if word not in words and word not in _allowed(words, roles):
+            raise ValueError(f"a reference here must be {expected()}, not {{{word}: ...}}")
         if isinstance(target, int) and not isinstance(target, bool) and word == "extension":
             target = str(target)
         if not isinstance(target, str) or not target.strip():
@@ -186,24 +197,36 @@ _LIVE_SCHEMA = {
 }
 
 
-def ref_type(*words: str):
+class _RefSchema:
+    """The JSON Schema of a reference, written when asked (a kind declared later is in it)."""
+
+    def __init__(self, words: tuple[str, ...], roles: tuple["CallRole", ...]) -> None:
+        self.words, self.roles = words, roles
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict:
+        return {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {w: {"type": ["string", "integer"] if w == "extension" else "string",
+                                       "minLength": 1}},
+                    "required": [w],
+                    "additionalProperties": False,
+                }
+                for w in _allowed(self.words, self.roles)
+            ] + [_LIVE_SCHEMA]
+        }
+
+
+def ref_type(*words: str, roles: tuple["CallRole", ...] = ()):
     """A reference to one of `words` kinds, written {word: name}, or an opaque live target
-    {live: {type, id}}; kept in that form."""
-    schema = {
-        "oneOf": [
-            {
-                "type": "object",
-                "properties": {w: {"type": ["string", "integer"] if w == "extension" else "string", "minLength": 1}},
-                "required": [w],
-                "additionalProperties": False,
-            }
-            for w in words
-        ] + [_LIVE_SCHEMA]
-    }
+    {live: {type, id}}; kept in that form. `roles`: a kind declared with one of these call
+    roles (`Kind.call_role`) may be referred to here too, so that a new kind calls can go
+    to is declared in its own module."""
     return Annotated[
         dict[str, Any],
-        BeforeValidator(_make_ref_validator(words)),
-        WithJsonSchema(schema),
+        BeforeValidator(_make_ref_validator(words, roles)),
+        _RefSchema(words, roles),
     ]
 
 
@@ -309,6 +332,71 @@ def reference_forms(kinds: Mapping[str, "Kind"], items: Mapping[str, list[dict]]
     return forms
 
 
+class CallRole(StrEnum):
+    """What a call does on reaching an object of a kind (`Kind.call_role`). Call flows
+    (`graph`, `trace`, `lint`, plan diagrams) read a kind through its role and never by its
+    name. A role reads its object's fields by these names; the references a call follows
+    are those `Kind.references()` gives at the role's `follows` fields (plus {live: ...}
+    targets there), and each edge is labelled by its path: `keys.1` -> "key 1", `steps.0`
+    -> "step 1", `fallback`. Declared in the order a caller meets them."""
+
+    ROUTE = "route"  # a number callers dial: runs its call script, or the one `Kind.week` sets then
+    STEPS = "steps"  # runs the references at `steps`, one after the other
+    MENU = "menu"  # takes a key: `keys.KEY`; after `max_failures` failures, or none pressed: `fallback`
+    RING_MEMBERS = "ring members"  # rings its `members` (none: nobody rings); unanswered: `on_timeout`
+    RING = "ring"  # rings itself (a person): answered, or the call goes on
+    PLAY = "play"  # plays (its `text`, if any); the call goes on
+
+    @property
+    def follows(self) -> tuple[str, ...]:
+        """The fields whose references a call follows, in the order a caller meets them."""
+        return _FOLLOWS[self]
+
+
+# The kinds a reference may name besides those it lists (`ref_type`'s roles): a call
+# script's step runs any object a call can be at; a menu's fallback or an unanswered
+# group's on_timeout sends the call on to a menu, a group, or something that plays.
+STEP_ROLES = (CallRole.PLAY, CallRole.MENU, CallRole.RING_MEMBERS, CallRole.RING)
+ON_ROLES = (CallRole.MENU, CallRole.RING_MEMBERS, CallRole.PLAY)
+
+# A ROUTE object's fields: the call script it runs, and whether it takes calls (false: none).
+ROUTE_SCRIPT = "call_script"
+ROUTE_TAKES_CALLS = "inbound"
+_FOLLOWS = {
+    CallRole.ROUTE: (ROUTE_SCRIPT,),
+    CallRole.STEPS: ("steps",),
+    CallRole.MENU: ("keys", "fallback"),
+    CallRole.RING_MEMBERS: ("members", "on_timeout"),
+    CallRole.RING: (),
+    CallRole.PLAY: (),
+}
+
+
+class CallShape(NamedTuple):
+    """How a kind's objects are drawn in a call flow: Mermaid's opening and closing marks
+    around the label, and Graphviz's node shape."""
+
+    mermaid_open: str
+    mermaid_close: str
+    dot: str
+
+
+class WeekFrame(NamedTuple):
+    """Part of a day (start <= time < end, "HH:MM") that runs another call script (its name)."""
+
+    start: str
+    end: str
+    call_script: str | None
+
+
+class WeekDay(NamedTuple):
+    """What one day of a ROUTE object's week runs: a call script (its name, or None), and
+    the time frames that run another."""
+
+    call_script: str | None
+    frames: tuple[WeekFrame, ...] = ()
+
+
 class ManifestModel(BaseModel):
     """Base of every manifest object: unknown keys are errors, values are not coerced."""
 
@@ -392,6 +480,10 @@ class Kind:
     page_size: ClassVar[int] = 50
     list_takes_keyword: ClassVar[bool] = False  # the list filters by ?keyword=NAME
 
+    # Its part in a call (None: calls never reach it) and how a call flow draws it.
+    call_role: ClassVar[CallRole | None] = None
+    call_shape: ClassVar[CallShape | None] = None
+
     # Fields the API never returns: verified by fingerprint only.
     write_only: ClassVar[frozenset[str]] = frozenset()
     # Fields whose fingerprint is kept after an apply: the write-only ones, plus any the
@@ -432,6 +524,8 @@ class Kind:
             KIND_API_TYPE[name] = cls.api_type
         if cls.alias_field:
             ALIASED.add(name)
+        if cls.call_role is not None:
+            CALL_ROLES[name] = cls.call_role
 
     # --- what it can do: read from the verbs it inherits ----------------------
     @property
@@ -513,6 +607,17 @@ class Kind:
         """Every object this one points to: (kind, name), each a `Ref` that says where in
         `data` it is written."""
         return []
+
+    def week(self, data: dict) -> dict[str, WeekDay]:
+        """A ROUTE kind: what each day ("mon".."sun") of an object in manifest terms runs,
+        where it differs from its call script; in week order."""
+        return {}
+
+    def live_week(self, item: dict, index: LiveIndex) -> dict[str, WeekDay] | None:
+        """A ROUTE kind: what each day of a raw live item runs, as the tenant states it
+        (every day it states, a day with time frames naming the script for the rest of the
+        day too); None when the tenant does not say."""
+        return None
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
         """What else a change of `fields` does, the API being what it is: (field, before,
@@ -678,9 +783,23 @@ class HoldsStateNote(Kind):
     text is read from that object and written back."""
 
     state_note_name: ClassVar[str]
+    # The lock (engine/lease.py) and the history (engine/history.py) are kept beside the
+    # state note, each in objects of this kind under these names, and are no more planned,
+    # listed or exported than it is.
+    lock_name: ClassVar[str]
+    history_name: ClassVar[str]
 
     def is_state_note(self, item: dict) -> bool:
         return self.live_identity(item) == self.state_note_name
+
+    def is_reconciler_note(self, item: dict) -> bool:
+        """Whether `item` is one of the reconciler's own notes (state note, lock, history)."""
+        return self.live_identity(item) in (self.state_note_name, self.lock_name, self.history_name)
+
+    def notes_named(self, items: list[dict], name: str) -> list[dict]:
+        """The live items that are notes of this name, oldest first."""
+        return sorted((i for i in items if self.live_identity(i) == name),
+                      key=lambda i: (i.get("created_date") or 0, str(self.live_id(i))))
 
     def find_state_note(self, items: list[dict]) -> dict | None:
         """The note among this kind's live items (the newest, if several), or None."""
@@ -695,3 +814,20 @@ class HoldsStateNote(Kind):
         """Store `text` in the tenant: update `item`, or create the note when None. `live`:
         the raw items the apply started from, by kind."""
         raise NotImplementedError
+
+    async def save_note(self, client: Any, name: str, text: str, item: dict | None,
+                        live: Mapping[str, list[dict]] | None = None,
+                        find_existing: Callable[[], Awaitable[Any]] | None = None) -> dict:
+        """Store `text` as the note `name`: update `item`, or create a new object when None
+        (`find_existing`: how to find it after a create whose answer was lost). `live`: raw
+        items by kind, if read (what the kind needs that is missing it reads). Returns the
+        live item as now stored (as far as known)."""
+        raise NotImplementedError
+
+    async def delete_note(self, client: Any, item: dict) -> None:
+        """Delete the note object `item` (already gone counts as deleted)."""
+        raise NotImplementedError
+
+    async def list_notes(self, client: Any) -> list[dict]:
+        """Every live item of this kind (the notes among them, and the rest)."""
+        return await client.list_all(self.list_path, page_size=self.page_size)

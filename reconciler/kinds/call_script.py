@@ -9,6 +9,9 @@ from pydantic import Field, field_validator
 
 from reconciler.errors import ApiError
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
+    STEP_ROLES,
     Creatable,
     Deletable,
     HoldsStateNote,
@@ -21,6 +24,7 @@ from reconciler.kinds.base import (
     Renamable,
     is_known_ref,
     nfc,
+    reference_forms,
     ref_from_api,
     ref_target,
     ref_to_api,
@@ -31,6 +35,10 @@ from reconciler.kinds.extension import ExtensionKind
 # The state note (engine/state_note.py) is a call script of this name. Existing tenants
 # hold it under this name, so it never changes.
 STATE_NOTE_NAME = "reconciler state (safe to delete)"
+# Its siblings: the lock an apply holds (engine/lease.py: one object per apply taking it)
+# and the history of applies (engine/history.py). Visible names, safe to delete too.
+LOCK_NAME = "reconciler lock (safe to delete)"
+HISTORY_NAME = "reconciler history (safe to delete)"
 CRITERIA = {"account_manager": "2", "previous_agent": "3", "missed_call_agent": "4"}  # API: criterias[].type
 CRITERIA_OF_API = {v: k for k, v in CRITERIA.items()}
 
@@ -48,7 +56,8 @@ class CallScript(ManifestModel):
 
     name: Name = Field(min_length=1, description="the call script's name (its identity)")
     note: str = ""
-    steps: list[ref_type("greeting", "ivr", "group", "extension")] = Field(  # type: ignore[valid-type]
+    steps: list[ref_type("greeting", "ivr", "group", "extension",  # type: ignore[valid-type]
+                         roles=STEP_ROLES)] = Field(
         min_length=1, description="in order: {greeting: ...}, {ivr: ...}, {group: ...} or {extension: ...}"
     )
     routing_criteria: list[RoutingCriterion] = Field(
@@ -79,11 +88,15 @@ def _int(value: Any) -> Any:
 class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
     name = "call_scripts"
     label = "call script"
+    call_role = CallRole.STEPS
+    call_shape = CallShape("[[", "]]", "component")
     model = CallScript
     identity = "name"
     ref_word = "call_script"
     identity_field = "script_name"
     state_note_name = STATE_NOTE_NAME
+    lock_name = LOCK_NAME
+    history_name = HISTORY_NAME
     list_path = "/api/call_center/call_script/list"  # no keyword filter
     create_path = "/api/call_center/call_script/add"
     update_path = "/api/call_center/call_script/update/{id}"
@@ -153,22 +166,51 @@ class CallScriptKind(Creatable, Renamable, Deletable, HoldsStateNote):
                               live: Mapping[str, list[dict]], ids: IdResolver) -> None:
         """Update the note's call script (or create it), trying each of
         `_state_note_steps` in turn while the server refuses one."""
+        async def find_existing() -> Any:
+            items = await client.list_all(self.list_path, page_size=self.page_size)
+            return self.find_state_note(items)
+
+        await self._save(client, self.state_note_name, text, item, live, ids.ref_forms, find_existing)
+
+    async def save_note(self, client: Any, name: str, text: str, item: dict | None,
+                        live: Mapping[str, list[dict]] | None = None,
+                        find_existing: Callable[[], Awaitable[Any]] | None = None) -> dict:
+        live = dict(live or {})
+        if ExtensionKind.name not in live and not (item or {}).get("scripts"):
+            # A new note needs an extension for its step (see _state_note_steps).
+            live[ExtensionKind.name] = await client.list_all(ExtensionKind.list_path, page_size=ExtensionKind.page_size)
+        forms = reference_forms({self.name: self, ExtensionKind.name: ExtensionKind()}, live)
+
+        async def nothing_found() -> Any:
+            return None
+
+        return await self._save(client, name, text, item, live, forms, find_existing or nothing_found)
+
+    async def delete_note(self, client: Any, item: dict) -> None:
+        try:
+            await self.delete(client, str(item["_id"]))
+        except ApiError as err:
+            if err.server_message is None:
+                raise
+            items = await client.list_all(self.list_path, page_size=self.page_size)
+            if any(i.get("_id") == item["_id"] for i in items):
+                raise  # refused, and still there
+
+    async def _save(self, client: Any, name: str, text: str, item: dict | None, live: Mapping[str, list[dict]],
+                    ref_forms: dict, find_existing: Callable[[], Awaitable[Any]]) -> dict:
+        """Update the note `name`'s call script (or create it), trying each of
+        `_state_note_steps` in turn while the server refuses one; the item as stored."""
         refusals: list[ApiError] = []
-        for scripts in _state_note_steps(item, live, ids):
+        for scripts in _state_note_steps(item, live, _Forms(ref_forms)):
             body = {"note": text, "scripts": scripts, "criterias": []}
             try:
                 if item is not None:
                     await client.send(self.update_method, (self.update_path or "").format(id=item["_id"]),
-                                      json={"name": self.state_note_name, **body}, subject=STATE_NOTE_SUBJECT)
-                else:
-                    async def find_existing() -> Any:
-                        items = await client.list_all(self.list_path, page_size=self.page_size)
-                        return self.find_state_note(items)
-
-                    await client.create("POST", self.create_path or "",
-                                        json={"script_name": self.state_note_name, **body},
-                                        subject=STATE_NOTE_SUBJECT, find_existing=find_existing)
-                return
+                                      json={"name": name, **body}, subject=_subject(name))
+                    return {**item, "note": text, "scripts": scripts}
+                made = await client.create("POST", self.create_path or "", json={"script_name": name, **body},
+                                           subject=_subject(name), find_existing=find_existing)
+                return made if isinstance(made, dict) else {"script_name": name, **body}
             except ApiError as err:
                 if err.server_message is None:
                     raise  # not a refusal: the outcome is unknown, trying another body would not help
@@ -202,6 +244,19 @@ async def _either_extension_form(data: dict, ids: Any, send: Callable[[], Awaita
 STATE_NOTE_SUBJECT = "the reconciler's state note"
 
 
+def _subject(name: str) -> str:
+    """How messages name a note of the reconciler."""
+    return {STATE_NOTE_NAME: STATE_NOTE_SUBJECT, LOCK_NAME: "the reconciler's lock",
+            HISTORY_NAME: "the reconciler's history"}.get(name, f"call script '{name}'")
+
+
+class _Forms:
+    """Just the reference forms, where `_state_note_steps` needs an IdResolver."""
+
+    def __init__(self, ref_forms: dict):
+        self.ref_forms = ref_forms
+
+
 def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: IdResolver) -> list[list[dict]]:
     """The `scripts` to try for the state note, best first: its own step while it still
     names a live extension; then one extension, named as this tenant's Extension steps name
@@ -212,8 +267,10 @@ def _state_note_steps(item: dict | None, live: Mapping[str, list[dict]], ids: Id
     kept = (item or {}).get("scripts") or []
     aliases = {str(i.get(ext.identity_field)): str(i.get(ext.alias_field) or "") for i in live.get(ext.name, [])}
     candidates: list[list[dict]] = []
+    # Extensions not read (a lock's renewal): the object's own step is kept as it is.
+    known = {*aliases, *aliases.values()} if ext.name in live else None
     if kept and all(isinstance(s, dict) and s.get("action_type") == step_type and
-                    str(s.get("action_id")) in {*aliases, *aliases.values()} for s in kept):
+                    (known is None or str(s.get("action_id")) in known) for s in kept):
         candidates.append([{"action_type": step_type, "action_id": str(s["action_id"])} for s in kept])
     if aliases:
         identity = min(aliases, key=lambda s: (len(s), s))

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
-from reconciler.kinds.base import IdResolver, LiveIndex, ManifestModel, SipUser, Updatable, env_name, expand_env
+from reconciler.kinds.base import (CallRole, CallShape, IdResolver, LiveIndex, ManifestModel, SipUser, Updatable,
+                                   env_name, expand_env)
 
 
 class Extension(ManifestModel):
@@ -30,6 +31,8 @@ class Extension(ManifestModel):
 class ExtensionKind(Updatable):
     name = "extensions"
     label = "extension"
+    call_role = CallRole.RING
+    call_shape = CallShape("((", "))", "circle")
     model = Extension
     identity = "sip_user"
     ref_word = "extension"

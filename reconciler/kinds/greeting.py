@@ -10,6 +10,8 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from reconciler.errors import ReconcilerError
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
     Creatable,
     Deletable,
     IdResolver,
@@ -86,6 +88,8 @@ class GreetingKind(Creatable, Deletable, Uploading):
 
     name = "greetings"
     label = "greeting"
+    call_role = CallRole.PLAY
+    call_shape = CallShape("[/", "/]", "parallelogram")
     model = Greeting
     identity = "name"
     ref_word = "greeting"

@@ -7,6 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
+    ON_ROLES,
     Creatable,
     Deletable,
     IdResolver,
@@ -51,7 +54,7 @@ class Group(ManifestModel):
     priority: Literal["none", "most_idle", "fewest_answered"] = Field(
         default="none", description="API: ring_group_type 0 | 1 | 4"
     )
-    on_timeout: ref_type("group", "ivr", "greeting") | None = Field(  # type: ignore[valid-type]
+    on_timeout: ref_type("group", "ivr", "greeting", roles=ON_ROLES) | None = Field(  # type: ignore[valid-type]
         default=None, description="where an unanswered call goes: {group: ...}, {ivr: ...} or {greeting: ...}"
     )
     queue: Queue | None = Field(default=None, description="call queue settings (API: call_queue_config)")
@@ -71,6 +74,8 @@ class Group(ManifestModel):
 class GroupKind(Creatable, Renamable, Deletable):
     name = "groups"
     label = "group"
+    call_role = CallRole.RING_MEMBERS
+    call_shape = CallShape("[", "]", "box")
     model = Group
     identity = "name"
     ref_word = "group"

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, field_validator
 
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
     ExtensionNumber,
     IdResolver,
     LiveIndex,
@@ -17,6 +19,8 @@ from reconciler.kinds.base import (
     Ref,
     SipUser,
     Updatable,
+    WeekDay,
+    WeekFrame,
     expand_env,
 )
 
@@ -93,6 +97,8 @@ class HotlineKind(Updatable):
     identity_field = "number"
     identity_may_be_number = True
     id_field = None  # the number is the id
+    call_role = CallRole.ROUTE
+    call_shape = CallShape("([", "])", "oval")
     list_path = "/api/call_center/hotline/search"
     list_takes_keyword = True  # the number
     # The API returns who may call out only as an undocumented `accesses` list, and never
@@ -169,6 +175,29 @@ class HotlineKind(Updatable):
             # A live hotline: what its `accesses` showed, in whatever shape they came.
             refs += [Ref(k, name) for k, name in data.get("_outbound_refs") or []]
         return refs
+
+    def week(self, data: dict) -> dict[str, WeekDay]:
+        """The manifest's `schedule` (`sat: Cuối tuần`, or a day's `{from, to, call_script}`
+        frames), in the order written; a day set to null is left out."""
+        out: dict[str, WeekDay] = {}
+        for day, value in (data.get("schedule") or {}).items():
+            if isinstance(value, str):
+                out[day] = WeekDay(value)
+            elif isinstance(value, list):
+                out[day] = WeekDay(None, tuple(WeekFrame(f.get("from", ""), f.get("to", ""), f.get("call_script"))
+                                               for f in value if isinstance(f, dict)))
+        return out
+
+    def live_week(self, item: dict, index: LiveIndex) -> dict[str, WeekDay] | None:
+        """`configs.working_days` in manifest terms, every day it sets (the default script's
+        too, and a day with time frames with its script for the rest of the day)."""
+        configs = item.get("configs") if isinstance(item.get("configs"), dict) else {}
+        days = _working_days(configs)
+        if days is None:
+            return None
+        name = lambda script: index.name_of("call_scripts", script) if script else None  # noqa: E731
+        return {word: WeekDay(name(script), tuple(WeekFrame(start, end, name(s)) for start, end, s in frames))
+                for word, (script, frames) in days.items()}
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
         """The weekly schedule cannot be set, and `call_script` sets one script for every day
@@ -252,23 +281,38 @@ def _schedule(configs: dict, index: LiveIndex) -> dict | None:
     """The days of `working_days` whose routing differs from the default script, in manifest
     terms: a call script name (or None) for a full day, else its time frames. None when the
     tenant does not return working days."""
-    days = configs.get("working_days")
-    if not isinstance(days, list):
+    days = _working_days(configs)
+    if days is None:
         return None
     default = configs.get("default_script") or ""
     name = lambda script: index.name_of("call_scripts", script) if script else None  # noqa: E731
     schedule: dict[str, Any] = {}
+    for word, (script, frames) in days.items():
+        if frames:
+            schedule[word] = [{"from": start, "to": end, "call_script": name(s)} for start, end, s in frames]
+        elif script != default:
+            schedule[word] = name(script)
+    return schedule
+
+
+def _working_days(configs: dict) -> dict[str, tuple[str, list[tuple[str, str, str]]]] | None:
+    """`working_days` as the tenant holds it, read once for the manifest's `schedule` and
+    for call flows: day word -> (its script id, "" for none; its time frames (from, to,
+    script id) unless the day runs one script all day), in week order. None when the
+    tenant does not return working days."""
+    days = configs.get("working_days")
+    if not isinstance(days, list):
+        return None
+    out: dict[str, tuple[str, list[tuple[str, str, str]]]] = {}
     for day in sorted((d for d in days if isinstance(d, dict)), key=lambda d: _day_order(d.get("weekday"))):
         word = DAY_OF_API.get(day.get("weekday"))
         if word is None:
             continue
-        frames = [f for f in day.get("time_frames") or [] if isinstance(f, dict) and (f.get("from") or f.get("to"))]
-        if day.get("type", "full_day") != "full_day" and frames:
-            schedule[word] = [{"from": f.get("from"), "to": f.get("to"), "call_script": name(f.get("script"))}
-                              for f in frames]
-        elif (day.get("script") or "") != default:
-            schedule[word] = name(day.get("script"))
-    return schedule
+        # A frame without both ends (a full day's placeholder {from: "", to: ""}) runs nothing.
+        frames = [(f["from"], f["to"], f.get("script") or "") for f in day.get("time_frames") or []
+                  if isinstance(f, dict) and f.get("from") and f.get("to")]
+        out[word] = (day.get("script") or "", frames if day.get("type", "full_day") != "full_day" else [])
+    return out
 
 
 def _day_order(weekday: Any) -> int:

@@ -7,6 +7,9 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 
 from reconciler.kinds.base import (
+    CallRole,
+    CallShape,
+    ON_ROLES,
     Creatable,
     Deletable,
     IdResolver,
@@ -28,13 +31,15 @@ KEYS = tuple("0123456789") + ("*", "#")
 
 
 def _key_names(value: Any) -> Any:
-    # YAML reads `1:` as the number 1; keys are the text a caller presses.
+    # YAML reads `1:` as the number 1; keys are the text a caller presses, kept in the
+    # keypad's order (the order call flows draw them in), whatever order they are written in.
     if isinstance(value, dict):
-        return {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in value.items()}
+        named = {str(k) if isinstance(k, int) and not isinstance(k, bool) else k: v for k, v in value.items()}
+        return dict(sorted(named.items(), key=lambda kv: KEYS.index(kv[0]) if kv[0] in KEYS else 99))
     return value
 
 
-KeyRef = ref_type("group", "ivr")
+KeyRef = ref_type("group", "ivr", roles=(CallRole.MENU, CallRole.RING_MEMBERS))
 KeyMap = Annotated[
     dict[Annotated[str, Field(pattern=r"^[0-9*#]$")], KeyRef],  # type: ignore[valid-type]
     BeforeValidator(_key_names),
@@ -55,7 +60,7 @@ class IvrMenu(ManifestModel):
         description='"0"-"9", "*", "#": a {group: ...} or an {ivr: ...}',
         json_schema_extra={"additionalProperties": False},
     )
-    fallback: ref_type("group", "ivr", "greeting") | None = Field(  # type: ignore[valid-type]
+    fallback: ref_type("group", "ivr", "greeting", roles=ON_ROLES) | None = Field(  # type: ignore[valid-type]
         default=None, description="no key or too many failures: {group: ...}, {ivr: ...} or {greeting: ...}"
     )
     previous_names: list[Name] = Field(
@@ -66,6 +71,8 @@ class IvrMenu(ManifestModel):
 class IvrMenuKind(Creatable, Renamable, Deletable):
     name = "ivr_menus"
     label = "IVR menu"
+    call_role = CallRole.MENU
+    call_shape = CallShape("{{", "}}", "hexagon")
     model = IvrMenu
     identity = "name"
     ref_word = "ivr"

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
+from reconciler.kinds.call_script import HISTORY_NAME, LOCK_NAME
 from reconciler.simulator import Simulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -59,7 +61,9 @@ class Tenant:
         assert forced.exit_code == 0, forced.output
 
     def mutations(self) -> list:
-        return [r for r in self.sim.requests if r.method != "GET" and r.path != "/api/auth"]
+        """The requests that change the tenant's configuration: not the reconciler's own
+        lock and history writes (see `configuration_requests`)."""
+        return [r for r in configuration_requests(self.sim.requests) if r.method != "GET" and r.path != "/api/auth"]
 
     def edit(self, name: str, text: str) -> None:
         """Rewrite a manifest file of this test's copy of the examples."""
@@ -67,6 +71,22 @@ class Tenant:
 
     def read(self, name: str) -> str:
         return (self.manifests / name).read_text(encoding="utf-8")
+
+
+BOOKKEEPING = {LOCK_NAME, HISTORY_NAME}
+
+
+def configuration_requests(requests: list) -> list:
+    """`requests` less the writes of the lock's and the history's call scripts, which every
+    apply with changes makes (README: *The lock and the history*): their creates and
+    updates name them, and their deletes name the id an update of theirs named."""
+    def names(r: Any) -> set:
+        body = r.json if isinstance(r.json, dict) else {}
+        return {body.get("script_name"), body.get("name")}
+
+    ids = {r.path.rsplit("/", 1)[-1] for r in requests if "/call_script/update/" in r.path and names(r) & BOOKKEEPING}
+    return [r for r in requests if not (names(r) & BOOKKEEPING or
+                                        ("/call_script/delete/" in r.path and r.path.rsplit("/", 1)[-1] in ids))]
 
 
 @pytest.fixture

@@ -71,7 +71,9 @@ def late_group_create(tenant: Tenant) -> dict:
 
 def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
     tenant.sim.latency = 0.05  # slow enough to kill in the middle
-    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1"}
+    # Its lease on the tenant's lock expires 2 s after it dies (README: *Troubleshooting*).
+    env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1",
+           "RECONCILER_LOCK_EXPIRY": "2"}
     env.pop("OMICALL_TOKEN", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "apply", str(tenant.manifests), "--auto-approve"],
@@ -87,7 +89,8 @@ def test_killed_apply_is_finished_by_the_next_apply(tenant: Tenant):
     assert 0 < len(tenant.mutations()) < 22, "the kill must land mid-apply"
     tenant.sim.latency = 0.0
 
-    result = tenant.run("apply", str(tenant.manifests), "--auto-approve")
+    # The killed apply still holds the lock until its lease expires: the next one waits for it.
+    result = tenant.run("apply", str(tenant.manifests), "--auto-approve", "--lock-timeout", "30")
     assert result.exit_code == 0, result.output
     tenant.upload_what_a_stopped_apply_left_unverifiable()
     assert_converged(tenant)

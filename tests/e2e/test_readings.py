@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from reconciler.kinds.call_script import STATE_NOTE_NAME
+from reconciler.kinds.call_script import HISTORY_NAME, LOCK_NAME, STATE_NOTE_NAME
 from reconciler.simulator import Simulator
 from reconciler.simulator.readings import DEFAULTS, PRESETS, QUESTIONS
 
@@ -57,7 +57,7 @@ def reading_tenant(request, tmp_path: Path):
 def _live_objects(sim: Simulator) -> int:
     snap = sim.snapshot()
     return sum(len(v) for k, v in snap.items() if k != "call_scripts") + sum(
-        1 for s in snap["call_scripts"] if s["script_name"] != STATE_NOTE_NAME)
+        1 for s in snap["call_scripts"] if s["script_name"] not in (STATE_NOTE_NAME, LOCK_NAME, HISTORY_NAME))
 
 
 def _exported_objects(out: Path) -> int:

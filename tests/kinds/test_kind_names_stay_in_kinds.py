@@ -1,6 +1,6 @@
-"""A kind is declared in one place: the engine, the manifest loader and the CLI name no
-kind. Adding a kind is one module (plus its registry line), as a hypothetical kind here
-shows."""
+"""A kind is declared in one place: the engine, the manifest loader, the call flows and
+the CLI name no kind. Adding a kind is one module (plus its registry line), as a
+hypothetical kind here (and one in tests/flows/test_a_new_kind_in_call_flows.py) shows."""
 
 from __future__ import annotations
 
@@ -31,8 +31,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 CHECKED = sorted(
     list((PACKAGE / "engine").glob("*.py"))
     + list((PACKAGE / "manifest").glob("*.py"))
+    + list((PACKAGE / "flows").glob("*.py"))
     + [PACKAGE / "cli.py"]
 )
+FLOWS = sorted((PACKAGE / "flows").glob("*.py"))
 
 
 def kind_words() -> set[str]:
@@ -47,9 +49,22 @@ def named_kinds(path: Path) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in words]
 
 
-def test_the_engine_the_loader_and_the_cli_name_no_kind():
-    assert len(CHECKED) > 15
+def test_the_engine_the_loader_the_flows_and_the_cli_name_no_kind():
+    assert len(CHECKED) > 15 and len(FLOWS) >= 6
     found = [hit for path in CHECKED for hit in named_kinds(path)]
+    assert found == []
+
+
+def test_the_flows_import_no_kinds_module():
+    """Call flows read a kind through the registry and its declared role (kinds/base.py),
+    never one kind's module (as they imported `ivr_menu.KEYS` and `hotline.DAY_OF_API`)."""
+    allowed = {"reconciler.kinds", "reconciler.kinds.base", "reconciler.kinds.policy"}
+    found = []
+    for path in FLOWS:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else \
+                [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            found += [f"{path.name}: {n}" for n in names if n.startswith("reconciler.kinds") and n not in allowed]
     assert found == []
 
 

@@ -7,6 +7,8 @@ import pytest
 from reconciler.kinds import KINDS, Kind
 from reconciler.kinds.base import (
     API_TYPES,
+    CALL_ROLES,
+    CallRole,
     KIND_REF_WORD,
     Creatable,
     Deletable,
@@ -91,3 +93,21 @@ def test_the_engine_asks_a_kind_for_a_verb_it_has():
         can(KINDS["hotlines"], Creatable)
     with pytest.raises(ReconcilerError, match="greetings cannot be updated through the API"):
         can(KINDS["greetings"], Updatable)
+
+
+@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.name)
+def test_a_kind_calls_reach_declares_its_role_and_shape(kind: Kind):
+    """Call flows (graph, trace, lint, plan diagrams) know a kind by its role and draw it by
+    its shape: both declared, and the fields the role reads are in its model."""
+    assert kind.call_role is not None and kind.call_shape is not None
+    assert CALL_ROLES[kind.name] is kind.call_role
+    assert set(kind.call_role.follows) <= set(kind.model.model_fields)
+    assert kind.call_shape.dot and kind.call_shape.mermaid_open and kind.call_shape.mermaid_close
+
+
+def test_calls_come_in_by_one_kind_and_run_one_kind_of_script():
+    """flows reads a hotline's call script as an object of the one kind whose role is STEPS."""
+    roles = [k.call_role for k in ALL]
+    assert roles.count(CallRole.ROUTE) == 1 and roles.count(CallRole.STEPS) == 1
+    shapes = [k.call_shape for k in ALL]
+    assert len(set(shapes)) == len(shapes)  # kinds differ by shape in a diagram
