@@ -64,7 +64,7 @@ def test_every_command_shown_exists_with_its_options(page: Path):
     text = page.read_text(encoding="utf-8")
     where = str(page.relative_to(ROOT))
     blocks = re.findall(r"```[a-z]*\n(.*?)```", text, re.S)
-    spans = re.findall(r"`(reconciler [^`]*)`", text)
+    spans = [" ".join(s.split()) for s in re.findall(r"`(reconciler [^`]*)`", text)]  # a span may wrap
     found = [inv for block in blocks for inv in invocations_in(block, where)]
     # Some spans name things, not commands: the reconciler's own call scripts (the state
     # note's, the lock's, the history's), a pip requirement.
