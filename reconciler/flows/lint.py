@@ -16,7 +16,7 @@ from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, out_edges, subject
 from reconciler.flows.trace import walkable_loops
-from reconciler.kinds.policy import LINT_CODES
+from reconciler.kinds.policy import LINT_CODES, unused_lint_ignores
 
 SEVERITIES = ("error", "warning", "info")
 # Every code (declared with the policy that sets them); the README lists them with what to do.
@@ -55,7 +55,7 @@ class Findings(list):
 
 def lint(routing: Routing) -> Findings:
     """Every finding, as the manifests' `policy.lint` sets it, errors first, then in file order."""
-    found = _configured(_findings(routing), routing)
+    found = _configured(_findings(routing) + _unused_ignores(routing), routing)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     found.sort(key=lambda f: (order[f.severity], _where(f.location), f.code, f.node))
     return found
@@ -88,6 +88,18 @@ def _findings(routing: Routing) -> list[Finding]:
     found += _loops(routing, traps)
     found += _unreachable(routing, reached)
     return found
+
+
+def _unused_ignores(routing: Routing) -> list[Finding]:
+    """A warning per `policy.lint` ignore entry that names no object lint reads: it ignores
+    nothing (a typo, or an object renamed or deleted since). A warning, not an error, as
+    linters treat an unused disable directive: deleting an object by hand must not make
+    the manifests invalid. Its node: ("policy", the name written)."""
+    where = "the manifests" if routing.source == "manifests" else "the tenant"
+    known = {name for objs in routing.objects.values() for name in objs}
+    return [Finding("unused-lint-ignore", ("policy", name), message,
+                    routing.policy_location(path) or routing.policy_location("lint"), "warning")
+            for path, name, message in unused_lint_ignores(routing.lint_policy, known, where)]
 
 
 def _configured(found: list[Finding], routing: Routing) -> Findings:

@@ -19,7 +19,6 @@ from reconciler.manifest.checks import (
     check_env,
     check_file,
     check_policy_lists,
-    check_lint_ignores,
     check_previous_names,
     check_pruned_references,
     check_self_references,
@@ -91,7 +90,6 @@ class _Loader:
         mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
                            self.policy_fields)
         self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
-        self.problems.extend(coded(check_lint_ignores(mset, self.claims), "invalid-value", "policy"))
         if self.problems:
             raise ManifestError(self.problems)
         return mset
