@@ -605,7 +605,10 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tup
         return still_differs(checked)
 
     written = write_back(manifests, adoption, verify)
-    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object')})" for item in written]
+    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object') if item.objects else 'policy.lint'})"
+             for item in written]
+    lines += [f"policy.lint.{code}.ignore follows the tenant: [{', '.join(names)}]"
+              for code, names in adoption.lint_ignores.items()] if written else []
     lines += [f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)"
               for kind, old, new in adoption.renames]
     lines += [f"not written (the API never returns it): {line}" for line in adoption.left_alone]
