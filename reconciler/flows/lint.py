@@ -256,16 +256,19 @@ def exit_code(findings: list[Finding]) -> int:
     return 2 if any(f.severity in ("error", "warning") for f in findings) else 0
 
 
-def render_lint_text(findings: list[Finding]) -> str:
+def render_lint_text(findings: list[Finding], note: str = "") -> str:
+    """A line per finding, then the counts; `note`: what else the reader must know (that
+    no policy was read), said in that last line."""
     lines = [str(f) for f in findings]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
     off = len(getattr(findings, "turned_off", []))
     muted = f"{off} finding{'s' if off != 1 else ''} turned off by policy.lint" if off else ""
     if findings:
-        lines.append(f"Lint: {summary}{'; ' + muted if muted else ''}.")
+        last = f"Lint: {summary}{'; ' + muted if muted else ''}."
     else:
-        lines.append(f"Lint: no routing problems found{f' ({muted})' if muted else ''}.")
+        last = f"Lint: no routing problems found{f' ({muted})' if muted else ''}."
+    lines.append(last + (f" Note: {note}." if note else ""))
     return "\n".join(lines) + "\n"
 
 
