@@ -46,7 +46,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ManifestError as err:
-            click.echo(f"Error: the manifests are invalid ({_count(len(err.problems), 'problem')}):", err=True)
+            warned = sum(1 for p in err.problems if p.severity == "warning")
+            also = f"; {_count(warned, 'warning')}" if warned else ""
+            click.echo(f"Error: the manifests are invalid ({_count(len(err.problems) - warned, 'problem')}{also}):",
+                       err=True)
             for problem in err.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
@@ -116,17 +119,20 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
 
     Exit 0 when valid, 1 with every problem listed (file:line:column) when not."""
     if fmt == "text":
-        summary, warnings = _validate(directory, live, url, concurrency)
+        summary, warnings, findings = _validate(directory, live, url, concurrency)
+        for finding in findings:
+            click.echo(f"Warning: {finding.location}: {finding.message} [{finding.code}; see `reconciler lint`]",
+                       err=True)
         for warning in warnings:
             click.echo(f"Warning: {warning}", err=True)
         click.echo(f"{summary}: valid")
         return
-    from reconciler.flows.findings_formats import Item
+    from reconciler.flows.findings_formats import Item, from_lint
 
     with _findings_on_error(fmt, directory, valid=False):
-        summary, warnings = _validate(directory, live, url, concurrency)
-    items = [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None, "message": w,
-                   "location": None}, None) for w in warnings]
+        summary, warnings, findings = _validate(directory, live, url, concurrency)
+    items = from_lint(findings) + [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None,
+                                         "message": w, "location": None}, None) for w in warnings]
     _echo_findings(items, fmt, directory, valid=True)
     click.echo(f"{summary}: valid", err=True)
 
@@ -153,9 +159,10 @@ def _findings_on_error(fmt: str, directory: str, **extra: Any) -> Iterator[None]
         raise
 
 
-def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str]]:
-    """What validate says of valid manifests, and the warnings of --live; raises
-    ManifestError (or PlanError, with --live) when they are not."""
+def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str], list]:
+    """What validate says of valid manifests, the warnings of --live, and lint's warnings
+    about policy.lint itself (its unused ignore entries); raises ManifestError (or
+    PlanError, with --live) when they are not valid."""
     from reconciler.manifest import check_live_references, load_manifests
 
     warnings: list[str] = []
@@ -171,20 +178,24 @@ def _validate(directory: str, live: bool, url: str | None, concurrency: int | No
         warnings = check_against_tenant(manifests, tenant)  # and every check plan makes
         external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
-    _refuse_routing_errors(manifests)
-    return summary, warnings
+    findings = _refuse_routing_errors(manifests)
+    return summary, warnings, findings
 
 
-def _refuse_routing_errors(manifests: Any) -> None:
-    """`validate` also refuses the routing mistakes `lint` calls errors."""
+def _refuse_routing_errors(manifests: Any) -> list:
+    """`validate` also refuses the routing mistakes `lint` calls errors; it returns lint's
+    warnings about the policy itself (an ignore entry naming nothing), which validate
+    shows too: listed with the problems when the manifests are invalid, so shown here."""
     from reconciler.errors import Problem
     from reconciler.flows.lint import lint
     from reconciler.flows.sources import routing_from_manifests
 
-    errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
+    findings = lint(routing_from_manifests(manifests))
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]", f.code, *f.node)
                              for f in errors])
+    return [f for f in findings if f.code == "unused-lint-ignore" and f.severity == "warning"]
 
 
 @cli.command()
