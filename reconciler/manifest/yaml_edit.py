@@ -120,6 +120,30 @@ class FileEditor:
         position = {name: i for i, name in enumerate(order)}
         self._edit_mapping(slot.node, old, new, key_order=lambda k: position.get(str(k), len(order)))
 
+    def set_lint_ignore(self, code: str, names: list[str]) -> bool:
+        """Make `policy.lint.CODE.ignore` of this file list `names` (entries kept in place,
+        others removed or added as a list edit makes them; an emptied list becomes `[]`).
+        False when the file has no such list."""
+        path = ("policy", "lint", code, "ignore")
+        node: Node | None = self.root
+        key: ScalarNode | None = None
+        for step in path:
+            if not isinstance(node, MappingNode):
+                return False
+            pair = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == step), None)
+            if pair is None:
+                return False
+            key, node = pair
+        if not isinstance(node, SequenceNode):
+            return False
+        _refuse_anchors(node, self.display)
+        old = value_of(node)
+        if not names and not node.flow_style and old:
+            self._replace_value(node, [], key, False)  # `ignore:` with no item left would read as null
+        else:
+            self._edit(node, old, list(names), key, False)
+        return True
+
     def remove(self, slot: ObjectSlot) -> None:
         """Remove an object: its lines, the comment lines right above it, and one blank
         line that separated it from its neighbours."""

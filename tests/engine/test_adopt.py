@@ -56,3 +56,17 @@ def test_still_differs_ignores_fields_the_api_never_returns():
     plan = make_plan(m, state)
     assert plan.has_changes  # the queue was never applied: unverified
     assert still_differs(plan) == []
+
+
+def test_policy_lint_ignore_entries_follow_a_rename_and_a_removal():
+    policy = Policy(prune=["groups"], lint={"unanswered-loop": {"ignore": ["A", "Gone", "Typo"]},
+                                            "unreachable": {"ignore": ["Kept"]}})
+    m = FakeManifests(policy=policy).add("groups", name="A", members=["101"])
+    m.add("groups", name="Gone", members=["102"]).add("groups", name="Kept", members=["103"])
+    state = live(groups=[group("B", ["101"]), group("Kept", ["103"])],
+                 extensions=[extension("101"), extension("102"), extension("103")])
+    result = adoption(m, state)
+    assert result.renames == [("groups", "A", "B")] and result.removals == [("groups", "Gone")]
+    # renamed with the rename, dropped with the removal; a name that named nothing before
+    # is lint's to report (unused-lint-ignore), not adoption's to drop; untouched lists stay out
+    assert result.lint_ignores == {"unanswered-loop": ["B", "Typo"]}
