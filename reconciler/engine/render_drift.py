@@ -34,7 +34,7 @@ from reconciler.kinds import KINDS
 # The tenant's side first: `+` only in the tenant, `-` only in the manifests.
 SYMBOLS = {DIFFERS: "~", MISSING: "-", EXTRA: "+"}
 COLOURS = {DIFFERS: "yellow", MISSING: "red", EXTRA: "green"}
-RENAMED = "renamed"  # the Markdown's word for an object renamed in the tenant
+RENAMED = "two names"  # the Markdown's word for one object named differently in the tenant
 LEGEND = ("Drift: the tenant (live) compared with the manifests. + only in the tenant, - only in the "
           "manifests, ~ in both but different.")
 COLUMNS = ("tenant vs manifests: `+` only in the tenant, `-` only in the manifests", "tenant (live)", "manifests")
@@ -71,7 +71,7 @@ def summary_line(report: DriftReport) -> str:
     c = report.counts()
     renamed = len(report.renamed_in_tenant)
     parts = [f"{c[DIFFERS]} differ{'s' if c[DIFFERS] == 1 else ''}"
-             + (f" ({renamed} renamed in the tenant)" if renamed else ""),
+             + (f" ({renamed} under another name in the tenant)" if renamed else ""),
              f"{c[MISSING]} missing from the tenant",
              f"{c[EXTRA]} not in the manifests"]
     more = f"; {unverifiable} {UNVERIFIABLE}" if unverifiable else ""
@@ -146,7 +146,7 @@ def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
 
 def _head(item: DriftItem) -> str:
     if item.renamed_in == RENAMED_IN_TENANT:
-        return f"{KINDS[item.kind].label} {item.name}: renamed in the tenant to {value_text(item.live_name)}"
+        return f"{KINDS[item.kind].label} {item.name}: named {value_text(item.live_name)} in the tenant"
     return f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}"
 
 

@@ -1,0 +1,119 @@
+"""drift tells only what it knows (issue 21, a reviewer's round as a new user).
+
+- Two names for one object: the API keeps no history, so drift cannot know whether the
+  console renamed it or the manifests did (without previous_names, not applied yet). The
+  report says what it knows ("named X in the tenant, Y in the manifests"), never that the
+  console renamed it; on a tenant without a state note (never applied, or the note was
+  lost) no pair is made at all: a missing object and an extra (or unmanaged) one.
+- A lost state note: a field the API never returns and without a fingerprint was not
+  compared: unverifiable (`?`, exit 3), not drift, and `drift --write` writes nothing and
+  says so."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler.kinds.call_script import STATE_NOTE_NAME
+from reconciler.manifest.loader import load_manifests
+from reconciler.simulator import Simulator
+from tests.e2e.conftest import API_KEY, EXAMPLES, Tenant
+
+OLD, NEW = "Ngoài giờ", "Tết"
+
+
+@pytest.fixture(scope="module")
+def applied_seed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo tenant right after `apply examples` (state note included)."""
+    manifests = tmp_path_factory.mktemp("seed") / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    with Simulator(api_key=API_KEY) as sim:
+        done = Tenant(sim, sim.url, manifests).run("apply", str(manifests), "--auto-approve")
+        assert done.exit_code == 0, done.output
+        return sim.snapshot()
+
+
+@pytest.fixture
+def fresh(applied_seed: dict, tmp_path: Path):
+    """A freshly applied tenant and its own copy of the examples."""
+    manifests = tmp_path / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    sim = Simulator(api_key=API_KEY, seed=applied_seed)
+    sim.start()
+    try:
+        yield Tenant(sim, sim.url, manifests)
+    finally:
+        sim.stop()
+
+
+def rename_in_the_manifests(tenant: Tenant) -> None:
+    """Call script Ngoài giờ renamed Tết in routing.yaml (note changed too), hotline
+    842873003388 pointed at it: edited, not applied."""
+    text = tenant.read("routing.yaml")
+    edited = text.replace(f'- name: {OLD}\n    note: "Inbound, evenings and Sundays"', f'- name: {NEW}\n    note: "Tết"')
+    edited = edited.replace(f'number: "842873003388"\n    call_script: {OLD}', f'number: "842873003388"\n    call_script: {NEW}')
+    assert edited.count(NEW) == 3, edited
+    tenant.edit("routing.yaml", edited)
+
+
+def test_a_rename_in_the_manifests_is_not_reported_as_a_console_rename(fresh: Tenant):
+    rename_in_the_manifests(fresh)
+    result = fresh.run("drift", str(fresh.manifests))
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert "renamed in the tenant" not in out  # nobody renamed anything there
+    assert f'~ call script {NEW}: named "{OLD}" in the tenant' in out
+    assert (f"(one object, by its referrers: named '{OLD}' in the tenant, '{NEW}' in the manifests. `drift --write` "
+            f"takes the tenant's name and keeps '{NEW}' in previous_names; to keep '{NEW}', give it "
+            f"`previous_names: [{OLD}]` and apply renames the object)") in out
+    assert f"apply would create a new call script '{NEW}' and delete '{OLD}'" in out
+    assert "(it points at the same objects, by their names in the tenant)" in out
+    assert "(1 under another name in the tenant)" in out
+
+    data = json.loads(fresh.run("drift", str(fresh.manifests), "--format", "json").stdout)
+    (item,) = [i for i in data["drift"] if i["live_name"]]
+    assert (item["name"], item["live_name"], item["renamed_in"], item["paired_by"]) == (NEW, OLD, "tenant", "referrers")
+    md = fresh.run("drift", str(fresh.manifests), "--format", "markdown").stdout
+    assert "renamed in the tenant" not in md and f"| `~` two names | {NEW} (one object, by its referrers" in md
+
+    # --write takes the tenant's name and keeps the manifests' one in previous_names
+    # (harmless: no live object bears it; and it keeps the id where one does).
+    written = fresh.run("drift", str(fresh.manifests), "--write")
+    assert written.exit_code == 2, written.output
+    assert f"took the tenant's name: call_scripts/{NEW} -> {OLD} ('{NEW}' kept in previous_names)" in written.output
+    assert "renamed in the tenant" not in written.output
+    script = load_manifests(fresh.manifests).objects["call_scripts"][OLD].model
+    assert script.previous_names == [NEW]
+    assert fresh.run("plan", str(fresh.manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_the_manifests_name_kept_with_previous_names_is_a_rename_apply_makes(fresh: Tenant):
+    # What the report suggests to keep the manifests' name.
+    rename_in_the_manifests(fresh)
+    fresh.edit("routing.yaml", fresh.read("routing.yaml").replace(
+        f"- name: {NEW}\n", f"- name: {NEW}\n    previous_names: [{OLD}]\n"))
+    data = json.loads(fresh.run("drift", str(fresh.manifests), "--format", "json").stdout)
+    (item,) = [i for i in data["drift"] if i["live_name"]]
+    assert (item["name"], item["live_name"], item["renamed_in"]) == (NEW, OLD, "manifests")
+    assert fresh.run("apply", str(fresh.manifests), "--auto-approve").exit_code == 0
+    assert fresh.run("drift", str(fresh.manifests)).exit_code == 0
+
+
+def test_a_tenant_never_applied_has_no_renames_to_speak_of(tenant: Tenant):
+    # The demo tenant: its call script "Nhóm CSKH" has nothing to do with "Giờ hành chính".
+    result = tenant.run("drift", str(tenant.manifests))
+    assert result.exit_code == 2, result.output
+    out = result.output
+    assert "renamed" not in out and "named \"" not in out and "under another name" not in out
+    assert "- call script Giờ hành chính: in the manifests, missing from the tenant" in out
+    assert "+ call script Nhóm CSKH: in the tenant, not in the manifests" in out
+    data = json.loads(tenant.run("drift", str(tenant.manifests), "--format", "json").stdout)
+    assert data["summary"]["renamed_in_tenant"] == 0
+    assert not [i for i in data["drift"] if i["renamed_in"] == "tenant"]
+    # --write writes what the report showed: no previous_names invented.
+    tenant.run("drift", str(tenant.manifests), "--write")
+    mset = load_manifests(tenant.manifests)
+    assert not [n for objs in mset.objects.values() for n, o in objs.items() if getattr(o.model, "previous_names", None)]
