@@ -572,6 +572,12 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         except ReconcilerError:
             show()  # the drift, with both ways out of it; the error follows
             raise
+    if write and not report.items:
+        # Nothing was written: say so, as when the drift found writes no file.
+        n = report.unverifiable_count
+        done = ["No manifest file changed: there is no drift to write" + (
+            f" ({_count(n, 'object')} with a field that could not be compared, which --write cannot read from "
+            "the tenant either)." if n else ".")]
     show()
     for line in done:
         click.echo(line, err=True)

@@ -16,15 +16,18 @@ object): the report shows the pair as one object under two names, the pairs
 engine/renames.py finds, the very ones `drift --write` adopts as renames. Neither says
 which side renamed it.
 
-So `drift` exits 2 exactly when the plan has changes. A field that could not be compared
-at all (a secret not set here) is neither: the report is not "In sync" (drift exits 3,
-`plan --detailed-exitcode` 2).
+So `drift` exits 2 exactly when the plan has changes that were compared. A field that
+could not be compared at all (a secret not set here; a field the API never returns whose
+fingerprint the state note lacks, which `plan` sends again: losing the note costs one
+re-send) is neither drift nor in sync: the report is not "In sync" (drift exits 3,
+`plan --detailed-exitcode` 2), and an object whose only differences are such fields is
+not a drift item.
 """
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler import FORMAT_VERSION
@@ -62,7 +65,11 @@ _STATE_OF_ACTION = {Action.CREATE: MISSING, Action.UPDATE: DIFFERS, Action.RENAM
 # Whether a write-only field's manifest value matches what the last apply sent.
 FP_MATCHES = "matches"  # the fingerprint kept in the tenant matches: in sync as far as anyone can tell
 FP_DIFFERS = "differs"  # the manifest changed since the last apply: apply sends it again
-FP_MISSING = "missing"  # no fingerprint (never applied by the reconciler, or the state note was deleted)
+FP_MISSING = "missing"  # no fingerprint (the state note holds none: lost, or never applied): not compared
+# Why a field the API never returns was not compared (DriftReport.unverifiable).
+NO_FINGERPRINT = "no fingerprint: the state note holds none (lost, or never applied); apply sends it again"
+NO_KEY = ("a secret's fingerprint needs a key not set here (RECONCILER_STATE_NOTE_KEY, else the API key); "
+          "apply sends it again")
 
 
 @dataclass
@@ -236,6 +243,12 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
             continue
+        not_compared = _not_compared(change, state_note)
+        if not_compared:
+            report.unverifiable.setdefault(change.kind, {}).setdefault(change.name, {}).update(not_compared)
+            change = replace(change, fields=[f for f in change.fields if f.field not in not_compared])
+            if change.action == Action.UPDATE and not change.fields:
+                continue  # nothing compared differs: unverifiable, not drift
         if change.action == Action.CREATE and (change.kind, change.name) in by_name:
             report.items.append(_renamed_item(by_name[(change.kind, change.name)]))
         elif (change.kind, change.name) not in paired:
@@ -262,6 +275,24 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
                 entries.append(UnverifiedField(f, status))
             report.unverified.setdefault(k, {})[name] = entries
     return report
+
+
+def _not_compared(change: Change, state_note: StateNote | None) -> dict[str, str]:
+    """The fields of `change` the API never returns that apply sends again without having
+    compared them (field -> why): no fingerprint in the state note, or a secret's that
+    cannot be computed here. Without a state note to ask, none (they read "differs")."""
+    if state_note is None or change.id is None:
+        return {}
+    secret = KINDS[change.kind].secret
+    out = {}
+    for f in change.fields:
+        if f.verifiable:
+            continue
+        if state_note.get(change.kind, change.id, f.field) is None:
+            out[f.field] = NO_FINGERPRINT
+        elif f.field in secret and state_note.key is None:
+            out[f.field] = NO_KEY
+    return out
 
 
 def _renamed_item(rename: ConsoleRename) -> DriftItem:

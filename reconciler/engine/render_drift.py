@@ -24,6 +24,7 @@ from reconciler.engine.drift import (
     DriftField,
     DriftItem,
     DriftReport,
+    UnverifiedField,
 )
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf
 from reconciler.engine.report import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, Entry, Report, Row, Style, field_leaves, \
@@ -46,7 +47,7 @@ STATE_TEXT = {
 FINGERPRINT_TEXT = {
     FP_MATCHES: "matches the last apply",
     FP_DIFFERS: "manifest changed since the last apply",
-    FP_MISSING: "no fingerprint: never applied by the reconciler",
+    FP_MISSING: "no fingerprint: the state note holds none (lost, or never applied)",
 }
 
 
@@ -169,9 +170,16 @@ def _entries(report: DriftReport) -> list[Entry]:
         for name, fields in objs.items() if (k, name) not in shown]
 
 
+def _compared(fields: list[UnverifiedField]) -> list[UnverifiedField]:
+    """Those compared with a fingerprint; the others (none to compare with) are not listed as
+    compared: each shows as `?` on its object, and open in a Markdown comment."""
+    return [f for f in fields if f.fingerprint != FP_MISSING]
+
+
 def _notes(report: DriftReport) -> list[str]:
-    unverified = [f"{k}/{name}: " + ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in fields)
-                  for k, objs in report.unverified.items() for name, fields in objs.items()]
+    unverified = [f"{k}/{name}: " + ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in compared)
+                  for k, objs in report.unverified.items() for name, fields in objs.items()
+                  if (compared := _compared(fields))]
     return [
         *listed("Unmanaged (in the tenant, not in the manifests, in kinds policy.prune does not own; "
                 "not drift, left alone):", [f"{k}: {', '.join(v)}" for k, v in report.unmanaged.items()]),
@@ -206,7 +214,7 @@ def _markdown_tail(report: DriftReport) -> list[str]:
                 "(kinds policy.prune does not own)</summary>", ""]
         out += [f"- **{k}**: {md(', '.join(v))}" for k, v in report.unmanaged.items()]
         out += ["", "</details>", ""]
-    fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in fs]
+    fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in _compared(fs)]
     if fields:
         out += [f"<details><summary>Compared with the fingerprint of the last apply: {len(fields)} field"
                 f"{'s' if len(fields) != 1 else ''} (the API never returns them)</summary>", ""]

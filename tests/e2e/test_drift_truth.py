@@ -98,7 +98,8 @@ def test_the_manifests_name_kept_with_previous_names_is_a_rename_apply_makes(fre
     data = json.loads(fresh.run("drift", str(fresh.manifests), "--format", "json").stdout)
     (item,) = [i for i in data["drift"] if i["live_name"]]
     assert (item["name"], item["live_name"], item["renamed_in"]) == (NEW, OLD, "manifests")
-    assert fresh.run("apply", str(fresh.manifests), "--auto-approve").exit_code == 0
+    applied = fresh.run("apply", str(fresh.manifests), "--auto-approve", "--force-upload")
+    assert applied.exit_code == 0, applied.output
     assert fresh.run("drift", str(fresh.manifests)).exit_code == 0
 
 
@@ -117,3 +118,64 @@ def test_a_tenant_never_applied_has_no_renames_to_speak_of(tenant: Tenant):
     tenant.run("drift", str(tenant.manifests), "--write")
     mset = load_manifests(tenant.manifests)
     assert not [n for objs in mset.objects.values() for n, o in objs.items() if getattr(o.model, "previous_names", None)]
+
+
+def lose_the_state_note(tenant: Tenant) -> None:
+    """Delete the state note's call script, as someone tidying the console would."""
+    with tenant.sim.tenant.lock:
+        scripts = tenant.sim.tenant.collection("call_scripts")
+        (key,) = [k for k, r in scripts.items() if r.get("script_name") == STATE_NOTE_NAME]
+        del scripts[key]
+
+
+def test_a_lost_state_note_is_unverifiable_not_drift(fresh: Tenant):
+    lose_the_state_note(fresh)
+    result = fresh.run("drift", str(fresh.manifests))
+    out = result.output
+    assert result.exit_code == 3, out  # nothing compared differs; some fields could not be compared
+    assert "differs from the manifests" not in out and "\nDrift: " not in out  # (the legend starts "Drift: ")
+    assert "never applied by the reconciler" not in out  # it was applied: the note was lost
+    assert "? unverifiable group Kinh doanh" in out
+    assert ("? queue: not verified (no fingerprint: the state note holds none (lost, or never applied); apply sends "
+            "it again)") in out
+    assert "? unverifiable extension 101" in out
+    # (and greeting Nhạc chờ's mp3, which plan does not send again either: --force-upload does)
+    assert out.rstrip().splitlines()[-1].startswith("Not verified: 5 objects with a field that could not be compared")
+    assert "--write" not in out and "reconciler apply" not in out  # no drift to put back or adopt
+
+    data = json.loads(fresh.run("drift", str(fresh.manifests), "--format", "json").stdout)
+    assert data["drift"] == [] and data["in_sync"] is False
+    assert data["summary"]["unverifiable"] == 5 and data["summary"]["differs"] == 0
+    assert set(data["unverifiable"]["groups"]["Kinh doanh"]) == {"queue"}
+
+    # --write: nothing to write, and it says so (and why) once, with drift's exit code.
+    before = {p: p.read_bytes() for p in fresh.manifests.rglob("*") if p.is_file()}
+    written = fresh.run("drift", str(fresh.manifests), "--write")
+    assert written.exit_code == 3, written.output
+    assert ("No manifest file changed: there is no drift to write (5 objects with a field that could not be "
+            "compared, which --write cannot read from the tenant either).") in written.output
+    assert {p: p.read_bytes() for p in fresh.manifests.rglob("*") if p.is_file()} == before
+
+    # plan still sends them again (losing the note costs one re-send): it has updates.
+    plan = fresh.run("plan", str(fresh.manifests), "--detailed-exitcode")
+    assert plan.exit_code == 2, plan.output
+    assert "to update" in plan.output
+    applied = fresh.run("apply", str(fresh.manifests), "--auto-approve", "--force-upload")
+    assert applied.exit_code == 0, applied.output
+    assert fresh.run("drift", str(fresh.manifests)).exit_code == 0
+
+
+def test_a_lost_note_beside_real_drift_shows_both_on_their_objects(fresh: Tenant):
+    lose_the_state_note(fresh)
+    fresh.sim.console_edit("groups", "Kinh doanh", timeout=25)
+    result = fresh.run("drift", str(fresh.manifests))
+    out = result.output
+    assert result.exit_code == 2, out
+    assert "~ group Kinh doanh: differs from the manifests" in out
+    assert "member_timeout: live 25, manifest 20" in out
+    assert "? queue: not verified (no fingerprint: the state note holds none" in out
+    assert "queue: live not returned by the API" not in out
+    assert "Drift: 1 differs, 0 missing from the tenant, 0 not in the manifests" in out
+    written = fresh.run("drift", str(fresh.manifests), "--write")
+    assert written.exit_code == 2, written.output
+    assert "member_timeout: 25" in fresh.read("groups.yaml")
