@@ -51,8 +51,15 @@ FINGERPRINT_TEXT = {
 }
 
 
-def summary_line(report: DriftReport) -> str:
-    """One line: in sync, or how many objects drifted and how."""
+# Where the objects not verified are, from the summary line: text prints it last, a
+# Markdown comment first (they are listed open right under it, and as `?` rows below).
+WHERE_TEXT = f"{UNVERIFIABLE_SYMBOL} above"
+WHERE_MARKDOWN = "listed below"
+
+
+def summary_line(report: DriftReport, where: str = WHERE_TEXT) -> str:
+    """One line: in sync, or how many objects drifted and how. `where`: where the objects
+    not verified are shown, as seen from this line in its format."""
     unmanaged = sum(len(v) for v in report.unmanaged.values())
     left_alone = f"; {unmanaged} unmanaged object{'s' if unmanaged != 1 else ''} left alone" if unmanaged else ""
     held = len(report.protected_differs)
@@ -62,7 +69,7 @@ def summary_line(report: DriftReport) -> str:
     if not report.items and unverifiable:
         # "In sync" only when everything was compared.
         return (f"Not verified: {unverifiable} object{'s' if unverifiable != 1 else ''} with a field that could not "
-                f"be compared ({UNVERIFIABLE_SYMBOL} above); no drift in the rest ({report.in_sync_count} in sync"
+                f"be compared ({where}); no drift in the rest ({report.in_sync_count} in sync"
                 f"{left_alone}).")
     if report.in_sync and held:
         return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
@@ -246,10 +253,10 @@ def _footer(drift: DriftReport) -> str:
             f"changes into the manifests with `{drift.adopt_command}`.")
 
 
-def _report(drift: DriftReport) -> Report:
+def _report(drift: DriftReport, where: str = WHERE_TEXT) -> Report:
     fix = _footer(drift)
     return Report(
-        noun="drift", summary=summary_line(drift), entries=_entries(drift),
+        noun="drift", summary=summary_line(drift, where), entries=_entries(drift),
         notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
         markdown_footer=fix, plural={DIFFERS: "differ"}, alerts=_alerts(drift), legend=LEGEND,
         columns=COLUMNS,
@@ -278,4 +285,4 @@ def render_markdown(drift: DriftReport) -> str:
     """For an issue or pull-request comment: a summary line, what is left undone or
     unverified (open), then a collapsible section per kind with the tenant's and the
     manifests' values, then the unmanaged and unverifiable objects."""
-    return report_markdown(_report(drift))
+    return report_markdown(_report(drift, WHERE_MARKDOWN))

@@ -148,6 +148,15 @@ def test_a_lost_state_note_is_unverifiable_not_drift(fresh: Tenant):
     assert data["summary"]["unverifiable"] == 5 and data["summary"]["differs"] == 0
     assert set(data["unverifiable"]["groups"]["Kinh doanh"]) == {"queue"}
 
+    # Markdown: its summary comes first, so what was not verified is below it (open, in
+    # the alert block; and as `?` rows in the folded kinds), not "above".
+    md = fresh.run("drift", str(fresh.manifests), "--format", "markdown").stdout
+    assert "**Not verified: 5 objects with a field that could not be compared (listed below); no drift" in md
+    assert "? above" not in md
+    assert md.index("(listed below)") < md.index("> - Not verified (could not be compared at all): ") < \
+        md.index("<details>")
+    assert "groups/Kinh doanh: queue (no fingerprint: the state note holds none" in md
+
     # --write: nothing to write, and it says so (and why) once, with drift's exit code.
     before = {p: p.read_bytes() for p in fresh.manifests.rglob("*") if p.is_file()}
     written = fresh.run("drift", str(fresh.manifests), "--write")
