@@ -188,3 +188,25 @@ def test_a_lost_note_beside_real_drift_shows_both_on_their_objects(fresh: Tenant
     written = fresh.run("drift", str(fresh.manifests), "--write")
     assert written.exit_code == 2, written.output
     assert "member_timeout: 25" in fresh.read("groups.yaml")
+
+
+def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_note(tmp_path: Path):
+    # No state note (nothing the API never returns was ever applied): no pair is made, so
+    # the group renamed in the console is a removal and an addition, in the same file,
+    # which held only that group (--write wrote "groups: []" above the new item: refused).
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
+    (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
+    with Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as sim:
+        tenant = Tenant(sim, sim.url, manifests)
+        assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        sim.console_edit("groups", "A", group_name="B")
+        drift = tenant.run("drift", str(manifests))
+        assert "- group A: in the manifests, missing from the tenant" in drift.output
+        assert "+ group B: in the tenant, not in the manifests" in drift.output
+        written = tenant.run("drift", str(manifests), "--write")
+        assert written.exit_code == 2, written.output
+        text = tenant.read("teams.yaml")
+        assert "[]" not in text and "- name: B" in text and "A" not in text, text
+        assert tenant.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
