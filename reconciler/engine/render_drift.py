@@ -236,6 +236,12 @@ def _markdown_tail(report: DriftReport) -> list[str]:
     return out
 
 
+def _adoptable(item: DriftItem) -> bool:
+    """Whether `drift --write` can write anything of this item: not when it only differs in
+    fields the API never returns (the manifest changed since the last apply)."""
+    return item.state != DIFFERS or item.live_name is not None or any(f.verifiable for f in item.fields)
+
+
 def _footer(drift: DriftReport) -> str:
     """What to do next: after `--write`, check the adopted manifests; else the two ways out
     of drift, with the directory the user named."""
@@ -249,6 +255,9 @@ def _footer(drift: DriftReport) -> str:
                 f"`{drift.next_command}` that it shows no changes.")
     if not drift.items:  # nothing to put back or adopt (what was not verified says so itself)
         return ""
+    if not any(_adoptable(item) for item in drift.items):
+        return (f"Put the tenant back to the manifests with `{drift.fix_command}`. (`drift --write` cannot adopt "
+                "this drift: the API never returns these fields, so their live values cannot be written.)")
     return (f"Put the tenant back to the manifests with `{drift.fix_command}`, or adopt the live "
             f"changes into the manifests with `{drift.adopt_command}`.")
 

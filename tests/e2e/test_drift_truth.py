@@ -210,3 +210,18 @@ def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_no
         text = tenant.read("teams.yaml")
         assert "[]" not in text and "- name: B" in text and "A" not in text, text
         assert tenant.run("plan", str(manifests), "--detailed-exitcode").exit_code == 0
+
+
+def test_drift_in_fields_the_api_never_returns_is_not_offered_to_write(fresh: Tenant):
+    # The manifest changed since the last apply (its fingerprint differs): drift, which only
+    # apply can settle; --write has no live value to write and says so.
+    fresh.edit("groups.yaml", fresh.read("groups.yaml").replace("waiting_time: 60", "waiting_time: 90", 1))
+    result = fresh.run("drift", str(fresh.manifests))
+    assert result.exit_code == 2, result.output
+    assert "queue: live not returned by the API (manifest changed since the last apply)" in result.output
+    assert "--write" not in result.output.replace("(`drift --write` cannot adopt", "")
+    assert "`drift --write` cannot adopt this drift: the API never returns these fields" in result.output
+    written = fresh.run("drift", str(fresh.manifests), "--write")
+    assert written.exit_code == 2
+    assert "not written (the API never returns it): groups/Kinh doanh: queue" in written.output
+    assert "No manifest file changed." in written.output
