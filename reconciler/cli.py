@@ -614,12 +614,14 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     managed objects missing from the tenant, live objects the manifests do not declare
     (drift in kinds policy.prune owns; listed as unmanaged, not drift, in the others), and
     the fields the API never returns, with whether they match the last apply. An object
-    renamed in the console is shown as one renamed object: the rename --write adopts.
+    under another name in the tenant (found by its referrers or content, on a tenant an
+    apply wrote a state note in) is shown as one object: the rename --write adopts.
     Changes nothing; `reconciler apply` puts the tenant back.
 
     With --write, the drift is adopted instead: the manifests are edited in place (changed
     fields where they stand, objects gone from the tenant removed, new objects of pruned
-    kinds appended, console renames kept as renames), comments and formatting elsewhere
+    kinds appended, an object under another name in the tenant renamed to it, the
+    manifests' name kept in previous_names), comments and formatting elsewhere
     untouched, so that `plan` then shows no changes. The report printed is the drift
     adopted. Nothing is written if a live value cannot be written in a manifest.
 
@@ -637,7 +639,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise
-    # One detection of console renames: the report shows the very renames --write writes.
+    # One detection of objects under two names: the report shows the very renames --write writes.
     renames = console_renames(the_plan, live, manifests)
     report = drift_report(the_plan, live.state_note, renames, directory=directory)
 
@@ -656,6 +658,12 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         except ReconcilerError:
             show()  # the drift, with both ways out of it; the error follows
             raise
+    if write and not report.items:
+        # Nothing was written: say so, as when the drift found writes no file.
+        n = report.unverifiable_count
+        done = ["No manifest file changed: there is no drift to write" + (
+            f" ({_count(n, 'object')} with a field that could not be compared, which --write cannot read from "
+            "the tenant either)." if n else ".")]
     show()
     for line in done:
         click.echo(line, err=True)
@@ -695,7 +703,7 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tup
              for item in written]
     lines += [f"policy.lint.{code}.ignore follows the tenant: [{', '.join(names)}]"
               for code, names in adoption.lint_ignores.items()] if written else []
-    lines += [f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)"
+    lines += [f"took the tenant's name: {kind}/{old} -> {new} ({old!r} kept in previous_names)"
               for kind, old, new in adoption.renames]
     lines += [f"not written (the API never returns it): {line}" for line in adoption.left_alone]
     lines += [f"not verifiable, apply sends it again (its value in the manifests now reads differently from "

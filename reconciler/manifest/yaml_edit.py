@@ -63,6 +63,7 @@ class FileEditor:
     root: Node | None = None
     splices: list[_Splice] = field(default_factory=list)
     removed: dict[int, tuple[SequenceNode, set[int]]] = field(default_factory=dict)
+    appended: set[int] = field(default_factory=set)  # id() of the lists objects were appended to
 
     @classmethod
     def parse(cls, display: str, text: str) -> "FileEditor":
@@ -165,6 +166,7 @@ class FileEditor:
         found = self.kind_seq(kind)
         if found is not None and isinstance(found[1], SequenceNode) and found[1].value and not found[1].flow_style:
             seq = found[1]
+            self.appended.add(id(seq))
             dash = self._column(self._dash_line(seq.value[0]))
             gap = seq.value[0].start_mark.column - dash - 1
             blank = nl if self._spaced(seq) else ""
@@ -194,8 +196,8 @@ class FileEditor:
         text = self.text
         splices = [_Splice(s.start, s.end, s.text, s.first) for s in self.splices]
         for seq, gone in self.removed.values():
-            if len(gone) == len(seq.value):
-                # Every object of the kind is gone: `groups: []`, on the key's line.
+            if len(gone) == len(seq.value) and id(seq) not in self.appended:
+                # Every object of the kind is gone (and none added): `groups: []`, on the key's line.
                 key = next(k for k, v in self.root.value if v is seq)  # type: ignore[union-attr]
                 colon = self.text.index(":", key.end_mark.index)
                 splices.append(_Splice(colon + 1, colon + 1, " []"))

@@ -3,10 +3,18 @@ read backwards asks for."""
 
 from __future__ import annotations
 
+import json
+
+from reconciler.engine.state_note import TEXT_PREFIX
+from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.adopt import _keep_omitted, adopt, still_differs
 from reconciler.engine.planner import make_plan
 from reconciler.kinds import Policy
-from tests.engine.builders import FakeManifests, extension, group, live
+from tests.engine.builders import FakeManifests, call_script, extension, group, live
+
+
+def state_note_item(entries: dict) -> dict:
+    return call_script(STATE_NOTE_NAME, []) | {"note": TEXT_PREFIX + json.dumps(entries)}
 
 
 def adoption(manifests: FakeManifests, state):
@@ -33,13 +41,23 @@ def test_two_renames_with_the_same_content_are_not_guessed():
 
 
 def test_one_rename_with_the_same_content_is_a_rename():
+    # On a tenant an apply wrote a state note in: elsewhere no pair is made (below).
     m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
-    state = live(groups=[group("B", ["101"])], extensions=[extension("101")])
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")], call_scripts=[state_note_item({})])
     result = adoption(m, state)
     assert result.renames == [("groups", "A", "B")]
     [edit] = result.edits
     assert edit.fields == {"name": "B", "previous_names": ["A"]}
     assert not result.removals and not result.additions
+
+
+def test_no_rename_is_made_on_a_tenant_without_a_state_note():
+    # Never applied (or the note was lost): nothing says the two are one object.
+    m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")])
+    result = adoption(m, state)
+    assert not result.renames
+    assert result.removals == [("groups", "A")] and [d["name"] for _, d in result.additions] == ["B"]
 
 
 def test_defaults_the_file_leaves_out_stay_out_unless_they_changed():
