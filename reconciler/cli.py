@@ -46,7 +46,10 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ManifestError as err:
-            click.echo(f"Error: the manifests are invalid ({_count(len(err.problems), 'problem')}):", err=True)
+            warned = sum(1 for p in err.problems if p.severity == "warning")
+            also = f"; {_count(warned, 'warning')}" if warned else ""
+            click.echo(f"Error: the manifests are invalid ({_count(len(err.problems) - warned, 'problem')}{also}):",
+                       err=True)
             for problem in err.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(1)
@@ -116,17 +119,20 @@ def validate(directory: str, live: bool, url: str | None, concurrency: int | Non
 
     Exit 0 when valid, 1 with every problem listed (file:line:column) when not."""
     if fmt == "text":
-        summary, warnings = _validate(directory, live, url, concurrency)
+        summary, warnings, findings = _validate(directory, live, url, concurrency)
+        for finding in findings:
+            click.echo(f"Warning: {finding.location}: {finding.message} [{finding.code}; see `reconciler lint`]",
+                       err=True)
         for warning in warnings:
             click.echo(f"Warning: {warning}", err=True)
         click.echo(f"{summary}: valid")
         return
-    from reconciler.flows.findings_formats import Item
+    from reconciler.flows.findings_formats import Item, from_lint
 
     with _findings_on_error(fmt, directory, valid=False):
-        summary, warnings = _validate(directory, live, url, concurrency)
-    items = [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None, "message": w,
-                   "location": None}, None) for w in warnings]
+        summary, warnings, findings = _validate(directory, live, url, concurrency)
+    items = from_lint(findings) + [Item({"severity": "warning", "code": "plan-warning", "kind": None, "name": None,
+                                         "message": w, "location": None}, None) for w in warnings]
     _echo_findings(items, fmt, directory, valid=True)
     click.echo(f"{summary}: valid", err=True)
 
@@ -153,9 +159,10 @@ def _findings_on_error(fmt: str, directory: str, **extra: Any) -> Iterator[None]
         raise
 
 
-def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str]]:
-    """What validate says of valid manifests, and the warnings of --live; raises
-    ManifestError (or PlanError, with --live) when they are not."""
+def _validate(directory: str, live: bool, url: str | None, concurrency: int | None) -> tuple[str, list[str], list]:
+    """What validate says of valid manifests, the warnings of --live, and lint's warnings
+    about policy.lint itself (its unused ignore entries); raises ManifestError (or
+    PlanError, with --live) when they are not valid."""
     from reconciler.manifest import check_live_references, load_manifests
 
     warnings: list[str] = []
@@ -171,20 +178,24 @@ def _validate(directory: str, live: bool, url: str | None, concurrency: int | No
         warnings = check_against_tenant(manifests, tenant)  # and every check plan makes
         external = len({target for _, _, target in manifests.unresolved_references()})
         summary += f", {external} reference{'s' if external != 1 else ''} to live objects"
-    _refuse_routing_errors(manifests)
-    return summary, warnings
+    findings = _refuse_routing_errors(manifests)
+    return summary, warnings, findings
 
 
-def _refuse_routing_errors(manifests: Any) -> None:
-    """`validate` also refuses the routing mistakes `lint` calls errors."""
+def _refuse_routing_errors(manifests: Any) -> list:
+    """`validate` also refuses the routing mistakes `lint` calls errors; it returns lint's
+    warnings about the policy itself (an ignore entry naming nothing), which validate
+    shows too: listed with the problems when the manifests are invalid, so shown here."""
     from reconciler.errors import Problem
     from reconciler.flows.lint import lint
     from reconciler.flows.sources import routing_from_manifests
 
-    errors = [f for f in lint(routing_from_manifests(manifests)) if f.severity == "error"]
+    findings = lint(routing_from_manifests(manifests))
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise ManifestError([Problem(f.location, f"{f.message} [{f.code}; see `reconciler lint`]", f.code, *f.node)
                              for f in errors])
+    return [f for f in findings if f.code == "unused-lint-ignore" and f.severity == "warning"]
 
 
 @cli.command()
@@ -603,12 +614,14 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     managed objects missing from the tenant, live objects the manifests do not declare
     (drift in kinds policy.prune owns; listed as unmanaged, not drift, in the others), and
     the fields the API never returns, with whether they match the last apply. An object
-    renamed in the console is shown as one renamed object: the rename --write adopts.
+    under another name in the tenant (found by its referrers or content, on a tenant an
+    apply wrote a state note in) is shown as one object: the rename --write adopts.
     Changes nothing; `reconciler apply` puts the tenant back.
 
     With --write, the drift is adopted instead: the manifests are edited in place (changed
     fields where they stand, objects gone from the tenant removed, new objects of pruned
-    kinds appended, console renames kept as renames), comments and formatting elsewhere
+    kinds appended, an object under another name in the tenant renamed to it, the
+    manifests' name kept in previous_names), comments and formatting elsewhere
     untouched, so that `plan` then shows no changes. The report printed is the drift
     adopted. Nothing is written if a live value cannot be written in a manifest.
 
@@ -626,7 +639,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise
-    # One detection of console renames: the report shows the very renames --write writes.
+    # One detection of objects under two names: the report shows the very renames --write writes.
     renames = console_renames(the_plan, live, manifests)
     report = drift_report(the_plan, live.state_note, renames, directory=directory)
 
@@ -645,6 +658,12 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         except ReconcilerError:
             show()  # the drift, with both ways out of it; the error follows
             raise
+    if write and not report.items:
+        # Nothing was written: say so, as when the drift found writes no file.
+        n = report.unverifiable_count
+        done = ["No manifest file changed: there is no drift to write" + (
+            f" ({_count(n, 'object')} with a field that could not be compared, which --write cannot read from "
+            "the tenant either)." if n else ".")]
     show()
     for line in done:
         click.echo(line, err=True)
@@ -680,8 +699,11 @@ def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tup
         return still_differs(checked)
 
     written = write_back(manifests, adoption, verify)
-    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object')})" for item in written]
-    lines += [f"renamed in the tenant: {kind}/{old} -> {new} (kept in previous_names)"
+    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object') if item.objects else 'policy.lint'})"
+             for item in written]
+    lines += [f"policy.lint.{code}.ignore follows the tenant: [{', '.join(names)}]"
+              for code, names in adoption.lint_ignores.items()] if written else []
+    lines += [f"took the tenant's name: {kind}/{old} -> {new} ({old!r} kept in previous_names)"
               for kind, old, new in adoption.renames]
     lines += [f"not written (the API never returns it): {line}" for line in adoption.left_alone]
     lines += [f"not verifiable, apply sends it again (its value in the manifests now reads differently from "
@@ -810,15 +832,36 @@ def _verify_export(out_dir: str, live: Any, result: Any) -> None:
 # --- reviewing call flows: graph / trace / lint ------------------------------------------
 
 
-def _routing(directory: str, live: bool, url: str | None, concurrency: int | None) -> Any:
-    """The routing of the manifests in `directory`, or (`live`) of the tenant."""
+def _routing(directory: str | None, live: bool, url: str | None, concurrency: int | None,
+             policy: bool = False) -> Any:
+    """The routing of the manifests in `directory` (default: the current one), or (`live`)
+    of the tenant. With `live`, a DIR given must exist (never silently ignored); `policy`
+    (lint): its manifests' `policy.lint` sets the rules for the tenant's objects."""
     from reconciler.flows.sources import routing_from_live, routing_from_manifests
 
     if not live:
-        return routing_from_manifests(_load(directory))
+        return routing_from_manifests(_load(directory or "."))
+    manifests = None
+    if directory is not None:
+        if not Path(directory).exists():
+            from reconciler.errors import Problem
+
+            raise ManifestError([Problem(None, f"{directory}: no such file or directory", "no-manifests")])
+        if policy:
+            manifests = _load(directory)  # invalid manifests: their problems, exit 1
     from reconciler.engine.session import read_live, run
 
-    return routing_from_live(run(_client(url, concurrency), read_live))
+    routing = routing_from_live(run(_client(url, concurrency), read_live))
+    if manifests is not None:
+        routing.lint_policy = dict(manifests.policy.lint)
+        routing.policy_fields = dict(manifests.policy_fields)
+    return routing
+
+
+def _live_dir_not_read(command: str, directory: str | None, live: bool) -> None:
+    """graph and trace with --live read the tenant only: say so when a DIR is given too."""
+    if live and directory is not None:
+        click.echo(f"Note: with --live, {command} reads the tenant; {directory} is not read.", err=True)
 
 
 def flow_source_options(func: Callable) -> Callable:
@@ -834,12 +877,12 @@ def flow_source_options(func: Callable) -> Callable:
 
 
 @cli.command()
-@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.argument("directory", required=False, type=click.Path(file_okay=True))
 @click.option("--hotline", metavar="NUMBER", help="Only the calls to this hotline.")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid", show_default=True,
               help="mermaid (GitHub and GitLab render it), dot for Graphviz, json for programs.")
 @flow_source_options
-def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | None,
+def graph(directory: str | None, hotline: str | None, fmt: str, live: bool, url: str | None,
           concurrency: int | None) -> None:
     """Print the routing graph: where each hotline's calls can go.
 
@@ -849,12 +892,13 @@ def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | 
     from reconciler.flows.render import render_graph
 
     routing = _routing(directory, live, url, concurrency)
+    _live_dir_not_read("graph", directory, live)
     click.echo(render_graph(build_graph(routing, hotline), fmt), nl=False)
 
 
 @cli.command()
 @click.argument("hotline")
-@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.argument("directory", required=False, type=click.Path(file_okay=True))
 @click.option("--keys", metavar="2,1", help="The keys the caller presses, in order.")
 @click.option("--unanswered", is_flag=True, help="Nobody answers: follow each group's on_timeout.")
 @click.option("--at", "at", metavar='"Sat 19:30"', help="When the call comes: the hotline's weekly schedule picks "
@@ -862,7 +906,7 @@ def graph(directory: str, hotline: str | None, fmt: str, live: bool, url: str | 
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text for people, json for programs.")
 @flow_source_options
-def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: str | None, fmt: str, live: bool,
+def trace(hotline: str, directory: str | None, keys: str | None, unanswered: bool, at: str | None, fmt: str, live: bool,
           url: str | None, concurrency: int | None) -> None:
     """Walk one call to HOTLINE, hop by hop, and say how it ends.
 
@@ -875,6 +919,7 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
     pressed = parse_keys(keys)
     when = parse_at(at) if at else None
     routing = _routing(directory, live, url, concurrency)
+    _live_dir_not_read("trace", directory, live)
     result = trace_call(routing, hotline, pressed, answered=not unanswered, at=when)
     if fmt == "json":
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -883,23 +928,28 @@ def trace(hotline: str, directory: str, keys: str | None, unanswered: bool, at: 
 
 
 @cli.command()
-@click.argument("directory", default=".", type=click.Path(file_okay=True))
+@click.argument("directory", required=False, type=click.Path(file_okay=True))
 @click.option("--format", "fmt", type=click.Choice(FINDING_FORMATS), default="text", show_default=True,
               help=FINDING_FORMATS_HELP)
 @flow_source_options
-def lint(directory: str, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
+def lint(directory: str | None, fmt: str, live: bool, url: str | None, concurrency: int | None) -> None:
     """Find routing mistakes before they reach callers, each with file:line:col.
+
+    With --live, the tenant's objects are checked, as DIRECTORY's policy.lint sets the rules
+    when DIRECTORY is given (without it, no policy: every rule at its own severity).
 
     Exit 0 with none (or only info), 2 with a warning or an error, 1 when it cannot run."""
     from reconciler.flows.findings_formats import from_lint
     from reconciler.flows.lint import exit_code, lint as lint_routing, render_lint_text
 
-    with _findings_on_error(fmt, directory) if fmt != "text" else contextlib.nullcontext():
-        findings = lint_routing(_routing(directory, live, url, concurrency))
+    shown = directory or "."
+    with _findings_on_error(fmt, shown) if fmt != "text" else contextlib.nullcontext():
+        findings = lint_routing(_routing(directory, live, url, concurrency, policy=True))
+    no_policy = "no policy.lint read: `lint DIR --live` applies DIR's" if live and directory is None else ""
     if fmt == "text":
-        click.echo(render_lint_text(findings), nl=False)
+        click.echo(render_lint_text(findings, no_policy), nl=False)
     else:
-        _echo_findings(from_lint(findings), fmt, directory)
+        _echo_findings(from_lint(findings), fmt, shown)
     sys.exit(exit_code(findings))
 
 

@@ -36,9 +36,13 @@ class Problem:
     code: str = "invalid-manifest"
     kind: str | None = None
     name: str | None = None
+    # "warning": not what makes the manifests invalid, but listed with what does, so that
+    # one run shows everything to fix (a policy.lint ignore entry naming nothing)
+    severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        return f"{self.location}: {message}" if self.location else message
 
 
 def coded(problems: list[Problem], code: str, kind: str | None = None, name: str | None = None) -> list[Problem]:

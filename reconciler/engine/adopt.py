@@ -52,12 +52,15 @@ class Adoption:
     removals: list[tuple[str, str]] = field(default_factory=list)  # (kind, name)
     additions: list[tuple[str, dict]] = field(default_factory=list)  # (kind, object in manifest form)
     renames: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, old, new)
+    # policy.lint ignore lists that follow: rule code -> the new list (a renamed object's
+    # entry renamed, a removed object's entry dropped)
+    lint_ignores: dict[str, list[str]] = field(default_factory=dict)
     left_alone: list[str] = field(default_factory=list)  # "groups/CSKH: queue" the API never returns
     problems: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.edits or self.removals or self.additions)
+        return not (self.edits or self.removals or self.additions or self.lint_ignores)
 
 
 def adopt(plan: Plan, live: LiveState, manifests: ManifestsLike,
@@ -95,7 +98,36 @@ class _Adopter:
         for (kind, name), values in self.fields.items():
             self._check(kind, name, values)
             self.out.edits.append(FieldEdit(kind, name, values, _order(KINDS[kind])))
+        self._follow_lint_ignores()
         return self.out
+
+    def _follow_lint_ignores(self) -> None:
+        """policy.lint ignore entries follow the objects they name: renamed with a rename
+        (in the console, or a manifests' rename the tenant never made: the tenant's name is
+        adopted), dropped with an object removed. A name another object still has stays."""
+        identity = {k: KINDS[k].identity for k in KINDS}
+        renamed = {(kind, name): values[identity[kind]] for (kind, name), values in self.fields.items()
+                   if identity[kind] in values and values[identity[kind]] != name}
+        if not renamed and not self.out.removals:
+            return
+        stays = {name for kind, objs in self.manifests.objects.items() for name in objs
+                 if (kind, name) not in renamed and (kind, name) not in self.out.removals}
+        stays |= {str(data.get(identity[kind])) for kind, data in self.out.additions}
+        new_names = {old: str(new) for (_, old), new in renamed.items()}
+        gone = {name for _, name in self.out.removals}
+        for code, setting in getattr(self.manifests.policy, "lint", {}).items():
+            entries = list(getattr(setting, "ignore", []) or [])
+            followed: list[str] = []
+            for entry in entries:
+                if entry in stays:
+                    followed.append(entry)
+                elif entry in new_names:
+                    followed.append(new_names[entry])
+                elif entry not in gone:
+                    followed.append(entry)  # named nothing before: lint says so, not ours to drop
+            followed = list(dict.fromkeys(followed))
+            if followed != entries:
+                self.out.lint_ignores[code] = followed
 
     # --- what changes ----------------------------------------------------------------------
 

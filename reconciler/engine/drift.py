@@ -9,19 +9,25 @@ kinds that are not pruned are listed as unmanaged but are not drift. Fields the 
 returns are listed with whether the manifest value still matches the fingerprint of the
 last apply.
 
-An object renamed in the console reads, in the plan, as a create and a delete (or an
-unmanaged object): the report shows the pair as one object renamed in the tenant, the
-pairs engine/renames.py finds, the very ones `drift --write` adopts as renames.
+An object under another name in the tenant than in the manifests (renamed in the
+console, or in the manifests without `previous_names` and not applied yet: the API keeps
+no history to tell) reads, in the plan, as a create and a delete (or an unmanaged
+object): the report shows the pair as one object under two names, the pairs
+engine/renames.py finds, the very ones `drift --write` adopts as renames. Neither says
+which side renamed it.
 
-So `drift` exits 2 exactly when the plan has changes. A field that could not be compared
-at all (a secret not set here) is neither: the report is not "In sync" (drift exits 3,
-`plan --detailed-exitcode` 2).
+So `drift` exits 2 exactly when the plan has changes that were compared. A field that
+could not be compared at all (a secret not set here; a field the API never returns whose
+fingerprint the state note lacks, which `plan` sends again: losing the note costs one
+re-send) is neither drift nor in sync: the report is not "In sync" (drift exits 3,
+`plan --detailed-exitcode` 2), and an object whose only differences are such fields is
+not a drift item.
 """
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler import FORMAT_VERSION
@@ -32,9 +38,12 @@ from reconciler.kinds import KINDS
 
 FIX_COMMAND = "reconciler apply"
 
-# Which side renamed an object whose live name is not the manifests' (DriftItem.renamed_in).
-RENAMED_IN_TENANT = "tenant"  # in the console: `drift --write` adopts it (previous_names)
-RENAMED_IN_MANIFESTS = "manifests"  # the manifests' previous_names: apply renames the live object
+# Why an object's live name is not the manifests' (DriftItem.renamed_in; the JSON's words).
+# "tenant": drift paired a missing object with a live one under another name (one object,
+# by its referrers or content); `drift --write` takes the tenant's name (previous_names).
+# It does NOT say the console renamed it: the API keeps no history.
+RENAMED_IN_TENANT = "tenant"
+RENAMED_IN_MANIFESTS = "manifests"  # the manifests' previous_names name the live object: apply renames it
 
 # Where an object or a nested value is found when only one side has it (the JSON's only_in).
 ONLY_IN = {"missing": "manifests", "extra": "tenant"}
@@ -56,7 +65,11 @@ _STATE_OF_ACTION = {Action.CREATE: MISSING, Action.UPDATE: DIFFERS, Action.RENAM
 # Whether a write-only field's manifest value matches what the last apply sent.
 FP_MATCHES = "matches"  # the fingerprint kept in the tenant matches: in sync as far as anyone can tell
 FP_DIFFERS = "differs"  # the manifest changed since the last apply: apply sends it again
-FP_MISSING = "missing"  # no fingerprint (never applied by the reconciler, or the state note was deleted)
+FP_MISSING = "missing"  # no fingerprint (the state note holds none: lost, or never applied): not compared
+# Why a field the API never returns was not compared (DriftReport.unverifiable).
+NO_FINGERPRINT = "no fingerprint: the state note holds none (lost, or never applied); apply sends it again"
+NO_KEY = ("a secret's fingerprint needs a key not set here (RECONCILER_STATE_NOTE_KEY, else the API key); "
+          "apply sends it again")
 
 
 @dataclass
@@ -83,6 +96,7 @@ class DriftItem:
     apply_action: str = ""  # what `reconciler apply` does about it
     live_name: str | None = None  # the tenant's name, when it is not the manifests' one
     renamed_in: str | None = None  # RENAMED_IN_TENANT | RENAMED_IN_MANIFESTS when live_name is set
+    paired_by: str | None = None  # RENAMED_IN_TENANT: how the two names were found to be one object
 
     @property
     def address(self) -> str:
@@ -180,6 +194,7 @@ class DriftReport:
                     "apply_action": i.apply_action,
                     "live_name": i.live_name,
                     "renamed_in": i.renamed_in,
+                    "paired_by": i.paired_by,
                     "only_in": ONLY_IN.get(i.state),
                 }
                 for i in self.items
@@ -206,8 +221,8 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
                  directory: str | None = None) -> DriftReport:
     """The plan as a drift report. `state_note` tells an unverified field whose fingerprint
     differs from one that has none; without it, both read "differs". `renames`: the
-    objects renamed in the console (engine/renames.py), each shown as one renamed object
-    instead of a missing one and an extra (or unmanaged) one."""
+    objects under another name in the tenant (engine/renames.py), each shown as one
+    object instead of a missing one and an extra (or unmanaged) one."""
     renames = renames or []
     paired = {(r.kind, r.name) for r in renames} | {(r.kind, r.live_name) for r in renames}
     report = DriftReport(
@@ -228,6 +243,12 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
             continue
+        not_compared = _not_compared(change, state_note)
+        if not_compared:
+            report.unverifiable.setdefault(change.kind, {}).setdefault(change.name, {}).update(not_compared)
+            change = replace(change, fields=[f for f in change.fields if f.field not in not_compared])
+            if change.action == Action.UPDATE and not change.fields:
+                continue  # nothing compared differs: unverifiable, not drift
         if change.action == Action.CREATE and (change.kind, change.name) in by_name:
             report.items.append(_renamed_item(by_name[(change.kind, change.name)]))
         elif (change.kind, change.name) not in paired:
@@ -256,9 +277,28 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
     return report
 
 
+def _not_compared(change: Change, state_note: StateNote | None) -> dict[str, str]:
+    """The fields of `change` the API never returns that apply sends again without having
+    compared them (field -> why): no fingerprint in the state note, or a secret's that
+    cannot be computed here. Without a state note to ask, none (they read "differs")."""
+    if state_note is None or change.id is None:
+        return {}
+    secret = KINDS[change.kind].secret
+    out = {}
+    for f in change.fields:
+        if f.verifiable:
+            continue
+        if state_note.get(change.kind, change.id, f.field) is None:
+            out[f.field] = NO_FINGERPRINT
+        elif f.field in secret and state_note.key is None:
+            out[f.field] = NO_KEY
+    return out
+
+
 def _renamed_item(rename: ConsoleRename) -> DriftItem:
-    """An object renamed in the console: in the plan a create (and a delete when the kind
-    is pruned); apply does not follow the rename, `drift --write` adopts it."""
+    """One object under two names: in the plan a create (and a delete when the kind is
+    pruned). Worded as what is known, never as who renamed it: apply does not follow the
+    tenant's name, `drift --write` adopts it, previous_names makes apply rename it."""
     label = KINDS[rename.kind].label
     fields = [DriftField(f.field, f.old, f.new) for f in rename.fields]
     action = f"create a new {label} {rename.name!r}"
@@ -266,9 +306,10 @@ def _renamed_item(rename: ConsoleRename) -> DriftItem:
         f"; {rename.live_name!r} stays as it is (policy.prune does not own {rename.kind})"
     return DriftItem(
         kind=rename.kind, name=rename.name, state=DIFFERS, id=rename.id, fields=fields,
-        note=f"renamed in the tenant (same id): `drift --write` names it {rename.live_name!r} and keeps "
-             f"{rename.name!r} in previous_names",
-        apply_action=action, live_name=rename.live_name, renamed_in=RENAMED_IN_TENANT,
+        note=f"one object, by its {rename.paired_by}: named {rename.live_name!r} in the tenant, {rename.name!r} in "
+             f"the manifests. `drift --write` takes the tenant's name and keeps {rename.name!r} in previous_names; "
+             f"to keep {rename.name!r}, give it `previous_names: [{rename.live_name}]` and apply renames the object",
+        apply_action=action, live_name=rename.live_name, renamed_in=RENAMED_IN_TENANT, paired_by=rename.paired_by,
     )
 
 
@@ -296,7 +337,7 @@ def _item(change: Change, renames: list[ConsoleRename] | None = None) -> DriftIt
         note = change.reason
         action = f"update the {kind_def.label}"
         if renames and fields and all(follows_renames(change.kind, f, renames) for f in change.fields):
-            note = "it points at the same objects, renamed in the tenant"
+            note = "it points at the same objects, by their names in the tenant"
     return DriftItem(
         kind=change.kind, name=change.name, state=state, id=change.id, fields=fields,
         renamed_from=change.rename_from, note=note, apply_action=action,

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from reconciler.engine.durations import duration
 from reconciler.engine.state_note import holder as note_kind
 from reconciler.errors import ApiError, ReconcilerError
 
@@ -100,16 +101,6 @@ def describe_holder(holder: dict) -> str:
 
 def iso_utc(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def duration(seconds: float) -> str:
-    """`45 s`, `3 min 5 s`, `2 h 10 min`."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
 @dataclass

@@ -426,15 +426,8 @@ class _Planner:
                     name = next((name for name, raw in self.match[k].items() if raw is item), None)
                     if gone.action == Action.REPLACE and name is not None and name not in self.protect:
                         if mine is None:
-                            mine = Change(
-                                Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
-                                reason=f"repointed to the new {KINDS[target[0]].label} '{target[1]}'",
-                                live_version=live_version(item, kind_def.secret), live_references=[list(r) for r in refs],
-                            )
-                            self.plan.changes.append(mine)
-                            by_id[(k, object_id)] = mine
-                            if name not in self.plan.unverifiable.get(k, {}):  # counted unchanged
-                                self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
+                            by_id[(k, object_id)] = self._repoint(
+                                k, name, item, refs, f"repointed to the new {KINDS[target[0]].label} '{target[1]}'")
                         continue
                     if gone.action == Action.DELETE and name is not None and (mine is not None or
                                                                               name not in self.protect):
@@ -447,20 +440,26 @@ class _Planner:
                                 # never returns, its fingerprint matching), yet the manifests name
                                 # another object there: the one named was renamed in the console.
                                 # Sending the manifest's value again frees the object deleted.
-                                mine = Change(
-                                    Action.UPDATE, k, name, id=object_id, data=self.want[k][name],
-                                    reason=f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'",
-                                    live_version=live_version(item, kind_def.secret), live_references=[list(r) for r in refs],
-                                )
-                                self.plan.changes.append(mine)
-                                by_id[(k, object_id)] = mine
-                                self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
+                                mine = by_id[(k, object_id)] = self._repoint(
+                                    k, name, item, refs,
+                                    f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'")
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
                     self.errors.append(
                         f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
                         f"is not managed here (declare it in the manifests, or change it in the console first)"
                     )
+
+    def _repoint(self, k: str, name: str, item: dict, refs: list, reason: str) -> Change:
+        """An update of a managed object that differs in nothing the plan can see, made so
+        that it lets go of an object the plan replaces or deletes; no longer unchanged."""
+        kind_def = KINDS[k]
+        change = Change(Action.UPDATE, k, name, id=kind_def.live_id(item), data=self.want[k][name], reason=reason,
+                        live_version=live_version(item, kind_def.secret), live_references=[list(r) for r in refs])
+        self.plan.changes.append(change)
+        if name not in self.plan.unverifiable.get(k, {}):  # counted unchanged
+            self.plan.unchanged[k] = max(0, self.plan.unchanged.get(k, 0) - 1)
+        return change
 
     def _wait_for_unknown_referrers(self, going: dict[tuple[str, str], Change]) -> None:
         """A changed object that may point into a kind without saying where (a hotline whose

@@ -9,6 +9,7 @@ import time
 from typing import Any, Callable
 
 from reconciler.engine.applier import Status
+from reconciler.engine.durations import duration
 from reconciler.engine.order import Step
 from reconciler.engine.plan import Action
 
@@ -28,16 +29,6 @@ def result_line(result: Any, renamed: dict[str, str] | None = None) -> str:
     if message:
         line += f": {message}"
     return line
-
-
-def duration(seconds: float) -> str:
-    """`45 s`, `3 min 05 s`, `1 h 02 min`."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 class Progress:

@@ -1,11 +1,18 @@
-"""Renames made in the console: one detection for `drift` and `drift --write`.
+"""One object under two names: one detection for `drift` and `drift --write`.
 
-A rename in the vendor's console keeps the object's id, but the plan (which matches by
-name) sees a managed object missing from the tenant and a live one the manifests do not
-declare (a delete in a kind `policy.prune` owns, an unmanaged object in the others).
-`drift` reports such a pair as one object renamed in the tenant, and `drift --write`
-adopts it as a rename (`previous_names`): both read the pairs found here, so the report
-shows exactly the rename that --write will write.
+A rename keeps the object's id, but the plan (which matches by name) sees a managed
+object missing from the tenant and a live one the manifests do not declare (a delete in a
+kind `policy.prune` owns, an unmanaged object in the others). `drift` reports such a pair
+as one object named one way in the tenant and another in the manifests, and `drift
+--write` adopts the tenant's name (the manifests' one kept in `previous_names`): both read
+the pairs found here, so the report shows exactly the rename that --write will write.
+
+The API keeps no history, so a pair says nothing of which side renamed: a rename made in
+the console and a manifest edit not applied yet look the same. (The class keeps its name,
+ConsoleRename, after its usual cause.) On a tenant that holds no state note, no apply of
+the reconciler ever made its objects the manifests' (or the note was lost): a pair there
+is a guess about objects nobody renamed, so none is made and the report shows a missing
+object and an extra (or unmanaged) one.
 
 A pair is found by the referrers that point at the live name where the manifests say
 the manifests' one, else by identical content; a pair that is not certain stays a
@@ -24,10 +31,16 @@ from reconciler.kinds import KINDS
 from reconciler.kinds.base import KIND_REF_WORD, expand_env, unset_env
 
 
+# How a pair was found (the JSON's paired_by).
+BY_REFERRERS = "referrers"  # objects point at the live name where the manifests name the manifests' one
+BY_CONTENT = "content"  # the live object's content is the manifest object's, and no other's
+
+
 @dataclass
 class ConsoleRename:
-    """A managed object renamed in the console: `name` in the manifests, `live_name` in
-    the tenant, and its other fields whose live value differs (old: live, new: manifest)."""
+    """One managed object under two names: `name` in the manifests, `live_name` in the
+    tenant (which side renamed it is not known), and its other fields whose live value
+    differs (old: live, new: manifest)."""
 
     kind: str
     name: str
@@ -35,6 +48,7 @@ class ConsoleRename:
     id: str | None = None
     fields: list[FieldChange] = field(default_factory=list)
     pruned: bool = False  # the live object is in a kind policy.prune owns: apply would delete it
+    paired_by: str = BY_REFERRERS  # BY_REFERRERS | BY_CONTENT: how the two names were found to be one object
 
     @property
     def address(self) -> str:
@@ -48,7 +62,10 @@ def live_by_name(live: LiveState) -> dict[str, dict[str, tuple[str, dict]]]:
 
 
 def console_renames(plan: Plan, live: LiveState, manifests: ManifestsLike) -> list[ConsoleRename]:
-    """The objects of `plan` renamed in the console, in the plan's order."""
+    """The objects of `plan` under another name in the tenant, in the plan's order; none
+    when the tenant holds no state note (no apply of the reconciler is known there)."""
+    if live.state_note.item is None:
+        return []
     return _Finder(plan, live_by_name(live), manifests).run()
 
 
@@ -72,7 +89,9 @@ class _Finder:
             if not KINDS[k].renamable:
                 continue
             candidates = evidence.get((k, name), set()) & unmatched[k]
+            paired_by = BY_REFERRERS
             if len(candidates) != 1:
+                paired_by = BY_CONTENT
                 candidates = {y for y in unmatched[k] if self._same_content(k, name, y)}
                 if len(candidates) != 1 or any(self._same_content(k, other.name, next(iter(candidates)))
                                                for other in creates if other.kind == k and other.name != name):
@@ -80,7 +99,7 @@ class _Finder:
             (live_name,) = candidates
             if (k, live_name) not in used and live_name in self.live[k]:
                 used.add((k, live_name))
-                found.append(self._pair(change, live_name, (k, live_name) in deletes))
+                found.append(self._pair(change, live_name, (k, live_name) in deletes, paired_by))
         return found
 
     def _evidence(self) -> dict[tuple[str, str], set[str]]:
@@ -117,11 +136,11 @@ class _Finder:
             return False
         return all(same is not False for *_, same in self._compared(kind, name, live_name))
 
-    def _pair(self, create: Change, live_name: str, pruned: bool) -> ConsoleRename:
+    def _pair(self, create: Change, live_name: str, pruned: bool, paired_by: str) -> ConsoleRename:
         object_id, _ = self.live[create.kind][live_name]
         fields = [FieldChange(f, live_value, value) for f, live_value, value, same
                   in self._compared(create.kind, create.name, live_name) if same is False]
-        return ConsoleRename(create.kind, create.name, live_name, object_id, fields, pruned)
+        return ConsoleRename(create.kind, create.name, live_name, object_id, fields, pruned, paired_by)
 
 
 def renamed_value(value: Any, old: str, new: str, word: str | None) -> Any:
@@ -138,8 +157,8 @@ def renamed_value(value: Any, old: str, new: str, word: str | None) -> Any:
 
 def follows_renames(kind: str, f: FieldChange, renames: list[ConsoleRename]) -> bool:
     """Whether the live value of field `f` is its manifest value with the references to
-    objects renamed in the console under their live names: the referrer points at the
-    same object, by its new name."""
+    objects under two names (`renames`) by their live names: the referrer points at the
+    same object, by its tenant name."""
     if not f.verifiable:
         return False
     value = f.new
@@ -148,4 +167,4 @@ def follows_renames(kind: str, f: FieldChange, renames: list[ConsoleRename]) -> 
     return value != f.new and value == f.old and bool(KINDS[kind].references({f.field: f.new}))
 
 
-__all__ = ["ConsoleRename", "console_renames", "follows_renames", "live_by_name", "renamed_value"]
+__all__ = ["BY_CONTENT", "BY_REFERRERS", "ConsoleRename", "console_renames", "follows_renames", "live_by_name", "renamed_value"]

@@ -24,6 +24,7 @@ from reconciler.engine.drift import (
     DriftField,
     DriftItem,
     DriftReport,
+    UnverifiedField,
 )
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf
 from reconciler.engine.report import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, Entry, Report, Row, Style, field_leaves, \
@@ -34,7 +35,7 @@ from reconciler.kinds import KINDS
 # The tenant's side first: `+` only in the tenant, `-` only in the manifests.
 SYMBOLS = {DIFFERS: "~", MISSING: "-", EXTRA: "+"}
 COLOURS = {DIFFERS: "yellow", MISSING: "red", EXTRA: "green"}
-RENAMED = "renamed"  # the Markdown's word for an object renamed in the tenant
+RENAMED = "two names"  # the Markdown's word for one object named differently in the tenant
 LEGEND = ("Drift: the tenant (live) compared with the manifests. + only in the tenant, - only in the "
           "manifests, ~ in both but different.")
 COLUMNS = ("tenant vs manifests: `+` only in the tenant, `-` only in the manifests", "tenant (live)", "manifests")
@@ -46,12 +47,19 @@ STATE_TEXT = {
 FINGERPRINT_TEXT = {
     FP_MATCHES: "matches the last apply",
     FP_DIFFERS: "manifest changed since the last apply",
-    FP_MISSING: "no fingerprint: never applied by the reconciler",
+    FP_MISSING: "no fingerprint: the state note holds none (lost, or never applied)",
 }
 
 
-def summary_line(report: DriftReport) -> str:
-    """One line: in sync, or how many objects drifted and how."""
+# Where the objects not verified are, from the summary line: text prints it last, a
+# Markdown comment first (they are listed open right under it, and as `?` rows below).
+WHERE_TEXT = f"{UNVERIFIABLE_SYMBOL} above"
+WHERE_MARKDOWN = "listed below"
+
+
+def summary_line(report: DriftReport, where: str = WHERE_TEXT) -> str:
+    """One line: in sync, or how many objects drifted and how. `where`: where the objects
+    not verified are shown, as seen from this line in its format."""
     unmanaged = sum(len(v) for v in report.unmanaged.values())
     left_alone = f"; {unmanaged} unmanaged object{'s' if unmanaged != 1 else ''} left alone" if unmanaged else ""
     held = len(report.protected_differs)
@@ -61,7 +69,7 @@ def summary_line(report: DriftReport) -> str:
     if not report.items and unverifiable:
         # "In sync" only when everything was compared.
         return (f"Not verified: {unverifiable} object{'s' if unverifiable != 1 else ''} with a field that could not "
-                f"be compared ({UNVERIFIABLE_SYMBOL} above); no drift in the rest ({report.in_sync_count} in sync"
+                f"be compared ({where}); no drift in the rest ({report.in_sync_count} in sync"
                 f"{left_alone}).")
     if report.in_sync and held:
         return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
@@ -71,7 +79,7 @@ def summary_line(report: DriftReport) -> str:
     c = report.counts()
     renamed = len(report.renamed_in_tenant)
     parts = [f"{c[DIFFERS]} differ{'s' if c[DIFFERS] == 1 else ''}"
-             + (f" ({renamed} renamed in the tenant)" if renamed else ""),
+             + (f" ({renamed} under another name in the tenant)" if renamed else ""),
              f"{c[MISSING]} missing from the tenant",
              f"{c[EXTRA]} not in the manifests"]
     more = f"; {unverifiable} {UNVERIFIABLE}" if unverifiable else ""
@@ -146,7 +154,7 @@ def _rows(report: DriftReport, item: DriftItem) -> list[Row]:
 
 def _head(item: DriftItem) -> str:
     if item.renamed_in == RENAMED_IN_TENANT:
-        return f"{KINDS[item.kind].label} {item.name}: renamed in the tenant to {value_text(item.live_name)}"
+        return f"{KINDS[item.kind].label} {item.name}: named {value_text(item.live_name)} in the tenant"
     return f"{KINDS[item.kind].label} {item.name}: {STATE_TEXT[item.state]}"
 
 
@@ -169,9 +177,16 @@ def _entries(report: DriftReport) -> list[Entry]:
         for name, fields in objs.items() if (k, name) not in shown]
 
 
+def _compared(fields: list[UnverifiedField]) -> list[UnverifiedField]:
+    """Those compared with a fingerprint; the others (none to compare with) are not listed as
+    compared: each shows as `?` on its object, and open in a Markdown comment."""
+    return [f for f in fields if f.fingerprint != FP_MISSING]
+
+
 def _notes(report: DriftReport) -> list[str]:
-    unverified = [f"{k}/{name}: " + ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in fields)
-                  for k, objs in report.unverified.items() for name, fields in objs.items()]
+    unverified = [f"{k}/{name}: " + ", ".join(f"{f.field} ({FINGERPRINT_TEXT[f.fingerprint]})" for f in compared)
+                  for k, objs in report.unverified.items() for name, fields in objs.items()
+                  if (compared := _compared(fields))]
     return [
         *listed("Unmanaged (in the tenant, not in the manifests, in kinds policy.prune does not own; "
                 "not drift, left alone):", [f"{k}: {', '.join(v)}" for k, v in report.unmanaged.items()]),
@@ -206,7 +221,7 @@ def _markdown_tail(report: DriftReport) -> list[str]:
                 "(kinds policy.prune does not own)</summary>", ""]
         out += [f"- **{k}**: {md(', '.join(v))}" for k, v in report.unmanaged.items()]
         out += ["", "</details>", ""]
-    fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in fs]
+    fields = [(k, name, f) for k, objs in report.unverified.items() for name, fs in objs.items() for f in _compared(fs)]
     if fields:
         out += [f"<details><summary>Compared with the fingerprint of the last apply: {len(fields)} field"
                 f"{'s' if len(fields) != 1 else ''} (the API never returns them)</summary>", ""]
@@ -219,6 +234,12 @@ def _markdown_tail(report: DriftReport) -> list[str]:
     if extra:
         out.append("")
     return out
+
+
+def _adoptable(item: DriftItem) -> bool:
+    """Whether `drift --write` can write anything of this item: not when it only differs in
+    fields the API never returns (the manifest changed since the last apply)."""
+    return item.state != DIFFERS or item.live_name is not None or any(f.verifiable for f in item.fields)
 
 
 def _footer(drift: DriftReport) -> str:
@@ -234,14 +255,17 @@ def _footer(drift: DriftReport) -> str:
                 f"`{drift.next_command}` that it shows no changes.")
     if not drift.items:  # nothing to put back or adopt (what was not verified says so itself)
         return ""
+    if not any(_adoptable(item) for item in drift.items):
+        return (f"Put the tenant back to the manifests with `{drift.fix_command}`. (`drift --write` cannot adopt "
+                "this drift: the API never returns these fields, so their live values cannot be written.)")
     return (f"Put the tenant back to the manifests with `{drift.fix_command}`, or adopt the live "
             f"changes into the manifests with `{drift.adopt_command}`.")
 
 
-def _report(drift: DriftReport) -> Report:
+def _report(drift: DriftReport, where: str = WHERE_TEXT) -> Report:
     fix = _footer(drift)
     return Report(
-        noun="drift", summary=summary_line(drift), entries=_entries(drift),
+        noun="drift", summary=summary_line(drift, where), entries=_entries(drift),
         notes=_notes(drift), footer=[fix] if fix else [], markdown_tail=_markdown_tail(drift),
         markdown_footer=fix, plural={DIFFERS: "differ"}, alerts=_alerts(drift), legend=LEGEND,
         columns=COLUMNS,
@@ -270,4 +294,4 @@ def render_markdown(drift: DriftReport) -> str:
     """For an issue or pull-request comment: a summary line, what is left undone or
     unverified (open), then a collapsible section per kind with the tenant's and the
     manifests' values, then the unmanaged and unverifiable objects."""
-    return report_markdown(_report(drift))
+    return report_markdown(_report(drift, WHERE_MARKDOWN))

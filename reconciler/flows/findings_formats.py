@@ -56,9 +56,9 @@ def from_lint(findings: Iterable[Any]) -> list[Item]:
     return [Item(f.to_json(), f.location) for f in findings]
 
 
-def from_problem(problem: Problem, severity: str = "error") -> Item:
+def from_problem(problem: Problem, severity: str | None = None) -> Item:
     """A manifest problem as a finding: its message says what and where already."""
-    data = {"severity": severity, "code": problem.code, "kind": problem.kind, "name": problem.name,
+    data = {"severity": severity or problem.severity, "code": problem.code, "kind": problem.kind, "name": problem.name,
             "message": problem.message, "location": str(problem.location) if problem.location else None}
     return Item(data, problem.location)
 

@@ -18,7 +18,7 @@ from reconciler.flows.model import Node, Routing, kinds_with, out_edges, role, s
 from reconciler.flows.trace import walkable_loops
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole
-from reconciler.kinds.policy import LINT_CODES
+from reconciler.kinds.policy import LINT_CODES, unused_lint_ignores
 
 SEVERITIES = ("error", "warning", "info")
 # Every code (declared with the policy that sets them); the README lists them with what to do.
@@ -57,7 +57,7 @@ class Findings(list):
 
 def lint(routing: Routing) -> Findings:
     """Every finding, as the manifests' `policy.lint` sets it, errors first, then in file order."""
-    found = _configured(_findings(routing), routing)
+    found = _configured(_findings(routing) + _unused_ignores(routing), routing)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     found.sort(key=lambda f: (order[f.severity], _where(f.location), f.code, f.node))
     return found
@@ -94,6 +94,18 @@ def _findings(routing: Routing) -> list[Finding]:
     found += _loops(routing, traps)
     found += _unreachable(routing, reached)
     return found
+
+
+def _unused_ignores(routing: Routing) -> list[Finding]:
+    """A warning per `policy.lint` ignore entry that names no object lint reads: it ignores
+    nothing (a typo, or an object renamed or deleted since). A warning, not an error, as
+    linters treat an unused disable directive: deleting an object by hand must not make
+    the manifests invalid. Its node: ("policy", the name written)."""
+    where = "the manifests" if routing.source == "manifests" else "the tenant"
+    known = {name for objs in routing.objects.values() for name in objs}
+    return [Finding("unused-lint-ignore", ("policy", name), message,
+                    routing.policy_location(path) or routing.policy_location("lint"), "warning")
+            for path, name, message in unused_lint_ignores(routing.lint_policy, known, where)]
 
 
 def _configured(found: list[Finding], routing: Routing) -> Findings:
@@ -249,16 +261,19 @@ def exit_code(findings: list[Finding]) -> int:
     return 2 if any(f.severity in ("error", "warning") for f in findings) else 0
 
 
-def render_lint_text(findings: list[Finding]) -> str:
+def render_lint_text(findings: list[Finding], note: str = "") -> str:
+    """A line per finding, then the counts; `note`: what else the reader must know (that
+    no policy was read), said in that last line."""
     lines = [str(f) for f in findings]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
     summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
     off = len(getattr(findings, "turned_off", []))
     muted = f"{off} finding{'s' if off != 1 else ''} turned off by policy.lint" if off else ""
     if findings:
-        lines.append(f"Lint: {summary}{'; ' + muted if muted else ''}.")
+        last = f"Lint: {summary}{'; ' + muted if muted else ''}."
     else:
-        lines.append(f"Lint: no routing problems found{f' ({muted})' if muted else ''}.")
+        last = f"Lint: no routing problems found{f' ({muted})' if muted else ''}."
+    lines.append(last + (f" Note: {note}." if note else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Annotated, Iterable, Literal, Union
+from typing import Annotated, Any, Iterable, Iterator, Literal, Union
 
 from pydantic import Field
 
@@ -19,7 +19,7 @@ PrunableKind = Literal[tuple(kind for kind, kind_def in KINDS.items() if kind_de
 # The codes of `lint`'s rules (reconciler/flows/lint.py finds them): declared here, where the
 # policy that sets them is validated.
 LINT_CODES = ("hotline-without-call-script", "ivr-menu-dead-end", "group-dead-end", "ivr-menu-trap",
-              "ivr-key-loops-back", "call-loop", "unanswered-loop", "unreachable")
+              "ivr-key-loops-back", "call-loop", "unanswered-loop", "unreachable", "unused-lint-ignore")
 LINT_SEVERITIES = ("off", "error", "warning", "info")
 LintCode = Literal[LINT_CODES]  # type: ignore[valid-type]
 LintSeverity = Literal[LINT_SEVERITIES]  # type: ignore[valid-type]
@@ -68,18 +68,47 @@ def unmatched_protect(protect: Iterable[str], known: Iterable[str]) -> list[str]
     in the manifests and the tenant): it protects nothing, so say so, with the nearest
     name (diacritics and case ignored)."""
     names = {nfc(n) for n in known}
-    by_fold: dict[str, str] = {}
-    for name in sorted(names):
-        by_fold.setdefault(folded(name), name)
     warnings = []
     for entry in protect:
         if nfc(entry) in names:
             continue
-        near = by_fold.get(folded(entry))
-        if near is None:
-            close = difflib.get_close_matches(folded(entry), list(by_fold), n=1, cutoff=0.6)
-            near = by_fold[close[0]] if close else None
-        hint = f"; did you mean '{near}'?" if near else ""
         warnings.append(f"policy.protect: '{entry}' matches no object in the manifests or the tenant, "
-                        f"so it protects nothing{hint}")
+                        f"so it protects nothing{did_you_mean(entry, names)}")
     return warnings
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """"; did you mean 'Bán hàng'?" for the nearest of `known` (diacritics and case ignored
+    first, then a close spelling), or ""."""
+    by_fold: dict[str, str] = {}
+    for candidate in sorted(known):
+        by_fold.setdefault(folded(candidate), candidate)
+    near = by_fold.get(folded(name))
+    if near is None:
+        close = difflib.get_close_matches(folded(name), list(by_fold), n=1, cutoff=0.6)
+        near = by_fold[close[0]] if close else None
+    return f"; did you mean '{near}'?" if near else ""
+
+
+def lint_ignores(lint: Any) -> Iterator[tuple[str, int, str]]:
+    """(rule code, index, name) of every entry of `policy.lint`'s ignore lists: of a
+    validated policy (LintRule values) or of the raw mapping as written (a policy with
+    mistakes elsewhere still has its ignore lists checked: every problem at once)."""
+    if not isinstance(lint, dict):
+        return
+    for code, setting in lint.items():
+        entries = setting.get("ignore") if isinstance(setting, dict) else getattr(setting, "ignore", None)
+        for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, (str, int)) and not isinstance(entry, bool) and str(entry):
+                yield str(code), i, nfc(str(entry))
+
+
+def unused_lint_ignores(lint: Any, known: Iterable[str], where: str) -> list[tuple[str, str, str]]:
+    """(path "lint.CODE.ignore.I", name, message) of each ignore entry that names none of
+    `known` (every object's name or number, any kind): it ignores nothing, a typo or an
+    object since renamed or deleted. `where`: "the manifests" or "the tenant"."""
+    names = {nfc(n) for n in known}
+    return [(f"lint.{code}.ignore.{i}", name,
+             f"policy: lint.{code}.ignore.{i}: '{name}' names no object in {where}, so it ignores nothing"
+             f"{did_you_mean(name, names)}")
+            for code, i, name in lint_ignores(lint) if name not in names]

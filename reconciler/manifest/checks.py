@@ -185,23 +185,6 @@ def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[s
     return problems
 
 
-def check_lint_ignores(mset: ManifestSet, declared: Mapping[str, Iterable[str]] | None = None) -> list[Problem]:
-    """Every name in a `policy.lint` rule's `ignore` list names an object of the manifests
-    (lint reads the manifests: a name of nothing there ignores nothing, a typo most likely).
-    `declared`: as for check_pruned_references."""
-    names = {name for objs in mset.objects.values() for name in objs}
-    names |= {name for objs in (declared or {}).values() for name in objs}
-    problems = []
-    for code, setting in mset.policy.lint.items():
-        for i, name in enumerate(getattr(setting, "ignore", [])):
-            if name in names:
-                continue
-            at = mset.policy_fields.get(f"lint.{code}.ignore.{i}") or mset.policy_location
-            problems.append(Problem(at, f"policy: lint.{code}.ignore.{i}: '{name}' names no object in the manifests, "
-                                        f"so it ignores nothing{_suggest_folded(name, names)}"))
-    return problems
-
-
 def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[str, str]]]:
     """(referrer, field path, (kind, name)) of every reference, skipping an object whose
     desired form cannot be made (an mp3 that could not be read: already a problem)."""

@@ -15,11 +15,11 @@ from pydantic import ValidationError
 from reconciler.errors import Location, ManifestError, Problem, coded
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import Uploading, nfc
+from reconciler.kinds.policy import unused_lint_ignores
 from reconciler.manifest.checks import (
     check_env,
     check_file,
     check_policy_lists,
-    check_lint_ignores,
     check_previous_names,
     check_pruned_references,
     check_self_references,
@@ -71,6 +71,7 @@ class _Loader:
         self.policy = Policy()
         self.policy_location: Location | None = None
         self.policy_fields: dict[str, Location] = {}
+        self.policy_raw: Any = None
 
     def run(self) -> ManifestSet:
         for path in self.files:
@@ -91,10 +92,19 @@ class _Loader:
         mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
                            self.policy_fields)
         self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
-        self.problems.extend(coded(check_lint_ignores(mset, self.claims), "invalid-value", "policy"))
         if self.problems:
-            raise ManifestError(self.problems)
+            raise ManifestError(self.problems + self._unused_lint_ignores())
         return mset
+
+    def _unused_lint_ignores(self) -> list[Problem]:
+        """policy.lint ignore entries that name no object: `lint`'s warning
+        (unused-lint-ignore), listed with the problems of invalid manifests, as written
+        (a policy with other mistakes included), so one run shows everything to fix."""
+        known = {name for claims in self.claims.values() for name in claims}
+        raw = self.policy_raw.get("lint") if isinstance(self.policy_raw, dict) else None
+        return [Problem(self.policy_fields.get(path) or self.policy_location, message, "unused-lint-ignore",
+                        "policy", name, "warning")
+                for path, name, message in unused_lint_ignores(raw, known, "the manifests")]
 
     def _file(self, source: SourceFile) -> None:
         data = source.data
@@ -180,6 +190,7 @@ class _Loader:
                                            "keep it in one file", "duplicate-name")
             return
         self.policy_location = source.loc(key_pos)
+        self.policy_raw = raw
         if raw is None:
             return
         if source.has_env:

@@ -41,6 +41,7 @@ class EditsLike(Protocol):
     edits: list[Any]  # .kind, .name, .fields, .order
     removals: list[tuple[str, str]]
     additions: list[tuple[str, dict]]
+    # and, optionally, lint_ignores: policy.lint rule code -> its new ignore list
 
 
 @dataclass
@@ -82,6 +83,13 @@ def plan_edits(mset: ManifestSet, changes: EditsLike) -> tuple[dict[Path, str], 
     for kind, name in changes.removals:
         path, slot = files.slot(kind, name)
         files.editor(path).remove(slot)
+    lint_ignores = getattr(changes, "lint_ignores", None) or {}
+    if lint_ignores and mset.policy_location is not None:
+        path = next(p for p in mset.files if str(p) == mset.policy_location.file)
+        for code, names in lint_ignores.items():
+            if not files.editor(path).set_lint_ignore(code, names):
+                raise EditError(f"{mset.policy_location}: policy.lint.{code}.ignore was not found again in its file")
+        files.counts.setdefault(path, 0)
     created: dict[Path, str] = {}
     by_kind: dict[str, list[dict]] = {}
     for kind, data in changes.additions:

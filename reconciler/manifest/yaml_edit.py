@@ -63,6 +63,7 @@ class FileEditor:
     root: Node | None = None
     splices: list[_Splice] = field(default_factory=list)
     removed: dict[int, tuple[SequenceNode, set[int]]] = field(default_factory=dict)
+    appended: set[int] = field(default_factory=set)  # id() of the lists objects were appended to
 
     @classmethod
     def parse(cls, display: str, text: str) -> "FileEditor":
@@ -120,6 +121,30 @@ class FileEditor:
         position = {name: i for i, name in enumerate(order)}
         self._edit_mapping(slot.node, old, new, key_order=lambda k: position.get(str(k), len(order)))
 
+    def set_lint_ignore(self, code: str, names: list[str]) -> bool:
+        """Make `policy.lint.CODE.ignore` of this file list `names` (entries kept in place,
+        others removed or added as a list edit makes them; an emptied list becomes `[]`).
+        False when the file has no such list."""
+        path = ("policy", "lint", code, "ignore")
+        node: Node | None = self.root
+        key: ScalarNode | None = None
+        for step in path:
+            if not isinstance(node, MappingNode):
+                return False
+            pair = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == step), None)
+            if pair is None:
+                return False
+            key, node = pair
+        if not isinstance(node, SequenceNode):
+            return False
+        _refuse_anchors(node, self.display)
+        old = value_of(node)
+        if not names and not node.flow_style and old:
+            self._replace_value(node, [], key, False)  # `ignore:` with no item left would read as null
+        else:
+            self._edit(node, old, list(names), key, False)
+        return True
+
     def remove(self, slot: ObjectSlot) -> None:
         """Remove an object: its lines, the comment lines right above it, and one blank
         line that separated it from its neighbours."""
@@ -141,6 +166,7 @@ class FileEditor:
         found = self.kind_seq(kind)
         if found is not None and isinstance(found[1], SequenceNode) and found[1].value and not found[1].flow_style:
             seq = found[1]
+            self.appended.add(id(seq))
             dash = self._column(self._dash_line(seq.value[0]))
             gap = seq.value[0].start_mark.column - dash - 1
             blank = nl if self._spaced(seq) else ""
@@ -170,8 +196,8 @@ class FileEditor:
         text = self.text
         splices = [_Splice(s.start, s.end, s.text, s.first) for s in self.splices]
         for seq, gone in self.removed.values():
-            if len(gone) == len(seq.value):
-                # Every object of the kind is gone: `groups: []`, on the key's line.
+            if len(gone) == len(seq.value) and id(seq) not in self.appended:
+                # Every object of the kind is gone (and none added): `groups: []`, on the key's line.
                 key = next(k for k, v in self.root.value if v is seq)  # type: ignore[union-attr]
                 colon = self.text.index(":", key.end_mark.index)
                 splices.append(_Splice(colon + 1, colon + 1, " []"))

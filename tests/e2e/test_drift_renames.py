@@ -1,7 +1,8 @@
 """Issue #21 item 6: a rename made in the console, through the CLI against the simulator.
 
-`drift` shows it as one object renamed in the tenant (not a missing object plus an extra
-or unmanaged one), in text, Markdown and JSON; `drift --write` writes the very renames the
+`drift` shows it as one object under two names (not a missing object plus an extra or
+unmanaged one), in text, Markdown and JSON, without claiming who renamed it (the API
+keeps no history: tests/e2e/test_drift_truth.py); `drift --write` writes the very renames the
 report showed (a property over generated renames); and the footers name the directory
 as the user typed it, pointing after --write at `plan`, not at --write again."""
 
@@ -66,7 +67,7 @@ def test_drift_text_shows_a_console_rename_as_one_renamed_group(renamed: Tenant)
     result = renamed.run("drift", str(renamed.manifests))
     assert result.exit_code == 2, result.output
     out = result.output
-    assert f'~ group {SUPPORT}: renamed in the tenant to "{NEW}"' in out
+    assert f'~ group {SUPPORT}: named "{NEW}" in the tenant' in out
     assert f'name: live "{NEW}", manifest "{SUPPORT}"' in out
     # Not a missing group plus an extra (pruned) or unmanaged (not pruned) one.
     assert f"group {SUPPORT}: in the manifests, missing from the tenant" not in out
@@ -74,9 +75,9 @@ def test_drift_text_shows_a_console_rename_as_one_renamed_group(renamed: Tenant)
     unmanaged = [line for line in out.splitlines() if line.startswith("  groups:")]
     assert not any(NEW in line for line in unmanaged), unmanaged
     assert "0 missing from the tenant, 0 not in the manifests" in out
-    assert "(1 renamed in the tenant)" in out
+    assert "(1 under another name in the tenant)" in out
     # Its referrers point at the same group, by its new name.
-    assert "(it points at the same objects, renamed in the tenant)" in out
+    assert "(it points at the same objects, by their names in the tenant)" in out
 
 
 def test_drift_json_and_markdown_show_the_same_rename(renamed: Tenant):
@@ -88,7 +89,7 @@ def test_drift_json_and_markdown_show_the_same_rename(renamed: Tenant):
     assert data["summary"]["renamed_in_tenant"] == 1
     assert NEW not in data["unmanaged"].get("groups", [])
     md = renamed.run("drift", str(renamed.manifests), "--format", "markdown").output
-    assert f'| `~` renamed | {SUPPORT} (renamed in the tenant' in md
+    assert f'| `~` two names | {SUPPORT} (one object, by its referrers: named \'{NEW}\' in the tenant' in md
     assert f'| name | "{NEW}" | "{SUPPORT}" |' in md
     assert "`-` missing" not in md and "`+` extra" not in md
 
@@ -181,7 +182,7 @@ def test_a_console_rename_of_a_group_an_outbound_access_names_is_drift_not_an_er
         sim.console_edit("groups", "Kinh doanh", group_name="Bán hàng")
         drift = tenant.run("drift", str(tenant.manifests))
         assert drift.exit_code == 2, drift.output
-        assert 'group Kinh doanh: renamed in the tenant to "Bán hàng"' in drift.output
+        assert 'group Kinh doanh: named "Bán hàng" in the tenant' in drift.output
         plan = tenant.run("plan", str(tenant.manifests))
         assert plan.exit_code == 0, plan.output
         assert "update hotline 842873003388" in plan.output

@@ -156,7 +156,8 @@ def test_console_edits_become_exactly_the_expected_line_changes(odd: tuple[Tenan
     # Files without drift are not touched, not even rewritten with the same bytes.
     for name in ("greetings.yaml", "policy.yaml"):
         assert after[name] == before[name], name
-    assert "renamed in the tenant: groups/Hỗ trợ kỹ thuật -> Kỹ thuật" in result.output
+    assert "took the tenant's name: groups/Hỗ trợ kỹ thuật -> Kỹ thuật ('Hỗ trợ kỹ thuật' kept in previous_names)" \
+        in result.output
     # After --write, the footer says what to do next, not --write again (issue #21 item 6).
     assert f"confirm with `reconciler plan {tenant.manifests}` that it shows no changes" in result.output
     assert "`reconciler drift" not in result.output and "DIR" not in result.output
@@ -217,8 +218,24 @@ def groups_only(tmp_path: Path) -> Iterator[tuple[Tenant, Console]]:
         yield pair
 
 
-def test_a_rename_without_referrers_is_found_by_its_identical_content(groups_only: tuple[Tenant, Console]):
-    tenant, console = groups_only
+@pytest.fixture
+def groups_only_with_a_state_note(tmp_path: Path) -> Iterator[tuple[Tenant, Console]]:
+    """groups_only, with a field the API never returns declared (extension 102's enabled),
+    so that the apply leaves a state note in the tenant: without one, drift pairs nothing
+    (tests/e2e/test_drift_truth.py)."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
+    (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
+    (manifests / "people.yaml").write_text("extensions:\n  - sip_user: '102'\n    enabled: true\n")
+    with applied(manifests, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as pair:
+        yield pair
+
+
+def test_a_rename_without_referrers_is_found_by_its_identical_content(
+        groups_only_with_a_state_note: tuple[Tenant, Console]):
+    # (Its tenant now holds a state note: issue 21's review, no pair on a tenant without one.)
+    tenant, console = groups_only_with_a_state_note
     console.update_group("A", group_name="B")
     assert tenant.run("drift", str(tenant.manifests), "--write").exit_code == 2
     assert tenant.read("teams.yaml") == "groups:\n  - name: B   # the only team\n    previous_names: [A]\n" \

@@ -3,10 +3,18 @@ read backwards asks for."""
 
 from __future__ import annotations
 
+import json
+
+from reconciler.engine.state_note import TEXT_PREFIX
+from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.adopt import _keep_omitted, adopt, still_differs
 from reconciler.engine.planner import make_plan
 from reconciler.kinds import Policy
-from tests.engine.builders import FakeManifests, extension, group, live
+from tests.engine.builders import FakeManifests, call_script, extension, group, live
+
+
+def state_note_item(entries: dict) -> dict:
+    return call_script(STATE_NOTE_NAME, []) | {"note": TEXT_PREFIX + json.dumps(entries)}
 
 
 def adoption(manifests: FakeManifests, state):
@@ -33,13 +41,23 @@ def test_two_renames_with_the_same_content_are_not_guessed():
 
 
 def test_one_rename_with_the_same_content_is_a_rename():
+    # On a tenant an apply wrote a state note in: elsewhere no pair is made (below).
     m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
-    state = live(groups=[group("B", ["101"])], extensions=[extension("101")])
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")], call_scripts=[state_note_item({})])
     result = adoption(m, state)
     assert result.renames == [("groups", "A", "B")]
     [edit] = result.edits
     assert edit.fields == {"name": "B", "previous_names": ["A"]}
     assert not result.removals and not result.additions
+
+
+def test_no_rename_is_made_on_a_tenant_without_a_state_note():
+    # Never applied (or the note was lost): nothing says the two are one object.
+    m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")])
+    result = adoption(m, state)
+    assert not result.renames
+    assert result.removals == [("groups", "A")] and [d["name"] for _, d in result.additions] == ["B"]
 
 
 def test_defaults_the_file_leaves_out_stay_out_unless_they_changed():
@@ -56,3 +74,17 @@ def test_still_differs_ignores_fields_the_api_never_returns():
     plan = make_plan(m, state)
     assert plan.has_changes  # the queue was never applied: unverified
     assert still_differs(plan) == []
+
+
+def test_policy_lint_ignore_entries_follow_a_rename_and_a_removal():
+    policy = Policy(prune=["groups"], lint={"unanswered-loop": {"ignore": ["A", "Gone", "Typo"]},
+                                            "unreachable": {"ignore": ["Kept"]}})
+    m = FakeManifests(policy=policy).add("groups", name="A", members=["101"])
+    m.add("groups", name="Gone", members=["102"]).add("groups", name="Kept", members=["103"])
+    state = live(groups=[group("B", ["101"]), group("Kept", ["103"])],
+                 extensions=[extension("101"), extension("102"), extension("103")])
+    result = adoption(m, state)
+    assert result.renames == [("groups", "A", "B")] and result.removals == [("groups", "Gone")]
+    # renamed with the rename, dropped with the removal; a name that named nothing before
+    # is lint's to report (unused-lint-ignore), not adoption's to drop; untouched lists stay out
+    assert result.lint_ignores == {"unanswered-loop": ["B", "Typo"]}

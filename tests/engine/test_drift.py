@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from reconciler.engine.drift import drift_report
+from reconciler.engine.drift import NO_FINGERPRINT, drift_report
 from reconciler.engine.state_note import TEXT_PREFIX, fingerprint
 from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.plan import NOT_RETURNED, Change, FieldChange, Plan
@@ -65,13 +65,16 @@ def test_write_only_fields_say_whether_the_last_apply_fingerprint_matches():
     status = {(n, f.field): f.fingerprint for n, fs in report.unverified["extensions"].items() for f in fs}
     assert status == {("101", "enabled"): "matches", ("101", "call_timeout"): "differs",
                       ("102", "enabled"): "missing"}
-    # Only the ones apply would send again are drift.
-    assert [(i.name, [f.field for f in i.fields]) for i in report.items] == [("101", ["call_timeout"]),
-                                                                            ("102", ["enabled"])]
+    # Only the ones apply would send again are drift, and only those compared: one without
+    # a fingerprint was not compared, so it is unverifiable, not drift (issue 21's review).
+    assert [(i.name, [f.field for f in i.fields]) for i in report.items] == [("101", ["call_timeout"])]
     assert all(not f.verifiable and f.live == NOT_RETURNED for i in report.items for f in i.fields)
+    assert report.unverifiable == {"extensions": {"102": {"enabled": NO_FINGERPRINT}}}
     text = render_text(report)
     assert "call_timeout: live not returned by the API (manifest changed since the last apply); manifest 30" in text
-    assert "enabled: live not returned by the API (no fingerprint: never applied by the reconciler); manifest false" in text
+    assert "? unverifiable extension 102" in text
+    assert f"? enabled: not verified ({NO_FINGERPRINT})" in text
+    assert "never applied by the reconciler" not in text
     assert "extensions/101: enabled (matches the last apply)" in text
 
 

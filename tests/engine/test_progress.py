@@ -4,7 +4,8 @@ counts and the time left, and a line for every operation that did not succeed.""
 from __future__ import annotations
 
 from reconciler.engine.applier import OpResult
-from reconciler.engine.progress import Progress, duration
+from reconciler.engine.durations import duration
+from reconciler.engine.progress import Progress
 
 
 def results(total: int, failed_at: int | None = None) -> list[OpResult]:
