@@ -82,7 +82,8 @@ def test_policy_lint_ignore_entries_follow_a_rename_and_a_removal():
     m = FakeManifests(policy=policy).add("groups", name="A", members=["101"])
     m.add("groups", name="Gone", members=["102"]).add("groups", name="Kept", members=["103"])
     state = live(groups=[group("B", ["101"]), group("Kept", ["103"])],
-                 extensions=[extension("101"), extension("102"), extension("103")])
+                 extensions=[extension("101"), extension("102"), extension("103")],
+                 call_scripts=[state_note_item({})])  # applied before: a pair can be made
     result = adoption(m, state)
     assert result.renames == [("groups", "A", "B")] and result.removals == [("groups", "Gone")]
     # renamed with the rename, dropped with the removal; a name that named nothing before
