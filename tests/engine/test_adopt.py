@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from reconciler.engine.state_note import TEXT_PREFIX
-from reconciler.kinds.call_script import STATE_NOTE_NAME
+from reconciler.kinds.call_script import HISTORY_NAME, STATE_NOTE_NAME
 from reconciler.engine.adopt import _keep_omitted, adopt, still_differs
 from reconciler.engine.planner import make_plan
 from reconciler.kinds import Policy
@@ -49,6 +49,15 @@ def test_one_rename_with_the_same_content_is_a_rename():
     [edit] = result.edits
     assert edit.fields == {"name": "B", "previous_names": ["A"]}
     assert not result.removals and not result.additions
+
+
+def test_an_apply_history_alone_is_enough_to_pair_a_rename():
+    # Applied without any field the API never returns: no state note, but the history
+    # says the reconciler applied here (found in review: such a rename read as missing + extra).
+    m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
+    history = call_script(HISTORY_NAME, []) | {"note": "[]"}
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")], call_scripts=[history])
+    assert adoption(m, state).renames == [("groups", "A", "B")]
 
 
 def test_no_rename_is_made_on_a_tenant_without_a_state_note():
