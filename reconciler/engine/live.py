@@ -22,6 +22,14 @@ class LiveState:
     state_note: StateNote = field(default_factory=StateNote)
     # The lock's leases there were when read (engine/lease.py): another apply under way.
     leases: list[Lease] = field(default_factory=list)
+    # Whether the tenant holds an apply history (engine/history.py): the reconciler applied
+    # here before, even where no state note was needed.
+    has_history: bool = False
+
+    @property
+    def applied_before(self) -> bool:
+        """An apply of the reconciler is known here: a state note or a history entry."""
+        return self.state_note.item is not None or self.has_history
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -35,9 +43,11 @@ class LiveState:
         cleaned = {k: list(v) for k, v in items.items()}
         for kind in KINDS:
             cleaned.setdefault(kind, [])
-        leases = leases_in(cleaned.get(note_kind().name, []))
+        holder = note_kind()
+        leases = leases_in(cleaned.get(holder.name, []))
+        has_history = bool(holder.notes_named(cleaned.get(holder.name, []), holder.history_name))
         note = StateNote.split_from(cleaned)
-        return cls(items=cleaned, state_note=note, leases=leases)
+        return cls(items=cleaned, state_note=note, leases=leases, has_history=has_history)
 
 
 def _is_int(value: Any) -> bool:

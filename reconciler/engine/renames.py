@@ -9,10 +9,10 @@ the pairs found here, so the report shows exactly the rename that --write will w
 
 The API keeps no history, so a pair says nothing of which side renamed: a rename made in
 the console and a manifest edit not applied yet look the same. (The class keeps its name,
-ConsoleRename, after its usual cause.) On a tenant that holds no state note, no apply of
-the reconciler ever made its objects the manifests' (or the note was lost): a pair there
-is a guess about objects nobody renamed, so none is made and the report shows a missing
-object and an extra (or unmanaged) one.
+ConsoleRename, after its usual cause.) On a tenant that holds neither a state note nor an
+apply history, no apply of the reconciler is known to have made its objects the
+manifests' (or both were lost): a pair there is a guess about objects nobody renamed, so
+none is made and the report shows a missing object and an extra (or unmanaged) one.
 
 A pair is found by the referrers that point at the live name where the manifests say
 the manifests' one, else by identical content; a pair that is not certain stays a
@@ -63,8 +63,8 @@ def live_by_name(live: LiveState) -> dict[str, dict[str, tuple[str, dict]]]:
 
 def console_renames(plan: Plan, live: LiveState, manifests: ManifestsLike) -> list[ConsoleRename]:
     """The objects of `plan` under another name in the tenant, in the plan's order; none
-    when the tenant holds no state note (no apply of the reconciler is known there)."""
-    if live.state_note.item is None:
+    when no apply of the reconciler is known there (neither a state note nor a history)."""
+    if not live.applied_before:
         return []
     return _Finder(plan, live_by_name(live), manifests).run()
 

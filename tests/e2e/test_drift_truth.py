@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.kinds.call_script import STATE_NOTE_NAME
+from reconciler.kinds.call_script import HISTORY_NAME, STATE_NOTE_NAME
 from reconciler.manifest.loader import load_manifests
 from reconciler.simulator import Simulator
 from tests.e2e.conftest import API_KEY, EXAMPLES, Tenant
@@ -128,6 +128,14 @@ def lose_the_state_note(tenant: Tenant) -> None:
         del scripts[key]
 
 
+def lose_the_history(tenant: Tenant) -> None:
+    """Delete the apply history's call script too: nothing then says the reconciler applied here."""
+    with tenant.sim.tenant.lock:
+        scripts = tenant.sim.tenant.collection("call_scripts")
+        for key in [k for k, r in scripts.items() if r.get("script_name") == HISTORY_NAME]:
+            del scripts[key]
+
+
 def test_a_lost_state_note_is_unverifiable_not_drift(fresh: Tenant):
     lose_the_state_note(fresh)
     result = fresh.run("drift", str(fresh.manifests))
@@ -191,7 +199,8 @@ def test_a_lost_note_beside_real_drift_shows_both_on_their_objects(fresh: Tenant
 
 
 def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_note(tmp_path: Path):
-    # No state note (nothing the API never returns was ever applied): no pair is made, so
+    # No state note (nothing the API never returns was ever applied) and the history
+    # deleted: no pair is made, so
     # the group renamed in the console is a removal and an addition, in the same file,
     # which held only that group (--write wrote "groups: []" above the new item: refused).
     manifests = tmp_path / "manifests"
@@ -201,6 +210,7 @@ def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_no
     with Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as sim:
         tenant = Tenant(sim, sim.url, manifests)
         assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        lose_the_history(tenant)
         sim.console_edit("groups", "A", group_name="B")
         drift = tenant.run("drift", str(manifests))
         assert "- group A: in the manifests, missing from the tenant" in drift.output
@@ -225,3 +235,22 @@ def test_drift_in_fields_the_api_never_returns_is_not_offered_to_write(fresh: Te
     assert written.exit_code == 2
     assert "not written (the API never returns it): groups/Kinh doanh: queue" in written.output
     assert "No manifest file changed." in written.output
+
+
+def test_a_console_rename_pairs_where_only_the_apply_history_shows_an_apply(tmp_path: Path):
+    """Manifests with no field the API never returns leave no state note, but the apply
+    leaves its history: a console rename there is one object under two names."""
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
+    (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
+    with Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as sim:
+        tenant = Tenant(sim, sim.url, manifests)
+        assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        scripts = sim.tenant.collection("call_scripts").values()
+        assert not [r for r in scripts if r.get("script_name") == STATE_NOTE_NAME]
+        sim.console_edit("groups", "A", group_name="B")
+        drift = tenant.run("drift", str(manifests))
+        assert drift.exit_code == 2
+        assert '~ group A: named "B" in the tenant' in drift.output, drift.output
+        assert "+ group B" not in drift.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from reconciler.engine.state_note import TEXT_PREFIX
-from reconciler.kinds.call_script import STATE_NOTE_NAME
+from reconciler.kinds.call_script import HISTORY_NAME, STATE_NOTE_NAME
 from reconciler.engine.adopt import _keep_omitted, adopt, still_differs
 from reconciler.engine.planner import make_plan
 from reconciler.kinds import Policy
@@ -51,6 +51,15 @@ def test_one_rename_with_the_same_content_is_a_rename():
     assert not result.removals and not result.additions
 
 
+def test_an_apply_history_alone_is_enough_to_pair_a_rename():
+    # Applied without any field the API never returns: no state note, but the history
+    # says the reconciler applied here (found in review: such a rename read as missing + extra).
+    m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
+    history = call_script(HISTORY_NAME, []) | {"note": "[]"}
+    state = live(groups=[group("B", ["101"])], extensions=[extension("101")], call_scripts=[history])
+    assert adoption(m, state).renames == [("groups", "A", "B")]
+
+
 def test_no_rename_is_made_on_a_tenant_without_a_state_note():
     # Never applied (or the note was lost): nothing says the two are one object.
     m = FakeManifests(policy=Policy(prune=["groups"])).add("groups", name="A", members=["101"])
@@ -82,7 +91,8 @@ def test_policy_lint_ignore_entries_follow_a_rename_and_a_removal():
     m = FakeManifests(policy=policy).add("groups", name="A", members=["101"])
     m.add("groups", name="Gone", members=["102"]).add("groups", name="Kept", members=["103"])
     state = live(groups=[group("B", ["101"]), group("Kept", ["103"])],
-                 extensions=[extension("101"), extension("102"), extension("103")])
+                 extensions=[extension("101"), extension("102"), extension("103")],
+                 call_scripts=[state_note_item({})])  # applied before: a pair can be made
     result = adoption(m, state)
     assert result.renames == [("groups", "A", "B")] and result.removals == [("groups", "Gone")]
     # renamed with the rename, dropped with the removal; a name that named nothing before
