@@ -31,6 +31,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 CHECKED = sorted(
     list((PACKAGE / "engine").glob("*.py"))
     + list((PACKAGE / "manifest").glob("*.py"))
+    + list((PACKAGE / "commands").glob("*.py"))
     + [PACKAGE / "cli.py"]
 )
 
