@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from reconciler.commands import count
+from reconciler.errors import ManifestError
 
 
 def verify_export(out_dir: str, live: Any, result: Any) -> str:
@@ -24,3 +28,29 @@ def verify_export(out_dir: str, live: Any, result: Any) -> str:
     lines += [f"Warning: {change.address} was left out and {change.kind} is in policy.prune: an apply of "
               f"{out_dir} would delete it; declare it by hand first." for change in doomed]
     return "\n".join(lines) + "\n"
+
+
+def acknowledge_findings(out_dir: str, written: list[tuple[Path, str]]) -> str:
+    """The routing findings the tenant has as it is, acknowledged in the policy.yaml export
+    just wrote (lint's baseline), so that `validate` and `lint` pass on a fresh export. A
+    policy.yaml export kept is the user's: only a note says what lint will report. The
+    note for stderr ('' when there is nothing to say)."""
+    from reconciler.engine.export import POLICY_FILE, acknowledge_findings as acknowledge
+    from reconciler.flows.lint import acknowledged, lint
+    from reconciler.flows.sources import routing_from_manifests
+    from reconciler.manifest import load_manifests
+
+    policy = Path(out_dir) / POLICY_FILE
+    try:
+        findings = acknowledged(lint(routing_from_manifests(load_manifests(out_dir))))
+    except ManifestError:
+        return ""  # said by the export's own check (verify_export)
+    if not findings:
+        return ""
+    found = count(sum(len(names) for names in findings.values()), "routing finding")
+    if (policy, "written") in written:
+        acknowledge(out_dir, findings)
+        return (f"{found} of the tenant acknowledged in {policy} (policy.lint), so that validate and lint pass; "
+                "fix them, then remove them there.")
+    return (f"`reconciler lint {out_dir}` reports {found} of the tenant; {policy} is yours, so they are not "
+            "acknowledged there.")
