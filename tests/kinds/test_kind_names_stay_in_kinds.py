@@ -31,8 +31,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
 CHECKED = sorted(
     list((PACKAGE / "engine").glob("*.py"))
     + list((PACKAGE / "manifest").glob("*.py"))
-    + list((PACKAGE / "commands").glob("*.py"))
     + [PACKAGE / "cli.py"]
+    + list((PACKAGE / "commands").glob("*.py"))
 )
 
 
