@@ -88,22 +88,22 @@ def main() -> None:
     recheck.Recheck._look_up = timed_look_up  # type: ignore[method-assign]
 
     ops: list[tuple[float, float, Any]] = []  # (start, end, node)
-    original_drive = applier._drive
+    original_run, original_drive = applier._ApplyRun.run, applier._ApplyRun.drive
 
-    async def timed_drive(sorter: Any, height: Any, ops_: Any, running: Any, finished: Any, run: Any,
-                          *rest: Any) -> None:
-        async def timed_run(op: Any) -> Any:
-            start = clock()
-            try:
-                return await run(op)
-            finally:
-                ops.append((start, clock(), op.node))
+    async def timed_run(self: Any, op: Any) -> Any:
+        start = clock()
+        try:
+            return await original_run(self, op)
+        finally:
+            ops.append((start, clock(), op.node))
 
+    async def timed_drive(self: Any) -> None:
         marks["drive"] = clock()
-        await original_drive(sorter, height, ops_, running, finished, timed_run, *rest)
+        await original_drive(self)
         marks["drive_end"] = clock()
 
-    applier._drive = timed_drive  # type: ignore[assignment]
+    applier._ApplyRun.run = timed_run  # type: ignore[method-assign]
+    applier._ApplyRun.drive = timed_drive  # type: ignore[method-assign]
     marks: dict[str, float] = {}
 
     sim = Sim(before_configuration(seed), args.latency, tmp)

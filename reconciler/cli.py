@@ -9,18 +9,14 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import dataclass, field as dataclass_field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
 
 from reconciler import FORMAT_VERSION, __version__
+from reconciler.commands import count as _count
 from reconciler.errors import ManifestError, PlanError, ReconcilerError, UnsafePlanError
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class _Group(click.Group):
@@ -355,6 +351,7 @@ def _flow_changes(the_plan: Any, live: Any, draw: bool = True) -> Any:
 def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool, force_upload: bool,
           targets: tuple[str, ...], fmt: str, lock_timeout: float, url: str | None, concurrency: int | None) -> None:
     """Plan, then make the tenant match the manifests."""
+    from reconciler.commands.apply import ApplyRun
     from reconciler.engine.planfile import load_plan
 
     if plan_file and directory:
@@ -368,172 +365,89 @@ def apply(directory: str, plan_file: str | None, auto_approve: bool, force: bool
     try:
         client = _client(url, concurrency)
         saved = load_plan(plan_file, url=client.url) if plan_file else None
-        work = _ApplyRun(style=_style_for(sys.stderr if as_json else sys.stdout), saved=saved,
-                         manifests=None if plan_file else _load(directory or "."), force=force,
-                         auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json,
-                         lock_timeout=lock_timeout)
+        work = ApplyRun(console=_Console(as_json), saved=saved,
+                        manifests=None if plan_file else _load(directory or "."), force=force,
+                        auto_approve=auto_approve, force_upload=force_upload, targets=targets, as_json=as_json,
+                        lock_timeout=lock_timeout)
         report = _run_apply(client, work)
     except ReconcilerError as err:
         _error_report(fmt, "apply", _problems_of(err))
         raise
     if report is None:
-        work.echo_json("no_changes")
+        _echo_json(work, "no_changes")
     else:
         _apply_outcome(report, work)
 
 
-@dataclass
-class _ApplyRun:
-    """One apply's work in the event loop: plan (or take the saved plan), show it, ask,
-    apply with progress. `progress` is set once writing starts: an interrupt before that
-    has sent nothing."""
+class _Console:
+    """The apply's Console (commands/console.py): the plan and progress on stdout, or on
+    stderr with --format json (stdout then holds the document alone); questions asked on
+    a terminal only."""
 
-    style: Callable[..., str]
-    saved: Any  # a saved plan (apply --plan), else None
-    manifests: Any  # else the manifests to plan
-    force: bool
-    auto_approve: bool
-    force_upload: bool
-    targets: tuple[str, ...] = ()
-    as_json: bool = False  # apply --format json: the report on stdout, everything else on stderr
-    lock_timeout: float = 0.0
-    progress: Any = None
-    plan: Any = None  # the plan shown
-    results: list = dataclass_field(default_factory=list)  # each operation's result, as it came
+    def __init__(self, as_json: bool):
+        self.as_json = as_json
+        stream = sys.stderr if as_json else sys.stdout
+        self.style, self.terminal = _style_for(stream), stream.isatty()
 
-    def echo_json(self, outcome: str, warnings: list[str] = ()) -> None:
-        """apply --format json: the document, once the apply ended (however it did)."""
-        if self.as_json and self.plan is not None:
-            from reconciler.engine.render_apply import render_json
+    def out(self, text: str) -> None:
+        click.echo(text, nl=False, err=self.as_json)
 
-            click.echo(render_json(self.plan, self.results, outcome=outcome, warnings=list(warnings)), nl=False)
+    def err(self, text: str) -> None:
+        click.echo(text, err=True)
 
-    async def __call__(self, tenant: Any) -> Any:
-        from reconciler.engine.render import render_text
-        from reconciler.engine.session import LockOptions, apply_to_tenant, checkpoint, plan_tenant
-        busy = False
-        if self.saved is not None:
-            the_plan, flows = self.saved, None
-        else:
-            the_plan, live = await plan_tenant(tenant, self.manifests, force_upload=self.force_upload,
-                                               targets=self.targets)
-            flows = _flow_changes(the_plan, live, draw=False)  # a text plan shows the impact only
-            busy = bool(live.leases)
-        self.plan = the_plan
-        click.echo(render_text(the_plan, self.style, flows), nl=False, err=self.as_json)
-        if not _approved(the_plan, self.force, self.auto_approve):
+    def ask(self, question: str) -> bool | None:
+        if not sys.stdin.isatty():
             return None
-        # A stop asked while the prompt blocked the loop (SIGTERM) takes effect here,
-        # before anything is sent: "Aborted.", not "operations in flight were stopped".
-        await checkpoint()
-        self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
-        lock = LockOptions(timeout=self.lock_timeout, on_wait=self._waiting, on_replan=self._replan,
-                           manifests=self.manifests, busy_at_plan=busy, force_upload=self.force_upload,
-                           targets=self.targets)
-        return await apply_to_tenant(tenant, the_plan, saved=self.saved is not None, force=self.force,
-                                     on_result=self._show, lock=lock)
-
-    def _waiting(self, lease: Any) -> None:
-        click.echo(f"Waiting up to {self.lock_timeout:g} s for the lock: {lease.describe()} holds it.", err=True)
-
-    def _replan(self, the_plan: Any) -> bool:
-        """The plan made again once the lock was had, another apply having changed the
-        tenant meanwhile: shown, then approved as the first one was."""
-        from reconciler.engine.render import render_text
-
-        click.echo("Another apply held the tenant's lock since this plan was made, and changed the tenant. "
-                   "The plan now:", err=True)
-        click.echo(render_text(the_plan, self.style), nl=False, err=self.as_json)
-        if not _approved(the_plan, self.force, self.auto_approve):
-            return False
-        self.plan = the_plan  # apply --format json reports the plan applied
-        self.progress = _progress(self.style, the_plan, sys.stderr if self.as_json else sys.stdout)
-        return True
-
-    def _show(self, result: Any) -> None:
-        self.results.append(result)
-        text = self.progress.feed(result)
-        if text:
-            click.echo(text, nl=False, err=self.as_json)
+        return click.confirm(question, default=False)
 
 
-def _run_apply(client: Any, work: _ApplyRun) -> Any:
+def _echo_json(work: Any, outcome: str, warnings: list[str] = ()) -> None:
+    """apply --format json: the document, once the apply ended (however it did)."""
+    document = work.json_document(outcome, warnings)
+    if document is not None:
+        click.echo(document, nl=False)
+
+
+def _run_apply(client: Any, work: Any) -> Any:
     """The apply's report, or None when nothing was to be applied. Declined: exit 1.
     Interrupted (Ctrl-C, SIGTERM) while writing: what was done, how to finish, exit 1."""
+    from reconciler.commands.apply import Declined
     from reconciler.engine.session import run
 
     try:
         with _terminate_as_interrupt():  # stopped while planning: nothing was sent ("Aborted.")
             return run(client, work)
-    except _Declined:
-        work.echo_json("declined")
+    except Declined:
+        _echo_json(work, "declined")
         sys.exit(1)
     except KeyboardInterrupt:
         if work.progress is None:
             raise
         click.echo(work.progress.finish(), nl=False, err=work.as_json)
-        work.echo_json("interrupted")
+        _echo_json(work, "interrupted")
         click.echo("\nInterrupted: the operations in flight were stopped. Run apply again to finish the work "
                    "(nothing is duplicated).", err=True)
         sys.exit(1)
 
 
-def _apply_outcome(report: Any, work: _ApplyRun) -> None:
+def _apply_outcome(report: Any, work: Any) -> None:
     """The apply's last lines, and exit 1 unless every change was made and saved."""
-    from reconciler.engine.applier import Status
+    from reconciler.commands.apply import outcome_of
 
-    from reconciler.engine.render_apply import outcome_of
-
+    outcome = outcome_of(report)
     click.echo(work.progress.finish(), nl=False, err=work.as_json)
-    for warning in report.warnings + report.notices:
+    for warning in outcome.warnings:
         click.echo(f"Warning: {warning}", err=True)
-    done, failed = report.by_status(Status.DONE), report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)
-    skipped = report.by_status(Status.SKIPPED)
-    click.echo(work.style(f"Apply {'complete' if report.ok else 'incomplete'}: {len(done)} done, {len(failed)} "
-                          f"failed, {len(skipped)} skipped.", bold=True), err=work.as_json)
-    work.echo_json(outcome_of(report), report.warnings)
-    if not report.ok:
+    click.echo(work.console.style(f"Apply {'complete' if outcome.ok else 'incomplete'}: {outcome.done} done, "
+                                  f"{outcome.failed} failed, {outcome.skipped} skipped.", bold=True), err=work.as_json)
+    _echo_json(work, outcome.json_outcome, report.warnings)
+    if not outcome.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)
         sys.exit(1)
-    if report.warnings:
+    if outcome.failed_write:
         # Every change was made, but a write failed (the state note): not a clean apply.
         click.echo("Apply finished with a failed write (see the warning above).", err=True)
         sys.exit(1)
-
-
-def _progress(style: Callable[..., str], the_plan: Any, stream: Any = None) -> Any:
-    """Apply's progress: a line per operation in logs; on a terminal a bar, and a line for
-    each operation that did not succeed. Renames are logged as renames."""
-    from reconciler.engine.plan import Action
-    from reconciler.engine.progress import Progress
-
-    renamed = {c.address: c.rename_from for c in the_plan.changes if c.action == Action.RENAME}
-    return Progress(terminal=(stream or sys.stdout).isatty(), style=style, renamed=renamed)
-
-
-def _approved(the_plan: Any, force: bool, auto_approve: bool) -> bool:
-    """Whether apply goes on with the plan shown: not when it has no changes; refused
-    (an error) when unsafe or blocked or missing a secret; asked on a terminal."""
-    from reconciler.engine.session import check_secrets
-
-    check_secrets(the_plan)  # before "no changes": a plan made without a secret did not check it
-    if not the_plan.has_changes:
-        return False
-    the_plan.raise_if_unsafe(force)  # before asking: a refused plan is not offered
-    if auto_approve:
-        return True
-    if not sys.stdin.isatty():
-        # As Terraform does: nobody can answer, so nothing is applied unasked.
-        raise ReconcilerError("apply asks for confirmation on a terminal, and there is none here: "
-                              "review the plan above and run again with --auto-approve")
-    if not click.confirm("Apply these changes to the tenant?", default=False):
-        click.echo("Nothing applied.", err=True)
-        raise _Declined()
-    return True
-
-
-class _Declined(Exception):
-    """The user answered no: apply exits 1 once the client is closed."""
 
 
 @contextlib.contextmanager
@@ -774,28 +688,13 @@ def _refuse_default_out_in_manifests(out_dir: str) -> None:
 
 
 def _acknowledge_findings(out_dir: str, written: list[tuple[Path, str]]) -> None:
-    """The routing findings the tenant has as it is, acknowledged in the policy.yaml export
-    just wrote (lint's baseline), so that `validate` and `lint` pass on a fresh export. A
-    policy.yaml export kept is the user's: only a note says what lint will report."""
-    from reconciler.engine.export import POLICY_FILE, acknowledge_findings
-    from reconciler.flows.lint import acknowledged, lint
-    from reconciler.flows.sources import routing_from_manifests
+    """The routing findings of the tenant, acknowledged in the policy.yaml export wrote (a
+    note says so), or only noted when that file is the user's (commands/export.py)."""
+    from reconciler.commands.export import acknowledge_findings
 
-    policy = Path(out_dir) / POLICY_FILE
-    try:
-        findings = acknowledged(lint(routing_from_manifests(_load(out_dir))))
-    except ManifestError:
-        return  # said by the export's own check below
-    if not findings:
-        return
-    count = sum(len(names) for names in findings.values())
-    if (policy, "written") in written:
-        acknowledge_findings(out_dir, findings)
-        click.echo(f"Note: {_count(count, 'routing finding')} of the tenant acknowledged in {policy} (policy.lint), "
-                   f"so that validate and lint pass; fix them, then remove them there.", err=True)
-    else:
-        click.echo(f"Note: `reconciler lint {out_dir}` reports {_count(count, 'routing finding')} of the tenant; "
-                   f"{policy} is yours, so they are not acknowledged there.", err=True)
+    note = acknowledge_findings(out_dir, written)
+    if note:
+        click.echo(f"Note: {note}", err=True)
 
 
 def _echo_written(written: list[tuple[Path, str]], result: Any) -> None:
@@ -811,21 +710,11 @@ def _echo_written(written: list[tuple[Path, str]], result: Any) -> None:
 def _verify_export(out_dir: str, live: Any, result: Any) -> None:
     """Exit 1 when a plan of the written files is not empty (a bug), or when objects were
     left out (with what an apply of them would delete)."""
-    from reconciler.engine.render import render_text
-    from reconciler.engine.session import check_export
+    from reconciler.commands.export import verify_export
 
-    check, doomed = check_export(_load(out_dir), live, result.skipped_ids)
-    if check.has_changes:
-        click.echo("Error: a plan of the exported manifests is not empty (a bug of the reconciler; please "
-                   "report it with this output):", err=True)
-        click.echo(render_text(check), err=True, nl=False)
-        sys.exit(1)
-    if result.skipped:
-        click.echo(f"Export incomplete: {result.total} objects written to {out_dir}, {len(result.skipped)} left out "
-                   f"(listed above).", err=True)
-        for change in doomed:
-            click.echo(f"Warning: {change.address} was left out and {change.kind} is in policy.prune: an apply of "
-                       f"{out_dir} would delete it; declare it by hand first.", err=True)
+    wrong = verify_export(out_dir, live, result)
+    if wrong:
+        click.echo(wrong, err=True, nl=False)
         sys.exit(1)
 
 

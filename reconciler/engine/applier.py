@@ -166,7 +166,8 @@ async def apply_plan(
 
 
 class _ApplyRun:
-    """One apply under way: its operations, what it learnt, and its report."""
+    """One apply under way: its operations, what it learnt, and its report. It is the
+    re-check's Pace: how busy its window is tells when a batch of look-ups goes."""
 
     def __init__(self, client: Any, plan: Plan, fresh: LiveState, on_result: Callable[[OpResult], None] | None):
         self.client, self.fresh, self.on_result = client, fresh, on_result
@@ -181,9 +182,14 @@ class _ApplyRun:
         self.note = fresh.state_note.copy()
         catalogue = fresh.catalogue
         self.recheck = Recheck(client, catalogue.item, manifest_reader(fresh),
-                               {k: len(catalogue.items(k)) for k in KINDS})
+                               {k: len(catalogue.items(k)) for k in KINDS}, pace=self)
+        # At most `window` operations at work at a time (see drive).
+        self.window = 2 * getattr(client, "concurrency", 8)
+        self.ready: list[tuple[int, int, Node]] = []  # (-height, order, node): a heap
         self.running: dict[asyncio.Task, _Op] = {}
         self.finished: set[Node] = set()
+        # Finished tasks, as they come (None: an operation began to wait for a look-up).
+        self.completed: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
         self.parked = 0  # refused deletes waiting for `others_done`
         # Set once no create or update can run any more: a refused delete then retries once.
         self.others_done = asyncio.Event()
@@ -200,18 +206,82 @@ class _ApplyRun:
     async def drive(self) -> None:
         """Run every operation that can run (see _drive); on Ctrl-C, stop what is in flight
         before the client closes under it."""
-        sorter = graphlib.TopologicalSorter(self.graph)
-        sorter.prepare()
         try:
-            await _drive(sorter, self.heights, self.ops, self.running, self.finished, self.run, self.emit,
-                         self.others_done, self.recheck, lambda: self.recheck.held + self.parked,
-                         2 * getattr(self.client, "concurrency", 8))
+            await self._drive()
         except asyncio.CancelledError:
             self.recheck.cancel()
             for task in self.running:
                 task.cancel()
             await asyncio.gather(*self.running, return_exceptions=True)
             raise
+
+    # -- the re-check's Pace ------------------------------------------------------
+
+    def _waiting(self) -> int:
+        """Operations parked until a look-up is answered or the others are done: they
+        take no place in the window."""
+        return self.recheck.held + self.parked
+
+    def busy(self) -> bool:
+        return bool(self.ready) or len(self.running) > self._waiting()
+
+    def began_waiting(self) -> None:
+        self.completed.put_nowait(None)
+
+    def rounds_left(self) -> float:
+        return (len(self.ops) - len(self.finished)) / (self.window / 2)
+
+    async def _drive(self) -> None:
+        """Run the ready operations concurrently; a failed one never releases its dependents.
+
+        At most `window` operations are at work at a time (the waiting ones, parked until
+        the re-check's look-ups are sent, do not count): the client's queue stays short, so a look-up is
+        not sent behind thousands of writes nothing waits for. Ready operations start longest
+        chain first (`heights`: the operations that wait for them, transitively, themselves
+        included), so the critical path is never kept waiting behind the rest.
+
+        `others_done` is set when only deletes are left: no create or update can start any
+        more (they never wait for a delete). Finished tasks arrive on a queue (None: an
+        operation began to wait, a place in the window is free): waiting on all running
+        tasks at each completion (asyncio.wait) costs time in proportion to how many run."""
+        sorter = graphlib.TopologicalSorter(self.graph)
+        sorter.prepare()
+        order = itertools.count()
+        ready, running, completed = self.ready, self.running, self.completed
+        pending_others = 0  # creates and updates ready or running
+        while True:
+            for node in sorter.get_ready():
+                heapq.heappush(ready, (-self.heights[node], next(order), node))
+                pending_others += node[0] != Step.DELETE
+            while ready and len(running) - self._waiting() < self.window:
+                node = heapq.heappop(ready)[2]
+                task = asyncio.ensure_future(self.run(self.ops[node]))
+                task.add_done_callback(completed.put_nowait)
+                running[task] = self.ops[node]
+            if not running:
+                break
+            if not pending_others:
+                self.others_done.set()
+            self.recheck.poke()
+            done = [await completed.get()]
+            while not completed.empty():
+                done.append(completed.get_nowait())
+            for task in done:
+                if task is None:
+                    continue
+                op = running.pop(task)
+                self.recheck.finished()
+                step, k, name = op.node
+                pending_others -= step != Step.DELETE
+                error = task.exception()
+                if error is None:
+                    self.finished.add(op.node)
+                    sorter.done(op.node)
+                    self.emit(OpResult(step, k, name, Status.DONE, task.result() or _describe(op)))
+                else:
+                    status = Status.CONFLICT if isinstance(error, _Conflict) else Status.FAILED
+                    self.emit(OpResult(step, k, name, status, _error_text(error)))
+                    self.finished.add(op.node)  # not done(): what depends on it never becomes ready
 
     def skip_the_rest(self) -> None:
         succeeded = {(r.step, r.kind, r.name) for r in self.report.results if r.status == Status.DONE}
@@ -281,7 +351,7 @@ class _ApplyRun:
         not show: once every change that could let go of it is done, try once more."""
         self.parked += 1
         self.recheck.poke()
-        self.recheck.on_wait()
+        self.began_waiting()
         try:
             await self.others_done.wait()
         finally:
@@ -328,63 +398,6 @@ async def _still_there(client: Any, kind_def: Any, object_id: str | None) -> boo
     """Whether the object is still in the tenant (re-read after a refused delete)."""
     items = await client.list_all(kind_def.list_path, page_size=kind_def.page_size)
     return any(kind_def.live_id(i) == object_id for i in items)
-
-
-async def _drive(sorter: graphlib.TopologicalSorter, height: dict, ops: dict, running: dict, finished: set,
-                 run: Callable, emit: Callable, others_done: asyncio.Event, recheck: Recheck,
-                 waiting: Callable[[], int], window: int) -> None:
-    """Run the ready operations concurrently; a failed one never releases its dependents.
-
-    At most `window` operations are at work at a time (the `waiting()` ones, parked until
-    the re-check's look-ups are sent, do not count): the client's queue stays short, so a look-up is
-    not sent behind thousands of writes nothing waits for. Ready operations start longest
-    chain first (`height`: the operations that wait for them, transitively, themselves
-    included), so the critical path is never kept waiting behind the rest.
-
-    `others_done` is set when only deletes are left: no create or update can start any
-    more (they never wait for a delete). Finished tasks arrive on a queue (None: an
-    operation began to wait, a place in the window is free): waiting on all running
-    tasks at each completion (asyncio.wait) costs time in proportion to how many run."""
-    completed: asyncio.Queue[asyncio.Task | None] = asyncio.Queue()
-    recheck.on_wait = lambda: completed.put_nowait(None)
-    order = itertools.count()
-    ready: list[tuple[int, int, Node]] = []  # (-height, order, node): a heap
-    recheck.busy = lambda: bool(ready) or len(running) > waiting()
-    recheck.rounds_left = lambda: (len(ops) - len(finished)) / (window / 2)
-    pending_others = 0  # creates and updates ready or running
-    while True:
-        for node in sorter.get_ready():
-            heapq.heappush(ready, (-height[node], next(order), node))
-            pending_others += node[0] != Step.DELETE
-        while ready and len(running) - waiting() < window:
-            node = heapq.heappop(ready)[2]
-            task = asyncio.ensure_future(run(ops[node]))
-            task.add_done_callback(completed.put_nowait)
-            running[task] = ops[node]
-        if not running:
-            break
-        if not pending_others:
-            others_done.set()
-        recheck.poke()
-        done = [await completed.get()]
-        while not completed.empty():
-            done.append(completed.get_nowait())
-        for task in done:
-            if task is None:
-                continue
-            op = running.pop(task)
-            recheck.finished()
-            step, k, name = op.node
-            pending_others -= step != Step.DELETE
-            error = task.exception()
-            if error is None:
-                finished.add(op.node)
-                sorter.done(op.node)
-                emit(OpResult(step, k, name, Status.DONE, task.result() or _describe(op)))
-            else:
-                status = Status.CONFLICT if isinstance(error, _Conflict) else Status.FAILED
-                emit(OpResult(step, k, name, status, _error_text(error)))
-                finished.add(op.node)  # not done(): what depends on it never becomes ready
 
 
 def _chain_heights(graph: dict[Node, dict[Node, None]], ops: dict) -> dict[Node, int]:

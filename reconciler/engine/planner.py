@@ -7,7 +7,6 @@ No HTTP here: the live tenant arrives as the raw lists the API returned.
 
 from __future__ import annotations
 
-import difflib
 from types import MappingProxyType
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -18,6 +17,7 @@ from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
 from reconciler.kinds.base import Ref, expand_env, nfc, previous_names, unset_env
+from reconciler.kinds.dangling import NEITHER, dangling_hint
 from reconciler.kinds.policy import unmatched_protect
 
 
@@ -229,12 +229,9 @@ class _Planner:
             )
         else:
             hint = "" if KINDS[ref_kind].creatable else f" ({label}s are never created: it must exist in the tenant)"
-            close = difflib.get_close_matches(ref_name, list(self.want.get(ref_kind, {})) + self.catalogue.names(ref_kind), 1)
-            if close:
-                hint += f"; did you mean '{close[0]}'?"
+            hint += dangling_hint(ref_kind, ref_name, self.want, self.catalogue.names(ref_kind))
             self.errors.append(
-                f"{where}: {KINDS[obj.kind].label} '{obj.name}' uses {label} '{ref_name}', which is neither in the "
-                f"manifests nor in the tenant{hint}"
+                f"{where}: {KINDS[obj.kind].label} '{obj.name}' uses {label} '{ref_name}', which is {NEITHER}{hint}"
             )
 
     def _plan_kind(self, k: str) -> None:

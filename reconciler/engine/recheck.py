@@ -48,7 +48,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from reconciler.api.client import gather_or_cancel
 from reconciler.engine.order import Step
@@ -98,23 +98,42 @@ class _Batch:
         self.chain = max(self.chain, look_up.chain)
 
 
+class Pace(Protocol):
+    """What the re-check asks of the apply it serves, to choose when a batch goes."""
+
+    def busy(self) -> bool:
+        """Whether some running operation is doing something other than waiting for a look-up."""
+
+    def began_waiting(self) -> None:
+        """An operation began to wait for a look-up (its place in the applier's window is free)."""
+
+    def rounds_left(self) -> float:
+        """Operations not finished / the client's concurrency."""
+
+
+@dataclass
+class FixedPace:
+    """A Pace made of plain functions (tests give their own): by default always busy, at
+    the apply's end (so a batch goes as soon as it is asked for)."""
+
+    busy: Callable[[], bool] = lambda: True
+    began_waiting: Callable[[], None] = lambda: None
+    rounds_left: Callable[[], float] = lambda: 0.0
+
+
 class Recheck:
     """Looks objects up again during an apply, in batches per kind (see the module).
 
-    `busy()` (set by the applier) says whether some running operation is doing something
-    other than waiting for a look-up, `on_wait()` hears when one begins to wait;
-    `finished()` is called once per finished operation, `poke()` whenever the
-    applier's running operations change."""
+    `pace` (the applier) says how the apply goes; `finished()` is called once per
+    finished operation, `poke()` whenever the applier's running operations change."""
 
     def __init__(self, client: Any, start: Callable[[str, str], dict | None], read: Callable[[str, dict], dict],
-                 sizes: dict[str, int]):
+                 sizes: dict[str, int], pace: Pace | None = None):
         self.client = client
         self.start = start  # (kind, id) -> raw item the apply started from (None: none)
         self.read = read  # (kind name, raw item) -> the item in manifest terms
         self.sizes = dict(sizes)  # kind -> live objects (an estimate: what a whole read costs)
-        self.busy: Callable[[], bool] = lambda: True
-        self.on_wait: Callable[[], None] = lambda: None  # an operation began to wait for a look-up
-        self.rounds_left: Callable[[], float] = lambda: 0.0  # operations not finished / the client's concurrency
+        self.pace: Pace = pace or FixedPace()
         self.held = 0  # look-ups in batches not sent yet
         self._batches: dict[str, _Batch] = {}  # kind -> its batch, oldest first
         self._budget = 0.0  # reads the finished writes have paid for
@@ -218,7 +237,7 @@ class Recheck:
         self._batches.setdefault(kind_def.name, _Batch()).add(look_up)
         self.held += 1
         self.poke()
-        self.on_wait()
+        self.pace.began_waiting()
         return await look_up.answer
 
     def _cost(self, kind: str) -> tuple[int, bool]:
@@ -242,9 +261,9 @@ class Recheck:
             # at once: held longer, it would make the apply longer.
             kind = max(self._batches, key=lambda k: self._batches[k].chain)
             whole_read_to_share = self._cost(kind)[1] and self._in_flight.get(kind, 0) > 0
-            if 2 * self._batches[kind].chain >= self.rounds_left() and not whole_read_to_share:
+            if 2 * self._batches[kind].chain >= self.pace.rounds_left() and not whole_read_to_share:
                 self._send(kind)
-        if self._batches and not self.busy():
+        if self._batches and not self.pace.busy():
             # Nothing else can go on: the batches that hold up the longest chain (the
             # others keep gathering look-ups while their operations go on).
             longest = max(batch.chain for batch in self._batches.values())

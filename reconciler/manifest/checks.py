@@ -10,7 +10,8 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
-from reconciler.kinds.base import ENV_REF, KIND_REF_WORD, PREVIOUS_NAMES, nfc, previous_names
+from reconciler.kinds.base import ENV_REF, PREVIOUS_NAMES, nfc, previous_names
+from reconciler.kinds.dangling import NEITHER, dangling_hint
 from reconciler.kinds.policy import folded
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
@@ -147,16 +148,9 @@ def check_live_references(mset: ManifestSet, live_names: dict[str, set[str]]) ->
         if name in live.get(kind, set()):
             continue
         label = KINDS[kind].label
-        known = set(mset.objects.get(kind, {})) | live.get(kind, set())
-        # Near names help for text names; for numbers ('109' vs '104') they are noise.
-        hint = _suggest_name(name, known) if KINDS[kind].identity == "name" else ""
-        if not hint:
-            other = next((k for k, objs in mset.objects.items() if k != kind and name in objs), None)
-            if other and other in KIND_REF_WORD:
-                hint = f"; there is a {KINDS[other].label} '{name}': did you mean {{{KIND_REF_WORD[other]}: {name}}}?"
+        hint = dangling_hint(kind, name, mset.objects, live.get(kind, set()))
         field = f"{path}: " if path else ""
-        problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is neither in "
-                                                       f"the manifests nor in the tenant{hint}",
+        problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is {NEITHER}{hint}",
                                 "dangling-reference", obj.kind, obj.name))
     return problems
 
@@ -209,8 +203,3 @@ def _suggest_folded(name: str, known: set[str]) -> str:
         close = difflib.get_close_matches(folded(name), list(by_fold), n=1, cutoff=0.6)
         near = by_fold[close[0]] if close else None
     return f"; did you mean '{near}'?" if near else ""
-
-
-def _suggest_name(name: str, known: set[str]) -> str:
-    match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""

@@ -295,14 +295,14 @@ def test_sigterm_stops_apply_like_ctrl_c_and_says_what_to_do(tenant: Tenant, ctr
 def test_sigterm_during_the_confirmation_prompt_sends_nothing_and_says_so(tenant: Tenant, monkeypatch):
     """A SIGTERM while apply waits for its "yes" takes effect once the prompt returns: it
     used to go on to say "the operations in flight were stopped" when none had started."""
-    from reconciler import cli as cli_module
+    from reconciler.commands import apply as apply_module
     from reconciler.engine import session
 
     def approved_while_stopped(*args: object) -> bool:
         session.stop()  # what the SIGTERM handler does, while the prompt blocks
         return True  # and then the user answers yes
 
-    monkeypatch.setattr(cli_module, "_approved", approved_while_stopped)
+    monkeypatch.setattr(apply_module, "approved", approved_while_stopped)
     result = tenant.run("apply", str(tenant.manifests))
     assert result.exit_code == 1
     assert "operations in flight" not in result.output and "Aborted" in result.output

@@ -9,7 +9,7 @@ import pickle
 
 from reconciler.engine.order import Step
 from reconciler.engine.plan import Action, Change
-from reconciler.engine.recheck import Recheck
+from reconciler.engine.recheck import FixedPace, Recheck
 from reconciler.kinds.base import Ref
 
 
@@ -47,8 +47,8 @@ def test_without_an_interrupt_the_same_look_up_is_sent():
     async def scenario() -> RecordingClient:
         client = RecordingClient()
         recheck = Recheck(client, start=lambda kind, object_id: None, read=lambda kind, item: item,
-                          sizes={"groups": 3})
-        recheck.busy = lambda: False  # nothing else runs: the batch goes at once
+                          # nothing else runs: the batch goes at once
+                          sizes={"groups": 3}, pace=FixedPace(busy=lambda: False))
         change = Change(Action.DELETE, "groups", "CSKH", id="a" * 24)
         try:
             await asyncio.wait_for(recheck.before_write(change, Step.DELETE), 1)

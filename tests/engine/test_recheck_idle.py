@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from reconciler.engine.recheck import Recheck
+from reconciler.engine.recheck import FixedPace, Recheck
 from reconciler.kinds import KINDS
 
 GROUPS, MENUS = KINDS["groups"], KINDS["ivr_menus"]
@@ -32,11 +32,11 @@ def test_the_longest_chain_is_read_first_and_a_leaf_batch_keeps_gathering():
     async def scenario() -> tuple[list[str], bool, list[str]]:
         client = Lists()
         # 40 groups: their whole list is one page, the cheapest read per look-up here.
-        recheck = Recheck(client, start=lambda kind, object_id: None, read=lambda kind, item: item,
-                          sizes={"groups": 40, "ivr_menus": 40})
         busy = [False]  # every running operation waits for a look-up
-        recheck.busy = lambda: busy[0]
-        recheck.rounds_left = lambda: 1000.0  # far from the end: no chain is due by itself
+        # far from the end (rounds_left): no chain is due by itself
+        recheck = Recheck(client, start=lambda kind, object_id: None, read=lambda kind, item: item,
+                          sizes={"groups": 40, "ivr_menus": 40},
+                          pace=FixedPace(busy=lambda: busy[0], rounds_left=lambda: 1000.0))
 
         leaves = [asyncio.ensure_future(recheck.after_create(GROUPS, f"Nhóm {n}", f"{n:024x}", chain=1))
                   for n in range(10)]

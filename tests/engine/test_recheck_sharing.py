@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from reconciler.engine.recheck import Recheck
+from reconciler.engine.recheck import FixedPace, Recheck
 from reconciler.kinds import KINDS
 
 SCRIPTS = KINDS["call_scripts"]
@@ -34,8 +34,8 @@ def _run(second_create_in_flight: bool) -> ScriptList:
     async def scenario() -> ScriptList:
         client = ScriptList()
         recheck = Recheck(client, start=lambda kind, object_id: None, read=lambda kind, item: item,
-                          sizes={"call_scripts": 2000})
-        recheck.rounds_left = lambda: 1.0  # the end of the apply: a chain of 1 is due at once
+                          # the end of the apply: a chain of 1 is due at once
+                          sizes={"call_scripts": 2000}, pace=FixedPace(rounds_left=lambda: 1.0))
 
         async def create(n: int, answer_after: float) -> None:
             with recheck.creating(SCRIPTS):

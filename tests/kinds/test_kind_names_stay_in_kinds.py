@@ -33,6 +33,7 @@ CHECKED = sorted(
     + list((PACKAGE / "manifest").glob("*.py"))
     + list((PACKAGE / "flows").glob("*.py"))
     + [PACKAGE / "cli.py"]
+    + list((PACKAGE / "commands").glob("*.py"))
 )
 FLOWS = sorted((PACKAGE / "flows").glob("*.py"))
 

@@ -129,6 +129,28 @@ def test_validate_live_resolves_references_against_the_tenant(tmp_path: Path, si
     assert CliRunner().invoke(cli, ["validate", str(tmp_path)]).exit_code == 0
 
 
+def test_validate_live_and_plan_resolve_a_dangling_reference_alike_and_say_it_once(tmp_path: Path, sim,
+                                                                                    monkeypatch) -> None:
+    """One resolver for "neither in the manifests nor in the tenant": validate --live says it
+    once per reference, and plan gives the same hint (on the old code plan had no
+    wrong-kind hint, and a near-number one validate --live calls noise)."""
+    monkeypatch.setenv("OMICALL_API_KEY", "sim-key")
+    monkeypatch.delenv("OMICALL_TOKEN", raising=False)
+    write(tmp_path, {"m.yaml": "greetings:\n  - {name: Chờ máy, text: xin chờ}\n"
+                               "groups:\n  - name: G\n    members: [\"109\"]\n    on_timeout: {group: Chờ máy}\n"})
+    validated = CliRunner().invoke(cli, ["validate", str(tmp_path), "--live", "--url", sim.url])
+    assert validated.exit_code == 1, validated.output
+    wrong_kind = "there is a greeting 'Chờ máy': did you mean {greeting: Chờ máy}?"
+    assert validated.stderr.count("neither in the manifests nor in the tenant") == 2
+    assert validated.stderr.count(wrong_kind) == 1
+    assert "did you mean '10" not in validated.stderr
+    planned = CliRunner().invoke(cli, ["plan", str(tmp_path), "--url", sim.url])
+    assert planned.exit_code == 1, planned.output
+    assert planned.stderr.count("neither in the manifests nor in the tenant") == 2
+    assert planned.stderr.count(wrong_kind) == 1
+    assert "did you mean '10" not in planned.stderr
+
+
 def test_validate_live_without_credentials_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
     for var in ("OMICALL_API_KEY", "OMICALL_TOKEN", "OMICALL_URL"):
         monkeypatch.delenv(var, raising=False)
