@@ -542,6 +542,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     Exit 0 in sync (every field compared), 2 drift, 3 no drift found but a field could not
     be verified (a secret not set here), 1 error. Drift is exactly what `plan` would
     change: the same plan, read as "live vs manifest"."""
+    from reconciler.commands.drift import adopt_drift
     from reconciler.engine.drift import drift_report
     from reconciler.engine.renames import console_renames
     from reconciler.engine.render_drift import render_json, render_markdown, render_text
@@ -568,7 +569,7 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
     done: list[str] = []
     if write and report.items:  # real drift only: nothing to write for what was not verified
         try:
-            report.adopted, done, report.adopted_unverified = _adopt_drift(manifests, the_plan, live, renames)
+            report.adopted, done, report.adopted_unverified = adopt_drift(manifests, the_plan, live, renames)
         except ReconcilerError:
             show()  # the drift, with both ways out of it; the error follows
             raise
@@ -587,44 +588,6 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         # No drift found, but something could not be compared (README: *What "No changes"
         # means*): never 0, and not 2 either, so a scheduled check can warn, not page.
         sys.exit(3)
-
-
-def _adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tuple[bool, list[str], list[str]]:
-    """drift --write: edit the manifests to match the tenant, checked before writing.
-    Whether a file was written, the lines that say what was, and the fields the API never
-    returns that a plan of the written manifests still sends."""
-    from reconciler.engine.adopt import adopt, still_differs, still_unverified
-    from reconciler.engine.session import plan_offline
-    from reconciler.manifest.writeback import WriteBackError, write_back
-
-    adoption = adopt(the_plan, live, manifests, renames)
-    if adoption.problems:
-        raise WriteBackError(adoption.problems, "Change these in the console so that a manifest can state them, "
-                             "or put the tenant back to the manifests with `reconciler apply`.")
-
-    unverified: list[str] = []
-
-    def verify(root: Path) -> list[str]:
-        try:
-            checked = plan_offline(_load(str(root)), live)
-        except (ManifestError, PlanError) as err:
-            return [str(p) for p in err.problems]
-        unverified[:] = still_unverified(checked)
-        return still_differs(checked)
-
-    written = write_back(manifests, adoption, verify)
-    lines = [f"{item.action:>8}  {item.path} ({_count(item.objects, 'object') if item.objects else 'policy.lint'})"
-             for item in written]
-    lines += [f"policy.lint.{code}.ignore follows the tenant: [{', '.join(names)}]"
-              for code, names in adoption.lint_ignores.items()] if written else []
-    lines += [f"took the tenant's name: {kind}/{old} -> {new} ({old!r} kept in previous_names)"
-              for kind, old, new in adoption.renames]
-    lines += [f"not written (the API never returns it): {line}" for line in adoption.left_alone]
-    lines += [f"not verifiable, apply sends it again (its value in the manifests now reads differently from "
-              f"what the last apply sent): {line}" for line in unverified if line not in adoption.left_alone]
-    if not written:
-        lines.append("No manifest file changed.")
-    return bool(written), lines, unverified if written else []
 
 
 @cli.command()
