@@ -3,7 +3,6 @@ that clash across objects, the policy's lists, references against the live tenan
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -12,7 +11,7 @@ from reconciler.errors import Location, Problem
 from reconciler.kinds import KINDS, Kind
 from reconciler.kinds.base import ENV_REF, PREVIOUS_NAMES, nfc, previous_names
 from reconciler.kinds.dangling import NEITHER, dangling_hint
-from reconciler.kinds.policy import folded
+from reconciler.kinds.policy import did_you_mean
 from reconciler.manifest.desired import DesiredObject, ManifestSet
 from reconciler.manifest.yaml_source import Pos, SourceFile
 
@@ -171,7 +170,7 @@ def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[s
             continue
         label = KINDS[kind].label
         field = f"{path}: " if path else ""
-        hint = _suggest_folded(name, set(mset.objects.get(kind, {})))
+        hint = did_you_mean(name, mset.objects.get(kind, {}))
         problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{label} '{name}' is not declared in the "
                                                        f"manifests, and policy.prune owns {kind} (the manifests "
                                                        f"declare every {label}){hint}", "dangling-reference",
@@ -191,15 +190,3 @@ def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[s
                 continue
             for ref in refs:
                 yield obj, ref.path, (ref.kind, ref.name)
-
-
-def _suggest_folded(name: str, known: set[str]) -> str:
-    """The nearest declared name, diacritics and case ignored first ('Ban hang' -> 'Bán hàng')."""
-    by_fold: dict[str, str] = {}
-    for candidate in sorted(known):
-        by_fold.setdefault(folded(candidate), candidate)
-    near = by_fold.get(folded(name))
-    if near is None:
-        close = difflib.get_close_matches(folded(name), list(by_fold), n=1, cutoff=0.6)
-        near = by_fold[close[0]] if close else None
-    return f"; did you mean '{near}'?" if near else ""
