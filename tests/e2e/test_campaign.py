@@ -14,7 +14,8 @@ import pytest
 
 from benchmarks.campaign import SIM_OPTIONS, campaign
 
-pytestmark = pytest.mark.campaign
+# The lock at its real timing in the racing applies: the suite shortens its settle (tests/conftest.py).
+pytestmark = [pytest.mark.campaign, pytest.mark.usefixtures("real_lock_settle")]
 
 
 def _seeds(sim_options: dict) -> int:

@@ -26,6 +26,9 @@ from reconciler.simulator import Simulator
 from .conftest import API_KEY, Tenant
 from .test_readings import MATRIX, _readings
 
+# The lock at its real timing: the suite shortens its settle (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("real_lock_settle")
+
 
 def _env(tenant: Tenant, **extra: str) -> dict[str, str]:
     env = {**os.environ, "OMICALL_URL": tenant.url, "OMICALL_API_KEY": API_KEY, "NO_COLOR": "1", **extra}

@@ -15,6 +15,9 @@ from reconciler.simulator import Simulator
 
 API_KEY = "lease-key"
 
+# The lock at its real timing: the suite shortens its settle (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("real_lock_settle")
+
 
 async def _contend(url: str, delay: float, hold: float, held: list, timeout: float = 60) -> None:
     async with OmicallClient(url, api_key=API_KEY) as client:
