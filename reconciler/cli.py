@@ -438,8 +438,12 @@ def _apply_outcome(report: Any, work: Any) -> None:
     click.echo(work.progress.finish(), nl=False, err=work.as_json)
     for warning in outcome.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    # Conflicts counted apart, as apply --format json counts them (a conflict is no failure
+    # of the request: the object changed in the tenant since the plan, and was left alone).
+    conflicts = f", {outcome.conflicts} in conflict" if outcome.conflicts else ""
     click.echo(work.console.style(f"Apply {'complete' if outcome.ok else 'incomplete'}: {outcome.done} done, "
-                                  f"{outcome.failed} failed, {outcome.skipped} skipped.", bold=True), err=work.as_json)
+                                  f"{outcome.failed} failed{conflicts}, {outcome.skipped} skipped.", bold=True),
+               err=work.as_json)
     _echo_json(work, outcome.json_outcome, report.warnings)
     if not outcome.ok:
         click.echo("Run apply again to complete the work once the failures are fixed.", err=True)

@@ -100,7 +100,8 @@ class Outcome:
     """How an apply that ran ended, for its last lines and its exit status."""
 
     done: int
-    failed: int  # failed or in conflict
+    failed: int
+    conflicts: int  # changed in the tenant since the plan: not overwritten
     skipped: int
     ok: bool  # every change made
     failed_write: bool  # every change made, but a write of the apply's own failed (the state note)
@@ -113,7 +114,7 @@ def outcome_of(report: Any) -> Outcome:
     from reconciler.engine.render_apply import outcome_of as json_outcome
 
     return Outcome(done=len(report.by_status(Status.DONE)),
-                   failed=len(report.by_status(Status.FAILED) + report.by_status(Status.CONFLICT)),
+                   failed=len(report.by_status(Status.FAILED)), conflicts=len(report.by_status(Status.CONFLICT)),
                    skipped=len(report.by_status(Status.SKIPPED)), ok=report.ok,
                    failed_write=report.ok and bool(report.warnings), warnings=report.warnings + report.notices,
                    json_outcome=json_outcome(report))
