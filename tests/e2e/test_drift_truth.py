@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -198,11 +200,10 @@ def test_a_lost_note_beside_real_drift_shows_both_on_their_objects(fresh: Tenant
     assert "member_timeout: 25" in fresh.read("groups.yaml")
 
 
-def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_note(tmp_path: Path):
-    # No state note (nothing the API never returns was ever applied) and the history
-    # deleted: no pair is made, so
-    # the group renamed in the console is a removal and an addition, in the same file,
-    # which held only that group (--write wrote "groups: []" above the new item: refused).
+@contextmanager
+def one_team_applied(tmp_path: Path) -> Iterator[tuple[Simulator, Tenant]]:
+    """A tenant applied from one file holding one group, 'A' (no field the API never
+    returns: the apply leaves a history, no state note)."""
     manifests = tmp_path / "manifests"
     manifests.mkdir()
     (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
@@ -210,6 +211,16 @@ def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_no
     with Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as sim:
         tenant = Tenant(sim, sim.url, manifests)
         assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+        yield sim, tenant
+
+
+def test_write_replaces_the_only_object_of_a_file_on_a_tenant_without_a_state_note(tmp_path: Path):
+    # No state note (nothing the API never returns was ever applied) and the history
+    # deleted: no pair is made, so the group renamed in the console is a removal and an
+    # addition, in the same file, which held only that group (--write wrote "groups: []"
+    # above the new item: refused).
+    with one_team_applied(tmp_path) as (sim, tenant):
+        manifests = tenant.manifests
         lose_the_history(tenant)
         sim.console_edit("groups", "A", group_name="B")
         drift = tenant.run("drift", str(manifests))
@@ -240,13 +251,8 @@ def test_drift_in_fields_the_api_never_returns_is_not_offered_to_write(fresh: Te
 def test_a_console_rename_pairs_where_only_the_apply_history_shows_an_apply(tmp_path: Path):
     """Manifests with no field the API never returns leave no state note, but the apply
     leaves its history: a console rename there is one object under two names."""
-    manifests = tmp_path / "manifests"
-    manifests.mkdir()
-    (manifests / "policy.yaml").write_text("policy:\n  prune: [groups]\n")
-    (manifests / "teams.yaml").write_text("groups:\n  - name: A   # the only team\n    members: ['101']\n")
-    with Simulator(api_key=API_KEY, seed={"extensions": [{"sip_user": "101"}, {"sip_user": "102"}]}) as sim:
-        tenant = Tenant(sim, sim.url, manifests)
-        assert tenant.run("apply", str(manifests), "--auto-approve").exit_code == 0
+    with one_team_applied(tmp_path) as (sim, tenant):
+        manifests = tenant.manifests
         scripts = sim.tenant.collection("call_scripts").values()
         assert not [r for r in scripts if r.get("script_name") == STATE_NOTE_NAME]
         sim.console_edit("groups", "A", group_name="B")
