@@ -66,18 +66,16 @@ def leaf_value(value: Any) -> str:
     return flow_text(value) if isinstance(value, (dict, list)) else value_text(value)
 
 
-def leaf_line(leaf: Leaf, old_word: str = "", new_word: str = "") -> str:
-    """One line of a text plan (`keys."2": {group: A} -> {group: B}`, `+ keys."3": ...`)
-    or, with the words "live" and "manifest", of a drift report."""
-    old = f"{old_word} {leaf_value(leaf.old)}".strip()
-    new = f"{new_word} {leaf_value(leaf.new)}".strip()
+def leaf_line(leaf: Leaf) -> str:
+    """One line of a text plan (`keys."2": {group: A} -> {group: B}`, `+ keys."3": ...`);
+    drift words its own (render_drift: live and manifest, from the tenant's side)."""
     if leaf.change == ADDED:
-        return f"+ {leaf.path}: {new}"
+        return f"+ {leaf.path}: {leaf_value(leaf.new)}"
     if leaf.change == REMOVED:
-        return f"- {leaf.path}: {old}"
+        return f"- {leaf.path}: {leaf_value(leaf.old)}"
     if leaf.words is not None:
         return f"{leaf.path}: {leaf.words}"
-    return f"{leaf.path}: {old}, {new}" if old_word else f"{leaf.path}: {old} -> {new}"
+    return f"{leaf.path}: {leaf_value(leaf.old)} -> {leaf_value(leaf.new)}"
 
 
 def leaf_row(leaf: Leaf) -> Row:

@@ -89,6 +89,18 @@ def configuration_requests(requests: list) -> list:
                                         ("/call_script/delete/" in r.path and r.path.rsplit("/", 1)[-1] in ids))]
 
 
+@pytest.fixture(scope="module")
+def applied_seed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo tenant right after `apply examples` (state note included), as a seed: a
+    test module starts simulators from it instead of applying again."""
+    manifests = tmp_path_factory.mktemp("seed") / "manifests"
+    shutil.copytree(EXAMPLES, manifests)
+    with Simulator(api_key=API_KEY) as sim:
+        done = Tenant(sim, sim.url, manifests).run("apply", str(manifests), "--auto-approve")
+        assert done.exit_code == 0, done.output
+        return sim.snapshot()
+
+
 @pytest.fixture
 def tenant(tmp_path: Path):
     """The demo tenant and a private copy of examples/."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 from hypothesis import given
@@ -26,17 +26,6 @@ NAME_FIELD = {"groups": "group_name", "ivr_menus": "script_name", "call_scripts"
 # The renamable objects of the examples.
 RENAMABLE = [("groups", "Kinh doanh"), ("groups", SUPPORT), ("ivr_menus", "Menu chính"),
              ("ivr_menus", "Menu hỗ trợ"), ("call_scripts", "Giờ hành chính"), ("call_scripts", "Ngoài giờ")]
-
-
-@pytest.fixture(scope="module")
-def applied_seed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The demo tenant right after `apply examples` (state note included), as a seed."""
-    manifests = tmp_path_factory.mktemp("seed") / "manifests"
-    shutil.copytree(EXAMPLES, manifests)
-    with Simulator(api_key=API_KEY) as sim:
-        done = Tenant(sim, sim.url, manifests).run("apply", str(manifests), "--auto-approve")
-        assert done.exit_code == 0, done.output
-        return sim.snapshot()
 
 
 def start(seed: dict, root: Path, prune_groups: bool = True) -> tuple[Simulator, Tenant]:

@@ -27,17 +27,6 @@ from tests.e2e.conftest import API_KEY, EXAMPLES, Tenant
 OLD, NEW = "Ngoài giờ", "Tết"
 
 
-@pytest.fixture(scope="module")
-def applied_seed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The demo tenant right after `apply examples` (state note included)."""
-    manifests = tmp_path_factory.mktemp("seed") / "manifests"
-    shutil.copytree(EXAMPLES, manifests)
-    with Simulator(api_key=API_KEY) as sim:
-        done = Tenant(sim, sim.url, manifests).run("apply", str(manifests), "--auto-approve")
-        assert done.exit_code == 0, done.output
-        return sim.snapshot()
-
-
 @pytest.fixture
 def fresh(applied_seed: dict, tmp_path: Path):
     """A freshly applied tenant and its own copy of the examples."""
