@@ -242,8 +242,9 @@ def test_apply_json_of_an_interrupted_apply_says_what_was_done_and_what_never_st
     import os
     import signal
     import subprocess
+    import re
     import sys
-    import time
+    import threading
 
     from tests.e2e.conftest import API_KEY
 
@@ -252,11 +253,25 @@ def test_apply_json_of_an_interrupted_apply_says_what_was_done_and_what_never_st
     env.pop("OMICALL_TOKEN", None)
     proc = subprocess.Popen([sys.executable, "-m", "reconciler", "apply", str(tenant.manifests), "--auto-approve",
                              "--format", "json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while len(tenant.mutations()) < 4 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
+    # Stop it once the progress on stderr says one object is done. (Counting the tenant's
+    # mutations raced: four requests handled in parallel could all be in flight, none done.)
+    progress: list[str] = []
+    first_done = threading.Event()
+
+    def read_progress() -> None:
+        for line in proc.stderr:
+            progress.append(line)
+            if re.match(r"\[\s*\d+/\d+\]\s+done\s", line):
+                first_done.set()
+
+    reader = threading.Thread(target=read_progress, daemon=True)
+    reader.start()
+    assert first_done.wait(timeout=60), "".join(progress)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    out = proc.stdout.read()
+    proc.wait(timeout=60)
+    reader.join(timeout=60)
+    err = "".join(progress)
     assert proc.returncode == 1, (out, err)
     report = json.loads(out)
     assert report["outcome"] == "interrupted"
