@@ -152,7 +152,7 @@ def test_a_killed_apply_blocks_only_until_its_lease_expires(slow_tenant: Tenant)
     started = time.monotonic()
     waited = t.run("apply", str(t.manifests), "--auto-approve", "--lock-timeout", "30")
     assert waited.exit_code == 0, waited.output
-    assert time.monotonic() - started < 3 + 5  # the expiry, and a few polls
+    assert time.monotonic() - started < 3 + 15  # the expiry, polls and the apply; far below --lock-timeout's 30
     assert "Waiting up to 30 s for the lock" in waited.output
     assert _scripts(t.sim, LOCK_NAME) == []  # the dead lease was cleaned up, ours given back
     assert t.run("plan", str(t.manifests), "--detailed-exitcode").exit_code == 0
@@ -231,7 +231,7 @@ def test_history_lists_each_apply_with_its_result(tenant: Tenant):
     assert [e["result"] for e in entries] == ["complete", "interrupted", "complete", "partial"]  # newest first
     newest, _, second, first = entries
     assert first["failed"] >= 1 and first["skipped"] >= 1
-    assert second["done"] == {"create": 3, "delete": 3, "finish": 2, "update": 4} or sum(second["done"].values()) > 0
+    assert second["done"].get("create", 0) >= 2  # at least the two IVR menus the partial one could not create
     for e in entries:
         assert e["at"].endswith("Z") and e["user"] and e["host"] and len(e["lease"]) == 16 and len(e["plan"]) == 16
     assert newest["done"]  # what the interrupted one left

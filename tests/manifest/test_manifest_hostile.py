@@ -35,7 +35,7 @@ def test_a_billion_laughs_stops_quickly(tmp_path: Path) -> None:
     (tmp_path / "lol.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     start = time.perf_counter()
     problems = problems_of(tmp_path)
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 10  # unbounded, it would expand a billion nodes
     assert len(problems) == 1 and "is this an alias bomb?" in problems[0]
 
 

@@ -104,7 +104,7 @@ def test_async_transport_overlaps_latency(sim_inproc: Simulator) -> None:
 
     started = time.perf_counter()
     assert asyncio.run(run()) == [200] * 5
-    assert time.perf_counter() - started < 0.6  # concurrent, not 5 x 0.2 s
+    assert time.perf_counter() - started < 0.9  # concurrent, not 5 x 0.2 s (margin for a busy machine)
 
 
 def test_request_log_records_calls_without_secrets(api: Api) -> None:
