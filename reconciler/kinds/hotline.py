@@ -147,6 +147,8 @@ class HotlineKind(Updatable):
     def compare(self, field: str, want: Any, live: dict) -> bool | None:
         if field == "schedule" and field not in live:
             return True  # the tenant did not return working days: nothing to check, nothing to send
+        if field == "schedule":
+            return _without_default_days(want, live.get("call_script")) == live[field]
         if field == "outbound_access" and isinstance(want, dict):
             # Restricted to lists the API does not return: only the "all" case is visible.
             return None if live.get(field) == "restricted" else False
@@ -155,7 +157,8 @@ class HotlineKind(Updatable):
     def desired(self, obj: Hotline) -> dict:  # type: ignore[override]
         data = obj.model_dump(exclude_unset=True, by_alias=True)
         if obj.schedule is not None:  # time frames with their defaults, as the tenant is read
-            data["schedule"] = obj.model_dump(by_alias=True, include={"schedule"})["schedule"]
+            schedule = obj.model_dump(by_alias=True, include={"schedule"})["schedule"]
+            data["schedule"] = _without_default_days(schedule, data["call_script"]) if "call_script" in data else schedule
         return {"number": obj.number, **{k: v for k, v in data.items() if k != "number"}}
 
     def references(self, data: dict) -> list[Ref]:
@@ -215,6 +218,8 @@ class HotlineKind(Updatable):
             unsafe.append(f"hotline {name}: setting call_script replaces its weekly schedule ({days} differ) with "
                           f"one call script for every day; run with --force if that is intended")
         stated = want.get("schedule")
+        if stated is not None:
+            stated = _without_default_days(stated, want["call_script"] if "call_script" in want else live.get("call_script"))
         if stated is not None and stated != after:
             blocked.append(f"hotline {name}: the manifest's schedule differs from what the tenant will have, and the "
                            f"API cannot set a weekly schedule: change it in the console, or change `schedule` in the "
@@ -275,6 +280,13 @@ class HotlineKind(Updatable):
                 json={"hotline": number, "user_email": dedicated["user_email"], "directions": dedicated["directions"]},
                 subject=subject,
             )
+
+
+def _without_default_days(schedule: dict, call_script: str | None) -> dict:
+    """A manifest's schedule without the whole days that name the hotline's call_script:
+    `mon: Giờ hành chính` says what leaving Monday out says, and the tenant lists only
+    the days that differ."""
+    return {day: routing for day, routing in schedule.items() if not (isinstance(routing, str) and routing == call_script)}
 
 
 def _schedule(configs: dict, index: LiveIndex) -> dict | None:

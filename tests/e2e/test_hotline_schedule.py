@@ -136,3 +136,26 @@ def test_drift_write_writes_times_as_export_does_quoted_for_every_reader(weekend
     assert schedule["sat"] == [{"from": "18:00", "to": "20:00", "call_script": "Cuối tuần"}]
     assert schedule["sun"][1] == {"from": "13:00", "to": "17:30", "call_script": "Giờ hành chính"}
     assert weekend.run("drift", str(out)).exit_code == 0
+
+
+@pytest.mark.parametrize("call_script", ["    call_script: Giờ hành chính\n", ""], ids=["stated", "kept-from-tenant"])
+def test_a_day_that_names_the_default_script_is_the_same_as_leaving_it_out(weekend: Tenant, call_script: str) -> None:
+    """`mon: Giờ hành chính` on a hotline whose call_script is Giờ hành chính says what
+    leaving Monday out says (SPEC: days not listed use call_script). validate accepted it
+    while plan refused it as a schedule the API cannot set: one truth for both now."""
+    weekend.edit("h.yaml", f"""hotlines:
+  - number: "{NUMBER}"
+{call_script}    schedule:
+      mon: Giờ hành chính
+      sat: Cuối tuần
+      sun: [{{from: "08:00", to: "12:00", call_script: Cuối tuần}}]
+""")
+    assert weekend.run("validate", str(weekend.manifests)).exit_code == 0
+    plan = weekend.run("plan", str(weekend.manifests), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output
+    assert "No changes" in plan.output
+    assert weekend.run("drift", str(weekend.manifests)).exit_code == 0
+    # A day naming another script than the tenant's is still a difference the API cannot make.
+    weekend.edit("h.yaml", weekend.read("h.yaml").replace("mon: Giờ hành chính", "mon: Cuối tuần"))
+    refused = weekend.run("plan", str(weekend.manifests))
+    assert refused.exit_code == 1 and "the API cannot set a weekly schedule" in refused.output
