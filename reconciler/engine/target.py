@@ -12,6 +12,7 @@ it, for the user to target too. The plan says it is partial (`targets`, `left_ou
 from __future__ import annotations
 
 import difflib
+import shlex
 from typing import Any, Iterable, Mapping
 
 from reconciler.engine.plan import Action, Change, Plan
@@ -77,7 +78,7 @@ def target_plan(plan: Plan, targets: list[Address], desired: Mapping[str, Mappin
                 if Action.DELETE in actions and needed not in targets:
                     problems.append(f"{KINDS[change.kind].label} '{change.name}' cannot be applied alone: "
                                     f"{KINDS[needed[0]].label} '{needed[1]}', which the plan deletes, still uses "
-                                    f"it; add --target {needed[0]}/{needed[1]} to delete that too")
+                                    f"it; add --target {shlex.quote(f'{needed[0]}/{needed[1]}')} to delete that too")
                     continue
                 queue.append(needed)
     if problems:
