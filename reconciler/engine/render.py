@@ -227,7 +227,7 @@ def _flows_markdown(flows: Any) -> list[str]:
     if flows.impact:
         out += ["**Impact on callers:**", ""] + [f"- {md(line)}" for line in flows.impact] + [""]
     for diagram in flows.diagrams:
-        title = f"Call flow of hotline {md(diagram.hotline)} after this plan (new: bold; removed or no longer reached: dashed)"
+        title = f"Call flow of hotline {md(diagram.hotline)} after this plan (new or now reached: bold; removed or no longer reached: dashed)"
         block = ["```mermaid", diagram.mermaid.rstrip("\n"), "```"]
         if diagram.nodes > LARGE_FLOW:
             out += [f"<details><summary>{title}</summary>", "", *block, "", "</details>", ""]

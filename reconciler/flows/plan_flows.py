@@ -18,7 +18,7 @@ from reconciler.engine.plan import Action, Plan
 from reconciler.engine.scc import strongly_connected_components
 from reconciler.flows.model import Day, Graph, Node, Routing, TimeFrame, out_edges, reachable_graph, ref_node, \
     role, script_kind, subject
-from reconciler.flows.render import render_mermaid
+from reconciler.flows.render import NEW, NOW_REACHED, render_mermaid
 from reconciler.flows.sources import routing_from_live
 from reconciler.kinds import KINDS
 from reconciler.kinds.base import KIND_REF_WORD, ROUTE_SCRIPT, CallRole
@@ -55,7 +55,7 @@ def flow_changes(plan: Plan, live: LiveState, *, draw: bool = True) -> FlowChang
         was, now = reachable_graph(before, start), reachable_graph(after, start)
         if set(was.edges) == set(now.edges) and set(was.nodes) == set(now.nodes):
             continue
-        out.diagrams.append(_diagram(number, was, now, after, deleted))
+        out.diagrams.append(_diagram(number, was, now, before, after, deleted))
         lost = [n for n in was.nodes if role(n) is CallRole.RING_MEMBERS and n not in set(now.nodes)]
         out.impact += [f"hotline {number}: callers lose their way to {subject(n)}" for n in lost]
     return out
@@ -110,13 +110,21 @@ def _groups_reached(routing: Routing, index: dict[Node, int]) -> dict[Node, int]
     return {node: mask for node, mask in bits.items() if role(node) is CallRole.ROUTE}
 
 
-def _diagram(number: str, was: Graph, now: Graph, after: Routing, deleted: set[Node]) -> FlowDiagram:
-    """The flow after the change, with what the change adds marked "new" and what it
-    takes away kept, marked "removed" (an edge), "deleted" (an object the plan deletes)
-    or "no longer reached" (still there, but not on this hotline's way any more)."""
+def _diagram(number: str, was: Graph, now: Graph, before: Routing, after: Routing, deleted: set[Node]) -> FlowDiagram:
+    """The flow after the change, with what the change adds marked "new" (an object or
+    edge the tenant does not have) or "now reached" (one it has, newly on this hotline's
+    way), and what it takes away kept, marked "removed" (an edge),
+    "deleted" (an object the plan deletes) or "no longer reached" (still there, but not on
+    this hotline's way any more)."""
     now_nodes, now_edges = set(now.nodes), set(now.edges)
     was_nodes, was_edges = set(was.nodes), set(was.edges)
-    marks: dict = {item: "new" for item in (now_nodes - was_nodes) | (now_edges - was_edges)}
+    marks: dict = {item: NEW for item in (now_nodes - was_nodes) | (now_edges - was_edges)}
+    for node in now_nodes - was_nodes:
+        if node[1] in before.objects.get(node[0], {}):
+            marks[node] = NOW_REACHED
+    for edge in now_edges - was_edges:
+        if edge in {e for e, _ in out_edges(before, edge.source)}:
+            marks[edge] = NOW_REACHED
     for node in was_nodes - now_nodes:
         marks[node] = "deleted" if node in deleted else "no longer reached"
     for edge in was_edges - now_edges:

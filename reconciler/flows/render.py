@@ -47,12 +47,14 @@ def mermaid_text(text: str) -> str:
 
 
 NEW = "new"
+NOW_REACHED = "now reached"  # an object the tenant has, newly on a hotline's way
+ADDED = (NEW, NOW_REACHED)  # what a plan adds to a flow: drawn bold green
 
 
 def render_mermaid(graph: Graph, marks: dict | None = None) -> str:
     """A `flowchart LR`. `marks` (for plans) maps nodes and edges to what a plan does to
-    them: "new" is drawn bold green; anything else ("removed", "deleted", "no longer
-    reached") dashed grey; the mark is written beside the label."""
+    them: "new" and "now reached" are drawn bold green; anything else ("removed",
+    "deleted", "no longer reached") dashed grey; the mark is written beside the label."""
     marks = marks or {}
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes, 1)}
     out = ["flowchart LR"]
@@ -65,14 +67,14 @@ def render_mermaid(graph: Graph, marks: dict | None = None) -> str:
     styles: list[str] = []
     for i, edge in enumerate(graph.edges):
         mark = marks.get(edge)
-        arrow = "-->" if mark is None else "==>" if mark == NEW else "-.->"
+        arrow = "-->" if mark is None else "==>" if mark in ADDED else "-.->"
         label = edge.label if mark is None else f"{edge.label} ({mark})"
         out.append(f'  {ids[edge.source]} {arrow}|"{mermaid_text(label)}"| {ids[edge.target]}')
         if mark is not None:
-            colour = "stroke:#1a7f37,stroke-width:3px" if mark == NEW else "stroke:#8c959f"
+            colour = "stroke:#1a7f37,stroke-width:3px" if mark in ADDED else "stroke:#8c959f"
             styles.append(f"  linkStyle {i} {colour}")
-    new = [ids[n] for n in graph.nodes if marks.get(n) == NEW]
-    gone = [ids[n] for n in graph.nodes if n in marks and marks[n] != NEW]
+    new = [ids[n] for n in graph.nodes if marks.get(n) in ADDED]
+    gone = [ids[n] for n in graph.nodes if n in marks and marks[n] not in ADDED]
     if new or gone:
         out.append("  classDef new stroke:#1a7f37,stroke-width:3px,color:#1a7f37")
         out.append("  classDef gone stroke:#8c959f,stroke-dasharray:5 5,color:#8c959f")

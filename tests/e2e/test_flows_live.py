@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.flows.plan_diagram import GONE, diagrams, graph_of
+from tests.flows.plan_diagram import ADDED, GONE, diagrams, graph_of
 
 MAIN, EVENING = "842871002283", "842873003388"
 
@@ -69,7 +69,7 @@ def test_markdown_plan_of_a_routing_change_draws_the_changed_flow(tenant):
     result = tenant.run("plan", str(tenant.manifests), "--format", "markdown")
     assert result.exit_code == 0
     md = result.output
-    assert f"**Call flow of hotline {MAIN} after this plan (new: bold; removed or no longer reached: dashed)**" in md
+    assert f"**Call flow of hotline {MAIN} after this plan (new or now reached: bold; removed or no longer reached: dashed)**" in md
     assert md.count("Call flow of hotline") == 1  # the evening hotline's flow does not change
     block = md.split("```mermaid\n", 1)[1].split("```", 1)[0]
     ids = {line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].strip(): line for line in block.splitlines()
@@ -149,12 +149,18 @@ def test_a_call_script_change_is_drawn_as_graph_draws_the_manifests(tenant, dele
     after = graph_of(json.loads(tenant.run("graph", str(tenant.manifests), "--hotline", MAIN,
                                            "--format", "json").output))
     assert drawn.after() == after
-    assert drawn.part("new") == (after[0] - before[0], after[1] - before[1])
+    assert drawn.part(*ADDED) == (after[0] - before[0], after[1] - before[1])
     assert drawn.part(*GONE) == (before[0] - after[0], before[1] - after[1])
     old = ("call_scripts", "Giờ hành chính")
     assert drawn.nodes[old] == ("deleted" if delete_old else "no longer reached")
     assert drawn.nodes[("ivr_menus", "Menu chính")] == "no longer reached"  # still there, not reached
-    assert drawn.nodes[("call_scripts", "Ngoài giờ")] == "new"
+    # The tenant has the evening script and its greeting: newly on this hotline's way, not
+    # "new" (a reviewer read that as "created"; the plan creates nothing).
+    assert drawn.nodes[("call_scripts", "Ngoài giờ")] == "now reached"
+    assert drawn.nodes[("greetings", "Ngoài giờ làm việc")] == "now reached"
+    assert drawn.part("new")[0] == set()
+    evening_steps = {label: mark for ((source, _, label), mark) in drawn.edges if source == ("call_scripts", "Ngoài giờ")}
+    assert evening_steps == {"step 1": "now reached", "step 2": "now reached"}
     assert [mark for (edge, mark) in drawn.edges if edge == (("hotlines", MAIN), old, "inbound")] == ["removed"]
 
     applied = tenant.run("apply", str(tenant.manifests), "--auto-approve")

@@ -31,7 +31,7 @@ from reconciler.flows.render import mermaid_text
 from reconciler.simulator import Simulator
 from reconciler.simulator.tenant import NAME_FIELD
 from reconciler.simulator.generate import generate
-from tests.flows.plan_diagram import GONE, diagrams, graph_of, renamed
+from tests.flows.plan_diagram import ADDED, GONE, diagrams, graph_of, renamed
 
 API_KEY = "diagram-key"
 WEEKDAYS = (2, 3, 4, 5, 6, 7, 1)  # the API's: Monday (2) .. Sunday (1)
@@ -291,6 +291,7 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
             numbers = [h["number"] for h in manifests["hotlines"]]
             was_json = {n: _graph_json(sim, "--live", "--hotline", n) for n in numbers}
             was = {n: graph_of(data) for n, data in was_json.items()}
+            tenant_edges = graph_of(_graph_json(sim, "--live"))[1]  # every hotline's, and the unreached
 
             group_names = {g["_id"]: g["group_name"] for g in seed["groups"]}
             outbound = {group_names[g] for h in seed["hotlines"] for g in h.get("group_ids") or []}
@@ -318,7 +319,18 @@ def test_a_plans_diagram_is_graph_of_the_new_manifests_with_the_changes_marked(s
                     continue
                 diagram = drawn[number]
                 assert diagram.after() == after, f"hotline {number}: the diagram is not graph DIR --hotline"
-                assert diagram.part("new") == (after[0] - before[0], after[1] - before[1])
+                assert diagram.part(*ADDED) == (after[0] - before[0], after[1] - before[1])
+                # "new" is an object the tenant lacks, "now reached" one it has (maybe under
+                # the name a rename gives it).
+                for node, mark in diagram.nodes.items():
+                    if mark in ADDED and node[0] in NAME_FIELD:
+                        olds = [(k, old) for (k, old), new in edit.renames.items() if (k, new) == node]
+                        existed = any(_exists(sim, n) for n in [node, *olds])
+                        assert existed is (mark == "now reached"), (number, node, mark)
+                tenant_now = renamed((set(), tenant_edges), edit.renames)[1]
+                for (edge, mark), _ in diagram.edges.items():
+                    if mark in ADDED:
+                        assert (edge in tenant_now) is (mark == "now reached"), (number, edge, mark)
                 assert diagram.part(*GONE) == (before[0] - after[0], before[1] - after[1])
             assert set(drawn) <= set(numbers)
             # The text plan's impact (computed its own way, for big tenants) tells the same.

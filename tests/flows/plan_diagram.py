@@ -15,6 +15,7 @@ from reconciler.flows.render import SHAPES, mermaid_text
 Node = tuple[str, str]  # (kind, name as written in a Mermaid label)
 Edge = tuple[Node, Node, str]  # (from, to, label without the plan's mark)
 GONE = ("removed", "deleted", "no longer reached")
+ADDED = ("new", "now reached")
 
 _TITLE = re.compile(r"Call flow of hotline (\S+) after this plan")
 _KIND_OF_WORD = {word: kind for kind, (_, _, _, word) in SHAPES.items()}
@@ -39,7 +40,7 @@ class Diagram:
 
     def after(self) -> tuple[set[Node], Counter]:
         """What the hotline's flow is once the plan is applied: all but what is dashed."""
-        return self.part(None, "new")
+        return self.part(None, *ADDED)
 
 
 def diagrams(markdown: str) -> dict[str, Diagram]:
@@ -80,7 +81,7 @@ def parse(mermaid: str, hotline: str) -> Diagram:
                 label, _, mark = label.rpartition(" (")
                 assert mark.endswith(")"), line
                 mark = mark[:-1]
-                assert (mark == "new") == (arrow == "==>"), line
+                assert (mark in ADDED) == (arrow == "==>"), line
             edges.append(((ids[source], ids[target], label), mark))
         elif line.startswith("  classDef "):
             continue
@@ -94,11 +95,11 @@ def parse(mermaid: str, hotline: str) -> Diagram:
             raise AssertionError(f"a diagram line this reader does not know: {line!r}")
     diagram.edges = Counter(edges)
     by_id = {node: node_id for node_id, node in ids.items()}
-    assert classes.get("new", set()) == {by_id[n] for n, m in diagram.nodes.items() if m == "new"}
+    assert classes.get("new", set()) == {by_id[n] for n, m in diagram.nodes.items() if m in ADDED}
     assert classes.get("gone", set()) == {by_id[n] for n, m in diagram.nodes.items() if m in GONE}
     assert set(styled) == {i for i, (_, mark) in enumerate(edges) if mark is not None}
     for mark in diagram.nodes.values():
-        assert mark in (None, "new", *GONE), mark
+        assert mark in (None, *ADDED, *GONE), mark
     return diagram
 
 
