@@ -20,7 +20,10 @@ time to the network floor at the simulator's latency: for a plan, the page round
 (one for the token, then every page of every list at `--concurrency` in flight); for an
 apply, two such reads (the plan's, and the one right before the first write) plus the
 apply's dependency graph scheduled at `--concurrency`, longest chain first, with one
-round trip per write (its critical path), plus the state note. A round trip is the
+round trip per write (its critical path), plus the state note, plus the tenant's lock
+and the history (engine/lease.py, engine/history.py: the lease written, read back
+after its settle, written "held", read back after a second settle, given back at the
+end; the history read and written: 7 round trips and two settles). A round trip is the
 latency plus the simulator's own time to answer a request, taken as its CPU time per
 request in the same command at 0 ms (a lower bound: the floor stays a floor). The
 look-ups of the re-check (reconciler/engine/recheck.py) are not in the floor: what they
@@ -55,6 +58,7 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the package, when not installed
 
+from reconciler.engine.lease import lock_settle  # noqa: E402
 from reconciler.simulator.generate import before_configuration, generate  # noqa: E402
 
 API_KEY = "bench-key"
@@ -167,6 +171,12 @@ def export_generated(seed: dict, out: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+# The lock: the lease written ("waiting"), read back, written "held", read back, deleted at
+# the end; the history: read, then written. Two settles before the lock's read-backs.
+LOCK_AND_HISTORY_ROUNDS = 7
+LOCK_SETTLES = 2
+
+
 def read_floor_rounds(seed: dict, concurrency: int, state_note: bool) -> tuple[int, int]:
     """(round trips, pages) of reading every list once: the token, then page 1 of every
     list together, then the remaining pages `concurrency` at a time (a lower bound)."""
@@ -242,6 +252,8 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
             # A round trip: the latency plus the simulator's own time to answer (its CPU
             # per request in the same command at 0 ms, a lower bound of that time).
             run.floor = floor_rounds * (run.latency + served.get(run.command, 0.0))
+            if run.command == "apply":
+                run.floor += LOCK_SETTLES * lock_settle()  # the lock's waits before its read-backs
         run.extra.update(extra)
         runs.append(run)
         shown = f"{run.command:<8} {objects:>6} objects  {run.wall:6.2f} s wall  {run.cpu:6.2f} s CPU  " \
@@ -259,7 +271,7 @@ def measure_size(size: int, latency: float, with_latency: bool, concurrency: int
     # Two reads of the starting tenant (the plan's, and the one before the first write,
     # which has its token already), the writes' graph, the state note; not the re-check's
     # look-ups (their cost is in the ratio).
-    apply_rounds = 2 * base_rounds - 1 + rounds + 1
+    apply_rounds = 2 * base_rounds - 1 + rounds + 1 + LOCK_AND_HISTORY_ROUNDS
     with simulator(base, 0.0, tmp) as sim:
         args = ["apply", str(out), "--auto-approve", *conc]
         record(run_command(sim, args, size, 0.0, logs / f"apply-{size}.log"), apply_rounds,
@@ -355,7 +367,8 @@ def main() -> None:
         if r.command == "apply" and r.latency:
             print(f"\napply of {r.size:,} objects at {r.latency * 1000:.0f} ms: {r.extra['operations']:,} operations, "
                   f"longest chain {r.extra['chain']}, {r.extra['graph_rounds']} rounds of {args.concurrency}; "
-                  f"a round trip in the floor: {r.floor / r.extra['apply_rounds'] * 1000:.1f} ms; the simulator's "
+                  f"a round trip in the floor: {(r.floor - LOCK_SETTLES * lock_settle()) / r.extra['apply_rounds'] * 1000:.1f}"
+                  f" ms, and the lock's settles {LOCK_SETTLES} x {lock_settle():.1f} s; the simulator's "
                   f"CPU during this apply: {r.server_cpu * 1000:.2f} ms a request")
 
 
