@@ -1,4 +1,4 @@
-"""Imports flow one way between the package's layers (README, Development): the client
+"""Imports flow one way between the package's layers (docs/development.md): the client
 knows no kind, the kinds know neither the engine nor the loader, nothing imports the
 CLI, and the simulator shares no code with the client. (Import circles: test_layout.py.)"""
 

@@ -1,4 +1,4 @@
-"""The tests' own layout (README, Development): every kind has its test file in
+"""The tests' own layout (docs/development.md): every kind has its test file in
 tests/kinds/, no test module sits loose at the top of tests/, the benchmarks import
 nothing from the tests (what both use, such as the generated tenant, lives in the package),
 and no modules import each other in a circle."""

@@ -78,7 +78,7 @@ BOOKKEEPING = {LOCK_NAME, HISTORY_NAME}
 
 def configuration_requests(requests: list) -> list:
     """`requests` less the writes of the lock's and the history's call scripts, which every
-    apply with changes makes (README: *The lock and the history*): their creates and
+    apply with changes makes (docs/commands.md: *The lock and the history*): their creates and
     updates name them, and their deletes name the id an update of theirs named."""
     def names(r: Any) -> set:
         body = r.json if isinstance(r.json, dict) else {}
