@@ -264,12 +264,14 @@ class _Planner:
             fields = self._review(kind_def, name, want, live, fields)
             if old_name is not None:
                 fields.insert(0, FieldChange(kind_def.identity, old_name, name))
-            if fields and self._unknown_only(kind_def, object_id, fields) and old_name is None:
+            # What was compared (a greeting's `file` only names what its fingerprint describes).
+            compared = [f for f in fields if f.field not in kind_def.local_only]
+            if fields and self._unknown_only(kind_def, object_id, compared) and old_name is None:
                 self.plan.warnings.append(
                     f"{kind_def.label} '{name}': the tenant holds no fingerprint of its "
-                    f"{', '.join(f.field for f in fields)} (the state note is missing or was not saved), so it is "
+                    f"{', '.join(f.field for f in compared)} (the state note is missing or was not saved), so it is "
                     f"not checked and not replaced; run with --force-upload to upload it again")
-                for f in fields:
+                for f in compared:
                     self._unverifiable(k, name, f.field, "no fingerprint of the last apply in the tenant (the state "
                                        "note is missing or was not saved); --force-upload uploads it again")
                 fields = []
@@ -302,7 +304,10 @@ class _Planner:
         extra, unsafe, blocked = kind_def.review(name, want, live, fields)
         self.plan.unsafe += unsafe
         self.plan.blocked += blocked
-        return fields + [FieldChange(f, old, new) for f, old, new in extra]
+        # A field only the manifests have (a greeting's `file`) has no live value to show,
+        # and goes first: it names what the compared fields (its fingerprint) describe.
+        local = [FieldChange(f, NOT_RETURNED, new, verifiable=False) for f, _, new in extra if f in kind_def.local_only]
+        return local + fields + [FieldChange(f, old, new) for f, old, new in extra if f not in kind_def.local_only]
 
     def _unknown_only(self, kind_def: Kind, object_id: str, fields: list[FieldChange]) -> bool:
         """Whether an object the API can only replace differs in nothing but fields whose

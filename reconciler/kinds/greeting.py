@@ -161,13 +161,17 @@ class GreetingKind(Creatable, Deletable, Uploading):
         return super().compare(field, want, live)
 
     def review(self, name: str, want: dict, live: dict, fields: list) -> tuple[list, list[str], list[str]]:
-        """A change of type from text-to-speech to an mp3 `file` shows what goes: the live
-        text. (The other way, the wanted text, voice and speed already show as new; a
-        `recording` shows as new.)"""
+        """A new mp3 shows which file it is, not only its fingerprint (`file` is never
+        compared: the tenant knows the audio by a server name). A change of type from
+        text-to-speech to an mp3 `file` shows what goes: the live text. (The other way, the
+        wanted text, voice and speed already show as new; a `recording` shows as new.)"""
         changing = {f.field for f in fields}
+        extra = []
+        if "file_sha256" in changing and "file" in want:
+            extra.append(("file", None, want["file"]))
         if "text" in live and "file" in want and "text" not in changing:
-            return [("text", live["text"], None)], [], []
-        return [], [], []
+            extra.append(("text", live["text"], None))
+        return extra, [], []
 
     async def create(self, client: Any, data: dict, ids: IdResolver) -> str:
         data = expand_env(data)  # the text may come from ${env:NAME}

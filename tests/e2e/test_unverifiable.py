@@ -192,3 +192,23 @@ def test_an_unverifiable_field_is_shown_on_an_object_that_also_changes(tenant: T
     assert "call_timeout" in block and "? password: not verified" in block
     assert "1 to update" in plan.output and "; 1 unverifiable." in plan.output
     assert plan.output.count("extension 101") == 1  # one entry for the object, not two
+
+
+def test_another_mp3_shows_which_file_it_is_not_only_its_fingerprint(tenant: Tenant):
+    """A reviewer saw `file_sha256: … -> "f8b5…"` alone and could not tell which file the
+    new audio was: the plan names the file first (never compared: the tenant has no path)."""
+    _applied(tenant)
+    audio = tenant.manifests / "audio"
+    (audio / "nhac-cho-moi.mp3").write_bytes((audio / "nhac-cho.mp3").read_bytes() + b"\x00")
+    tenant.edit("greetings.yaml", tenant.read("greetings.yaml").replace("audio/nhac-cho.mp3", "audio/nhac-cho-moi.mp3"))
+    plan = _plan(tenant)
+    assert plan.exit_code == 2, plan.output
+    replace = plan.output.split("-/+ replace greeting Nhạc chờ\n", 1)[1].split("\n")
+    assert replace[0].strip() == 'file: (not returned by the API) -> "audio/nhac-cho-moi.mp3"'
+    assert replace[1].strip().startswith('file_sha256: (not returned by the API) -> "')
+    document = json.loads(tenant.run("plan", str(tenant.manifests), "--format", "json").stdout)
+    [change] = [c for c in document["changes"] if c["kind"] == "greetings"]
+    assert [f["field"] for f in change["fields"]] == ["file", "file_sha256"]
+    # The same file under another name is no change: the fingerprint decides, not the path.
+    (audio / "nhac-cho-moi.mp3").write_bytes((audio / "nhac-cho.mp3").read_bytes())
+    assert _plan(tenant).exit_code == 0
