@@ -131,14 +131,21 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
             stale.append(f"{label} was changed in the tenant since the plan was made")
     # Objects that appeared since, and that the plan does not create: a new plan would
     # see them (delete them in a pruned kind, list them as unmanaged otherwise).
+    # Objects gone since that the plan does not change (a group it points at, renamed in the
+    # console, shows as one name gone and one created).
     created = {(c.kind, c.name) for c in plan.changes if c.action == Action.CREATE}
+    changed = {(c.kind, c.name) for c in plan.changes}
     for k, seen in plan.seen.items():
         if k not in KINDS:
             continue
-        known = set(seen)
-        for identity in sorted(set(catalogue.names(k)) - known):
+        known, now = set(seen), set(catalogue.names(k))
+        for identity in sorted(now - known):
             if (k, identity) not in created:
                 stale.append(f"{KINDS[k].label} '{identity}' was created in the tenant since the plan was made")
+        for identity in sorted(known - now):
+            if (k, identity) not in changed:
+                stale.append(f"{KINDS[k].label} '{identity}' is no longer in the tenant (deleted or renamed since the "
+                             f"plan was made)")
     return stale
 
 

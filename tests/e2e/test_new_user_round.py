@@ -253,6 +253,24 @@ def test_a_saved_plan_is_stale_when_objects_were_created_since_and_the_headline_
     assert tenant.mutations() == []
 
 
+
+def test_a_saved_plan_is_stale_when_a_group_it_points_at_was_renamed_in_the_console(tenant: Tenant, tmp_path: Path):
+    """Both halves of a console rename are named: before, only "'X' was created" was said,
+    as if the group the plan points at were still there."""
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    saved = tmp_path / "plan.json"
+    assert tenant.run("plan", str(tenant.manifests), "--out", str(saved)).exit_code == 0
+    support = tenant.sim.tenant.find("groups", "Hỗ trợ kỹ thuật")
+    support["group_name"] = "Kỹ thuật cũ"  # renamed in the console; the plan leaves it alone
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", "--plan", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "  group 'Kỹ thuật cũ' was created in the tenant since the plan was made\n" in result.output
+    assert "  group 'Hỗ trợ kỹ thuật' is no longer in the tenant (deleted or renamed since the plan was made)\n" \
+        in result.output
+    assert tenant.mutations() == []
+
 def test_a_short_secret_is_masked_as_a_whole_token_only(tenant: Tenant):
     # The server answers "api_key_invalid" / "token_invalid": masking "key" or "valid"
     # inside those words garbled them ("api_***_invalid").
