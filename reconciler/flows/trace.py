@@ -509,7 +509,9 @@ def _short(text: str, limit: int = 70) -> str:
 def render_trace_text(trace: Trace) -> str:
     """The walk for people: one numbered line per hop, then how it ends."""
     pressed = ",".join(trace.keys) if trace.keys else "none"
-    head = f"Call to hotline {trace.hotline} (keys: {pressed}; {'answered' if trace.answered else 'unanswered'})"
+    # What the walk assumes, not how it ends (an empty group leaves a call unanswered anyway).
+    assumed = "when someone answers" if trace.answered else "when nobody answers"
+    head = f"Call to hotline {trace.hotline} (keys: {pressed}; {assumed})"
     out = [head]
     out += [f"  note: {n}" for n in trace.notes]
     for i, hop in enumerate(trace.hops, 1):

@@ -36,7 +36,7 @@ def test_text_output_numbers_the_hops_and_says_how_it_ends():
     result = run("trace", MAIN, EXAMPLES, "--keys", "2,1")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        f"Call to hotline {MAIN} (keys: 2,1; answered)",
+        f"Call to hotline {MAIN} (keys: 2,1; when someone answers)",
         f"   1. hotline {MAIN}",
         "   2. --inbound--> call script 'Giờ hành chính'",
         "   3. --step 1--> IVR menu 'Menu chính'  (caller presses 2)",
