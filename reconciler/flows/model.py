@@ -111,7 +111,7 @@ def ref_node(ref: Any) -> Node | None:
     ((word, name),) = ref.items()
     if word in REF_WORDS:
         return REF_WORDS[word], str(name)
-    return UNSUPPORTED, str(name)
+    return UNSUPPORTED, _target_name(name)
 
 
 def out_edges(routing: Routing, node: Node) -> list[tuple[Edge, str]]:
@@ -169,8 +169,16 @@ def _unsupported(value: Any) -> Node | None:
     `ref_node` shows it; None when unset."""
     if isinstance(value, dict) and len(value) == 1:
         ((_, name),) = value.items()
-        return UNSUPPORTED, str(name)
+        return UNSUPPORTED, _target_name(name)
     return None
+
+
+def _target_name(name: Any) -> str:
+    """How a target manifests cannot name is shown: `{live: {type: Callbot, id: 64b…}}`
+    as "Callbot 64b…", not as Python writes a dict."""
+    if isinstance(name, dict) and (name.get("type") or name.get("id")):
+        return " ".join(str(name[k]) for k in ("type", "id") if name.get(k))
+    return str(name)
 
 
 def _label(call_role: CallRole, path: str, data: dict) -> str:

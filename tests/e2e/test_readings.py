@@ -225,6 +225,12 @@ def test_an_object_with_a_live_reference_can_still_be_managed(tmp_path: Path) ->
         record = sim.tenant.find("groups", "Nhóm nhân viên mặc định")
         assert record["sip_members"] == ["100", "101"] and record["target_timeout_type"] == "Voice_mail"
         assert t.run("plan", str(t.manifests), "--detailed-exitcode").exit_code == 0
+        # Drawn as the target's type and id, in every graph (Python's {'type': …} before).
+        for graph in (t.run("graph", "--live"), t.run("graph", str(t.manifests)),
+                      t.run("graph", "--live", "--format", "dot")):
+            assert graph.exit_code == 0, graph.output
+            assert "Callbot 64b0c0ffee0000000000cb01" in graph.output, graph.output
+            assert "Voice_mail 62da34652a310904dfbbf13b" in graph.output and "{'type'" not in graph.output
     finally:
         sim.stop()
 
