@@ -447,10 +447,20 @@ class _Planner:
                                     f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'")
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
-                    self.errors.append(
-                        f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still uses it and "
-                        f"is not managed here (declare it in the manifests, or change it in the console first)"
-                    )
+                    self.errors.append(f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still "
+                                       f"uses it{self._why_kept(name, target)}")
+
+    def _why_kept(self, name: str | None, target: Ref) -> str:
+        """Why a referrer keeps pointing at an object the plan takes away: it is not in the
+        manifests, policy protects it, or the manifests leave that field as the tenant has
+        it (a hotline's weekly schedule, which the API cannot set)."""
+        if name is None:
+            return " and is not managed here (declare it in the manifests, or change it in the console first)"
+        if name in self.protect:
+            return " and is protected by policy.protect (change it in the console first, or unprotect it)"
+        where = f" ({target.path})" if target.path else ""
+        return (f"{where}, which the manifests leave as the tenant has it (point it elsewhere in the manifests, "
+                f"or change it in the console first)")
 
     def _repoint(self, k: str, name: str, item: dict, refs: list, reason: str) -> Change:
         """An update of a managed object that differs in nothing the plan can see, made so

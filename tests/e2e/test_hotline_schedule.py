@@ -159,3 +159,23 @@ def test_a_day_that_names_the_default_script_is_the_same_as_leaving_it_out(weeke
     weekend.edit("h.yaml", weekend.read("h.yaml").replace("mon: Giờ hành chính", "mon: Cuối tuần"))
     refused = weekend.run("plan", str(weekend.manifests))
     assert refused.exit_code == 1 and "the API cannot set a weekly schedule" in refused.output
+
+
+def test_a_script_the_schedule_still_runs_is_not_deleted_and_the_error_says_why(weekend: Tenant) -> None:
+    """Pruning call scripts, the weekend script is to go, but Saturday (and Sunday's
+    morning) still run it: the hotline is declared, so "not managed here" was wrong."""
+    weekend.edit("h.yaml", MANIFEST.format(outbound="true") + """
+call_scripts:
+  - name: Giờ hành chính
+    steps: [{greeting: Chào}]
+
+policy:
+  prune: [call_scripts]
+""")
+    plan = weekend.run("plan", str(weekend.manifests))
+    assert plan.exit_code == 1, plan.output
+    assert (f"cannot delete call script 'Cuối tuần': hotline '{NUMBER}' still uses it (schedule.sat), which the "
+            "manifests leave as the tenant has it") in " ".join(plan.output.split())
+    assert "not managed here" not in plan.output
+    assert weekend.run("apply", str(weekend.manifests), "--auto-approve", "--force").exit_code == 1
+    assert weekend.mutations() == []
