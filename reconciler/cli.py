@@ -545,7 +545,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
 
     Exit 0 in sync (every field compared), 2 drift, 3 no drift found but a field could not
     be verified (a secret not set here), 1 error. Drift is exactly what `plan` would
-    change: the same plan, read as "live vs manifest"."""
+    change, and what it holds back on protected objects: the same plan, read as "live vs
+    manifest". A protected object that differs is drift apply does not change; a delete
+    apply could not make (an object not managed here still uses it) is reported, not an error."""
     from reconciler.commands.drift import adopt_drift
     from reconciler.engine.drift import drift_report
     from reconciler.engine.renames import console_renames
@@ -554,7 +556,9 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
 
     try:
         manifests = _load(directory)
-        the_plan, live = run(_client(url, concurrency), lambda tenant: plan_tenant(tenant, manifests))
+        # Drift changes nothing: a delete apply could not make as things stand is reported, not an error.
+        the_plan, live = run(_client(url, concurrency),
+                             lambda tenant: plan_tenant(tenant, manifests, report_blocked=True))
     except ReconcilerError as err:
         _error_report(fmt, "drift", _problems_of(err))
         raise

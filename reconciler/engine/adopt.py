@@ -6,6 +6,8 @@ other way round: where apply would change the tenant, the manifests are changed 
 - an update, replace or rename: its changed fields take the live values;
 - a create (a managed object gone from the tenant): the object is removed;
 - a delete (a live object in a kind `policy.prune` owns): the object is added;
+- a change policy.protect held back (plan.held_back): adopted as any other, since apply
+  never puts a protected object back, and the same `Plan.differences` as the report;
 - a rename made in the console keeps the object's id, so the manifest object under the
   old name and the live one under the new name are one object: it is renamed in place
   (the old name kept in `previous_names`) and every reference to it follows. The pairs
@@ -82,9 +84,10 @@ class _Adopter:
         self.identities = {k: set(v) for k, v in self.live_data.items()}
 
     def run(self, renamed: list[ConsoleRename]) -> Adoption:
-        creates = [c for c in self.plan.changes if c.action == Action.CREATE]
-        deletes = [c for c in self.plan.changes if c.action == Action.DELETE]
-        for change in self.plan.changes:
+        differences = self.plan.differences  # the drift report's (engine/drift.py)
+        creates = [c for c in differences if c.action == Action.CREATE]
+        deletes = [c for c in differences if c.action == Action.DELETE]
+        for change in differences:
             if change.action in (Action.UPDATE, Action.REPLACE, Action.RENAME):
                 self._take_fields(change)
         gone = {(r.kind, r.name) for r in renamed}
@@ -253,10 +256,11 @@ def still_unverified(plan: Plan) -> list[str]:
 
 
 def still_differs(plan: Plan) -> list[str]:
-    """What a plan of the adopted manifests still changes, fields the API never returns
-    aside (they are left as they are): empty when the adoption is complete."""
+    """What a plan of the adopted manifests still changes or holds back (a protected
+    object), fields the API never returns aside (they are left as they are): empty when
+    the adoption is complete."""
     return [
         f"{c.address}: {c.action}" + (f" ({', '.join(f.field for f in c.fields if f.verifiable)})" if c.fields else "")
-        for c in plan.changes
+        for c in plan.differences
         if c.action in (Action.CREATE, Action.DELETE) or any(f.verifiable for f in c.fields)
     ]

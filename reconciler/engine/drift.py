@@ -4,7 +4,9 @@
 plan `plan` and `apply` use (one diff engine), shown from one viewpoint: the tenant
 compared with the manifests. A create is a managed object missing from the tenant, an
 update, rename or replace is an object whose live fields differ, a delete is a live
-object the manifests do not declare in a kind that `policy.prune` owns. Live objects of
+object the manifests do not declare in a kind that `policy.prune` owns. A declared object
+that `policy.protect` covers and that differs is drift too (the plan holds its change
+back: apply leaves it as it is, `drift --write` adopts it). Live objects of
 kinds that are not pruned are listed as unmanaged but are not drift. Fields the API never
 returns are listed with whether the manifest value still matches the fingerprint of the
 last apply.
@@ -16,7 +18,9 @@ object): the report shows the pair as one object under two names, the pairs
 engine/renames.py finds, the very ones `drift --write` adopts as renames. Neither says
 which side renamed it.
 
-So `drift` exits 2 exactly when the plan has changes that were compared. A field that
+So `drift` exits 2 exactly when the plan has changes that were compared (or holds back
+one on a protected object); a delete apply could not make as things stand (an object not
+managed here still uses it) is in the plan's `blocked`, not an error. A field that
 could not be compared at all (a secret not set here; a field the API never returns whose
 fingerprint the state note lacks, which `plan` sends again: losing the note costs one
 re-send) is neither drift nor in sync: the report is not "In sync" (drift exits 3,
@@ -97,6 +101,7 @@ class DriftItem:
     live_name: str | None = None  # the tenant's name, when it is not the manifests' one
     renamed_in: str | None = None  # RENAMED_IN_TENANT | RENAMED_IN_MANIFESTS when live_name is set
     paired_by: str | None = None  # RENAMED_IN_TENANT: how the two names were found to be one object
+    protected: bool = False  # policy.protect covers it: apply does not change it (plan.held_back)
 
     @property
     def address(self) -> str:
@@ -114,7 +119,8 @@ class UnverifiedField:
 @dataclass
 class DriftReport:
     """The tenant compared to the manifests. `in_sync` is True exactly when `items` is
-    empty (the plan has no changes) and every field was compared (`unverifiable` empty)."""
+    empty (the plan has no changes and holds none back) and every field was compared
+    (`unverifiable` empty)."""
 
     items: list[DriftItem] = field(default_factory=list)
     in_sync_count: int = 0  # managed objects that match
@@ -145,7 +151,11 @@ class DriftReport:
         return [i for i in self.items if i.renamed_in == RENAMED_IN_TENANT]
 
     @property
-    def fix_command(self) -> str:
+    def fix_command(self) -> str | None:
+        """`reconciler apply DIR`; None when apply would change none of the drift (every
+        object that drifted is protected by policy)."""
+        if self.items and all(i.protected for i in self.items):
+            return None
         return command(FIX_COMMAND, self.directory)
 
     @property
@@ -196,6 +206,7 @@ class DriftReport:
                     "renamed_in": i.renamed_in,
                     "paired_by": i.paired_by,
                     "only_in": ONLY_IN.get(i.state),
+                    "protected": i.protected,
                 }
                 for i in self.items
             ],
@@ -238,7 +249,8 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
     report.unmanaged = {k: v for k, v in report.unmanaged.items() if v}
     in_sync = sum(plan.unchanged.values())
     by_name = {(r.kind, r.name): r for r in renames}
-    for change in plan.changes:
+    held_back = {id(c) for c in plan.held_back}
+    for change in plan.differences:  # what --write adopts too (engine/adopt.py)
         if change.action == Action.UPDATE and not change.fields:
             # Only repointed to a replaced greeting: its own fields match.
             in_sync += 1
@@ -252,10 +264,10 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
         if change.action == Action.CREATE and (change.kind, change.name) in by_name:
             report.items.append(_renamed_item(by_name[(change.kind, change.name)]))
         elif (change.kind, change.name) not in paired:
-            report.items.append(_item(change, renames))
+            report.items.append(_item(change, renames, protected=id(change) in held_back))
     report.in_sync_count = in_sync
 
-    changed = {(c.kind, c.name): c for c in plan.changes}
+    changed = {(c.kind, c.name): c for c in plan.differences}
     for k in KINDS:
         objs = plan.unverified.get(k) or {}
         for name, fields in sorted(objs.items()):
@@ -313,7 +325,7 @@ def _renamed_item(rename: ConsoleRename) -> DriftItem:
     )
 
 
-def _item(change: Change, renames: list[ConsoleRename] | None = None) -> DriftItem:
+def _item(change: Change, renames: list[ConsoleRename] | None = None, protected: bool = False) -> DriftItem:
     kind_def = KINDS[change.kind]
     state = _STATE_OF_ACTION[change.action]
     fields = [
@@ -338,10 +350,14 @@ def _item(change: Change, renames: list[ConsoleRename] | None = None) -> DriftIt
         action = f"update the {kind_def.label}"
         if renames and fields and all(follows_renames(change.kind, f, renames) for f in change.fields):
             note = "it points at the same objects, by their names in the tenant"
+    if protected:
+        note = "protected by policy.protect: `drift --write` adopts the tenant's values"
+        action = "not change it: policy.protect covers it"
     return DriftItem(
         kind=change.kind, name=change.name, state=state, id=change.id, fields=fields,
         renamed_from=change.rename_from, note=note, apply_action=action,
         live_name=change.rename_from, renamed_in=RENAMED_IN_MANIFESTS if change.rename_from else None,
+        protected=protected,
     )
 
 

@@ -92,6 +92,9 @@ class Plan:
     unverified: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> name -> fields
     protected: list[str] = field(default_factory=list)  # addresses left alone by policy
     protected_differs: list[str] = field(default_factory=list)  # of those, addresses whose live fields differ
+    # The changes policy.protect held back from a declared object (apply never makes them):
+    # drift reports them and `drift --write` adopts them. Not in the JSON or a plan file.
+    held_back: list[Change] = field(default_factory=list)
     external: list[str] = field(default_factory=list)  # live objects referenced, not declared
     warnings: list[str] = field(default_factory=list)
     unsafe: list[str] = field(default_factory=list)  # threshold passed: apply needs --force
@@ -126,6 +129,13 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def differences(self) -> list[Change]:
+        """Every way the tenant differs from the manifests, as changes: those apply makes,
+        then those policy.protect holds back. `drift` and `drift --write` read these, so
+        that what one reports is what the other writes."""
+        return self.changes + self.held_back
 
     @property
     def unverifiable_count(self) -> int:

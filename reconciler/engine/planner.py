@@ -43,7 +43,7 @@ class ManifestsLike(Protocol):
 
 
 def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
-              force_upload: bool = False, targets: Sequence[str] = ()) -> Plan:
+              force_upload: bool = False, targets: Sequence[str] = (), report_blocked: bool = False) -> Plan:
     """The changes that make the live tenant match the manifests: a pure function, which
     reads no file and no environment. `secrets`: the values of the `${env:NAME}` the
     manifests use, read beforehand (`secret_values`); a field whose secret is not among them
@@ -56,14 +56,20 @@ def make_plan(manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str
     alone (the state note is missing): it is reported unverified, unless `force_upload`.
 
     `targets` ("kind/name", `--target`): only those objects and what they need (engine/
-    target.py); PlanError for one that names nothing."""
-    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload, targets=targets).run()
+    target.py); PlanError for one that names nothing.
+
+    `report_blocked`: for drift, which changes nothing. A delete or replace that an object
+    not managed here still stops is then listed in `plan.blocked` (so that the drift is
+    reported, and the plan can never be applied) instead of raised."""
+    return _Planner(manifests, live, secrets=secrets, force_upload=force_upload, targets=targets,
+                    report_blocked=report_blocked).run()
 
 
 class _Planner:
     def __init__(self, manifests: ManifestsLike, live: LiveState, *, secrets: Mapping[str, str] = NO_SECRETS,
-                 force_upload: bool = False, targets: Sequence[str] = ()):
+                 force_upload: bool = False, targets: Sequence[str] = (), report_blocked: bool = False):
         self.force_upload = force_upload
+        self.report_blocked = report_blocked
         self.targets = targets
         self.secrets = secrets
         self.objects = manifests.objects
@@ -394,6 +400,7 @@ class _Planner:
                     fields = ", ".join(f.field for f in change.fields) or "its references"
                     what = f"differs ({fields}), protected: not changed"
                     self.plan.protected_differs.append(change.address)
+                    self.plan.held_back.append(change)  # declared: still drift, which --write adopts
                 self.plan.protected.append(f"{change.address}: {what}")
                 continue
             kept.append(change)
@@ -447,8 +454,9 @@ class _Planner:
                                     f"repointed away from the deleted {KINDS[target[0]].label} '{target[1]}'")
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
-                    self.errors.append(f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still "
-                                       f"uses it{self._why_kept(name, target)}")
+                    problem = (f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still "
+                               f"uses it{self._why_kept(name, target)}")
+                    (self.plan.blocked if self.report_blocked else self.errors).append(problem)
 
     def _why_kept(self, name: str | None, target: Ref) -> str:
         """Why a referrer keeps pointing at an object the plan takes away: it is not in the

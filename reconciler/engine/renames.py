@@ -106,7 +106,7 @@ class _Finder:
         """(kind, manifest name) -> the live names that referrers point at where the
         manifests name it."""
         evidence: dict[tuple[str, str], set[str]] = {}
-        for change in self.plan.changes:
+        for change in self.plan.differences:  # a protected referrer is evidence too
             kind_def = KINDS[change.kind]
             for f in change.fields:
                 if not f.verifiable or f.field == kind_def.identity:

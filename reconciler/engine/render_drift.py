@@ -15,6 +15,7 @@ import json
 from reconciler.engine.drift import (
     DIFFERS,
     EXTRA,
+    FIX_COMMAND,
     FP_DIFFERS,
     FP_MATCHES,
     FP_MISSING,
@@ -25,6 +26,7 @@ from reconciler.engine.drift import (
     DriftItem,
     DriftReport,
     UnverifiedField,
+    command,
 )
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf
 from reconciler.engine.report import UNVERIFIABLE, UNVERIFIABLE_SYMBOL, Entry, Report, Row, Style, field_leaves, \
@@ -71,8 +73,6 @@ def summary_line(report: DriftReport, where: str = WHERE_TEXT) -> str:
         return (f"Not verified: {unverifiable} object{'s' if unverifiable != 1 else ''} with a field that could not "
                 f"be compared ({where}); no drift in the rest ({report.in_sync_count} in sync"
                 f"{left_alone}).")
-    if report.in_sync and held:
-        return f"No drift apply would change ({report.in_sync_count} in sync{left_alone})."
     if report.in_sync:
         return (f"In sync: the tenant matches the manifests ({report.in_sync_count} object"
                 f"{'s' if report.in_sync_count != 1 else ''}{left_alone}).")
@@ -249,17 +249,30 @@ def _footer(drift: DriftReport) -> str:
         return (f"The drift was written into the manifests: review the edit (`git diff`), then run "
                 f"`{drift.next_command}`: it shows no changes but {len(drift.adopted_unverified)} field"
                 f"{'s' if len(drift.adopted_unverified) != 1 else ''} the API never returns (listed with the files written), "
-                f"which `{drift.fix_command}` sends again.")
+                f"which `{command(FIX_COMMAND, drift.directory)}` sends again.")
     if drift.adopted:
         return (f"The drift was written into the manifests: review the edit (`git diff`), then confirm with "
                 f"`{drift.next_command}` that it shows no changes.")
     if not drift.items:  # nothing to put back or adopt (what was not verified says so itself)
         return ""
+    cannot_adopt = ("(`drift --write` cannot adopt this drift: the API never returns these fields, so their live "
+                    "values cannot be written.)")
+    if drift.fix_command is None:  # every object that drifted is protected: apply changes none of it
+        apply = command(FIX_COMMAND, drift.directory)
+        release = f"take the objects out of policy.protect to let `{apply}` put the tenant back"
+        if not any(_adoptable(item) for item in drift.items):
+            return f"Apply does not change this drift: policy.protect covers it; {release}. {cannot_adopt}"
+        return (f"Apply does not change this drift: policy.protect covers it. Adopt the live changes into the "
+                f"manifests with `{drift.adopt_command}`, or {release}.")
+    fix = f"Put the tenant back to the manifests with `{drift.fix_command}`"
+    protected = sum(1 for item in drift.items if item.protected)
+    if protected:
+        fix += f" (it leaves the {protected} protected by policy as {'it is' if protected == 1 else 'they are'})"
+    if drift.blocked:
+        fix += " once what it cannot put back (above) is settled"
     if not any(_adoptable(item) for item in drift.items):
-        return (f"Put the tenant back to the manifests with `{drift.fix_command}`. (`drift --write` cannot adopt "
-                "this drift: the API never returns these fields, so their live values cannot be written.)")
-    return (f"Put the tenant back to the manifests with `{drift.fix_command}`, or adopt the live "
-            f"changes into the manifests with `{drift.adopt_command}`.")
+        return f"{fix}. {cannot_adopt}"
+    return f"{fix}, or adopt the live changes into the manifests with `{drift.adopt_command}`."
 
 
 def _report(drift: DriftReport, where: str = WHERE_TEXT) -> Report:

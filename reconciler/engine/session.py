@@ -112,11 +112,13 @@ def check_export(manifests: ManifestsLike, live: LiveState, left_out: Any) -> tu
 
 
 async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bool = False,
-                      targets: Sequence[str] = ()) -> tuple[Plan, LiveState]:
-    """Read every list once, then plan (pure); `targets`: only those objects (--target)."""
+                      targets: Sequence[str] = (), report_blocked: bool = False) -> tuple[Plan, LiveState]:
+    """Read every list once, then plan (pure); `targets`: only those objects (--target);
+    `report_blocked` (drift): what apply could not make is listed, not raised."""
     live = await read_live(client)
     settle()
-    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload, targets=targets)
+    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload, targets=targets,
+                     report_blocked=report_blocked)
     settle()
     return plan, live
 

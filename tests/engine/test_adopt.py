@@ -30,6 +30,17 @@ def test_a_changed_field_takes_the_live_value_and_nothing_else_moves():
     assert not result.removals and not result.additions and not result.problems
 
 
+def test_a_protected_object_is_adopted_as_the_drift_report_shows_it():
+    m = (FakeManifests(policy=Policy(protect=["A"]))
+         .add("groups", name="A", members=["101"], member_timeout=20))
+    state = live(groups=[group("A", ["101"], timeout=25)], extensions=[extension("101")])
+    plan = make_plan(m, state)
+    assert plan.changes == []  # apply leaves it alone
+    [edit] = adopt(plan, state, m).edits
+    assert (edit.kind, edit.name, edit.fields) == ("groups", "A", {"member_timeout": 25})
+    assert still_differs(plan) == ["groups/A: update (member_timeout)"]  # --write's check sees it too
+
+
 def test_two_renames_with_the_same_content_are_not_guessed():
     m = FakeManifests(policy=Policy(prune=["groups"]))
     m.add("groups", name="A", members=["101"]).add("groups", name="B", members=["101"])

@@ -204,3 +204,21 @@ def test_drift_apply_cannot_put_back_is_said_in_every_format():
     assert "Apply cannot put this back: greetings.yaml:3:5: greeting 'Nhạc chờ'" in render_text(report)
     assert "Apply cannot put this back: greetings.yaml:3:5" in render_markdown(report)
     assert json.loads(render_json(report))["blocked"] == plan.blocked
+
+
+def test_a_protected_object_that_differs_is_drift_apply_does_not_change():
+    # A new user's review: it was "No drift apply would change", in_sync, exit 0.
+    m = (FakeManifests(policy=Policy(protect=["Giữ"]))
+         .add("groups", name="Giữ", members=["101"]).add("groups", name="CSKH", members=["101"], strategy="rollover"))
+    state = live(extensions=EXTS, groups=[group("Giữ", ["102"]), group("CSKH", ["101"], strategy="rollover")])
+    report = drift_report(make_plan(m, state), state.state_note)
+    (item,) = report.items
+    assert (item.name, item.state, item.protected, [f.field for f in item.fields]) == ("Giữ", "differs", True,
+                                                                                       ["members"])
+    assert not report.in_sync and report.fix_command is None
+    assert item.apply_action == "not change it: policy.protect covers it"
+    assert summary_line(report).startswith("Drift: 1 differs")
+    data = json.loads(render_json(report))
+    assert data["in_sync"] is False and data["fix_command"] is None and data["drift"][0]["protected"] is True
+    assert "Apply does not change this drift: policy.protect covers it." in render_text(report)
+    assert "Put the tenant back" not in render_markdown(report)

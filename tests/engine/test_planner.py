@@ -7,7 +7,7 @@ import pytest
 from reconciler.engine.state_note import TEXT_PREFIX, fingerprint
 from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.planner import make_plan
-from reconciler.errors import PlanError
+from reconciler.errors import PlanError, UnsafePlanError
 from reconciler.kinds import Policy
 from tests.engine.builders import FakeManifests, call_script, extension, group, hotline, ivr, live, tts
 
@@ -99,6 +99,10 @@ def test_protected_object_is_never_updated():
     plan = make_plan(m, live(extensions=EXTS, groups=[group("Mặc định", ["102"])]))
     assert plan.changes == []
     assert plan.protected
+    # Held back, not forgotten: drift reports it and drift --write adopts it (plan.differences).
+    assert [(c.action, c.name, [f.field for f in c.fields]) for c in plan.held_back] == [
+        ("update", "Mặc định", ["members"])]
+    assert plan.differences == plan.held_back and "held_back" not in plan.to_json()
 
 
 def test_threshold_marks_plan_unsafe():
@@ -150,6 +154,18 @@ def test_prune_refused_when_unmanaged_object_uses_it():
     s = call_script("KB", [("Ring_group", grp["_id"])])
     with pytest.raises(PlanError, match="call script 'KB' still uses it"):
         make_plan(m, live(extensions=EXTS, groups=[grp], call_scripts=[s]))
+
+
+def test_drift_gets_the_delete_apply_could_not_make_as_blocked_not_raised():
+    grp = group("Cũ")
+    m = FakeManifests(policy=Policy(prune=["groups"]))
+    state = live(extensions=EXTS, groups=[grp], call_scripts=[call_script("KB", [("Ring_group", grp["_id"])])])
+    plan = make_plan(m, state, report_blocked=True)
+    assert actions(plan) == [("delete", "groups", "Cũ")]
+    assert plan.blocked == ["cannot delete group 'Cũ': call script 'KB' still uses it and is not managed here "
+                            "(declare it in the manifests, or change it in the console first)"]
+    with pytest.raises(UnsafePlanError):
+        plan.raise_if_unsafe(force=True)  # such a plan can never be applied
 
 
 def test_interrupted_replace_leftover_is_cleaned_up():
