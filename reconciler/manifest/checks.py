@@ -164,9 +164,10 @@ def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[s
     pruned = set(mset.policy.prune)
     written = {k: set(mset.objects.get(k, {})) | set((declared or {}).get(k, ())) for k in KINDS}
     protected = {nfc(p) for p in mset.policy.protect}
+    renamed = _renames(mset)  # check_renamed_references says those
     problems = []
     for obj, path, (kind, name) in _references(mset):
-        if kind not in pruned or name in protected or name in written[kind]:
+        if kind not in pruned or name in protected or name in written[kind] or name in renamed.get(kind, {}):
             continue
         label = KINDS[kind].label
         field = f"{path}: " if path else ""
@@ -178,15 +179,48 @@ def check_pruned_references(mset: ManifestSet, declared: Mapping[str, Iterable[s
     return problems
 
 
+def _renames(mset: ManifestSet) -> dict[str, dict[str, tuple[DesiredObject, Location]]]:
+    """kind -> old name -> (the object that lists it in previous_names, where it does).
+    A name listed twice is check_previous_names' problem: the first object keeps it."""
+    renames: dict[str, dict[str, tuple[DesiredObject, Location]]] = {}
+    for kind, objs in mset.objects.items():
+        for obj in objs.values():
+            for i, old in enumerate(previous_names(obj.model)):
+                if old not in objs:  # an old name that is also declared: check_previous_names says so
+                    renames.setdefault(kind, {}).setdefault(old, (obj, obj.location_of(f"{PREVIOUS_NAMES}.{i}")))
+    return renames
+
+
+def check_renamed_references(mset: ManifestSet) -> list[Problem]:
+    """A reference to a name a declared object lists in previous_names: apply renames that
+    object, so no object keeps the old name and the referrer would point at nothing. An
+    error offline whatever the prune policy: where prune does not own the kind, the old name
+    is still live until apply and would otherwise pass for a reference to a live object."""
+    renamed = _renames(mset)
+    problems = []
+    for obj, path, (kind, name) in _references(mset):
+        if name not in renamed.get(kind, {}):
+            continue
+        new, at = renamed[kind][name]
+        field = f"{path}: " if path else ""
+        problems.append(Problem(obj.location_of(path), f"{obj.subject}: {field}{KINDS[kind].label} '{name}' is renamed "
+                                                       f"to '{new.name}' ({PREVIOUS_NAMES} in {at}): use the new name",
+                                "dangling-reference", obj.kind, obj.name))
+    return problems
+
+
 def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[str, str]]]:
     """(referrer, field path, (kind, name)) of every reference, skipping an object whose
-    desired form cannot be made (an mp3 that could not be read: already a problem)."""
+    desired form cannot be made (an mp3 that could not be read: already a problem). Asked
+    field by field: a kind names a target once per object (a hotline's call_script and a
+    schedule day naming the same script), and each place written wrong is reported."""
     for kind, objs in mset.objects.items():
         kind_def = KINDS[kind]
         for obj in objs.values():
             try:
-                refs = kind_def.references(kind_def.desired(obj.model))
+                data = kind_def.desired(obj.model)
             except ValueError:
                 continue
-            for ref in refs:
-                yield obj, ref.path, (ref.kind, ref.name)
+            for field, value in data.items():
+                for ref in kind_def.references({field: value}):
+                    yield obj, ref.path, (ref.kind, ref.name)

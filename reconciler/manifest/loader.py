@@ -22,6 +22,7 @@ from reconciler.manifest.checks import (
     check_policy_lists,
     check_previous_names,
     check_pruned_references,
+    check_renamed_references,
     check_self_references,
 )
 from reconciler.manifest.desired import DesiredObject, ManifestSet
@@ -92,6 +93,7 @@ class _Loader:
         mset = ManifestSet(self.root, self.objects, self.policy, self.policy_location, list(self.files),
                            self.policy_fields)
         self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
+        self.problems.extend(check_renamed_references(mset))
         if self.problems:
             raise ManifestError(self.problems + self._unused_lint_ignores())
         return mset
