@@ -17,7 +17,7 @@ import re
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypedDict, Unpack
 
@@ -156,6 +156,7 @@ class OmicallClient:
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._clock: Callable[[], float] = time.monotonic
         self.request_count = 0
+        self._also_secret: tuple[str, ...] = ()
         install_httpx_log_filter()
 
     @classmethod
@@ -500,8 +501,13 @@ class OmicallClient:
             raise ApiError(f"the list reports {total} pages, more than the {MAX_PAGES} this tool will read", **where)
         return total
 
+    def redact_also(self, secrets: Iterable[str]) -> None:
+        """Values to mask in every message as the API key is, though no key of a body says
+        they are secret (what the caller sends from its own secrets, a note say)."""
+        self._also_secret = (*self._also_secret, *(s for s in secrets if s))
+
     def _redactor(self, body_secrets: list[str], token: str | None) -> Redactor:
-        return Redactor([self._tokens.api_key, self._tokens.current, token, *body_secrets])
+        return Redactor([self._tokens.api_key, self._tokens.current, token, *self._also_secret, *body_secrets])
 
     def _where(self, method: str, path: str, subject: str | None, body_secrets: list[str], token: str | None) -> Where:
         return Where(method, endpoint(path), subject, self._redactor(body_secrets, token))

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 # What a manifest can state is export's judgement; adoption uses the very same one.
 from reconciler.engine.export import _clean, _inexpressible, _invalid
 from reconciler.engine.live import LiveState
-from reconciler.engine.plan import Action, Change, Plan
+from reconciler.engine.plan import Action, Change, FieldChange, Plan
 from reconciler.engine.planner import ManifestsLike
 from reconciler.engine.renames import ConsoleRename, console_renames, live_by_name, renamed_value
 from reconciler.kinds import KINDS, Kind
@@ -153,11 +153,17 @@ class _Adopter:
                 self._set(change.kind, change.name, kind_def.identity, f.old)
                 previous = [p for p in _previous(self.manifests, change.kind, change.name) if p != f.old]
                 self._set(change.kind, change.name, PREVIOUS_NAMES, previous)
-            elif _has_env(f.new):
-                self.out.problems.append(f"{change.address}: {f.field}: the manifests set it from ${{env:...}}; "
-                                         "change the variable, or write the value in the manifest by hand")
             else:
-                self._set(change.kind, change.name, f.field, f.old)
+                self._take_value(change.kind, change.name, f)
+
+    def _take_value(self, kind: str, name: str, f: FieldChange) -> None:
+        """A live value into the manifest, but never one the manifests set from ${env:...}:
+        it is a secret's, which a manifest must not hold (and the plan keeps only MASK)."""
+        if _has_env(f.new):
+            self.out.problems.append(f"{kind}/{name}: {f.field}: the manifests set it from ${{env:...}}; "
+                                     "change the variable, or write the value in the manifest by hand")
+        else:
+            self._set(kind, name, f.field, f.old)
 
     def _rename(self, rename: ConsoleRename) -> None:
         """A console rename: the object takes the live name and its live fields, the old
@@ -169,7 +175,7 @@ class _Adopter:
         previous = [p for p in _previous(self.manifests, kind, old) if p != new]
         self._set(kind, old, PREVIOUS_NAMES, previous + ([old] if old not in previous else []))
         for f in rename.fields:
-            self._set(kind, old, f.field, f.old)
+            self._take_value(kind, old, f)
         word = KIND_REF_WORD.get(kind)
         for ref_kind, objs in self.manifests.objects.items():
             referrer_kind = KINDS[ref_kind]

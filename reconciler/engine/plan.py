@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from reconciler import FORMAT_VERSION
 from reconciler.errors import UnsafePlanError
-
+from reconciler.kinds.base import env_refs
 
 
 class Action(StrEnum):
@@ -27,16 +27,25 @@ class Action(StrEnum):
 
 ACTIONS = tuple(Action)
 NOT_RETURNED = "(not returned by the API)"
+MASK = "(sensitive)"  # what every output shows of a secret
 
 
 @dataclass
 class FieldChange:
-    """One field of one object: old (live) and new (manifest) values."""
+    """One field of one object: old (live) and new (manifest) values.
+
+    When the manifests set the field from `${env:NAME}`, its live value is a secret too
+    (the one before a rotation, say): it is never kept, only MASK, so that no output, plan
+    file, history or manifest written by `drift --write` can hold it."""
 
     field: str
     old: Any
     new: Any
     verifiable: bool = True  # False: the API never returns it; old is unknown
+
+    def __post_init__(self) -> None:
+        if env_refs(self.new) and self.old not in (None, NOT_RETURNED):
+            self.old = MASK
 
 
 @dataclass

@@ -16,10 +16,9 @@ from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, Callable
 
 from reconciler.engine.leaves import ADDED, CHANGED, REMOVED, Leaf, flow_text, leaves
-from reconciler.engine.plan import NOT_RETURNED
+from reconciler.engine.plan import MASK, NOT_RETURNED
 from reconciler.kinds import KINDS
-
-MASK = "(sensitive)"
+from reconciler.kinds.base import env_refs
 
 Style = Callable[..., str]
 Row = tuple[str, str, str]  # a Markdown table row: (field, live, manifest)
@@ -42,8 +41,10 @@ def value_text(value: Any) -> str:
 
 
 def masked(kind: str, field: str, value: Any) -> Any:
-    """The value, or MASK when the field is secret."""
-    if field in KINDS[kind].secret and value not in (None, NOT_RETURNED):
+    """The value, or MASK when the field is secret or its value is (or holds) a
+    `${env:NAME}` reference: shown as a password is. (The live value of such a field is
+    never in the plan at all: FieldChange keeps MASK.)"""
+    if (field in KINDS[kind].secret or env_refs(value)) and value not in (None, NOT_RETURNED):
         return MASK
     return value
 

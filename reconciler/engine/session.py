@@ -174,6 +174,9 @@ async def apply_to_tenant(
     apply (see `_locked`). None: nothing left to apply once the lock was had."""
     plan.raise_if_unsafe(force)
     check_secrets(plan)
+    # What the plan sends from ${env:NAME} (a note, not only a password) stays secret in
+    # whatever error echoes it back.
+    client.redact_also(secret_values([c.data for c in plan.changes if c.data]).values())
     if lock is None:
         fresh = await read_live(client, expected={kind: len(names) for kind, names in plan.seen.items()})
         settle()

@@ -51,6 +51,21 @@ def test_an_echoed_request_is_masked_in_the_error():
     assert "***" in str(caught.value)
 
 
+
+def test_a_value_the_caller_says_is_secret_is_masked_under_any_key():
+    api = FakeApi()
+    api.route("POST", UPDATE, lambda r: httpx.Response(200, json={"status_code": -9999,
+                                                                  "message": f"bad {r.content.decode()}"}))
+
+    async def update() -> None:
+        async with api.client() as client:
+            client.redact_also(["note-from-env-123"])
+            await client.send("POST", UPDATE, json={"sip_user": "101", "note": "note-from-env-123"})
+
+    with pytest.raises(ApiError) as caught:
+        run(update())
+    assert "note-from-env-123" not in str(caught.value) and "***" in str(caught.value)
+
 def test_a_non_json_echo_is_masked_too():
     api = FakeApi()
     api.route("POST", UPDATE, lambda r: httpx.Response(502, text=f"proxy error for {r.url} {r.content.decode()}"))

@@ -16,7 +16,7 @@ def test_greeting_text_from_the_environment_is_uploaded_expanded_and_stays_in_sy
     assert greeting["content"] == "Phím không đúng."
     again = tenant.run("plan", str(tenant.manifests), "--detailed-exitcode", env=env)
     assert again.exit_code == 0, again.output
-    assert "Phím không đúng." not in again.output  # shown as the reference, never the value
+    assert "Phím không đúng." not in again.output  # shown as (sensitive), never the value
 
 
 def test_sip_password_is_applied_verified_by_keyed_fingerprint_and_never_shown(tenant: Tenant, tmp_path):

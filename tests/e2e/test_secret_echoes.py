@@ -44,3 +44,21 @@ def test_an_echoed_password_is_masked_in_any_encoding(evil: Evil, encoding: str)
     assert "internal_phone/update" in result.output, result.output  # the failure is reported
     leaked = [f for f in FRAGMENTS if f in result.output]
     assert not leaked, [line for line in result.output.splitlines() if any(f in line for f in leaked)]
+
+
+def test_an_echoed_value_from_the_environment_is_masked_under_any_key(evil: Evil):
+    # A call script's note is no password, but the manifests take it from ${env:CS_NOTE}:
+    # a secret wherever a refused request's echo puts it.
+    routing = evil.manifests / "routing.yaml"
+    routing.write_text(routing.read_text(encoding="utf-8").replace('note: "Inbound, office hours"',
+                                                                   "note: ${env:CS_NOTE}"), encoding="utf-8")
+
+    def echo(method, target, status, headers, body, request):
+        if "/call_script/" in target and b"secret-note-xyz" in (request or b""):
+            return 400, {"Content-Type": "application/json"}, json.dumps({"request": json.loads(request)}).encode()
+        return None
+
+    evil.sim.hooks.append(echo)
+    result = evil.run("apply", str(evil.manifests), "--auto-approve", env={"CS_NOTE": "secret-note-xyz"})
+    assert "failed  create call_scripts/Giờ hành chính" in result.output, result.output
+    assert "secret-note-xyz" not in result.output

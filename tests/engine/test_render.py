@@ -52,6 +52,22 @@ def test_secrets_are_masked_in_every_format():
                                                "verifiable": False}
 
 
+
+def test_the_live_value_of_a_field_set_from_the_environment_is_never_kept():
+    # The console holds the secret before a rotation: a plan (and so its file, drift and
+    # drift --write) keeps only the mask; None and "not returned" say nothing and stay.
+    assert FieldChange("note", "old-secret", "${env:NOTE}").old == "(sensitive)"
+    assert FieldChange("steps", ["old-secret"], [{"text": "${env:T}"}]).old == "(sensitive)"
+    assert FieldChange("note", None, "${env:NOTE}").old is None
+    assert FieldChange("note", NOT_RETURNED, "${env:NOTE}", verifiable=False).old == NOT_RETURNED
+    assert FieldChange("note", "plain", "other").old == "plain"
+    assert Change.from_json({"action": "update", "kind": "call_scripts", "name": "A", "fields": [
+        {"field": "note", "old": "old-secret", "new": "${env:NOTE}"}]}).fields[0].old == "(sensitive)"
+    plan = Plan(changes=[Change("update", "call_scripts", "A", id="c1", data={"name": "A", "note": "${env:NOTE}"},
+                                fields=[FieldChange("note", "old-secret", "${env:NOTE}")])])
+    for out in (render_text(plan), render_json(plan), render_markdown(plan)):
+        assert "old-secret" not in out and "${env:NOTE}" not in out and "(sensitive)" in out
+
 def test_markdown_is_a_summary_then_a_section_per_kind():
     md = render_markdown(sample())
     assert md.startswith("### reconciler plan")
