@@ -218,6 +218,23 @@ def test_a_matching_fingerprint_never_wins_over_the_lists_the_tenant_shows():
     assert plan.changes == [] and plan.unverified == {"hotlines": {"842871002283": ["outbound_access"]}}
 
 
+def test_a_matching_fingerprint_of_lists_naming_a_group_yet_to_be_created_is_sent_again():
+    # The fingerprint was taken of names; the group of that name was renamed in the console,
+    # so the one the manifests name is created: the hidden lists cannot hold it yet.
+    access = {"extensions": ["101"], "groups": ["G"]}
+    note_item = call_script(STATE_NOTE_NAME, [])
+    note_item["note"] = TEXT_PREFIX + '{"hotlines:842871002283": {"outbound_access": "%s"}}' % (
+        fingerprint("hotlines", "842871002283", "outbound_access", access, False))
+    hidden = hotline("842871002283", access=RESTRICTED)
+    del hidden["accesses"]
+    m = FakeManifests().add("groups", name="G").add("hotlines", number="842871002283", outbound_access=access)
+    plan = make_plan(m, live(extensions=EXTS, hotlines=[hidden], call_scripts=[note_item]))
+    (update,) = [c for c in plan.changes if c.kind == "hotlines"]
+    assert [(f.field, f.verifiable) for f in update.fields] == [("outbound_access", False)]
+    plan = make_plan(m, live(extensions=EXTS, groups=[group("G")], hotlines=[hidden], call_scripts=[note_item]))
+    assert [c.kind for c in plan.changes] == []
+
+
 def test_ivr_padding_is_unset_keys():
     g = tts("Chào", "x")
     grp = group("CSKH")
