@@ -620,7 +620,7 @@ def export(out_dir: str, force: bool, url: str | None, concurrency: int | None) 
     Left out, with a comment saying why (a field left out is left as it is): fields the API
     never returns (a group's queue, an extension's enabled flag, timeout and password, a
     hotline's dedicated extension) and a hotline's outbound access restricted to lists the
-    API does not return. An uploaded mp3 is written as `recording: <the tenant's file>`.
+    tenant does not return (its `accesses`). An uploaded mp3 is written as `recording: <the tenant's file>`.
     Secrets are never written.
 
     policy.yaml is written once, with nothing pruned and nothing protected: ownership is

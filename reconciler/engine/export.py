@@ -6,7 +6,7 @@ manifest model. What a manifest cannot state is left out, with a comment saying 
 leaving a field out of a manifest means "leave it as it is", so the plan stays empty:
 fields the API never returns (a group's queue, an extension's settings, a hotline's
 dedicated extension), secrets (never written), and a hotline's outbound access when it is
-restricted to lists the API does not return. An uploaded mp3, whose audio cannot be
+restricted to lists the tenant does not return (its `accesses`). An uploaded mp3, whose audio cannot be
 downloaded, is kept as `recording: <the tenant's file>`.
 
 A live reference manifests cannot name (a type word the doc does not list, such as the

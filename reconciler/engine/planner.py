@@ -343,11 +343,19 @@ class _Planner:
                 unverified.append(f)
                 digest = self.live.state_note.fingerprint(kind_def.name, object_id, f, expand_env(value, self.secrets),
                                                           f in kind_def.secret)
-                if digest is None or self.live.state_note.get(kind_def.name, object_id, f) != digest:
+                if digest is None or self.live.state_note.get(kind_def.name, object_id, f) != digest \
+                        or self._names_new(kind_def, want, f):
                     fields.append(FieldChange(f, NOT_RETURNED, value, verifiable=False))
             elif not same:
                 fields.append(FieldChange(f, live.get(f), value))
         return fields, unverified
+
+    def _names_new(self, kind_def: Kind, want: dict, field_name: str) -> bool:
+        """Whether `field_name` names an object the tenant does not have yet (this plan
+        creates it): the tenant cannot hold that value, whatever its fingerprint says (taken
+        of names, when the name stood for another object, since renamed in the console)."""
+        return any(ref.name in self.want.get(ref.kind, {}) and ref.name not in self.match.get(ref.kind, {})
+                   for ref in kind_def.references(want) if ref.path.split(".")[0] == field_name)
 
     def _unverifiable(self, k: str, name: str, field_name: str, why: str) -> None:
         """A field that could not be compared at all: neither a change nor unchanged."""

@@ -101,8 +101,9 @@ class HotlineKind(Updatable):
     call_shape = CallShape("([", "])", "oval")
     list_path = "/api/call_center/hotline/search"
     list_takes_keyword = True  # the number
-    # The API returns who may call out only as an undocumented `accesses` list, and never
-    # returns the dedicated extension: both are verified by fingerprint.
+    # The API never returns the dedicated extension: verified by fingerprint. Who may call
+    # out comes back only as an undocumented `accesses` list: compared when it is read here,
+    # else by fingerprint (see `compare`).
     write_only = frozenset({"dedicated_to"})
     keep_when_omitted = frozenset({"call_script", "inbound", "outbound", "outbound_access", "dedicated_to", "schedule"})
 
@@ -133,15 +134,11 @@ class HotlineKind(Updatable):
             "call_script": index.name_of("call_scripts", script) if script else None,
             "inbound": _bool(configs.get("allow_call_in")),
             "outbound": _bool(configs.get("allow_call_out")),
-            "outbound_access": "all" if item.get("access_type", ALL) == ALL else "restricted",
+            "outbound_access": "all" if item.get("access_type", ALL) == ALL else _outbound_lists(item, index),
         }
         schedule = _schedule(configs, index)
         if schedule is not None:
             data["schedule"] = schedule
-        if data["outbound_access"] == "restricted":
-            refs = _access_references(item.get("accesses"), index)
-            if refs is not None:
-                data["_outbound_refs"] = refs
         return data
 
     def compare(self, field: str, want: Any, live: dict) -> bool | None:
@@ -150,8 +147,12 @@ class HotlineKind(Updatable):
         if field == "schedule":
             return _without_default_days(want, live.get("call_script")) == live[field]
         if field == "outbound_access" and isinstance(want, dict):
-            # Restricted to lists the API does not return: only the "all" case is visible.
-            return None if live.get(field) == "restricted" else False
+            have = live.get(field)
+            if have == "restricted":
+                return None  # restricted to lists the tenant does not show: the fingerprint decides
+            # The lists as the tenant shows them decide, as sets: their order means nothing.
+            return isinstance(have, dict) and all(set(want.get(k, [])) == set(have.get(k, []))
+                                                  for k in ("extensions", "groups"))
         return super().compare(field, want, live)
 
     def desired(self, obj: Hotline) -> dict:  # type: ignore[override]
@@ -174,9 +175,6 @@ class HotlineKind(Updatable):
             refs += [Ref("extensions", e, f"outbound_access.extensions.{i}")
                      for i, e in enumerate(access.get("extensions", []))]
             refs += [Ref("groups", g, f"outbound_access.groups.{i}") for i, g in enumerate(access.get("groups", []))]
-        elif access == "restricted":
-            # A live hotline: what its `accesses` showed, in whatever shape they came.
-            refs += [Ref(k, name) for k, name in data.get("_outbound_refs") or []]
         return refs
 
     def week(self, data: dict) -> dict[str, WeekDay]:
@@ -229,7 +227,7 @@ class HotlineKind(Updatable):
     def unknown_references(self, data: dict) -> frozenset[str]:
         # Restricted lists the tenant did not show (no `accesses`, or ids no list has):
         # the hotline may hold any group.
-        if data.get("outbound_access") == "restricted" and "_outbound_refs" not in data:
+        if data.get("outbound_access") == "restricted":
             return frozenset({"groups"})
         return frozenset()
 
@@ -330,6 +328,18 @@ def _working_days(configs: dict) -> dict[str, tuple[str, list[tuple[str, str, st
 def _day_order(weekday: Any) -> int:
     # Monday (2) first, Sunday (1) last, as the doc lists them.
     return 8 if weekday == 1 else weekday if isinstance(weekday, int) else 9
+
+
+def _outbound_lists(item: dict, index: LiveIndex) -> dict | str:
+    """A restricted hotline's `{extensions, groups}`, in the order the tenant lists them;
+    "restricted" when its `accesses` are missing, empty or cannot all be read: only the
+    fingerprint of the last apply can tell then. (Empty says nothing: the doc shows
+    `accesses` only as `[]`, which a server that never fills it returns for every hotline.)"""
+    refs = _access_references(item.get("accesses"), index)
+    if not refs:
+        return "restricted"
+    return {"extensions": [name for kind, name in refs if kind == "extensions"],
+            "groups": [name for kind, name in refs if kind == "groups"]}
 
 
 def _access_references(accesses: Any, index: LiveIndex) -> list[list[str]] | None:

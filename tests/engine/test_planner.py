@@ -9,6 +9,7 @@ from reconciler.kinds.call_script import STATE_NOTE_NAME
 from reconciler.engine.planner import make_plan
 from reconciler.errors import PlanError, UnsafePlanError
 from reconciler.kinds import Policy
+from reconciler.kinds.hotline import RESTRICTED
 from tests.engine.builders import FakeManifests, call_script, extension, group, hotline, ivr, live, tts
 
 EXTS = [extension("101"), extension("102"), extension("103")]
@@ -209,6 +210,45 @@ def test_hotline_restricted_access_vs_all():
     plan = make_plan(m, live(extensions=EXTS, hotlines=[hotline("842871002283")]))
     (update,) = [c for c in plan.changes if c.kind == "hotlines"]
     assert update.fields[0].old == "all" and update.fields[0].verifiable
+
+
+def test_a_matching_fingerprint_never_wins_over_the_lists_the_tenant_shows():
+    access = {"extensions": ["101"], "groups": ["G"]}
+    g = group("G")
+    shown = {**hotline("842871002283", access=RESTRICTED), "accesses": [{"type": "extension", "sip_user": "102"}]}
+    note_item = call_script(STATE_NOTE_NAME, [])
+    note_item["note"] = TEXT_PREFIX + '{"hotlines:842871002283": {"outbound_access": "%s"}}' % (
+        fingerprint("hotlines", "842871002283", "outbound_access", access, False))
+    m = FakeManifests().add("groups", name="G").add("hotlines", number="842871002283", outbound_access=access)
+    plan = make_plan(m, live(extensions=EXTS, groups=[g], hotlines=[shown], call_scripts=[note_item]))
+    (update,) = [c for c in plan.changes if c.kind == "hotlines"]
+    assert [(f.field, f.old, f.verifiable) for f in update.fields] == [
+        ("outbound_access", {"extensions": ["102"], "groups": []}, True)]
+    # The same lists in another order: no change, and nothing left to the fingerprint.
+    shown["accesses"] = [{"type": "group", "group_id": g["_id"]}, {"type": "extension", "sip_user": "101"}]
+    plan = make_plan(m, live(extensions=EXTS, groups=[g], hotlines=[shown], call_scripts=[note_item]))
+    assert plan.changes == [] and plan.unverified == {}
+    # A tenant that does not show them: the fingerprint decides, as before.
+    del shown["accesses"]
+    plan = make_plan(m, live(extensions=EXTS, groups=[g], hotlines=[shown], call_scripts=[note_item]))
+    assert plan.changes == [] and plan.unverified == {"hotlines": {"842871002283": ["outbound_access"]}}
+
+
+def test_a_matching_fingerprint_of_lists_naming_a_group_yet_to_be_created_is_sent_again():
+    # The fingerprint was taken of names; the group of that name was renamed in the console,
+    # so the one the manifests name is created: the hidden lists cannot hold it yet.
+    access = {"extensions": ["101"], "groups": ["G"]}
+    note_item = call_script(STATE_NOTE_NAME, [])
+    note_item["note"] = TEXT_PREFIX + '{"hotlines:842871002283": {"outbound_access": "%s"}}' % (
+        fingerprint("hotlines", "842871002283", "outbound_access", access, False))
+    hidden = hotline("842871002283", access=RESTRICTED)
+    del hidden["accesses"]
+    m = FakeManifests().add("groups", name="G").add("hotlines", number="842871002283", outbound_access=access)
+    plan = make_plan(m, live(extensions=EXTS, hotlines=[hidden], call_scripts=[note_item]))
+    (update,) = [c for c in plan.changes if c.kind == "hotlines"]
+    assert [(f.field, f.verifiable) for f in update.fields] == [("outbound_access", False)]
+    plan = make_plan(m, live(extensions=EXTS, groups=[group("G")], hotlines=[hidden], call_scripts=[note_item]))
+    assert [c.kind for c in plan.changes] == []
 
 
 def test_ivr_padding_is_unset_keys():
