@@ -117,6 +117,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
     """Changes whose live object is no longer what the plan saw: edited, deleted or, for a
     create, made by someone else since."""
     stale: list[str] = []
+    renamed: set[tuple[str, str]] = set()  # (kind, new name) of the plan's objects renamed in the console
     catalogue = fresh.catalogue
     for change in plan.changes:
         label = f"{KINDS[change.kind].label} '{change.name}'"
@@ -125,14 +126,18 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
                 stale.append(f"{label} was created in the tenant since the plan was made")
             continue
         item = catalogue.item(change.kind, change.id or "")
+        now_named = KINDS[change.kind].live_identity(item) if item is not None else None
         if item is None:
             stale.append(f"{label} was deleted in the tenant since the plan was made")
+        elif now_named not in plan.seen.get(change.kind, [now_named]):  # a name the plan never saw
+            renamed.add((change.kind, now_named))
+            stale.append(f"{label} was renamed to '{now_named}' in the tenant since the plan was made")
         elif change.live_version and live_version(item, KINDS[change.kind].secret) != change.live_version:
             stale.append(f"{label} was changed in the tenant since the plan was made")
     # Objects that appeared since, and that the plan does not create: a new plan would
-    # see them (delete them in a pruned kind, list them as unmanaged otherwise).
-    # Objects gone since that the plan does not change (a group it points at, renamed in the
-    # console, shows as one name gone and one created).
+    # see them (delete them in a pruned kind, list them as unmanaged otherwise). And objects
+    # gone since that the plan does not change (a group it points at, renamed in the console,
+    # shows as one name gone and one created).
     created = {(c.kind, c.name) for c in plan.changes if c.action == Action.CREATE}
     changed = {(c.kind, c.name) for c in plan.changes}
     for k, seen in plan.seen.items():
@@ -140,7 +145,7 @@ def check_current(plan: Plan, fresh: LiveState) -> list[str]:
             continue
         known, now = set(seen), set(catalogue.names(k))
         for identity in sorted(now - known):
-            if (k, identity) not in created:
+            if (k, identity) not in created and (k, identity) not in renamed:
                 stale.append(f"{KINDS[k].label} '{identity}' was created in the tenant since the plan was made")
         for identity in sorted(known - now):
             if (k, identity) not in changed:

@@ -224,6 +224,9 @@ async def _locked(client: Any, plan: Plan, *, saved: bool, force: bool, on_resul
         began = True
         report = await apply_plan(client, plan, fresh, saved=saved, on_result=collect)
         return report
+    except PlanError:
+        began = False  # a stale saved plan, refused before anything was sent: not an apply to record
+        raise
     except asyncio.CancelledError:
         if held.lost is not None:
             raise held.lost from None

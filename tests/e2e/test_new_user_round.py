@@ -270,6 +270,22 @@ def test_a_saved_plan_is_stale_when_a_group_it_points_at_was_renamed_in_the_cons
     assert "  group 'Hỗ trợ kỹ thuật' is no longer in the tenant (deleted or renamed since the plan was made)\n" \
         in result.output
     assert tenant.mutations() == []
+    # Refused before anything was sent: no apply to record (it was listed as "interrupted").
+    history = json.loads(tenant.run("history", "--format", "json").output)
+    assert [e["result"] for e in history["entries"]] == ["complete"], history
+
+
+def test_a_saved_plan_names_a_console_rename_of_an_object_it_changes(tenant: Tenant, tmp_path: Path):
+    assert tenant.run("apply", str(tenant.manifests), "--auto-approve").exit_code == 0
+    tenant.edit("groups.yaml", tenant.read("groups.yaml").replace("member_timeout: 20", "member_timeout: 25"))
+    saved = tmp_path / "plan.json"
+    assert tenant.run("plan", str(tenant.manifests), "--out", str(saved)).exit_code == 0
+    tenant.sim.tenant.find("groups", "Kinh doanh")["group_name"] = "KD"  # the group the plan updates
+    tenant.sim.requests.clear()
+    result = tenant.run("apply", "--plan", str(saved), "--auto-approve")
+    assert result.exit_code == 1
+    assert "  group 'Kinh doanh' was renamed to 'KD' in the tenant since the plan was made\n" in result.output
+    assert "'KD' was created" not in result.output and tenant.mutations() == []
 
 def test_a_short_secret_is_masked_as_a_whole_token_only(tenant: Tenant):
     # The server answers "api_key_invalid" / "token_invalid": masking "key" or "valid"
