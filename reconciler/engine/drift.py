@@ -264,7 +264,7 @@ def drift_report(plan: Plan, state_note: StateNote | None = None, renames: list[
         if change.action == Action.CREATE and (change.kind, change.name) in by_name:
             report.items.append(_renamed_item(by_name[(change.kind, change.name)]))
         elif (change.kind, change.name) not in paired:
-            report.items.append(_item(change, renames, protected=id(change) in held_back))
+            report.items.append(_item(change, renames, protected=id(change) in held_back, blocked=report.blocked))
     report.in_sync_count = in_sync
 
     changed = {(c.kind, c.name): c for c in plan.differences}
@@ -325,7 +325,8 @@ def _renamed_item(rename: ConsoleRename) -> DriftItem:
     )
 
 
-def _item(change: Change, renames: list[ConsoleRename] | None = None, protected: bool = False) -> DriftItem:
+def _item(change: Change, renames: list[ConsoleRename] | None = None, protected: bool = False,
+          blocked: list[str] = ()) -> DriftItem:
     kind_def = KINDS[change.kind]
     state = _STATE_OF_ACTION[change.action]
     fields = [
@@ -353,6 +354,10 @@ def _item(change: Change, renames: list[ConsoleRename] | None = None, protected:
     if protected:
         note = "protected by policy.protect: `drift --write` adopts the tenant's values"
         action = "not change it: policy.protect covers it"
+    # A delete or replace the plan could not make as things stand (its refusal is listed).
+    refusal = f" {kind_def.label} '{change.name}': "
+    if any(refusal in b and b.startswith(("cannot delete", "cannot replace")) for b in blocked):
+        action += ", once what still uses it is settled (see 'Apply cannot put this back')"
     return DriftItem(
         kind=change.kind, name=change.name, state=state, id=change.id, fields=fields,
         renamed_from=change.rename_from, note=note, apply_action=action,

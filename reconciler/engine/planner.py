@@ -463,17 +463,17 @@ class _Planner:
                             continue
                     what = "replace" if gone.action == Action.REPLACE else "delete"
                     problem = (f"cannot {what} {KINDS[target[0]].label} '{target[1]}': {referrer} still "
-                               f"uses it{self._why_kept(name, target)}")
+                               f"uses it{self._why_kept(name, self.index.name_of(k, object_id), target)}")
                     (self.plan.blocked if self.report_blocked else self.errors).append(problem)
 
-    def _why_kept(self, name: str | None, target: Ref) -> str:
-        """Why a referrer keeps pointing at an object the plan takes away: it is not in the
-        manifests, policy protects it, or the manifests leave that field as the tenant has
+    def _why_kept(self, name: str | None, live_name: str, target: Ref) -> str:
+        """Why a referrer keeps pointing at an object the plan takes away: policy protects
+        it, it is not in the manifests, or the manifests leave that field as the tenant has
         it (a hotline's weekly schedule, which the API cannot set)."""
+        if (name or nfc(live_name)) in self.protect:
+            return " and is protected by policy.protect (change it in the console first, or unprotect it)"
         if name is None:
             return " and is not managed here (declare it in the manifests, or change it in the console first)"
-        if name in self.protect:
-            return " and is protected by policy.protect (change it in the console first, or unprotect it)"
         where = f" ({target.path})" if target.path else ""
         return (f"{where}, which the manifests leave as the tenant has it (point it elsewhere in the manifests, "
                 f"or change it in the console first)")

@@ -178,6 +178,28 @@ def test_a_new_group_an_unmanaged_call_script_uses_is_drift_not_an_error(fresh: 
     assert_in_sync_after_write(fresh)
 
 
+
+def test_a_delete_held_up_by_a_protected_group_says_protected_not_unmanaged(fresh: Tenant):
+    """The demo's default group is protected and not declared: its overflow to a new console
+    group stops that group's delete. The advice was "declare it in the manifests", which
+    only leads to a second refusal (a protected object is never changed)."""
+    api = open_api(fresh.sim, "http")
+    api.ok("POST", "internal_group/add", json={"group_name": NIGHT, "strategy": "rollover", "sip_members": ["101"],
+                                               "timeout": 20})
+    default = api.group("Nhóm nhân viên mặc định")
+    api.ok("POST", f"internal_group/update/{default['_id']}", json={
+        "group_name": default["group_name"], "strategy": "enterprise", "sip_members": ["100"], "timeout": 30,
+        "target_timeout_type": "Ring_group", "target_timeout": api.group(NIGHT)["_id"]})
+    expected = (f"cannot delete group '{NIGHT}': group 'Nhóm nhân viên mặc định' still uses it and is protected by "
+                "policy.protect (change it in the console first, or unprotect it)")
+    plan = fresh.run("plan", str(fresh.manifests))
+    assert plan.exit_code == 1 and expected in " ".join(plan.output.split()), plan.output
+    assert "not managed here" not in plan.output
+    drift = fresh.run("drift", str(fresh.manifests))
+    assert drift.exit_code == 2 and expected in " ".join(drift.output.split()), drift.output
+    # The item itself does not promise what apply cannot do as things stand.
+    assert "apply would delete the group, once what still uses it is settled" in drift.output
+
 # --- one detection: what drift shows is what --write writes --------------------------------
 
 # Console edits of the examples' declared objects (raw API fields), and the manifest field
