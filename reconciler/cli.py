@@ -579,7 +579,8 @@ def drift(directory: str, fmt: str, write: bool, url: str | None, concurrency: i
         try:
             report.adopted, done, report.adopted_unverified = adopt_drift(manifests, the_plan, live, renames)
         except ReconcilerError:
-            show()  # the drift, with both ways out of it; the error follows
+            report.write_refused = True
+            show()  # the drift, and the way out that is left; the error follows
             raise
     if write and not report.items:
         # Nothing was written: say so, as when the drift found writes no file.

@@ -133,6 +133,7 @@ class DriftReport:
     blocked: list[str] = field(default_factory=list)  # drift apply cannot put back (plan.blocked)
     directory: str | None = None  # the manifests as the user named them, for the commands shown
     adopted: bool = False  # `drift --write` wrote this drift into the manifests
+    write_refused: bool = False  # `drift --write` could not write it (its error follows the report)
     # After --write: the fields the API never returns that `plan` will still show (apply sends them).
     adopted_unverified: list[str] = field(default_factory=list)
     # Fields that could not be compared at all (plan.unverifiable): kind -> name -> field -> why.

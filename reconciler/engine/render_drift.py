@@ -272,6 +272,8 @@ def _footer(drift: DriftReport) -> str:
         fix += " once what it cannot put back (above) is settled"
     if not any(_adoptable(item) for item in drift.items):
         return f"{fix}. {cannot_adopt}"
+    if drift.write_refused:  # not "adopt it with drift --write" right above its refusal
+        return f"{fix}. `drift --write` cannot adopt this drift as it stands (why follows)."
     return f"{fix}, or adopt the live changes into the manifests with `{drift.adopt_command}`."
 
 

@@ -179,6 +179,9 @@ def test_a_value_the_manifests_cannot_hold_leaves_every_file_unchanged(tmp_path:
         assert "hotlines/842871002283: outbound_access: the tenant's value 'restricted' cannot be written" \
             in result.output
         assert "nothing was written" in result.output
+        # The report above the refusal does not advise the command just refused.
+        assert "`drift --write` cannot adopt this drift as it stands (why follows)." in result.output
+        assert "adopt the live changes into the manifests with" not in result.output
         assert snapshot(tenant.manifests) == before
 
 
