@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Sequence, TypeVar
 
@@ -15,9 +16,9 @@ from reconciler.engine.live import LiveState, read_live
 from reconciler.engine.plan import Change, Plan
 from reconciler.engine.planner import ManifestsLike, make_plan
 from reconciler.engine.state_note import holder as note_kind
-from reconciler.errors import PlanError, ReconcilerError
+from reconciler.errors import ManifestError, PlanError, Problem, ReconcilerError
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import secret_values, unset_env
+from reconciler.kinds.base import env_value_errors, secret_values, unset_env
 
 
 T = TypeVar("T")
@@ -91,8 +92,21 @@ def stop() -> None:
 
 def read_secrets(manifests: ManifestsLike) -> dict[str, str]:
     """The values of the environment variables the manifests name (those set here), read
-    before planning: the planner itself reads no environment."""
-    return secret_values([KINDS[k].desired(obj.model) for k, objs in manifests.objects.items() for obj in objs.values()])
+    before planning: the planner itself reads no environment. A value its field does not
+    accept (a greeting's text too long) is a ManifestError at the field, as the same value
+    written in the manifest would be: the set is not valid, nothing is planned or sent."""
+    desired = [(obj, KINDS[k].desired(obj.model)) for k, objs in manifests.objects.items() for obj in objs.values()]
+    secrets = secret_values([data for _, data in desired])
+    problems = [Problem(obj.location_of(path), f"{KINDS[obj.kind].subject(obj.name)}: {path}: {_bad_env(name, why)}",
+                        "env-reference", obj.kind, obj.name)
+                for obj, data in desired for path, name, why in env_value_errors(KINDS[obj.kind], data, secrets)]
+    if problems:
+        raise ManifestError(problems)
+    return secrets
+
+
+def _bad_env(name: str, why: str) -> str:
+    return f"the value of environment variable {name} is not valid here: {why} (the value is not shown: it is secret)"
 
 
 def plan_offline(manifests: ManifestsLike, live: LiveState) -> Plan:
@@ -115,9 +129,10 @@ async def plan_tenant(client: Any, manifests: ManifestsLike, *, force_upload: bo
                       targets: Sequence[str] = (), report_blocked: bool = False) -> tuple[Plan, LiveState]:
     """Read every list once, then plan (pure); `targets`: only those objects (--target);
     `report_blocked` (drift): what apply could not make is listed, not raised."""
+    secrets = read_secrets(manifests)  # before any request: a value its field refuses makes the set invalid
     live = await read_live(client)
     settle()
-    plan = make_plan(manifests, live, secrets=read_secrets(manifests), force_upload=force_upload, targets=targets,
+    plan = make_plan(manifests, live, secrets=secrets, force_upload=force_upload, targets=targets,
                      report_blocked=report_blocked)
     settle()
     return plan, live
@@ -308,3 +323,8 @@ def check_secrets(plan: Plan) -> None:
             f"{'that secret' if len(plan.secrets_not_set) == 1 else 'those secrets'}: make the plan where "
             "it is set (`reconciler plan --out FILE` in the apply job), then apply that plan"
         )
+    # A saved plan sends the values as they are now, maybe not those it was made with.
+    bad = [f"{c.address}: {path}: {_bad_env(name, why)}" for c in plan.changes if c.new
+           for path, name, why in env_value_errors(KINDS[c.kind], c.new, os.environ)]
+    if bad:
+        raise PlanError(bad)

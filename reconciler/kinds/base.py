@@ -15,7 +15,7 @@ import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Awaitable, Callable, ClassVar, Mapping, NamedTuple, Protocol, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from reconciler.errors import ApiError, ReconcilerError
 
@@ -90,6 +90,67 @@ def expand_env(value: Any, env: Mapping[str, str] | None = None) -> Any:
             raise KeyError(f"environment variable {name} is not set (or empty)")
         return env[name]
     return value
+
+
+def env_value_errors(kind_def: "Kind", data: dict, env: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(field path, variable, why) for each `${env:NAME}` of `data` (an object of the kind,
+    in manifest terms) whose variable is set in `env` to a value the field does not accept:
+    the value meets the same rules as one written in the manifest. `why` never holds the
+    value. A `secret` field's one rule is to come from the environment: it stays as written."""
+    model = kind_def.model
+    refs: dict[str, str] = {}
+    # Keys the kind adds of its own (a greeting's `_path`) are no manifest field.
+    expanded = {k: v if k in kind_def.secret else _expand_set(v, env, (k,), refs)
+                for k, v in data.items() if k in model.model_fields}
+    if not refs:
+        return []
+    try:
+        model.model_validate(expanded, strict=True)
+        return []
+    except ValidationError as err:
+        errors = err.errors(include_url=False)
+    found: dict[str, tuple[str, str, str]] = {}
+    for e in errors:
+        path = _data_path(expanded, e["loc"])
+        for at, name in refs.items():
+            if (path == at or path.startswith(at + ".")) and at not in found:
+                why = str(e["msg"])
+                for secret in refs.values():  # a validator's message may quote its input
+                    why = why.replace(env[secret], "(sensitive)")
+                found[at] = (at, name, why[:1].lower() + why[1:])
+    return list(found.values())
+
+
+def _expand_set(value: Any, env: Mapping[str, str], path: tuple, refs: dict[str, str]) -> Any:
+    """`value` with each `${env:NAME}` set in `env` replaced by its value (others left as
+    they are); `refs`: dotted path -> NAME of each one replaced."""
+    if isinstance(value, dict):
+        return {k: _expand_set(v, env, (*path, k), refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_set(v, env, (*path, i), refs) for i, v in enumerate(value)]
+    name = env_name(value)
+    if name is not None and env.get(name):
+        refs[".".join(str(p) for p in path)] = name
+        return env[name]
+    return value
+
+
+def _data_path(data: Any, loc: tuple) -> str:
+    """pydantic's error location as a dotted path in `data`: steps that are no key of it
+    (union branch names) are left out; `1:` in YAML is the int key 1, reported as '1'."""
+    steps: list[str] = []
+    for step in loc:
+        if isinstance(data, dict):
+            key = next((k for k in data if str(k) == str(step)), None)
+            if key is None:
+                continue
+            data = data[key]
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            continue
+        steps.append(str(step))
+    return ".".join(steps)
 
 
 def secret_values(values: Any) -> dict[str, str]:
