@@ -3,12 +3,16 @@
 it. `--target groups/Kinh doanh` used to make a partial plan with "no changes" (the
 rename left out) and exit 0, and a protect entry naming the old name held the rename back
 for ever ("No changes", exit 0), while lint said an ignore entry naming it named nothing.
-Now the target and the protect entry are errors naming the new name, and the lint warning
-says the name is renamed."""
+Now the target and the protect entry are errors naming the new name, the lint warning
+says the name is renamed, and `drift --write` renames a protect entry with the object."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Tenant
+from pathlib import Path
+
+from reconciler.simulator import Simulator
+from tests.e2e.conftest import API_KEY, Tenant
+from tests.e2e.test_drift_write_lint_ignores import _all_pass, _changed_lines, _exported
 
 OLD, NEW = "Kinh doanh", "Bán hàng"
 
@@ -86,3 +90,27 @@ def test_a_lint_ignore_entry_naming_a_retired_name_says_it_is_renamed(tenant: Te
     result = tenant.run("lint", str(tenant.manifests))
     assert expected in result.output, result.output
     assert "names no object" not in result.output
+
+
+def test_drift_write_renames_a_protect_entry_with_the_object_it_protects(tmp_path: Path):
+    """A console rename of a protected object: `drift --write` takes the tenant's name (the
+    old one kept in previous_names), so the protect entry follows, or the manifests it
+    writes would be refused (the entry would name a retired name)."""
+    with Simulator(api_key=API_KEY) as sim:
+        tenant, console = _exported(tmp_path, sim)
+        policy = tenant.manifests / "policy.yaml"
+        policy.write_text(policy.read_text("utf-8").replace("protect: []", 'protect: ["Hỗ trợ kỹ thuật"]'), "utf-8")
+        before = policy.read_text("utf-8")
+        _all_pass(tenant)
+        console.update_group("Hỗ trợ kỹ thuật", group_name="Kỹ thuật")
+        written = tenant.run("drift", str(tenant.manifests), "--write")
+        assert written.exit_code == 2, written.output
+        assert "Error" not in written.output
+        assert f"  edited  {policy} (policy.protect, policy.lint)" in written.output
+        assert "policy.protect follows the tenant: [Kỹ thuật]" in written.output
+        assert _changed_lines(before, policy.read_text("utf-8")) == [
+            '-  protect: ["Hỗ trợ kỹ thuật"]      # e.g. ["Nhóm nhân viên mặc định"]',
+            '+  protect: ["Kỹ thuật"]      # e.g. ["Nhóm nhân viên mặc định"]',
+            "-      ignore: [Hỗ trợ kỹ thuật]",
+            "+      ignore: [Kỹ thuật]"]
+        _all_pass(tenant)
