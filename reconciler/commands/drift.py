@@ -34,8 +34,12 @@ def adopt_drift(manifests: Any, the_plan: Any, live: Any, renames: list) -> tupl
         return still_differs(checked)
 
     written = write_back(manifests, adoption, verify)
-    lines = [f"{item.action:>8}  {item.path} ({count(item.objects, 'object') if item.objects else 'policy.lint'})"
+    policy = ", ".join(part for part, edited in (("policy.protect", adoption.protect is not None),
+                                                 ("policy.lint", adoption.lint_ignores)) if edited)
+    lines = [f"{item.action:>8}  {item.path} ({count(item.objects, 'object') if item.objects else policy})"
              for item in written]
+    if written and adoption.protect is not None:
+        lines.append(f"policy.protect follows the tenant: [{', '.join(adoption.protect)}]")
     lines += [f"policy.lint.{code}.ignore follows the tenant: [{', '.join(names)}]"
               for code, names in adoption.lint_ignores.items()] if written else []
     lines += [f"took the tenant's name: {kind}/{old} -> {new} ({old!r} kept in previous_names)"

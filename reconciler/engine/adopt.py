@@ -57,12 +57,15 @@ class Adoption:
     # policy.lint ignore lists that follow: rule code -> the new list (a renamed object's
     # entry renamed, a removed object's entry dropped)
     lint_ignores: dict[str, list[str]] = field(default_factory=dict)
+    # policy.protect, when it follows a rename (an old name there would be an error: it
+    # would hold the rename back for ever); None: unchanged
+    protect: list[str] | None = None
     left_alone: list[str] = field(default_factory=list)  # "groups/CSKH: queue" the API never returns
     problems: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.edits or self.removals or self.additions or self.lint_ignores)
+        return not (self.edits or self.removals or self.additions or self.lint_ignores or self.protect is not None)
 
 
 def adopt(plan: Plan, live: LiveState, manifests: ManifestsLike,
@@ -107,7 +110,8 @@ class _Adopter:
     def _follow_lint_ignores(self) -> None:
         """policy.lint ignore entries follow the objects they name: renamed with a rename
         (in the console, or a manifests' rename the tenant never made: the tenant's name is
-        adopted), dropped with an object removed. A name another object still has stays."""
+        adopted), dropped with an object removed. A name another object still has stays.
+        policy.protect entries are renamed the same way, never dropped."""
         identity = {k: KINDS[k].identity for k in KINDS}
         renamed = {(kind, name): values[identity[kind]] for (kind, name), values in self.fields.items()
                    if identity[kind] in values and values[identity[kind]] != name}
@@ -117,6 +121,12 @@ class _Adopter:
                  if (kind, name) not in renamed and (kind, name) not in self.out.removals}
         stays |= {str(data.get(identity[kind])) for kind, data in self.out.additions}
         new_names = {old: str(new) for (_, old), new in renamed.items()}
+        # A protected object renamed stays protected under its new name (never dropped:
+        # a protect entry naming nothing is only a warning, and safer than none).
+        protect = list(getattr(self.manifests.policy, "protect", []) or [])
+        followed_protect = list(dict.fromkeys(p if nfc(p) in stays else new_names.get(nfc(p), p) for p in protect))
+        if followed_protect != protect:
+            self.out.protect = followed_protect
         gone = {name for _, name in self.out.removals}
         for code, setting in getattr(self.manifests.policy, "lint", {}).items():
             entries = list(getattr(setting, "ignore", []) or [])

@@ -16,7 +16,7 @@ from reconciler.engine.plan import ACTIONS, NOT_RETURNED, Action, Change, FieldC
 from reconciler.engine.target import parse_targets, target_plan
 from reconciler.errors import Location, PlanError
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import Ref, expand_env, nfc, previous_names, unset_env
+from reconciler.kinds.base import Ref, expand_env, nfc, previous_names, retired_names, unset_env
 from reconciler.kinds.dangling import NEITHER, dangling_hint
 from reconciler.kinds.policy import unmatched_protect
 
@@ -88,7 +88,7 @@ class _Planner:
 
     # ------------------------------------------------------------------ steps
     def run(self) -> Plan:
-        targets = parse_targets(self.targets, self._known()) if self.targets else []
+        targets = parse_targets(self.targets, self._known(), retired_names(self.objects)) if self.targets else []
         self._match_all()
         self.index = self._build_index()
         self.live_data = {

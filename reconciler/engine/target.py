@@ -23,14 +23,19 @@ from reconciler.kinds.base import env_refs
 Address = tuple[str, str]  # (kind, name)
 
 
-def parse_targets(targets: Iterable[str], known: Mapping[str, Iterable[str]]) -> list[Address]:
+def parse_targets(targets: Iterable[str], known: Mapping[str, Iterable[str]],
+                  retired: Mapping[str, Mapping[str, str]] | None = None) -> list[Address]:
     """Each `kind/name` (the kind as the manifests' top-level key, the name as written:
     the identity, a hotline's number, an extension's sip_user), checked against `known`
     (kind -> names declared or live). PlanError naming every unknown one, with the
-    nearest known address."""
+    nearest known address. `retired`: kind -> a name a declared object lists in
+    previous_names -> that object's name; such a name is an error naming the new one (the
+    live object under it is that object, and its change is filed under the new name), and
+    never a suggestion."""
+    retired = retired or {}
     found: list[Address] = []
     problems: list[str] = []
-    everything = sorted(f"{k}/{n}" for k, names in known.items() for n in names)
+    everything = sorted(f"{k}/{n}" for k, names in known.items() for n in names if n not in retired.get(k, {}))
     for target in targets:
         kind, sep, name = target.partition("/")
         if not sep or not name:
@@ -41,6 +46,11 @@ def parse_targets(targets: Iterable[str], known: Mapping[str, Iterable[str]]) ->
             close = difflib.get_close_matches(kind, list(KINDS), 1, 0.5)
             hint = f"; did you mean {close[0]}/{name}?" if close else f" (one of {', '.join(KINDS)})"
             problems.append(f"--target {target}: no kind '{kind}'{hint}")
+            continue
+        if name in retired.get(kind, {}):
+            new = retired[kind][name]
+            problems.append(f"--target {target}: {KINDS[kind].label} '{name}' is renamed to '{new}' "
+                            f"(previous_names); target {kind}/{new}")
             continue
         if name not in set(known.get(kind, ())):
             close = difflib.get_close_matches(target, everything, 1, 0.6)

@@ -11,13 +11,14 @@ has it ignore some objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reconciler.engine.scc import cyclic_components
 from reconciler.errors import Location
 from reconciler.flows.model import Node, Routing, kinds_with, out_edges, role, subject
 from reconciler.flows.trace import walkable_loops
 from reconciler.kinds import KINDS
-from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole
+from reconciler.kinds.base import ROUTE_SCRIPT, ROUTE_TAKES_CALLS, CallRole, retired_names
 from reconciler.kinds.policy import LINT_CODES, unused_lint_ignores
 
 SEVERITIES = ("error", "warning", "info")
@@ -103,9 +104,13 @@ def _unused_ignores(routing: Routing) -> list[Finding]:
     the manifests invalid. Its node: ("policy", the name written)."""
     where = "the manifests" if routing.source == "manifests" else "the tenant"
     known = {name for objs in routing.objects.values() for name in objs}
+    declared: dict[str, dict[str, Any]] = {}  # the manifests' objects, for their previous_names
+    for (kind, name), obj in routing.where.items():
+        declared.setdefault(kind, {})[name] = obj
     return [Finding("unused-lint-ignore", ("policy", name), message,
                     routing.policy_location(path) or routing.policy_location("lint"), "warning")
-            for path, name, message in unused_lint_ignores(routing.lint_policy, known, where)]
+            for path, name, message in unused_lint_ignores(routing.lint_policy, known, where,
+                                                           retired_names(declared))]
 
 
 def _configured(found: list[Finding], routing: Routing) -> Findings:

@@ -42,6 +42,20 @@ def previous_names(model: Any) -> list[str]:
     return list(getattr(model, PREVIOUS_NAMES, None) or [])
 
 
+def retired_names(objects: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """kind -> a name a declared object lists in previous_names -> that object's name.
+    `objects`: kind -> name -> an object with a `model`. After apply no object has the old
+    name, so whatever names it (a --target, a protect or lint ignore entry) means the new
+    one. An old name also declared, or listed twice, is check_previous_names' problem."""
+    retired: dict[str, dict[str, str]] = {}
+    for kind, objs in objects.items():
+        for name, obj in objs.items():
+            for old in previous_names(obj.model):
+                if old not in objs:
+                    retired.setdefault(kind, {}).setdefault(old, name)
+    return retired
+
+
 # A whole string value `${env:NAME}` is read from the environment when it is used, so the
 # manifest, the plan and its output only ever hold the reference.
 ENV_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")

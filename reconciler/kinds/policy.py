@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Annotated, Any, Iterable, Iterator, Literal, Union
+from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping, Union
 
 from pydantic import Field
 
@@ -103,12 +103,24 @@ def lint_ignores(lint: Any) -> Iterator[tuple[str, int, str]]:
                 yield str(code), i, nfc(str(entry))
 
 
-def unused_lint_ignores(lint: Any, known: Iterable[str], where: str) -> list[tuple[str, str, str]]:
+def unused_lint_ignores(lint: Any, known: Iterable[str], where: str,
+                        retired: Mapping[str, Mapping[str, str]] | None = None) -> list[tuple[str, str, str]]:
     """(path "lint.CODE.ignore.I", name, message) of each ignore entry that names none of
     `known` (every object's name or number, any kind): it ignores nothing, a typo or an
-    object since renamed or deleted. `where`: "the manifests" or "the tenant"."""
+    object since renamed or deleted. `where`: "the manifests" or "the tenant". `retired`
+    (kind -> old name -> new, as `retired_names` gives): an entry naming an old name
+    says so and names the new one."""
     names = {nfc(n) for n in known}
-    return [(f"lint.{code}.ignore.{i}", name,
-             f"policy: lint.{code}.ignore.{i}: '{name}' names no object in {where}, so it ignores nothing"
-             f"{did_you_mean(name, names)}")
-            for code, i, name in lint_ignores(lint) if name not in names]
+    found = []
+    for code, i, name in lint_ignores(lint):
+        if name in names:
+            continue
+        renamed = [(kind, olds[name]) for kind, olds in (retired or {}).items() if name in olds]
+        if renamed:
+            kind, new = renamed[0]
+            why = (f" is renamed to '{new}' (a {KINDS[kind].label}'s previous_names), so it ignores nothing; "
+                   f"use the new name")
+        else:
+            why = f" names no object in {where}, so it ignores nothing{did_you_mean(name, names)}"
+        found.append((f"lint.{code}.ignore.{i}", name, f"policy: lint.{code}.ignore.{i}: '{name}'{why}"))
+    return found

@@ -209,6 +209,24 @@ def check_renamed_references(mset: ManifestSet) -> list[Problem]:
     return problems
 
 
+def check_renamed_protect(mset: ManifestSet) -> list[Problem]:
+    """A `policy.protect` entry naming a name a declared object lists in previous_names:
+    the live object under it is that object, so protecting the old name holds its rename
+    back for ever (plan says "no changes"). The entry must name the new one."""
+    renamed = _renames(mset)
+    problems = []
+    for i, entry in enumerate(mset.policy.protect):
+        for kind, olds in renamed.items():
+            if nfc(entry) not in olds:
+                continue
+            new, at = olds[nfc(entry)]
+            problems.append(Problem(mset.policy_fields.get(f"protect.{i}") or mset.policy_location,
+                                    f"policy: protect.{i}: {KINDS[kind].label} '{entry}' is renamed to '{new.name}' "
+                                    f"({PREVIOUS_NAMES} in {at}): use the new name", "previous-names",
+                                    "policy", entry))
+    return problems
+
+
 def _references(mset: ManifestSet) -> Iterator[tuple[DesiredObject, str, tuple[str, str]]]:
     """(referrer, field path, (kind, name)) of every reference, skipping an object whose
     desired form cannot be made (an mp3 that could not be read: already a problem). Asked

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import Location, ManifestError, Problem, coded
 from reconciler.kinds import KINDS, Kind, Policy
-from reconciler.kinds.base import Uploading, nfc
+from reconciler.kinds.base import Uploading, nfc, retired_names
 from reconciler.kinds.policy import unused_lint_ignores
 from reconciler.manifest.checks import (
     check_env,
@@ -22,6 +22,7 @@ from reconciler.manifest.checks import (
     check_policy_lists,
     check_previous_names,
     check_pruned_references,
+    check_renamed_protect,
     check_renamed_references,
     check_self_references,
 )
@@ -94,6 +95,7 @@ class _Loader:
                            self.policy_fields)
         self.problems.extend(coded(check_pruned_references(mset, self.claims), "dangling-reference"))
         self.problems.extend(check_renamed_references(mset))
+        self.problems.extend(check_renamed_protect(mset))
         if self.problems:
             raise ManifestError(self.problems + self._unused_lint_ignores())
         return mset
@@ -106,7 +108,7 @@ class _Loader:
         raw = self.policy_raw.get("lint") if isinstance(self.policy_raw, dict) else None
         return [Problem(self.policy_fields.get(path) or self.policy_location, message, "unused-lint-ignore",
                         "policy", name, "warning")
-                for path, name, message in unused_lint_ignores(raw, known, "the manifests")]
+                for path, name, message in unused_lint_ignores(raw, known, "the manifests", retired_names(self.objects))]
 
     def _file(self, source: SourceFile) -> None:
         data = source.data

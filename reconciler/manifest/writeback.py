@@ -41,7 +41,8 @@ class EditsLike(Protocol):
     edits: list[Any]  # .kind, .name, .fields, .order
     removals: list[tuple[str, str]]
     additions: list[tuple[str, dict]]
-    # and, optionally, lint_ignores: policy.lint rule code -> its new ignore list
+    # and, optionally, lint_ignores: policy.lint rule code -> its new ignore list;
+    # protect: the new policy.protect list (None: unchanged)
 
 
 @dataclass
@@ -89,6 +90,12 @@ def plan_edits(mset: ManifestSet, changes: EditsLike) -> tuple[dict[Path, str], 
         for code, names in lint_ignores.items():
             if not files.editor(path).set_lint_ignore(code, names):
                 raise EditError(f"{mset.policy_location}: policy.lint.{code}.ignore was not found again in its file")
+        files.counts.setdefault(path, 0)
+    protect = getattr(changes, "protect", None)
+    if protect is not None and mset.policy_location is not None:
+        path = next(p for p in mset.files if str(p) == mset.policy_location.file)
+        if not files.editor(path).set_policy_list(("policy", "protect"), protect):
+            raise EditError(f"{mset.policy_location}: policy.protect was not found again in its file")
         files.counts.setdefault(path, 0)
     created: dict[Path, str] = {}
     by_kind: dict[str, list[dict]] = {}

@@ -122,10 +122,13 @@ class FileEditor:
         self._edit_mapping(slot.node, old, new, key_order=lambda k: position.get(str(k), len(order)))
 
     def set_lint_ignore(self, code: str, names: list[str]) -> bool:
-        """Make `policy.lint.CODE.ignore` of this file list `names` (entries kept in place,
-        others removed or added as a list edit makes them; an emptied list becomes `[]`).
-        False when the file has no such list."""
-        path = ("policy", "lint", code, "ignore")
+        """Make `policy.lint.CODE.ignore` of this file list `names` (set_policy_list)."""
+        return self.set_policy_list(("policy", "lint", code, "ignore"), names)
+
+    def set_policy_list(self, path: tuple[str, ...], names: list[str]) -> bool:
+        """Make the list at `path` (("policy", "protect")) of this file list `names` (entries
+        kept in place, others removed or added as a list edit makes them; an emptied list
+        becomes `[]`). False when the file has no such list."""
         node: Node | None = self.root
         key: ScalarNode | None = None
         for step in path:
